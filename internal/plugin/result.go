@@ -1,0 +1,125 @@
+package plugin
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Result is what a check returns: the judged state and how to present it.
+type Result struct {
+	Status  Status
+	Summary string
+	// Long is the long output, one line each, printed after the status line.
+	Long []string
+	Perf []Perf
+	// Items is the machine-readable detail for --format json (a slice).
+	Items any
+}
+
+// Format is the output format chosen with --format.
+type Format string
+
+// Output formats.
+const (
+	Text Format = "text"
+	JSON Format = "json"
+)
+
+// oneLine keeps a message on one line and out of the perfdata: newlines fold
+// to spaces and a '|' (which would start perfdata) becomes '/'.
+func oneLine(s string) string {
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "|", "/").Replace(s)
+	return strings.TrimSpace(s)
+}
+
+// StatusText is the state as the status line prints it.
+func StatusText(s Status) string {
+	switch s {
+	case OK:
+		return "OK"
+	case Warning:
+		return "WARNING"
+	case Critical:
+		return "CRITICAL"
+	}
+	return "UNKNOWN"
+}
+
+// Write presents r under label (e.g. "SECURITY UPDATES") in the given format.
+func Write(w io.Writer, check, label string, r Result, f Format) error {
+	if f == JSON {
+		return writeJSON(w, check, r)
+	}
+	var b strings.Builder
+	b.WriteString(label)
+	b.WriteByte(' ')
+	b.WriteString(StatusText(r.Status))
+	if s := oneLine(r.Summary); s != "" {
+		b.WriteString(": ")
+		b.WriteString(s)
+	}
+	if len(r.Perf) > 0 {
+		b.WriteString(" |")
+		for _, p := range r.Perf {
+			b.WriteByte(' ')
+			b.WriteString(p.String())
+		}
+	}
+	b.WriteByte('\n')
+	for _, l := range r.Long {
+		b.WriteString(strings.TrimRight(oneLine(l), " "))
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+type jsonPerf struct {
+	Label string   `json:"label"`
+	Value *float64 `json:"value"`
+	UOM   string   `json:"uom"`
+	Warn  *string  `json:"warn"`
+	Crit  *string  `json:"crit"`
+	Min   *float64 `json:"min"`
+	Max   *float64 `json:"max"`
+}
+
+type jsonResult struct {
+	Check    string     `json:"check"`
+	Status   string     `json:"status"`
+	ExitCode int        `json:"exit_code"`
+	Summary  string     `json:"summary"`
+	Perfdata []jsonPerf `json:"perfdata"`
+	Items    any        `json:"items"`
+}
+
+func strOrNil(r *Range) *string {
+	if r == nil {
+		return nil
+	}
+	s := r.String()
+	return &s
+}
+
+func writeJSON(w io.Writer, check string, r Result) error {
+	out := jsonResult{Check: check, Status: StatusText(r.Status), ExitCode: int(r.Status),
+		Summary: oneLine(r.Summary), Perfdata: []jsonPerf{}, Items: r.Items}
+	if out.Items == nil {
+		out.Items = []any{}
+	}
+	for _, p := range r.Perf {
+		jp := jsonPerf{Label: p.Label, UOM: p.UOM, Warn: strOrNil(p.Warn), Crit: strOrNil(p.Crit),
+			Min: finite(p.Min), Max: finite(p.Max)}
+		v := p.Value
+		jp.Value = finite(&v)
+		out.Perfdata = append(out.Perfdata, jp)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
+		return fmt.Errorf("encoding JSON: %w", err)
+	}
+	return nil
+}

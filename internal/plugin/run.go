@@ -1,0 +1,198 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Version is the suite's version, set at build time with
+// -ldflags "-X github.com/guardrail-monitoring/guardrail/internal/plugin.Version=...".
+var Version = "dev"
+
+// DefaultPolicy is where every check looks for the shared policy file.
+const DefaultPolicy = "/etc/guardrail/policy.yaml"
+
+// Limits on arguments: NRPE with dont_blame_nrpe passes whatever a remote
+// side sends, so anything outside them is refused before parsing.
+const (
+	maxArgLen  = 4096
+	maxArgs    = 256
+	maxTimeout = 3600
+)
+
+// Spec describes one check binary: its names, its own flags and its core.
+type Spec struct {
+	Name        string // binary name, e.g. check_security_updates
+	Label       string // status line label, e.g. SECURITY UPDATES
+	Usage       string // one line for --help
+	Description string // paragraphs for --help and the man page
+	Flags       []cli.Flag
+	// Check measures and judges; it returns a Result or an error (UNKNOWN).
+	Check func(ctx context.Context, env *Env) (Result, error)
+}
+
+// Env is what every check gets besides its own flags.
+type Env struct {
+	CLI            *cli.Context
+	Verbose        int
+	Format         Format
+	PolicyPath     string
+	PolicyExplicit bool // --policy was given, so a missing file is an error
+	Timeout        time.Duration
+}
+
+func init() {
+	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print the version and exit", DisableDefaultText: true}
+	cli.HelpFlag = &cli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show this help and exit", DisableDefaultText: true}
+}
+
+// CommonFlags are the flags every guardrail check takes.
+func CommonFlags(verbose *int) []cli.Flag {
+	return []cli.Flag{
+		&cli.IntFlag{Name: "timeout", Aliases: []string{"t"}, Value: 10, Usage: "seconds before the check gives up with UNKNOWN"},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Count: verbose, Usage: "more detail in the long output (repeat for more)", DisableDefaultText: true},
+		&cli.StringFlag{Name: "format", Value: string(Text), Usage: "output format: text (Nagios) or json"},
+		&cli.StringFlag{Name: "policy", Value: DefaultPolicy, Usage: "the shared guardrail policy file (YAML)"},
+	}
+}
+
+// App builds the urfave/cli application of a check. It is also what man pages
+// and the Icinga 2 CheckCommand test are generated from.
+func (s Spec) App(verbose *int, action cli.ActionFunc) *cli.App {
+	return &cli.App{
+		Name:                   s.Name,
+		Usage:                  s.Usage,
+		Description:            s.Description,
+		Version:                Version,
+		Flags:                  append(CommonFlags(verbose), s.Flags...),
+		HideHelpCommand:        true,
+		UseShortOptionHandling: true,
+		Action:                 action,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError{err}
+		},
+		ExitErrHandler: func(*cli.Context, error) {},
+	}
+}
+
+type usageError struct{ error }
+
+// Main runs a check with the given arguments (args[0] is the program name)
+// and returns the exit code. Bad arguments, errors, panics and timeouts all
+// end in UNKNOWN; help and version print and return UNKNOWN too, as the
+// monitoring-plugins do.
+func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
+	format := Text
+	for i, a := range args {
+		if a == "--format=json" || a == "--format" && i+1 < len(args) && args[i+1] == "json" {
+			format = JSON
+		}
+	}
+	fail := func(msg string) int {
+		_ = Write(stdout, s.Name, s.Label, Result{Status: Unknown, Summary: msg}, format)
+		return int(Unknown)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(stderr, "panic: %v\n%s", p, debug.Stack())
+			code = fail(fmt.Sprintf("internal error: %v", p))
+		}
+	}()
+	if len(args) > maxArgs {
+		return fail(fmt.Sprintf("too many arguments (%d, at most %d)", len(args), maxArgs))
+	}
+	for _, a := range args {
+		if len(a) > maxArgLen {
+			return fail(fmt.Sprintf("argument of %d bytes refused (at most %d)", len(a), maxArgLen))
+		}
+		if strings.ContainsRune(a, 0) {
+			return fail("argument with a NUL byte refused")
+		}
+	}
+
+	var verbose int
+	ran := false
+	var result Result
+	app := s.App(&verbose, func(c *cli.Context) error {
+		ran = true
+		if c.NArg() > 0 {
+			return usageError{fmt.Errorf("unexpected argument %q", c.Args().First())}
+		}
+		f := Format(c.String("format"))
+		if f != Text && f != JSON {
+			return usageError{fmt.Errorf("--format must be text or json, not %q", c.String("format"))}
+		}
+		format = f
+		t := c.Int("timeout")
+		if t < 1 || t > maxTimeout {
+			return usageError{fmt.Errorf("--timeout must be 1 to %d seconds, not %d", maxTimeout, t)}
+		}
+		env := &Env{CLI: c, Verbose: verbose, Format: f, PolicyPath: c.String("policy"),
+			PolicyExplicit: c.IsSet("policy"), Timeout: time.Duration(t) * time.Second}
+		result = RunWithTimeout(c.Context, env.Timeout, func(ctx context.Context) (Result, error) {
+			return s.Check(ctx, env)
+		})
+		return nil
+	})
+	app.Writer = stdout
+	app.ErrWriter = stderr
+	err := app.Run(args)
+	var ue usageError
+	switch {
+	case errors.As(err, &ue):
+		return fail("bad arguments: " + ue.error.Error() + " (see --help)")
+	case err != nil:
+		return fail(err.Error())
+	case !ran: // --help or --version
+		return int(Unknown)
+	}
+	if err := Write(stdout, s.Name, s.Label, result, format); err != nil {
+		fmt.Fprintln(stderr, err)
+		return int(Unknown)
+	}
+	return int(result.Status)
+}
+
+// RunWithTimeout runs fn and turns its error, its panic or its running past
+// timeout into an UNKNOWN result. fn runs in its own goroutine, so even a
+// read that hangs in a system call cannot hold the plugin past its timeout.
+func RunWithTimeout(ctx context.Context, timeout time.Duration, fn func(context.Context) (Result, error)) Result {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	done := make(chan Result, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- Result{Status: Unknown, Summary: fmt.Sprintf("internal error: %v", p)}
+			}
+		}()
+		r, err := fn(ctx)
+		if err != nil {
+			r = Result{Status: Unknown, Summary: err.Error()}
+		}
+		done <- r
+	}()
+	select {
+	case r := <-done:
+		if ctx.Err() != nil && r.Status == Unknown && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return timedOut(timeout)
+		}
+		return r
+	case <-ctx.Done():
+		return timedOut(timeout)
+	}
+}
+
+func timedOut(d time.Duration) Result {
+	return Result{Status: Unknown, Summary: fmt.Sprintf("timed out after %d s", int(d.Round(time.Second)/time.Second))}
+}

@@ -1,0 +1,196 @@
+package policy
+
+import (
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+)
+
+// SecurityUpdates is the section of check_security_updates.
+type SecurityUpdates struct {
+	// SLA: how long a security update may stay pending. Without it the check
+	// behaves like check_apt: any pending security update is CRITICAL.
+	SLA SLA `yaml:"sla"`
+	// MaxListAgeDays: package lists older than this are stale (default 7).
+	MaxListAgeDays *Days `yaml:"max_list_age_days"`
+	// Include and Exclude filter package names, like -i and -e.
+	Include []Regexp `yaml:"include"`
+	Exclude []Regexp `yaml:"exclude"`
+}
+
+// SLA is a patch deadline in days from the day an update was first seen.
+type SLA struct {
+	WarningDays  *Days `yaml:"warning_days"`
+	CriticalDays *Days `yaml:"critical_days"`
+}
+
+// IsSet reports whether the policy sets any SLA age.
+func (s SLA) IsSet() bool { return s.WarningDays != nil || s.CriticalDays != nil }
+
+// OSVersions maps a platform id (ios, ios-xe, junos, debian, ...) to what is
+// supported on it. The ids and versions are checked by package osversion,
+// which knows each platform's version syntax.
+type OSVersions map[string]Platform
+
+// Platform is the supported-version policy of one platform.
+type Platform struct {
+	// Minimum: below it is CRITICAL.
+	Minimum *Text `yaml:"minimum"`
+	// Target: at or above minimum but below target is WARNING.
+	Target *Text `yaml:"target"`
+	// Blocked versions or ranges (known vulnerable): CRITICAL.
+	Blocked []Blocked `yaml:"blocked"`
+	// EOL dates per release cycle.
+	EOL []EOL `yaml:"eol"`
+	// EOLWarningDays: WARNING this many days before an end-of-life date
+	// (default 90).
+	EOLWarningDays *Days `yaml:"eol_warning_days"`
+}
+
+// Blocked is one version (Version) or an inclusive range (From, To; either
+// may be left open) that must not run.
+type Blocked struct {
+	Version *Text  `yaml:"version"`
+	From    *Text  `yaml:"from"`
+	To      *Text  `yaml:"to"`
+	Reason  string `yaml:"reason"`
+}
+
+// EOL is the end of life of one release cycle (e.g. "17.6" or "21.4").
+type EOL struct {
+	Release Text `yaml:"release"`
+	Date    Date `yaml:"date"`
+}
+
+// Flows is the section of check_firewall_flows: named objects and services,
+// and optionally the application flows themselves (AlgoSec's format).
+type Flows struct {
+	// Objects: name → addresses, CIDRs, ranges or other object names.
+	Objects map[string][]Text `yaml:"objects"`
+	// Services: name → services such as tcp/443 or other service names.
+	Services     map[string][]Text `yaml:"services"`
+	Applications []Application     `yaml:"applications"`
+	// EphemeralPorts is the clients' source port range (default 32768-60999).
+	EphemeralPorts *Text `yaml:"ephemeral_ports"`
+}
+
+// Application is one AlgoSec application with its named flows.
+type Application struct {
+	Name  string          `yaml:"app_name"`
+	Flows map[string]Flow `yaml:"app_flows"`
+	// Order keeps the flows in file order (maps do not).
+	Order []string `yaml:"-"`
+}
+
+// Flow is one AlgoSec application flow, with our "expect" extension.
+type Flow struct {
+	Sources      []Text `yaml:"sources"`
+	Destinations []Text `yaml:"destinations"`
+	Services     []Text `yaml:"services"`
+	// Expect is "allow" (default) or "deny" (the flow must stay closed).
+	Expect              *Text  `yaml:"expect"`
+	Comment             string `yaml:"comment"`
+	NetworkApplications []Text `yaml:"network_applications"`
+	Line                int    `yaml:"-"`
+}
+
+// UnmarshalYAML keeps the flows' order and lines; the fields are decoded
+// strictly by decodeStrict.
+func (a *Application) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.MappingNode {
+		return errorAt(n, "want an application (app_name, app_flows)")
+	}
+	a.Flows = map[string]Flow{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		switch k.Value {
+		case "app_name":
+			if v.Kind != yaml.ScalarNode {
+				return errorAt(v, "app_name: want a name")
+			}
+			a.Name = v.Value
+		case "app_flows":
+			if v.Kind != yaml.MappingNode {
+				return errorAt(v, "app_flows: want a mapping of flow name to flow")
+			}
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				fk, fv := v.Content[j], v.Content[j+1]
+				if _, dup := a.Flows[fk.Value]; dup {
+					return errorAt(fk, "flow %q given twice", fk.Value)
+				}
+				var f Flow
+				if err := decodeStrict(fv, &f); err != nil {
+					return err
+				}
+				f.Line = fk.Line
+				a.Flows[fk.Value] = f
+				a.Order = append(a.Order, fk.Value)
+			}
+		default:
+			return errorAt(k, "field %s not found in application (want app_name, app_flows)", k.Value)
+		}
+	}
+	if a.Name == "" {
+		return errorAt(n, "application without app_name")
+	}
+	return nil
+}
+
+// decodeStrict decodes a flow with unknown keys refused: yaml.v3's
+// Node.Decode does not honour KnownFields, so the keys are checked here.
+func decodeStrict(n *yaml.Node, v any) error {
+	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+		if !hasField(v, n.Content[i].Value) {
+			return errorAt(n.Content[i], "field %s not found", n.Content[i].Value)
+		}
+	}
+	return n.Decode(v)
+}
+
+func hasField(v any, key string) bool {
+	switch v.(type) {
+	case *Flow:
+		switch key {
+		case "sources", "destinations", "services", "expect", "comment", "network_applications":
+			return true
+		}
+	}
+	return false
+}
+
+// ParseFlows reads an AlgoSec application-flows file (JSON or YAML):
+// {"applications": [...]}; objects and services may sit beside them.
+func ParseFlows(file string, data []byte) (*Flows, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, yamlError(file, nil, err)
+	}
+	if len(root.Content) == 0 {
+		return nil, &Error{File: file, Msg: "empty flows file"}
+	}
+	var f Flows
+	if err := decodeKnown(data, &f); err != nil {
+		return nil, yamlError(file, &root, err)
+	}
+	if len(f.Applications) == 0 {
+		return nil, &Error{File: file, Key: "applications", Msg: "no applications"}
+	}
+	return &f, nil
+}
+
+func decodeKnown(data []byte, v any) error {
+	dec := yaml.NewDecoder(bytesReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	return nil
+}
+
+// String is for messages.
+func (t Text) String() string {
+	if t.Line > 0 {
+		return fmt.Sprintf("%q (line %d)", t.Value, t.Line)
+	}
+	return fmt.Sprintf("%q", t.Value)
+}
