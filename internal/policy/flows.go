@@ -6,62 +6,6 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// SecurityUpdates is the section of check_security_updates.
-type SecurityUpdates struct {
-	// SLA: how long a security update may stay pending. Without it the check
-	// behaves like check_apt: any pending security update is CRITICAL.
-	SLA SLA `yaml:"sla"`
-	// MaxListAgeDays: package lists older than this are stale (default 7).
-	MaxListAgeDays *Days `yaml:"max_list_age_days"`
-	// Include and Exclude filter package names, like -i and -e.
-	Include []Regexp `yaml:"include"`
-	Exclude []Regexp `yaml:"exclude"`
-}
-
-// SLA is a patch deadline in days from the day an update was first seen.
-type SLA struct {
-	WarningDays  *Days `yaml:"warning_days"`
-	CriticalDays *Days `yaml:"critical_days"`
-}
-
-// IsSet reports whether the policy sets any SLA age.
-func (s SLA) IsSet() bool { return s.WarningDays != nil || s.CriticalDays != nil }
-
-// OSVersions maps a platform id (ios, ios-xe, junos, debian, ...) to what is
-// supported on it. The ids and versions are checked by package osversion,
-// which knows each platform's version syntax.
-type OSVersions map[string]Platform
-
-// Platform is the supported-version policy of one platform.
-type Platform struct {
-	// Minimum: below it is CRITICAL.
-	Minimum *Text `yaml:"minimum"`
-	// Target: at or above minimum but below target is WARNING.
-	Target *Text `yaml:"target"`
-	// Blocked versions or ranges (known vulnerable): CRITICAL.
-	Blocked []Blocked `yaml:"blocked"`
-	// EOL dates per release cycle.
-	EOL []EOL `yaml:"eol"`
-	// EOLWarningDays: WARNING this many days before an end-of-life date
-	// (default 90).
-	EOLWarningDays *Days `yaml:"eol_warning_days"`
-}
-
-// Blocked is one version (Version) or an inclusive range (From, To; either
-// may be left open) that must not run.
-type Blocked struct {
-	Version *Text  `yaml:"version"`
-	From    *Text  `yaml:"from"`
-	To      *Text  `yaml:"to"`
-	Reason  string `yaml:"reason"`
-}
-
-// EOL is the end of life of one release cycle (e.g. "17.6" or "21.4").
-type EOL struct {
-	Release Text `yaml:"release"`
-	Date    Date `yaml:"date"`
-}
-
 // Flows is the section of check_firewall_flows: named objects and services,
 // and optionally the application flows themselves (AlgoSec's format).
 type Flows struct {
