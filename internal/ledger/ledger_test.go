@@ -1,0 +1,138 @@
+package ledger
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+
+func TestUpdateKeepsFirstSeenAndForgetsPatched(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "guardrail-state.json")
+	l, err := Update(p, []string{"openssl:amd64", "bash:amd64"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Note != "" || len(l.First) != 2 {
+		t.Fatalf("first run: %+v", l)
+	}
+	later := t0.Add(72 * time.Hour)
+	l, err = Update(p, []string{"openssl:amd64", "curl:amd64"}, later)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := l.Age("openssl:amd64", later); got != 72*time.Hour {
+		t.Errorf("openssl age %v, want 72h", got)
+	}
+	if got := l.Age("curl:amd64", later); got != 0 {
+		t.Errorf("curl age %v, want 0 (new)", got)
+	}
+	if _, ok := l.First["bash:amd64"]; ok {
+		t.Error("bash was patched but is still remembered")
+	}
+	back, err := Read(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(back.Keys()) != "[curl:amd64 openssl:amd64]" || !back.First["openssl:amd64"].Equal(t0) {
+		t.Errorf("read back %v", back.First)
+	}
+}
+
+func TestFutureFirstSeenIsReset(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "guardrail.json")
+	if _, err := Update(p, []string{"a:all"}, t0.Add(24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// The clock went back: a first-seen time in the future is not trusted.
+	l, err := Update(p, []string{"a:all"}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.First["a:all"].Equal(t0) {
+		t.Errorf("first seen %v, want %v", l.First["a:all"], t0)
+	}
+}
+
+func TestCorruptStateIsRebuiltWithNote(t *testing.T) {
+	for name, content := range map[string]string{
+		"truncated":  `{"format":"guardrail-ledger/1","first_seen":{"a:amd64":"2026-`,
+		"garbage":    "\x00\x01binary",
+		"wrong type": `{"format":"guardrail-ledger/1","first_seen":[]}`,
+		"unknown":    `{"format":"guardrail-ledger/1","first_seen":{},"x":1}`,
+		"format":     `{"format":"other/9","first_seen":{}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "guardrail", "security-updates.json")
+			os.MkdirAll(filepath.Dir(p), 0o755)
+			os.WriteFile(p, []byte(content), 0o644)
+			l, err := Update(p, []string{"a:amd64"}, t0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(l.Note, "rebuilt") || !strings.Contains(l.Note, p) {
+				t.Errorf("note %q", l.Note)
+			}
+			var c fileContent
+			data, _ := os.ReadFile(p)
+			if err := json.Unmarshal(data, &c); err != nil || c.Format != format || len(c.FirstSeen) != 1 {
+				t.Errorf("rewritten file %q (%v)", data, err)
+			}
+		})
+	}
+}
+
+func TestRefusesToOverwriteForeignFiles(t *testing.T) {
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "config.json")
+	os.WriteFile(foreign, []byte(`{"important": true}`), 0o644)
+	if _, err := Update(foreign, []string{"a:amd64"}, t0); err == nil || !strings.Contains(err.Error(), "refusing") {
+		t.Fatalf("foreign JSON: err %v", err)
+	}
+	if data, _ := os.ReadFile(foreign); string(data) != `{"important": true}` {
+		t.Fatalf("foreign file changed: %q", data)
+	}
+	for _, bad := range []string{"", "state.json", dir + "/x.conf", dir + "/../x.json", dir + "/missing/x.json", "/etc/passwd"} {
+		if _, err := Update(bad, nil, t0); err == nil {
+			t.Errorf("path %q accepted", bad)
+		}
+	}
+}
+
+func TestConcurrentUpdatesNeverTear(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "guardrail.json")
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := Update(p, []string{"a:amd64", fmt.Sprintf("p%d:amd64", i%3)}, t0.Add(time.Duration(i)*time.Minute))
+			errs <- err
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := Read(p)
+	if err != nil || l.Note != "" {
+		t.Fatalf("after concurrent runs: %v %q", err, l.Note)
+	}
+	if len(l.First) != 2 {
+		t.Errorf("keys %v", l.Keys())
+	}
+	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(p), ".guardrail.json.*"))
+	if len(matches) != 0 {
+		t.Errorf("temporary files left: %v", matches)
+	}
+}
