@@ -54,10 +54,10 @@ func init() {
 }
 
 // CommonFlags are the flags every guardrail check takes.
-func CommonFlags(verbose *int) []cli.Flag {
+func CommonFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "timeout", Aliases: []string{"t"}, Value: 10, Usage: "seconds before the check gives up with UNKNOWN"},
-		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Count: verbose, Usage: "more detail in the long output (repeat for more)", DisableDefaultText: true},
+		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more detail in the long output (repeat for more)", DisableDefaultText: true},
 		&cli.StringFlag{Name: "format", Value: string(Text), Usage: "output format: text (Nagios) or json"},
 		&cli.StringFlag{Name: "policy", Value: DefaultPolicy, Usage: "the shared guardrail policy file (YAML)"},
 	}
@@ -65,13 +65,13 @@ func CommonFlags(verbose *int) []cli.Flag {
 
 // App builds the urfave/cli application of a check. It is also what man pages
 // and the Icinga 2 CheckCommand test are generated from.
-func (s Spec) App(verbose *int, action cli.ActionFunc) *cli.App {
+func (s Spec) App(action cli.ActionFunc) *cli.App {
 	return &cli.App{
 		Name:                   s.Name,
 		Usage:                  s.Usage,
 		Description:            s.Description,
 		Version:                Version,
-		Flags:                  append(CommonFlags(verbose), s.Flags...),
+		Flags:                  append(CommonFlags(), s.Flags...),
 		HideHelpCommand:        true,
 		UseShortOptionHandling: true,
 		Action:                 action,
@@ -117,10 +117,9 @@ func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
 		}
 	}
 
-	var verbose int
 	ran := false
 	var result Result
-	app := s.App(&verbose, func(c *cli.Context) error {
+	app := s.App(func(c *cli.Context) error {
 		ran = true
 		if c.NArg() > 0 {
 			return usageError{fmt.Errorf("unexpected argument %q", c.Args().First())}
@@ -134,7 +133,7 @@ func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
 		if t < 1 || t > maxTimeout {
 			return usageError{fmt.Errorf("--timeout must be 1 to %d seconds, not %d", maxTimeout, t)}
 		}
-		env := &Env{CLI: c, Verbose: verbose, Format: f, PolicyPath: c.String("policy"),
+		env := &Env{CLI: c, Verbose: c.Count("verbose"), Format: f, PolicyPath: c.String("policy"),
 			PolicyExplicit: c.IsSet("policy"), Timeout: time.Duration(t) * time.Second}
 		result = RunWithTimeout(c.Context, env.Timeout, func(ctx context.Context) (Result, error) {
 			return s.Check(ctx, env)
