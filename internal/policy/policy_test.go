@@ -1,0 +1,123 @@
+package policy
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestExamplePolicyParses(t *testing.T) {
+	p, err := Load("../../packaging/policy.example.yaml", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p.SecurityUpdates.SLA.CriticalDays; d == nil || *d != 14 {
+		t.Errorf("sla critical_days %v", d)
+	}
+	if p.OSVersions["ios-xe"].Target.Value != "17.9.4a" || p.OSVersions["ios-xe"].Target.Line == 0 {
+		t.Errorf("ios-xe target %+v", p.OSVersions["ios-xe"].Target)
+	}
+	app := p.Flows.Applications[0]
+	if app.Name != "Billing" || strings.Join(app.Order, ",") != "payroll-to-gateway,no-telnet-from-web" {
+		t.Errorf("application %+v", app)
+	}
+	if f := app.Flows["no-telnet-from-web"]; f.Expect.Value != "deny" || f.Line == 0 {
+		t.Errorf("flow %+v", f)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "policy.yaml")
+	p, err := Load(missing, false)
+	if err != nil || p.Version != 1 || p.File != "" {
+		t.Errorf("default path missing: %v %+v", err, p)
+	}
+	if _, err := Load(missing, true); err == nil || !strings.Contains(err.Error(), missing) {
+		t.Errorf("explicit path missing: %v", err)
+	}
+	if _, err := Load(t.TempDir(), true); err == nil || !strings.Contains(err.Error(), "directory") {
+		t.Errorf("directory: %v", err)
+	}
+}
+
+func TestUnreadable(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root reads everything")
+	}
+	p := filepath.Join(t.TempDir(), "policy.yaml")
+	os.WriteFile(p, []byte("version: 1\n"), 0)
+	if _, err := Load(p, false); err == nil {
+		t.Error("unreadable policy accepted")
+	}
+}
+
+// Every error names the file, the line and the key.
+func TestErrorsNameFileLineKey(t *testing.T) {
+	cases := []struct{ name, yaml, want string }{
+		{"empty", "", "policy P: empty policy"},
+		{"no version", "security_updates: {}\n", "policy P, key version: unsupported or missing version 0"},
+		{"version 2", "version: 2\n", "policy P, line 1, key version: unsupported or missing version 2"},
+		{"syntax", "version: 1\nsecurity_updates:\n  sla: [\n", "policy P, line 3"},
+		{"tab", "version: 1\n\tx: 1\n", "policy P, line 2"},
+		{"unknown top", "version: 1\nsecurity_update: {}\n", "policy P, line 2, key security_update: field security_update not found"},
+		{"unknown nested", "version: 1\nsecurity_updates:\n  sla:\n    warn_days: 3\n", "policy P, line 4, key security_updates.sla.warn_days: field warn_days not found"},
+		{"bad days", "version: 1\nsecurity_updates:\n  sla:\n    critical_days: soon\n", `policy P, line 4, key security_updates.sla.critical_days: want a whole number of days from 0 to 36500, not "soon"`},
+		{"negative days", "version: 1\nsecurity_updates:\n  max_list_age_days: -1\n", "line 3, key security_updates.max_list_age_days: want a whole number"},
+		{"bad regexp", "version: 1\nsecurity_updates:\n  exclude: ['(']\n", "line 3, key security_updates.exclude: want a regular expression"},
+		{"wrong type", "version: 1\nsecurity_updates: [1]\n", "line 2, key security_updates: cannot unmarshal !!seq into"},
+		{"bad date", "version: 1\nos_versions:\n  ios:\n    eol:\n      - release: '15.2'\n        date: 31/12/2026\n", `line 6, key os_versions.ios.eol[0].date: want a date as YYYY-MM-DD, not "31/12/2026"`},
+		{"list as version", "version: 1\nos_versions:\n  ios:\n    minimum: [1]\n", "line 4, key os_versions.ios.minimum: want a single value"},
+		{"unknown platform key", "version: 1\nos_versions:\n  ios:\n    minimun: '15.2(7)E4'\n", "line 4, key os_versions.ios.minimun: field minimun not found"},
+		{"flow unknown key", "version: 1\nflows:\n  applications:\n    - app_name: A\n      app_flows:\n        f:\n          source: [x]\n", "line 7, key flows.applications[0].app_flows.f.source: field source not found"},
+		{"app without name", "version: 1\nflows:\n  applications:\n    - app_flows: {}\n", "line 4, key flows.applications[0]"},
+		{"duplicate flow", "version: 1\nflows:\n  applications:\n    - app_name: A\n      app_flows:\n        f: {}\n        f: {}\n", "line 7"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("P", []byte(c.yaml))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v\nwant it to contain %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestParseFlowsFile(t *testing.T) {
+	json := `{"applications": [{"app_name": "Billing", "app_flows": {
+  "flow1": {"sources": ["HR Payroll server", "192.168.0.0/16"], "destinations": ["16.47.71.62"], "services": ["HTTPS"]},
+  "flow2": {"sources": ["10.0.0.1"], "destinations": ["10.0.0.2"], "services": ["udp/501"], "expect": "deny"}}}]}`
+	f, err := ParseFlows("flows.json", []byte(json))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := f.Applications[0]
+	if strings.Join(a.Order, ",") != "flow1,flow2" || a.Flows["flow1"].Sources[1].Value != "192.168.0.0/16" || a.Flows["flow2"].Line != 3 {
+		t.Errorf("%+v", a)
+	}
+	if _, err := ParseFlows("f.json", []byte(`{"applications": [{"app_name": "A", "app_flows": {"f": {"sorces": []}}}]}`)); err == nil || !strings.Contains(err.Error(), "f.json, line 1") {
+		t.Errorf("typo accepted: %v", err)
+	}
+	if _, err := ParseFlows("f.json", []byte(`{"applications": []}`)); err == nil {
+		t.Error("no applications accepted")
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	if data, err := os.ReadFile("../../packaging/policy.example.yaml"); err == nil {
+		f.Add(data)
+	}
+	for _, s := range []string{"version: 1\n", "version: 1\nsecurity_updates:\n  sla:\n    warning_days: 3\n", "{", "version: 1\nflows:\n  applications:\n    - app_name: A\n      app_flows: {f: {sources: [a]}}\n", "&a [*a]"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Parse("fuzz.yaml", data)
+		if err == nil && p.Version != 1 {
+			t.Fatalf("accepted version %d", p.Version)
+		}
+		if err != nil && !strings.HasPrefix(err.Error(), "policy fuzz.yaml") {
+			t.Fatalf("error without file: %v", err)
+		}
+		_, _ = ParseFlows("fuzz.yaml", data)
+	})
+}
