@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -46,6 +47,23 @@ type Env struct {
 	PolicyPath     string
 	PolicyExplicit bool // --policy was given, so a missing file is an error
 	Timeout        time.Duration
+	// Now is the time the check judges at: the wall clock, or GUARDRAIL_NOW
+	// (RFC 3339 or YYYY-MM-DD), which the golden tests set.
+	Now time.Time
+}
+
+// now reads GUARDRAIL_NOW for reproducible output in tests.
+func now() (time.Time, error) {
+	v := os.Getenv("GUARDRAIL_NOW")
+	if v == "" {
+		return time.Now(), nil
+	}
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("GUARDRAIL_NOW=%q is not RFC 3339 or YYYY-MM-DD", v)
 }
 
 func init() {
@@ -133,7 +151,11 @@ func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
 		if t < 1 || t > maxTimeout {
 			return usageError{fmt.Errorf("--timeout must be 1 to %d seconds, not %d", maxTimeout, t)}
 		}
-		env := &Env{CLI: c, Verbose: c.Count("verbose"), Format: f, PolicyPath: c.String("policy"),
+		at, err := now()
+		if err != nil {
+			return err
+		}
+		env := &Env{Now: at, CLI: c, Verbose: c.Count("verbose"), Format: f, PolicyPath: c.String("policy"),
 			PolicyExplicit: c.IsSet("policy"), Timeout: time.Duration(t) * time.Second}
 		result = RunWithTimeout(c.Context, env.Timeout, func(ctx context.Context) (Result, error) {
 			return s.Check(ctx, env)
