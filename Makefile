@@ -59,5 +59,8 @@ bench: deps build
 	GUARDRAIL_BENCH=1 $(GO) test -count=1 -run '^TestWholeProcess' -v ./checks/... | grep -v '^=== RUN'
 
 
+# make package, make man: see packaging/package.mk
+-include packaging/package.mk
+
 clean:
 	rm -rf $(BIN) dist
