@@ -115,3 +115,100 @@ COMMIT
 		t.Errorf("nft -j list ruleset does not show the last ruleset:\n%s", js)
 	}
 }
+
+// Both renderings of a generated ruleset must mean the same to the kernel,
+// or a disagreement of the check could be the generator's fault.
+func TestGeneratedRulesetsMeanTheSameInBothForms(t *testing.T) {
+	tp := New(t, Ports)
+	for seed := uint64(0); seed < 30; seed++ {
+		rs, srcs, dsts, ports := Generate(seed)
+		var points []Point
+		for _, s := range srcs {
+			for _, d := range dsts {
+				for _, p := range ports {
+					points = append(points, Point{s, d, p})
+				}
+			}
+		}
+		ipt := rs.IPTables()
+		var err error
+		if rs.IPv6 {
+			err = tp.LoadIPTables("", ipt)
+		} else {
+			err = tp.LoadIPTables(ipt, "")
+		}
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", rs.Name, err, ipt)
+		}
+		viaIPT, _, err := tp.Probe(points)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tp.LoadNFT(rs.NFT()); err != nil {
+			t.Fatalf("%s: %v\n%s", rs.Name, err, rs.NFT())
+		}
+		viaNFT, _, err := tp.Probe(points)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := 0
+		for i, p := range points {
+			if viaIPT[i] != viaNFT[i] {
+				t.Errorf("%s: %s: iptables %v, nft %v\n%s\n%s", rs.Name, p, viaIPT[i], viaNFT[i], ipt, rs.NFT())
+			}
+			if viaIPT[i] {
+				open++
+			}
+		}
+		t.Logf("%s: %d rules, %d of %d points open", rs.Name, len(rs.Forward), open, len(points))
+	}
+}
+
+func TestFlowPoints(t *testing.T) {
+	f := Flow{Name: "f", Sources: []string{"10.1.0.2", "10.1.0.4/31"}, Destinations: []string{"10.2.0.3"},
+		Services: []string{"tcp/80-81", "tcp/443"}}
+	pts, err := f.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range pts {
+		got = append(got, p.String())
+	}
+	want := "10.1.0.2 -> 10.2.0.3:80,10.1.0.2 -> 10.2.0.3:81,10.1.0.2 -> 10.2.0.3:443," +
+		"10.1.0.4 -> 10.2.0.3:80,10.1.0.4 -> 10.2.0.3:81,10.1.0.4 -> 10.2.0.3:443," +
+		"10.1.0.5 -> 10.2.0.3:80,10.1.0.5 -> 10.2.0.3:81,10.1.0.5 -> 10.2.0.3:443"
+	if strings.Join(got, ",") != want {
+		t.Errorf("points %s\nwant %s", strings.Join(got, ","), want)
+	}
+	for _, bad := range []Flow{
+		{Sources: []string{"10.0.0.0/8"}, Destinations: []string{"10.2.0.2"}, Services: []string{"tcp/80"}},
+		{Sources: []string{"10.1.0.2"}, Destinations: []string{"10.2.0.2"}, Services: []string{"udp/53"}},
+		{Sources: []string{"10.1.0.2"}, Destinations: []string{"10.2.0.2"}, Services: []string{"tcp/1-65535"}},
+	} {
+		if _, err := bad.Points(); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+}
+
+// Generation is deterministic: the same seed, the same ruleset and flows.
+func TestGenerateIsDeterministic(t *testing.T) {
+	for seed := uint64(0); seed < 50; seed++ {
+		a, s1, d1, p1 := Generate(seed)
+		b, _, _, _ := Generate(seed)
+		if a.IPTables() != b.IPTables() || a.NFT() != b.NFT() {
+			t.Fatalf("seed %d: two different rulesets", seed)
+		}
+		n := len(a.Forward)
+		for _, c := range a.Chains {
+			n += len(c.Rules)
+		}
+		if n < 3 || n > 15+len(a.Chains)+1 {
+			t.Errorf("seed %d: %d rules", seed, n)
+		}
+		if len(GenerateFlows(seed, s1, d1, p1)) < 4 {
+			t.Errorf("seed %d: too few flows", seed)
+		}
+	}
+}

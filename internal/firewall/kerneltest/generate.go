@@ -1,0 +1,606 @@
+package kerneltest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Ports are the TCP ports generated rulesets and flows talk about; a
+// Topology for them must listen on all of them.
+var Ports = []int{22, 80, 81, 443, 8080}
+
+// Verdict is what a rule does with a packet it matches.
+type Verdict int
+
+// The verdicts a generated rule can have.
+const (
+	Accept Verdict = iota
+	Drop
+	Reject
+	Return
+	Jump // to Rule.Target
+	Goto // to Rule.Target
+)
+
+// State is a conntrack state match.
+type State int
+
+// The conntrack matches a generated rule can have.
+const (
+	AnyState         State = iota
+	StateNew               // --ctstate NEW / ct state new
+	StateEstablished       // --ctstate RELATED,ESTABLISHED / ct state established,related
+)
+
+// AddrMatch matches a source or destination prefix, or anything when
+// Prefix is not valid.
+type AddrMatch struct {
+	Prefix netip.Prefix
+	Not    bool
+}
+
+// PortRange is an inclusive TCP/UDP port range.
+type PortRange struct{ From, To int }
+
+// PortMatch matches a port in any of Ranges (none: any port).
+type PortMatch struct {
+	Ranges []PortRange
+	Not    bool
+}
+
+// Rule is one generated filter rule; it means the same in both renderings.
+type Rule struct {
+	Src, Dst     AddrMatch
+	Proto        string // "", "tcp" or "udp"; set whenever ports are matched
+	DPort, SPort PortMatch
+	State        State
+	Verdict      Verdict
+	Target       string // chain of Jump and Goto
+}
+
+// Chain is a user chain, reached only by Jump or Goto.
+type Chain struct {
+	Name  string
+	Rules []Rule
+}
+
+// Ruleset is one forward-hook filter ruleset with the same meaning as
+// iptables-restore input (IPTables) and as an nft script (NFT).
+type Ruleset struct {
+	Name      string
+	IPv6      bool
+	Policy    Verdict // Accept or Drop
+	Forward   []Rule
+	Chains    []Chain
+	NFTFamily string // ip, ip6 or inet
+}
+
+// Generate makes the seed's ruleset: a few rules over a small universe of
+// hosts and ports, with accepts, drops, rejects, NEW-only accepts with and
+// without an ESTABLISHED rule, user chains with RETURN, negations, port
+// ranges and port lists. It returns the universe of source and destination
+// hosts and ports it used, for the flows.
+func Generate(seed uint64) (rs Ruleset, srcs, dsts []netip.Addr, ports []int) {
+	r := rand.New(rand.NewPCG(seed, 0x6b65726e656c))
+	rs = Ruleset{Name: fmt.Sprintf("gen%03d", seed), IPv6: seed%5 == 4}
+	allSrc, allDst := SrcAddrs4, DstAddrs4
+	if rs.IPv6 {
+		allSrc, allDst = SrcAddrs6, DstAddrs6
+	}
+	srcs = allSrc[:2+r.IntN(3)]
+	dsts = allDst[:2+r.IntN(3)]
+	perm := r.Perm(len(Ports))[:3+r.IntN(3)]
+	for _, i := range perm {
+		ports = append(ports, Ports[i])
+	}
+	sort.Ints(ports)
+	switch {
+	case seed%2 == 0:
+		rs.NFTFamily = "inet"
+	case rs.IPv6:
+		rs.NFTFamily = "ip6"
+	default:
+		rs.NFTFamily = "ip"
+	}
+	g := &generator{r: r, srcs: srcs, dsts: dsts, ports: ports, allSrc: allSrc, allDst: allDst, v6: rs.IPv6}
+	rs.Policy = Accept
+	if r.IntN(3) > 0 {
+		rs.Policy = Drop
+	}
+	total := 3 + r.IntN(13)
+	nchains := 0
+	if total >= 5 {
+		nchains = r.IntN(3)
+	}
+	for i := 0; i < nchains; i++ {
+		rs.Chains = append(rs.Chains, Chain{Name: fmt.Sprintf("user%d", i+1)})
+	}
+	// Rules are spread over the forward chain and the user chains; a user
+	// chain only jumps to later ones, so there are no loops.
+	for i := 0; i < total; i++ {
+		c := r.IntN(nchains + 2)
+		if c >= nchains+1 || c == 0 || nchains == 0 {
+			rs.Forward = append(rs.Forward, g.rule(rs.Chains, -1))
+		} else {
+			rs.Chains[c-1].Rules = append(rs.Chains[c-1].Rules, g.rule(rs.Chains, c-1))
+		}
+	}
+	// Every user chain is reached from the forward chain at least once.
+	for _, ch := range rs.Chains {
+		j := g.rule(nil, -1)
+		j.Verdict, j.Target = Jump, ch.Name
+		if r.IntN(4) == 0 {
+			j.Verdict = Goto
+		}
+		at := r.IntN(len(rs.Forward) + 1)
+		rs.Forward = append(rs.Forward[:at], append([]Rule{j}, rs.Forward[at:]...)...)
+	}
+	// An ESTABLISHED rule, most often first, sometimes later, sometimes
+	// missing (then NEW-only accepts let a SYN through and nothing else).
+	if r.IntN(10) < 7 {
+		est := Rule{State: StateEstablished, Verdict: Accept}
+		at := 0
+		if r.IntN(3) == 0 {
+			at = r.IntN(len(rs.Forward) + 1)
+		}
+		rs.Forward = append(rs.Forward[:at], append([]Rule{est}, rs.Forward[at:]...)...)
+	}
+	return rs, srcs, dsts, ports
+}
+
+type generator struct {
+	r              *rand.Rand
+	srcs, dsts     []netip.Addr
+	allSrc, allDst []netip.Addr
+	ports          []int
+	v6             bool
+}
+
+// rule makes one rule; in is the index of the user chain it goes into (-1:
+// forward), which bounds its jumps and allows RETURN.
+func (g *generator) rule(chains []Chain, in int) Rule {
+	r := g.r
+	var ru Rule
+	switch d := r.IntN(20); {
+	case d < 13: // the flows' direction
+		ru.Src, ru.Dst = g.addr(g.srcs, g.allSrc), g.addr(g.dsts, g.allDst)
+		ru.DPort = g.portMatch()
+	case d < 16: // the replies' direction
+		ru.Src, ru.Dst = g.addr(g.dsts, g.allDst), g.addr(g.srcs, g.allSrc)
+		ru.SPort = g.portMatch()
+	default:
+		if r.IntN(2) == 0 {
+			ru.DPort = g.portMatch()
+		}
+	}
+	if len(ru.DPort.Ranges)+len(ru.SPort.Ranges) > 0 || r.IntN(4) == 0 {
+		ru.Proto = "tcp"
+		if r.IntN(12) == 0 {
+			ru.Proto = "udp" // never matches the probes
+		}
+	}
+	switch s := r.IntN(20); {
+	case s < 6:
+		ru.State = StateNew
+	case s < 8:
+		ru.State = StateEstablished
+	}
+	var later []string
+	for i := in + 1; i < len(chains); i++ {
+		later = append(later, chains[i].Name)
+	}
+	switch v := r.IntN(20); {
+	case v < 9:
+		ru.Verdict = Accept
+	case v < 13:
+		ru.Verdict = Drop
+	case v < 16:
+		ru.Verdict = Reject
+	case v < 18 && in >= 0:
+		ru.Verdict = Return
+	case len(later) > 0:
+		ru.Verdict, ru.Target = Jump, later[r.IntN(len(later))]
+	default:
+		ru.Verdict = Accept
+	}
+	return ru
+}
+
+// addr matches anything (often), one host of the universe, a small prefix
+// around universe hosts, or the whole side; sometimes negated.
+func (g *generator) addr(universe, all []netip.Addr) AddrMatch {
+	r := g.r
+	var m AddrMatch
+	switch k := r.IntN(10); {
+	case k < 4:
+		return m
+	case k < 7:
+		a := universe[r.IntN(len(universe))]
+		m.Prefix = netip.PrefixFrom(a, a.BitLen())
+	case k < 9:
+		a := universe[r.IntN(len(universe))]
+		bits := a.BitLen() - 1 - r.IntN(2)
+		m.Prefix = netip.PrefixFrom(a, bits).Masked()
+	default:
+		bits := 24
+		if g.v6 {
+			bits = 64
+		}
+		m.Prefix = netip.PrefixFrom(all[0], bits).Masked()
+	}
+	m.Not = r.IntN(5) == 0
+	return m
+}
+
+// portMatch: any port, one port, a range, or a list of ports and ranges;
+// sometimes negated.
+func (g *generator) portMatch() PortMatch {
+	r := g.r
+	var m PortMatch
+	one := func() PortRange { p := g.ports[r.IntN(len(g.ports))]; return PortRange{p, p} }
+	switch k := r.IntN(10); {
+	case k < 2:
+		return m
+	case k < 6:
+		m.Ranges = []PortRange{one()}
+	case k < 8:
+		a, b := g.ports[r.IntN(len(g.ports))], g.ports[r.IntN(len(g.ports))]
+		if a > b {
+			a, b = b, a
+		}
+		if r.IntN(3) == 0 {
+			a -= 1 + r.IntN(5)
+		}
+		m.Ranges = []PortRange{{a, b}}
+	default:
+		seen := map[int]bool{}
+		for i := 0; i < 2+r.IntN(2); i++ {
+			p := g.ports[r.IntN(len(g.ports))]
+			if !seen[p] {
+				seen[p] = true
+				m.Ranges = append(m.Ranges, PortRange{p, p})
+			}
+		}
+		sort.Slice(m.Ranges, func(i, j int) bool { return m.Ranges[i].From < m.Ranges[j].From })
+		// Merge neighbours (80, 81 → 80:81): nft refuses overlapping
+		// intervals, and a range inside a list is worth testing anyway.
+		merged := m.Ranges[:1]
+		for _, pr := range m.Ranges[1:] {
+			if last := &merged[len(merged)-1]; pr.From == last.To+1 {
+				last.To = pr.To
+			} else {
+				merged = append(merged, pr)
+			}
+		}
+		m.Ranges = merged
+	}
+	m.Not = r.IntN(5) == 0
+	return m
+}
+
+// IPTables renders rs as iptables-restore input (ip6tables-restore for
+// IPv6).
+func (rs Ruleset) IPTables() string {
+	var b strings.Builder
+	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n")
+	pol := "ACCEPT"
+	if rs.Policy == Drop {
+		pol = "DROP"
+	}
+	fmt.Fprintf(&b, ":FORWARD %s [0:0]\n:OUTPUT ACCEPT [0:0]\n", pol)
+	for _, c := range rs.Chains {
+		fmt.Fprintf(&b, ":%s - [0:0]\n", c.Name)
+	}
+	for _, ru := range rs.Forward {
+		fmt.Fprintf(&b, "-A FORWARD%s\n", ru.iptables())
+	}
+	for _, c := range rs.Chains {
+		for _, ru := range c.Rules {
+			fmt.Fprintf(&b, "-A %s%s\n", c.Name, ru.iptables())
+		}
+	}
+	b.WriteString("COMMIT\n")
+	return b.String()
+}
+
+func (ru Rule) iptables() string {
+	var b strings.Builder
+	addr := func(flag string, m AddrMatch) {
+		if m.Prefix.IsValid() {
+			fmt.Fprintf(&b, " %s%s %s", not(m.Not, "! "), flag, m.Prefix)
+		}
+	}
+	addr("-s", ru.Src)
+	addr("-d", ru.Dst)
+	if ru.Proto != "" {
+		b.WriteString(" -p " + ru.Proto)
+	}
+	ports := func(one, many string, m PortMatch) {
+		switch len(m.Ranges) {
+		case 0:
+		case 1:
+			fmt.Fprintf(&b, " %s%s %s", not(m.Not, "! "), one, m.Ranges[0].iptables())
+		default:
+			var ps []string
+			for _, pr := range m.Ranges {
+				ps = append(ps, pr.iptables())
+			}
+			fmt.Fprintf(&b, " -m multiport %s%s %s", not(m.Not, "! "), many, strings.Join(ps, ","))
+		}
+	}
+	ports("--sport", "--sports", ru.SPort)
+	ports("--dport", "--dports", ru.DPort)
+	switch ru.State {
+	case StateNew:
+		b.WriteString(" -m conntrack --ctstate NEW")
+	case StateEstablished:
+		b.WriteString(" -m conntrack --ctstate RELATED,ESTABLISHED")
+	}
+	switch ru.Verdict {
+	case Accept:
+		b.WriteString(" -j ACCEPT")
+	case Drop:
+		b.WriteString(" -j DROP")
+	case Reject:
+		if ru.Proto == "tcp" && ru.State != StateEstablished {
+			b.WriteString(" -j REJECT --reject-with tcp-reset")
+		} else {
+			b.WriteString(" -j REJECT")
+		}
+	case Return:
+		b.WriteString(" -j RETURN")
+	case Jump:
+		b.WriteString(" -j " + ru.Target)
+	case Goto:
+		b.WriteString(" -g " + ru.Target)
+	}
+	return b.String()
+}
+
+func (pr PortRange) iptables() string {
+	if pr.From == pr.To {
+		return strconv.Itoa(pr.From)
+	}
+	return fmt.Sprintf("%d:%d", pr.From, pr.To)
+}
+
+func (pr PortRange) nft() string {
+	if pr.From == pr.To {
+		return strconv.Itoa(pr.From)
+	}
+	return fmt.Sprintf("%d-%d", pr.From, pr.To)
+}
+
+func not(b bool, s string) string {
+	if b {
+		return s
+	}
+	return ""
+}
+
+// NFT renders rs as an nft script for nft -f.
+func (rs Ruleset) NFT() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "table %s guardrail {\n", rs.NFTFamily)
+	for _, c := range rs.Chains {
+		fmt.Fprintf(&b, "\tchain %s {\n", c.Name)
+		for _, ru := range c.Rules {
+			fmt.Fprintf(&b, "\t\t%s\n", ru.nft(rs.IPv6))
+		}
+		b.WriteString("\t}\n")
+	}
+	pol := "accept"
+	if rs.Policy == Drop {
+		pol = "drop"
+	}
+	fmt.Fprintf(&b, "\tchain forward {\n\t\ttype filter hook forward priority 0; policy %s;\n", pol)
+	for _, ru := range rs.Forward {
+		fmt.Fprintf(&b, "\t\t%s\n", ru.nft(rs.IPv6))
+	}
+	b.WriteString("\t}\n}\n")
+	return b.String()
+}
+
+func (ru Rule) nft(v6 bool) string {
+	var parts []string
+	l3 := "ip"
+	if v6 {
+		l3 = "ip6"
+	}
+	addr := func(field string, m AddrMatch) {
+		if m.Prefix.IsValid() {
+			parts = append(parts, fmt.Sprintf("%s %s %s%s", l3, field, not(m.Not, "!= "), m.Prefix))
+		}
+	}
+	addr("saddr", ru.Src)
+	addr("daddr", ru.Dst)
+	ports := func(field string, m PortMatch) {
+		switch len(m.Ranges) {
+		case 0:
+		case 1:
+			parts = append(parts, fmt.Sprintf("%s %s %s%s", ru.Proto, field, not(m.Not, "!= "), m.Ranges[0].nft()))
+		default:
+			var ps []string
+			for _, pr := range m.Ranges {
+				ps = append(ps, pr.nft())
+			}
+			parts = append(parts, fmt.Sprintf("%s %s %s{ %s }", ru.Proto, field, not(m.Not, "!= "), strings.Join(ps, ", ")))
+		}
+	}
+	if ru.Proto != "" && len(ru.SPort.Ranges)+len(ru.DPort.Ranges) == 0 {
+		parts = append(parts, "meta l4proto "+ru.Proto)
+	}
+	ports("sport", ru.SPort)
+	ports("dport", ru.DPort)
+	switch ru.State {
+	case StateNew:
+		parts = append(parts, "ct state new")
+	case StateEstablished:
+		parts = append(parts, "ct state established,related")
+	}
+	switch ru.Verdict {
+	case Accept:
+		parts = append(parts, "accept")
+	case Drop:
+		parts = append(parts, "drop")
+	case Reject:
+		if ru.Proto == "tcp" && ru.State != StateEstablished {
+			parts = append(parts, "reject with tcp reset")
+		} else {
+			parts = append(parts, "reject")
+		}
+	case Return:
+		parts = append(parts, "return")
+	case Jump:
+		parts = append(parts, "jump "+ru.Target)
+	case Goto:
+		parts = append(parts, "goto "+ru.Target)
+	}
+	return strings.Join(parts, " ")
+}
+
+// Flow is one generated application flow over universe hosts and ports.
+type Flow struct {
+	Name         string   `json:"-"`
+	Sources      []string `json:"sources"`
+	Destinations []string `json:"destinations"`
+	Services     []string `json:"services"`
+	Expect       string   `json:"expect"`
+}
+
+// GenerateFlows makes the seed's flows: single hosts, small prefixes whose
+// every address is a topology host, single ports and port ranges of
+// listened ports.
+func GenerateFlows(seed uint64, srcs, dsts []netip.Addr, ports []int) []Flow {
+	r := rand.New(rand.NewPCG(seed, 0x666c6f7773))
+	pick := func(universe []netip.Addr) []string {
+		var out []string
+		seen := map[string]bool{}
+		for i := 0; i < 1+r.IntN(2); i++ {
+			a := universe[r.IntN(len(universe))]
+			s := a.String()
+			if r.IntN(4) == 0 {
+				// The /31 (/127) around a: both addresses are hosts.
+				p := netip.PrefixFrom(a, a.BitLen()-1).Masked()
+				if contains(universe, p.Addr()) && contains(universe, p.Addr().Next()) {
+					s = p.String()
+				}
+			}
+			if !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	var flows []Flow
+	for i := 0; i < 4+r.IntN(4); i++ {
+		f := Flow{Name: fmt.Sprintf("f%02d", i+1), Sources: pick(srcs), Destinations: pick(dsts), Expect: "allow"}
+		if r.IntN(4) == 0 {
+			f.Expect = "deny"
+		}
+		seen := map[string]bool{}
+		for j := 0; j < 1+r.IntN(2); j++ {
+			p := ports[r.IntN(len(ports))]
+			s := "tcp/" + strconv.Itoa(p)
+			if contains(ports, p+1) && r.IntN(2) == 0 {
+				s = fmt.Sprintf("tcp/%d-%d", p, p+1)
+			}
+			if !seen[s] {
+				seen[s] = true
+				f.Services = append(f.Services, s)
+			}
+		}
+		flows = append(flows, f)
+	}
+	return flows
+}
+
+func contains[T comparable](s []T, v T) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Points expands a flow into every (source, destination, port) it covers,
+// without duplicates; it refuses more than MaxPoints.
+func (f Flow) Points() ([]Point, error) {
+	var srcs, dsts []netip.Addr
+	for _, spec := range [][]string{f.Sources, f.Destinations} {
+		var out []netip.Addr
+		for _, s := range spec {
+			as, err := expandAddr(s)
+			if err != nil {
+				return nil, fmt.Errorf("flow %s: %v", f.Name, err)
+			}
+			out = append(out, as...)
+		}
+		if srcs == nil {
+			srcs = out
+		} else {
+			dsts = out
+		}
+	}
+	var ports []int
+	for _, s := range f.Services {
+		rest, ok := strings.CutPrefix(s, "tcp/")
+		if !ok {
+			return nil, fmt.Errorf("flow %s: service %q: only tcp/PORT[-PORT]", f.Name, s)
+		}
+		lo, hi, isRange := strings.Cut(rest, "-")
+		if !isRange {
+			hi = lo
+		}
+		a, err1 := strconv.Atoi(lo)
+		b, err2 := strconv.Atoi(hi)
+		if err1 != nil || err2 != nil || a < 1 || b > 65535 || a > b || b-a > 64 {
+			return nil, fmt.Errorf("flow %s: service %q: bad or too wide port range", f.Name, s)
+		}
+		for p := a; p <= b; p++ {
+			ports = append(ports, p)
+		}
+	}
+	seen := map[Point]bool{}
+	var pts []Point
+	for _, s := range srcs {
+		for _, d := range dsts {
+			for _, p := range ports {
+				pt := Point{s, d, p}
+				if !seen[pt] {
+					seen[pt] = true
+					pts = append(pts, pt)
+				}
+			}
+		}
+	}
+	if len(pts) > MaxPoints {
+		return nil, fmt.Errorf("flow %s: %d points, more than %d", f.Name, len(pts), MaxPoints)
+	}
+	return pts, nil
+}
+
+// expandAddr turns a host or a prefix of at most 64 addresses into hosts.
+func expandAddr(s string) ([]netip.Addr, error) {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return []netip.Addr{a}, nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return nil, fmt.Errorf("address %q: %v", s, err)
+	}
+	if p.Addr().BitLen()-p.Bits() > 6 {
+		return nil, fmt.Errorf("address %q: more than 64 addresses", s)
+	}
+	var out []netip.Addr
+	for a := p.Masked().Addr(); a.IsValid() && p.Contains(a); a = a.Next() {
+		out = append(out, a)
+	}
+	return out, nil
+}
