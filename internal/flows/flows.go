@@ -1,0 +1,481 @@
+// Package flows turns AlgoSec application flows (sources, destinations and
+// services that may be names) into address and port sets the firewall engine
+// evaluates. Names resolve through the policy's flows section (objects and
+// services) and a few well-known services; an unknown name is an error that
+// names the flow, never a silently smaller flow.
+package flows
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/policy"
+)
+
+// Expect is what a flow must do.
+type Expect uint8
+
+const (
+	ExpectAllow Expect = iota // the flow is required: every point must get through
+	ExpectDeny                // the flow is forbidden: no point may get through
+)
+
+func (e Expect) String() string {
+	if e == ExpectDeny {
+		return "deny"
+	}
+	return "allow"
+}
+
+// Service is one protocol with its destination ports.
+type Service struct {
+	// Proto is an IP protocol number; firewall.ProtoICMP stands for ICMP of
+	// the packet's family (ICMPv6 for IPv6).
+	Proto uint8
+	// Ports are the destination ports (tcp, udp, sctp); empty for others.
+	Ports firewall.PortSet
+}
+
+func (s Service) String() string {
+	name := protoName(s.Proto)
+	if firewall.HasPorts(s.Proto) {
+		return name + "/" + s.Ports.String()
+	}
+	return name
+}
+
+// Flow is one resolved application flow.
+type Flow struct {
+	App, Name string
+	Expect    Expect
+	Src, Dst  firewall.AddrSet
+	Services  []Service
+	// SrcPorts are the client's source ports (the ephemeral range).
+	SrcPorts firewall.PortSet
+	File     string
+	Line     int
+}
+
+// ID is "App/flow" for messages.
+func (f Flow) ID() string { return f.App + "/" + f.Name }
+
+// DefaultEphemeral is Linux's net.ipv4.ip_local_port_range default.
+var DefaultEphemeral = firewall.Ports(32768, 60999)
+
+// Error is a flow that cannot be resolved, at a place in a file.
+type Error struct {
+	File string
+	Line int
+	Flow string // "App/flow"
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Flow != "" {
+		fmt.Fprintf(&b, ": flow %s", e.Flow)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// Names are the objects and services names resolve through: the flows
+// file's own sections first, then the policy's.
+type Names struct {
+	layers []*policy.Flows
+}
+
+// NewNames looks names up in the given sections in order (nil ones skipped).
+func NewNames(sections ...*policy.Flows) Names {
+	var n Names
+	for _, s := range sections {
+		if s != nil {
+			n.layers = append(n.layers, s)
+		}
+	}
+	return n
+}
+
+func (n Names) object(name string) ([]policy.Text, bool) {
+	for _, l := range n.layers {
+		if v, ok := l.Objects[name]; ok {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+func (n Names) service(name string) ([]policy.Text, bool) {
+	for _, l := range n.layers {
+		if v, ok := l.Services[name]; ok {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// Resolve turns the applications of file (read by policy.ParseFlows, or the
+// policy's own flows section) into flows, in file order.
+func Resolve(file string, apps []policy.Application, names Names, ephemeral firewall.PortSet) ([]Flow, error) {
+	if ephemeral.IsEmpty() {
+		ephemeral = DefaultEphemeral
+	}
+	var out []Flow
+	for _, app := range apps {
+		order := app.Order
+		if len(order) != len(app.Flows) {
+			order = order[:0:0]
+			for k := range app.Flows {
+				order = append(order, k)
+			}
+			sort.Strings(order)
+		}
+		for _, name := range order {
+			pf := app.Flows[name]
+			f := Flow{App: app.Name, Name: name, File: file, Line: pf.Line, SrcPorts: ephemeral}
+			fail := func(line int, format string, args ...any) error {
+				if line == 0 {
+					line = pf.Line
+				}
+				return &Error{File: file, Line: line, Flow: f.ID(), Msg: fmt.Sprintf(format, args...)}
+			}
+			if pf.Expect != nil {
+				switch strings.ToLower(pf.Expect.Value) {
+				case "allow":
+				case "deny":
+					f.Expect = ExpectDeny
+				default:
+					return nil, fail(pf.Expect.Line, "expect %q: want allow or deny", pf.Expect.Value)
+				}
+			}
+			var err error
+			if f.Src, err = resolveAddrs(pf.Sources, names, fail, "sources"); err != nil {
+				return nil, err
+			}
+			if f.Dst, err = resolveAddrs(pf.Destinations, names, fail, "destinations"); err != nil {
+				return nil, err
+			}
+			if len(pf.Services) == 0 {
+				return nil, fail(0, "no services")
+			}
+			for _, s := range pf.Services {
+				svcs, err := resolveService(s, names, map[string]bool{})
+				if err != nil {
+					return nil, fail(s.Line, "%v", err)
+				}
+				f.Services = append(f.Services, svcs...)
+			}
+			f.Services = mergeServices(f.Services)
+			same := false
+			for _, fam := range f.Src.Families() {
+				if !f.Dst.Only(fam).IsEmpty() {
+					same = true
+				}
+			}
+			if !same {
+				return nil, fail(0, "sources (%s) and destinations (%s) share no address family", f.Src, f.Dst)
+			}
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func resolveAddrs(list []policy.Text, names Names, fail func(int, string, ...any) error, what string) (firewall.AddrSet, error) {
+	if len(list) == 0 {
+		return firewall.AddrSet{}, fail(0, "no %s", what)
+	}
+	var set firewall.AddrSet
+	for _, t := range list {
+		s, err := resolveAddr(t.Value, names, nil)
+		if err != nil {
+			return firewall.AddrSet{}, fail(t.Line, "%s: %v", what, err)
+		}
+		set = set.Union(s)
+	}
+	return set, nil
+}
+
+// maxDepth bounds name nesting (cycles are caught before; this bounds work).
+const maxDepth = 64
+
+func resolveAddr(v string, names Names, path []string) (firewall.AddrSet, error) {
+	v = strings.TrimSpace(v)
+	if s, ok, err := ParseAddrs(v); ok || err != nil {
+		return s, err
+	}
+	for i, p := range path {
+		if p == v {
+			return firewall.AddrSet{}, fmt.Errorf("object %q refers to itself: %s", v, strings.Join(append(path[i:], v), " → "))
+		}
+	}
+	if len(path) >= maxDepth {
+		return firewall.AddrSet{}, fmt.Errorf("object %q nested deeper than %d", v, maxDepth)
+	}
+	members, ok := names.object(v)
+	if !ok {
+		return firewall.AddrSet{}, fmt.Errorf("unknown object %q (not an address, and not in flows.objects)", v)
+	}
+	if len(members) == 0 {
+		return firewall.AddrSet{}, fmt.Errorf("object %q is empty", v)
+	}
+	path = append(path, v)
+	var set firewall.AddrSet
+	for _, m := range members {
+		s, err := resolveAddr(m.Value, names, path)
+		if err != nil {
+			return firewall.AddrSet{}, err
+		}
+		set = set.Union(s)
+	}
+	return set, nil
+}
+
+// ParseAddrs reads an address literal: "any", an address, a CIDR or a range
+// "a-b". ok is false (with no error) when v is not a literal but may be a
+// name; err is set when v looks like a literal but is malformed.
+func ParseAddrs(v string) (s firewall.AddrSet, ok bool, err error) {
+	switch strings.ToLower(v) {
+	case "any", "0.0.0.0/0-::/0":
+		return firewall.AllAddrs(firewall.FamilyAny), true, nil
+	}
+	if lo, hi, isRange := strings.Cut(v, "-"); isRange {
+		a, errA := netip.ParseAddr(strings.TrimSpace(lo))
+		b, errB := netip.ParseAddr(strings.TrimSpace(hi))
+		if errA != nil || errB != nil {
+			if errA == nil || errB == nil {
+				return s, false, fmt.Errorf("bad address range %q", v)
+			}
+			return s, false, nil // a name with a dash
+		}
+		if a.Zone() != "" || b.Zone() != "" {
+			return s, false, fmt.Errorf("bad address range %q: zones are not allowed", v)
+		}
+		s, err = firewall.RangeSet(a, b)
+		return s, err == nil, err
+	}
+	if !looksLikeAddr(v) {
+		return s, false, nil
+	}
+	p, err := firewall.ParsePrefixOrAddr(v)
+	if err != nil {
+		return s, false, err
+	}
+	return firewall.PrefixSet(p), true, nil
+}
+
+// looksLikeAddr: digits and dots, or hex and colons, with an optional /len.
+func looksLikeAddr(v string) bool {
+	if v == "" {
+		return false
+	}
+	hasColon := strings.Contains(v, ":")
+	for _, r := range v {
+		switch {
+		case r >= '0' && r <= '9', r == '.', r == '/':
+		case hasColon && (r == ':' || (r >= 'a' && r <= 'f') || (r >= 'A' && r <= 'F') || r == '%'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// WellKnown are the built-in services (names are case-insensitive).
+var WellKnown = map[string][]string{
+	"http":       {"tcp/80"},
+	"https":      {"tcp/443"},
+	"http-alt":   {"tcp/8080"},
+	"ssh":        {"tcp/22"},
+	"telnet":     {"tcp/23"},
+	"ftp":        {"tcp/21"},
+	"smtp":       {"tcp/25"},
+	"smtps":      {"tcp/465"},
+	"submission": {"tcp/587"},
+	"dns":        {"udp/53", "tcp/53"},
+	"ntp":        {"udp/123"},
+	"ldap":       {"tcp/389"},
+	"ldaps":      {"tcp/636"},
+	"kerberos":   {"tcp/88", "udp/88"},
+	"rdp":        {"tcp/3389"},
+	"snmp":       {"udp/161"},
+	"snmp-trap":  {"udp/162"},
+	"syslog":     {"udp/514"},
+	"imap":       {"tcp/143"},
+	"imaps":      {"tcp/993"},
+	"pop3":       {"tcp/110"},
+	"pop3s":      {"tcp/995"},
+	"smb":        {"tcp/445"},
+	"mysql":      {"tcp/3306"},
+	"postgresql": {"tcp/5432"},
+	"mssql":      {"tcp/1433"},
+	"ping":       {"icmp"},
+}
+
+func resolveService(t policy.Text, names Names, seen map[string]bool) ([]Service, error) {
+	v := strings.TrimSpace(t.Value)
+	if s, ok, err := ParseService(v); ok || err != nil {
+		return s, err
+	}
+	if seen[v] {
+		return nil, fmt.Errorf("service %q refers to itself", v)
+	}
+	if len(seen) >= maxDepth {
+		return nil, fmt.Errorf("service %q nested deeper than %d", v, maxDepth)
+	}
+	members, ok := names.service(v)
+	if !ok {
+		wk, ok := WellKnown[strings.ToLower(v)]
+		if !ok {
+			return nil, fmt.Errorf("unknown service %q (not proto/port, not in flows.services, not a well-known service)", v)
+		}
+		for _, m := range wk {
+			members = append(members, policy.Text{Value: m})
+		}
+	}
+	if len(members) == 0 {
+		return nil, fmt.Errorf("service %q is empty", v)
+	}
+	seen[v] = true
+	defer delete(seen, v)
+	var out []Service
+	for _, m := range members {
+		s, err := resolveService(m, names, seen)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s...)
+	}
+	return out, nil
+}
+
+var protoNumbers = map[string]uint8{"tcp": firewall.ProtoTCP, "udp": firewall.ProtoUDP, "sctp": firewall.ProtoSCTP, "icmp": firewall.ProtoICMP, "icmpv6": firewall.ProtoICMP, "ipv6-icmp": firewall.ProtoICMP}
+
+func protoName(p uint8) string {
+	switch p {
+	case firewall.ProtoTCP:
+		return "tcp"
+	case firewall.ProtoUDP:
+		return "udp"
+	case firewall.ProtoSCTP:
+		return "sctp"
+	case firewall.ProtoICMP:
+		return "icmp"
+	}
+	return "proto-" + strconv.Itoa(int(p))
+}
+
+// ParseService reads "tcp/443", "udp/500-510", "tcp/any", "icmp" or "any"
+// ("any" is tcp and udp on every port, and icmp). ok is false (with no
+// error) when v may be a name.
+func ParseService(v string) (s []Service, ok bool, err error) {
+	lv := strings.ToLower(v)
+	if lv == "any" || lv == "*" {
+		return []Service{{Proto: firewall.ProtoTCP, Ports: firewall.Ports(1, 65535)}, {Proto: firewall.ProtoUDP, Ports: firewall.Ports(1, 65535)}, {Proto: firewall.ProtoICMP}}, true, nil
+	}
+	proto, ports, hasSlash := strings.Cut(lv, "/")
+	n, known := protoNumbers[proto]
+	if !known {
+		if hasSlash && protoLike(proto) {
+			return nil, false, fmt.Errorf("service %q: unknown protocol %q (want tcp, udp, sctp or icmp)", v, proto)
+		}
+		return nil, false, nil
+	}
+	if !firewall.HasPorts(n) {
+		if hasSlash && ports != "" && ports != "any" {
+			return nil, false, fmt.Errorf("service %q: %s has no ports", v, proto)
+		}
+		return []Service{{Proto: n}}, true, nil
+	}
+	if !hasSlash || ports == "any" || ports == "*" {
+		return []Service{{Proto: n, Ports: firewall.Ports(1, 65535)}}, true, nil
+	}
+	ps, err := ParsePorts(ports)
+	if err != nil {
+		return nil, false, fmt.Errorf("service %q: %v", v, err)
+	}
+	return []Service{{Proto: n, Ports: ps}}, true, nil
+}
+
+func protoLike(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// ParsePorts reads "443", "500-510" or a comma list of those.
+func ParsePorts(v string) (firewall.PortSet, error) {
+	var set firewall.PortSet
+	for _, part := range strings.Split(v, ",") {
+		lo, hi, isRange := strings.Cut(strings.TrimSpace(part), "-")
+		a, err := parsePort(lo)
+		if err != nil {
+			return set, err
+		}
+		b := a
+		if isRange {
+			if b, err = parsePort(hi); err != nil {
+				return set, err
+			}
+			if b < a {
+				return set, fmt.Errorf("port range %q is backwards", part)
+			}
+		}
+		set = set.Union(firewall.Ports(a, b))
+	}
+	return set, nil
+}
+
+func parsePort(s string) (uint16, error) {
+	n, err := strconv.ParseUint(strings.TrimSpace(s), 10, 16)
+	if err != nil {
+		return 0, fmt.Errorf("bad port %q", s)
+	}
+	return uint16(n), nil
+}
+
+// mergeServices joins services of one protocol, in protocol order.
+func mergeServices(in []Service) []Service {
+	byProto := map[uint8]firewall.PortSet{}
+	var order []uint8
+	for _, s := range in {
+		cur, seen := byProto[s.Proto]
+		if !seen {
+			order = append(order, s.Proto)
+		}
+		byProto[s.Proto] = cur.Union(s.Ports)
+	}
+	sort.Slice(order, func(i, j int) bool { return order[i] < order[j] })
+	out := make([]Service, len(order))
+	for i, p := range order {
+		out[i] = Service{Proto: p, Ports: byProto[p]}
+	}
+	return out
+}
+
+// Ephemeral reads the policy's flows.ephemeral_ports ("32768-60999").
+func Ephemeral(p *policy.Flows) (firewall.PortSet, error) {
+	if p == nil || p.EphemeralPorts == nil {
+		return DefaultEphemeral, nil
+	}
+	s, err := ParsePorts(p.EphemeralPorts.Value)
+	if err == nil && s.IsEmpty() {
+		err = fmt.Errorf("empty range")
+	}
+	if err != nil {
+		return s, fmt.Errorf("line %d: flows.ephemeral_ports: %v", p.EphemeralPorts.Line, err)
+	}
+	return s, nil
+}
