@@ -39,11 +39,17 @@ const (
 	probeParallel = 128
 )
 
-// HelperMain runs the helper the environment asks for and exits; without
-// the variable it returns at once. Call it first in TestMain of every test
-// package that uses a Topology:
+// HelperTest is the test a package using a Topology must define, so that
+// its test binary can serve as the helper:
 //
-//	func TestMain(m *testing.M) { kerneltest.HelperMain(); os.Exit(m.Run()) }
+//	func TestKernelHelperProcess(t *testing.T) { kerneltest.HelperMain() }
+//
+// (A TestMain calling HelperMain first works too.)
+const HelperTest = "TestKernelHelperProcess"
+
+// HelperMain runs the helper the environment asks for and exits; without
+// the variable it returns at once. It exits with syscall.Exit, which the
+// testing package does not intercept, so it may run inside a test.
 func HelperMain() {
 	mode := os.Getenv(envHelper)
 	if mode == "" {
@@ -64,9 +70,9 @@ func HelperMain() {
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "kerneltest helper %s: %v\n", mode, err)
-		os.Exit(1)
+		syscall.Exit(1)
 	}
-	os.Exit(0)
+	syscall.Exit(0)
 }
 
 // helperListen listens on every port (IPv4 and IPv6), prints "ready", and
@@ -233,10 +239,8 @@ func flushConntrack() error {
 		if n < 20 || binary.NativeEndian.Uint16(buf[4:]) != syscall.NLMSG_ERROR {
 			return fmt.Errorf("conntrack flush: unexpected answer of %d bytes", n)
 		}
-		if n >= 20 {
-			if code := int32(binary.NativeEndian.Uint32(buf[16:])); code != 0 {
-				return fmt.Errorf("conntrack flush: %w", syscall.Errno(-code))
-			}
+		if code := int32(binary.NativeEndian.Uint32(buf[16:])); code != 0 {
+			return fmt.Errorf("conntrack flush: %w", syscall.Errno(-code))
 		}
 	}
 	return nil

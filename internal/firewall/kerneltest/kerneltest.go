@@ -12,7 +12,7 @@
 // under test reads exactly what the kernel holds.
 //
 // Every address lives only inside the namespaces the test creates. Test
-// packages using it must call HelperMain first in their TestMain.
+// packages using it must define TestKernelHelperProcess (see HelperTest).
 package kerneltest
 
 import (
@@ -196,7 +196,7 @@ func (tp *Topology) helper(ns, mode string, stdin []byte, env ...string) error {
 
 func (tp *Topology) helperOutput(ns, mode string, stdin []byte, env ...string) ([]byte, error) {
 	return output(stdin, append([]string{envHelper + "=" + mode}, env...),
-		"ip", "netns", "exec", ns, tp.self)
+		"ip", "netns", "exec", ns, tp.self, "-test.run=^"+HelperTest+"$")
 }
 
 func (tp *Topology) startListener() error {
@@ -204,7 +204,7 @@ func (tp *Topology) startListener() error {
 	for i, p := range tp.Ports {
 		ps[i] = strconv.Itoa(p)
 	}
-	cmd := exec.Command("ip", "netns", "exec", tp.Dst, tp.self)
+	cmd := exec.Command("ip", "netns", "exec", tp.Dst, tp.self, "-test.run=^"+HelperTest+"$")
 	cmd.Env = append(os.Environ(), envHelper+"=listen", envPorts+"="+strings.Join(ps, ","))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()

@@ -1,15 +1,11 @@
 package kerneltest
 
 import (
-	"os"
 	"strings"
 	"testing"
 )
 
-func TestMain(m *testing.M) {
-	HelperMain()
-	os.Exit(m.Run())
-}
+func TestKernelHelperProcess(t *testing.T) { HelperMain() }
 
 var (
 	s2, s3 = SrcAddrs4[0], SrcAddrs4[1]
