@@ -139,7 +139,43 @@ func New(t testing.TB, ports []int) *Topology {
 	tp.must(tp.ipBatch(tp.Src, src...))
 	tp.must(tp.ipBatch(tp.Dst, dst...))
 	tp.must(tp.startListener())
+	tp.must(tp.waitConnected())
 	return tp
+}
+
+// waitConnected waits until every source host reaches every destination
+// host with no ruleset loaded: IPv6 neighbour discovery through the router
+// takes up to a second or so after the links come up, and a probe before
+// that would blame the ruleset.
+func (tp *Topology) waitConnected() error {
+	var pts []Point
+	for i := range SrcAddrs4 {
+		for j := range DstAddrs4 {
+			pts = append(pts, Point{SrcAddrs4[i], DstAddrs4[j], tp.Ports[0]},
+				Point{SrcAddrs6[i], DstAddrs6[j], tp.Ports[0]})
+		}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ok, why, err := tp.Probe(pts)
+		if err != nil {
+			return err
+		}
+		bad := -1
+		for i := range ok {
+			if !ok[i] {
+				bad = i
+				break
+			}
+		}
+		if bad < 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("no connection %s without a ruleset after 15s: %s", pts[bad], why[bad])
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 func (tp *Topology) must(err error) {

@@ -1,0 +1,411 @@
+package main
+
+// The kernel proof: check_firewall_flows claims exact semantics (a flow is
+// allowed when a whole TCP connection works for every point), so its
+// verdicts are compared with real connections through a router namespace
+// holding the same ruleset, read back from the kernel.
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"text/tabwriter"
+
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/kerneltest"
+	"github.com/guardrail-monitoring/guardrail/internal/testenv"
+)
+
+var (
+	kernelSeeds = flag.Int("kernel-seeds", 40, "generated rulesets in the kernel proof (each in iptables and nft form)")
+	kernelSeed0 = flag.Uint64("kernel-seed0", 0, "first seed of the generated rulesets")
+)
+
+// TestKernelHelperProcess is the helper the kerneltest namespaces re-execute.
+func TestKernelHelperProcess(t *testing.T) { kerneltest.HelperMain() }
+
+// kernelCase is one ruleset in one form with its flows.
+type kernelCase struct {
+	name string
+	form string // "iptables" or "nft"
+	v4   string // iptables-restore input
+	v6   string // ip6tables-restore input
+	nft  string // nft -f input
+	// flows in file order; the JSON handed to the check is built from them.
+	flows []kerneltest.Flow
+	want  map[string]string // flow → verdict the kernel must show (hand cases)
+	text  string            // the ruleset as loaded, for failure reports
+}
+
+// flowResult is what the kernel and the check said about one flow.
+type flowResult struct {
+	c              *kernelCase
+	flow           string
+	kernel         string
+	open, total    int
+	failed, passed []string // a few points of each kind
+	check          checkItem
+	checked        bool
+}
+
+// checkItem is one item of the check's --format json output.
+type checkItem struct {
+	Application string `json:"application"`
+	Flow        string `json:"flow"`
+	Expect      string `json:"expect"`
+	Verdict     string `json:"verdict"`
+	Rule        any    `json:"rule"`
+	Witness     any    `json:"witness"`
+}
+
+func TestCheckVerdictsMatchKernel(t *testing.T) {
+	kerneltest.Need(t)
+	bin, why := buildCheck(t)
+	if bin == "" {
+		t.Logf("check binary not built (%s): comparing the kernel with the hand cases' kernel.txt only", why)
+	}
+	cases := handCases(t)
+	for seed := *kernelSeed0; seed < *kernelSeed0+uint64(*kernelSeeds); seed++ {
+		cases = append(cases, generatedCases(seed)...)
+	}
+	tp := kerneltest.New(t, kerneltest.Ports)
+	dir := t.TempDir()
+	var results []flowResult
+	var disagree []flowResult
+	for i := range cases {
+		c := &cases[i]
+		rs := runCase(t, tp, c, bin, dir)
+		for _, r := range rs {
+			if want, ok := c.want[r.flow]; ok && want != r.kernel {
+				t.Errorf("%s (%s): flow %s: the kernel shows %s (%d/%d open; failed e.g. %s), kernel.txt says %s (the case does not test what it claims)",
+					c.name, c.form, r.flow, r.kernel, r.open, r.total, strings.Join(r.failed, "; "), want)
+			}
+			if r.checked && r.check.Verdict != r.kernel {
+				disagree = append(disagree, r)
+			}
+		}
+		results = append(results, rs...)
+	}
+	summarize(t, results)
+	if len(disagree) > 0 {
+		t.Errorf("check_firewall_flows disagrees with the kernel on %d of %d flows:\n%s", len(disagree), len(results), table(disagree))
+		seen := map[*kernelCase]bool{}
+		for _, r := range disagree {
+			if !seen[r.c] && len(seen) < 5 {
+				seen[r.c] = true
+				t.Logf("ruleset %s (%s):\n%s", r.c.name, r.c.form, r.c.text)
+			}
+		}
+	}
+	if bin == "" {
+		testenv.Need(t, false, "check_firewall_flows builds ("+why+")")
+	}
+}
+
+// buildCheck builds this package's binary into a temporary folder; it
+// returns "" and the reason while the check does not exist or compile.
+func buildCheck(t *testing.T) (bin, why string) {
+	t.Helper()
+	if _, err := os.Stat("main.go"); err != nil {
+		return "", "checks/check_firewall_flows/main.go does not exist yet"
+	}
+	bin = filepath.Join(t.TempDir(), "check_firewall_flows")
+	cmd := exec.Command("go", "build", "-o", bin, ".") // go test puts its go first on PATH
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Sprintf("go build: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	return bin, ""
+}
+
+func handCases(t *testing.T) []kernelCase {
+	t.Helper()
+	root := filepath.Join("..", "..", "testdata", "kernel")
+	dirs, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := func(dir, name string) string {
+		b, err := os.ReadFile(filepath.Join(root, dir, name))
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	var cases []kernelCase
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		name := d.Name()
+		flows, err := readFlows(filepath.Join(root, name, "flows.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{}
+		for i, line := range strings.Split(read(name, "kernel.txt"), "\n") {
+			if f := strings.Fields(line); len(f) == 2 {
+				want[f[0]] = f[1]
+			} else if len(f) != 0 {
+				t.Fatalf("%s/kernel.txt:%d: want \"flow verdict\"", name, i+1)
+			}
+		}
+		v4, v6, nft := read(name, "iptables.rules"), read(name, "ip6tables.rules"), read(name, "ruleset.nft")
+		if v4+v6 != "" {
+			cases = append(cases, kernelCase{name: name, form: "iptables", v4: v4, v6: v6, flows: flows, want: want, text: v4 + v6})
+		}
+		if nft != "" {
+			cases = append(cases, kernelCase{name: name, form: "nft", nft: nft, flows: flows, want: want, text: nft})
+		}
+		if v4+v6+nft == "" {
+			t.Fatalf("%s: no iptables.rules, ip6tables.rules or ruleset.nft", name)
+		}
+	}
+	return cases
+}
+
+// readFlows reads an AlgoSec flows file of the hand cases, keeping the
+// flows' order.
+func readFlows(file string) ([]kerneltest.Flow, error) {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Applications []struct {
+			Flows json.RawMessage `json:"app_flows"`
+		} `json:"applications"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || len(doc.Applications) != 1 {
+		return nil, fmt.Errorf("%s: want one application (%v)", file, err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(doc.Applications[0].Flows)))
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("%s: %v", file, err)
+	}
+	var flows []kerneltest.Flow
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", file, err)
+		}
+		var f kerneltest.Flow
+		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("%s: flow %v: %v", file, tok, err)
+		}
+		f.Name = tok.(string)
+		flows = append(flows, f)
+	}
+	return flows, nil
+}
+
+func generatedCases(seed uint64) []kernelCase {
+	rs, srcs, dsts, ports := kerneltest.Generate(seed)
+	flows := kerneltest.GenerateFlows(seed, srcs, dsts, ports)
+	ipt := kernelCase{name: rs.Name, form: "iptables", flows: flows, text: rs.IPTables()}
+	if rs.IPv6 {
+		ipt.v6 = rs.IPTables()
+	} else {
+		ipt.v4 = rs.IPTables()
+	}
+	nft := kernelCase{name: rs.Name, form: "nft", nft: rs.NFT(), flows: flows, text: rs.NFT()}
+	return []kernelCase{ipt, nft}
+}
+
+// runCase loads the case into the router, runs the check on what the
+// kernel holds, probes every point, and pairs the answers per flow.
+func runCase(t *testing.T, tp *kerneltest.Topology, c *kernelCase, bin, dir string) []flowResult {
+	t.Helper()
+	var args []string
+	switch c.form {
+	case "iptables":
+		if err := tp.LoadIPTables(c.v4, c.v6); err != nil {
+			t.Fatalf("%s: %v\n%s", c.name, err, c.text)
+		}
+		v4, v6, err := tp.IPTablesSave()
+		if err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--iptables", writeFile(t, dir, "iptables-save", v4))
+		if c.v6 != "" {
+			args = append(args, ip6Flag(t, bin), writeFile(t, dir, "ip6tables-save", v6))
+		}
+	case "nft":
+		if err := tp.LoadNFT(c.nft); err != nil {
+			t.Fatalf("%s: %v\n%s", c.name, err, c.text)
+		}
+		js, err := tp.NFTJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, "--nftables", writeFile(t, dir, "nft.json", js))
+	}
+
+	var points []kerneltest.Point
+	spans := make([][2]int, len(c.flows))
+	for i, f := range c.flows {
+		pts, err := f.Points()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		spans[i] = [2]int{len(points), len(points) + len(pts)}
+		points = append(points, pts...)
+	}
+	ok, why, err := tp.Probe(points)
+	if err != nil {
+		t.Fatalf("%s: %v", c.name, err)
+	}
+
+	items := map[string]checkItem{}
+	if bin != "" {
+		args = append(args, "--flows", writeFile(t, dir, "flows.json", flowsJSON(c)),
+			"--hook", "forward", "--format", "json")
+		items = runCheck(t, bin, c, args)
+	}
+
+	var out []flowResult
+	for i, f := range c.flows {
+		r := flowResult{c: c, flow: f.Name}
+		for j := spans[i][0]; j < spans[i][1]; j++ {
+			r.total++
+			p := points[j].String()
+			if ok[j] {
+				r.open++
+				if len(r.passed) < 3 {
+					r.passed = append(r.passed, p)
+				}
+			} else if len(r.failed) < 3 {
+				r.failed = append(r.failed, p+" ("+shortError(why[j])+")")
+			}
+		}
+		switch r.open {
+		case r.total:
+			r.kernel = "allowed"
+		case 0:
+			r.kernel = "blocked"
+		default:
+			r.kernel = "partial"
+		}
+		if bin != "" {
+			r.check, r.checked = items[f.Name], true
+			if r.check.Verdict == "" {
+				r.check.Verdict = "(missing)"
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// ip6Flag is the check's flag for ip6tables-save output: --ip6tables when
+// its help lists one, else a second --iptables.
+func ip6Flag(t *testing.T, bin string) string {
+	if bin == "" {
+		return "--ip6tables"
+	}
+	out, _ := exec.Command(bin, "--help").CombinedOutput()
+	if strings.Contains(string(out), "--ip6tables") {
+		return "--ip6tables"
+	}
+	return "--iptables"
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// flowsJSON writes the case's flows in AlgoSec's format, one application
+// named after the case.
+func flowsJSON(c *kernelCase) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "{\"applications\": [{\"app_name\": %q, \"app_flows\": {\n", c.name)
+	for i, f := range c.flows {
+		js, _ := json.Marshal(f)
+		sep := ","
+		if i == len(c.flows)-1 {
+			sep = ""
+		}
+		fmt.Fprintf(&b, "  %q: %s%s\n", f.Name, js, sep)
+	}
+	b.WriteString("}}]}\n")
+	return b.String()
+}
+
+func runCheck(t *testing.T, bin string, c *kernelCase, args []string) map[string]checkItem {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.Output()
+	var res struct {
+		Status  string      `json:"status"`
+		Summary string      `json:"summary"`
+		Items   []checkItem `json:"items"`
+	}
+	if jerr := json.Unmarshal(out, &res); jerr != nil {
+		stderr := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			stderr = string(ee.Stderr)
+		}
+		t.Errorf("%s (%s): check output is not JSON (%v, exit %v): %s %s", c.name, c.form, jerr, err, out, stderr)
+		return nil
+	}
+	items := map[string]checkItem{}
+	for _, it := range res.Items {
+		items[it.Flow] = it
+	}
+	if len(items) == 0 {
+		t.Errorf("%s (%s): no items; status %s: %s", c.name, c.form, res.Status, res.Summary)
+	}
+	return items
+}
+
+func shortError(s string) string {
+	switch {
+	case strings.Contains(s, "refused"):
+		return "refused"
+	case strings.Contains(s, "reset"):
+		return "reset"
+	case strings.Contains(s, "after handshake"):
+		return "handshake, then silence"
+	case strings.Contains(s, "timeout"):
+		return "timeout"
+	}
+	return s
+}
+
+func summarize(t *testing.T, results []flowResult) {
+	count := map[string]int{}
+	rulesets := map[string]bool{}
+	for _, r := range results {
+		count[r.kernel]++
+		rulesets[r.c.name+"/"+r.c.form] = true
+	}
+	t.Logf("%d rulesets, %d flows: kernel says %d allowed, %d blocked, %d partial",
+		len(rulesets), len(results), count["allowed"], count["blocked"], count["partial"])
+}
+
+// table lays out the disagreements, one flow a line.
+func table(rs []flowResult) string {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].c.name < rs[j].c.name })
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "RULESET\tFORM\tFLOW\tCHECK\tKERNEL\tOPEN\tCONNECTED e.g.\tFAILED e.g.\tCHECK RULE / WITNESS")
+	for _, r := range rs {
+		rule, _ := json.Marshal(r.check.Rule)
+		wit, _ := json.Marshal(r.check.Witness)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s %s\n", r.c.name, r.c.form, r.flow,
+			r.check.Verdict, r.kernel, r.open, r.total, strings.Join(r.passed, "; "),
+			strings.Join(r.failed, "; "), rule, wit)
+	}
+	w.Flush()
+	return b.String()
+}
