@@ -106,7 +106,7 @@ func Generate(seed uint64) (rs Ruleset, srcs, dsts []netip.Addr, ports []int) {
 	default:
 		rs.NFTFamily = "ip"
 	}
-	g := &generator{r: r, srcs: srcs, dsts: dsts, ports: ports, allSrc: allSrc, allDst: allDst, v6: rs.IPv6}
+	g := &generator{r: r, srcs: srcs, dsts: dsts, ports: ports, allSrc: allSrc, allDst: allDst}
 	rs.Policy = Accept
 	if r.IntN(3) > 0 {
 		rs.Policy = Drop
@@ -143,6 +143,14 @@ func Generate(seed uint64) (rs Ruleset, srcs, dsts []netip.Addr, ports []int) {
 	// missing (then NEW-only accepts let a SYN through and nothing else).
 	if r.IntN(10) < 7 {
 		est := Rule{State: StateEstablished, Verdict: Accept}
+		// Sometimes only one direction: replies alone still leave the
+		// client's own packets after the SYN to the other rules.
+		switch k := r.IntN(10); {
+		case k < 2:
+			est.Dst = AddrMatch{Prefix: side(allSrc[0])}
+		case k < 3:
+			est.Dst = AddrMatch{Prefix: side(allDst[0])}
+		}
 		at := 0
 		if r.IntN(3) == 0 {
 			at = r.IntN(len(rs.Forward) + 1)
@@ -152,12 +160,19 @@ func Generate(seed uint64) (rs Ruleset, srcs, dsts []netip.Addr, ports []int) {
 	return rs, srcs, dsts, ports
 }
 
+// side is the whole subnet of a topology host: its /24 or /64.
+func side(a netip.Addr) netip.Prefix {
+	if a.Is6() {
+		return netip.PrefixFrom(a, 64).Masked()
+	}
+	return netip.PrefixFrom(a, 24).Masked()
+}
+
 type generator struct {
 	r              *rand.Rand
 	srcs, dsts     []netip.Addr
 	allSrc, allDst []netip.Addr
 	ports          []int
-	v6             bool
 }
 
 // rule makes one rule; in is the index of the user chain it goes into (-1:
@@ -226,11 +241,7 @@ func (g *generator) addr(universe, all []netip.Addr) AddrMatch {
 		bits := a.BitLen() - 1 - r.IntN(2)
 		m.Prefix = netip.PrefixFrom(a, bits).Masked()
 	default:
-		bits := 24
-		if g.v6 {
-			bits = 64
-		}
-		m.Prefix = netip.PrefixFrom(all[0], bits).Masked()
+		m.Prefix = side(all[0])
 	}
 	m.Not = r.IntN(5) == 0
 	return m
