@@ -1,0 +1,74 @@
+package icinga2conf
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/guardrail-monitoring/guardrail/internal/plugin"
+)
+
+func spec(flags ...cli.Flag) plugin.Spec {
+	return plugin.Spec{Name: "check_demo_thing", Label: "DEMO", Usage: "a demo\n check", Flags: flags}
+}
+
+func TestRender(t *testing.T) {
+	s := spec(
+		&cli.StringFlag{Name: "root", Value: "/", Usage: "treat `DIR` as /"},
+		&cli.StringFlag{Name: "warning", Aliases: []string{"w"}, Usage: `a "quoted" \ RANGE`},
+		&cli.BoolFlag{Name: "only-critical", Aliases: []string{"o"}, Usage: "judge security only"},
+		&cli.StringSliceFlag{Name: "include", Usage: "only `REGEX`"},
+		&cli.StringSliceFlag{Name: "site", Value: cli.NewStringSlice("a", "b"), Usage: "sites"},
+		&cli.StringFlag{Name: "host", Usage: "device to ask"},
+		&cli.IntFlag{Name: "port", Value: 161, Usage: "SNMP port"},
+		&cli.DurationFlag{Name: "max-age", Value: 90 * time.Second, Usage: "age"},
+	)
+	got, err := Render([]plugin.Spec{s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"\n// check_demo_thing: a demo check\nobject CheckCommand \"demo_thing\" {\n",
+		"\tcommand = [ PluginDir + \"/check_demo_thing\" ]\n",
+		"\ttimeout = 30s\n",
+		"\t\t\"--timeout\" = {\n\t\t\tvalue = \"$demo_thing_timeout$\"\n\t\t\tdescription = \"seconds before the check gives up with UNKNOWN\"\n\t\t}\n",
+		"\t\t\"--verbose\" = {\n\t\t\tset_if = \"$demo_thing_verbose$\"\n",
+		"\t\t\"--policy\" = {\n\t\t\tvalue = \"$demo_thing_policy$\"\n\t\t\tdescription = \"the shared guardrail policy file (YAML) (default /etc/guardrail/policy.yaml)\"\n",
+		"\t\t\"--root\" = {\n\t\t\tvalue = \"$demo_thing_root$\"\n\t\t\tdescription = \"treat DIR as /\"\n",
+		`description = "a \"quoted\" \\ RANGE"`,
+		"\t\t\"--only-critical\" = {\n\t\t\tset_if = \"$demo_thing_only_critical$\"\n",
+		"\t\t\"--include\" = {\n\t\t\tvalue = \"$demo_thing_include$\"\n\t\t\trepeat_key = true\n\t\t\tdescription = \"only REGEX (an array)\"\n",
+		"\tvars.demo_thing_host = \"$address$\"\n",
+		"\tvars.demo_thing_max_age = \"1m30s\"\n",
+		"\tvars.demo_thing_port = 161\n",
+		"\tvars.demo_thing_root = \"/\"\n",
+		"\tvars.demo_thing_site = [ \"a\", \"b\" ]\n",
+		"\tvars.demo_thing_timeout = 10\n}\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in\n%s", want, got)
+		}
+	}
+	for _, bad := range []string{"--format", "--help", "--version", "vars.demo_thing_policy", "vars.demo_thing_include", "vars.demo_thing_warning", "vars.demo_thing_only_critical"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("unexpected %q in\n%s", bad, got)
+		}
+	}
+}
+
+type oddFlag struct{ cli.StringFlag }
+
+func TestRenderRefuses(t *testing.T) {
+	cases := map[string]plugin.Spec{
+		"not check_":   {Name: "demo", Usage: "x"},
+		"unknown type": spec(&oddFlag{cli.StringFlag{Name: "odd", Value: "x"}}),
+		"twice":        spec(&cli.StringFlag{Name: "root"}, &cli.StringFlag{Name: "root"}),
+	}
+	for name, s := range cases {
+		if _, err := Render([]plugin.Spec{s}); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
