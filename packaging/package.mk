@@ -10,8 +10,8 @@
 
 GO ?= go
 NFPM_VERSION ?= v2.45.0
-NFPM ?= $(GO) run github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
 DIST ?= dist
+NFPM ?= $(abspath $(DIST))/.tools/nfpm-$(NFPM_VERSION)/nfpm
 ARCHS ?= amd64 arm64
 FORMATS ?= deb rpm
 # Debian and RPM versions must start with a digit and may not hold '-':
@@ -20,7 +20,7 @@ FORMATS ?= deb rpm
 PKG_VERSION ?= $(shell printf '%s' '$(VERSION)' | sed -E -e 's/^v([0-9])/\1/' \
 	-e '/^[0-9]+\./!s/^/0.0.0+git./' -e 's/-/+/' -e 's/-/./g' -e 's/[^A-Za-z0-9.+~]/./g')
 
-.PHONY: man package-binaries package-changelog
+.PHONY: man package-binaries package-changelog package-nfpm
 
 man:
 	$(GO) run ./packaging/gen -icinga2 '' -man $(DIST)/man
@@ -35,9 +35,16 @@ package-changelog:
 	@mkdir -p $(DIST)/doc
 	gzip -9n -c packaging/debian/changelog > $(DIST)/doc/changelog.gz
 
-package: package-binaries man package-changelog
+# nfpm for the build host (not for $(ARCHS)), built from source.
+package-nfpm:
+	@if ! [ -x '$(NFPM)' ]; then \
+		echo "building nfpm $(NFPM_VERSION)"; \
+		GOOS= GOARCH= CGO_ENABLED=0 GOBIN='$(dir $(NFPM))' $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION); \
+	fi
+
+package: package-binaries man package-changelog package-nfpm
 	@set -e; for arch in $(ARCHS); do for fmt in $(FORMATS); do \
-		GOARCH=$$arch PKG_VERSION='$(PKG_VERSION)' DIST='$(DIST)' \
+		PKG_ARCH=$$arch PKG_VERSION='$(PKG_VERSION)' DIST='$(DIST)' \
 			$(NFPM) package --config packaging/nfpm.yaml --packager $$fmt --target $(DIST)/; \
 	done; done
 	@ls -l $(DIST)/*.deb $(DIST)/*.rpm 2>/dev/null || true

@@ -109,7 +109,9 @@ func render(b *strings.Builder, s plugin.Spec) error {
 			a.value = "$" + v + "$"
 			if m, ok := f.(cli.DocGenerationSliceFlag); ok && m.IsSliceFlag() {
 				a.repeat = true
-				a.description += " (an array)"
+				if !strings.Contains(a.description, "repeat") {
+					a.description += " (an array)"
+				}
 			}
 		}
 		switch {
