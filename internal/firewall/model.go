@@ -124,6 +124,23 @@ type Ruleset struct {
 	// security groups, whose replies depend on conntrack state conditions
 	// (security groups: readers add an "established accept" rule).
 	Stateless bool
+	// Families are the packet families this ruleset describes (an
+	// iptables-save file is IPv4 only, ip6tables-save IPv6 only); empty means
+	// both. Connections of a family not described are unknown, not open.
+	Families []Family
+}
+
+// Describes reports whether the ruleset says anything about packets of f.
+func (rs *Ruleset) Describes(f Family) bool {
+	if len(rs.Families) == 0 {
+		return true
+	}
+	for _, g := range rs.Families {
+		if g == FamilyAny || g == f {
+			return true
+		}
+	}
+	return false
 }
 
 // Table is a netfilter table: iptables filter/nat/mangle/raw of one family,

@@ -1,0 +1,208 @@
+package firewall
+
+import (
+	"sort"
+	"strings"
+)
+
+// A compiled ruleset is the model specialised for one packet family: address
+// conditions restricted to the family and complemented when negated, named
+// sets resolved, chains looked up once, base chains of each hook sorted by
+// priority. Evaluation then only intersects intervals.
+
+type protoMask [4]uint64
+
+func (m *protoMask) set(p uint8)     { m[p>>6] |= 1 << (p & 63) }
+func (m protoMask) has(p uint8) bool { return m[p>>6]&(1<<(p&63)) != 0 }
+func (m protoMask) not() (r protoMask) {
+	for i := range m {
+		r[i] = ^m[i]
+	}
+	return r
+}
+
+// ccond is a compiled condition.
+type ccond struct {
+	field Field
+	addrs AddrSet // FieldSrcAddr/FieldDstAddr, negation applied
+	ports PortSet // port fields, negation applied
+	// notPorts: a negated port condition still needs a protocol with ports.
+	protos protoMask // FieldProto, negation applied
+	states CtState   // FieldCtState, negation applied
+	iface  string    // iface fields: for the assumption message
+	never  bool      // cannot match this family (or "lo" interface)
+	always bool      // assumed to hold (interfaces)
+}
+
+type crule struct {
+	r       *Rule
+	conds   []ccond
+	unknown []string // unmodelled matches or unresolved sets
+	never   bool
+	assume  []string // interface assumptions
+	jump    *cchain
+}
+
+type cchain struct {
+	c     *Chain
+	table *Table
+	rules []crule
+}
+
+type compiled struct {
+	family Family
+	hooks  map[Hook][]*cchain // base chains by hook, by priority
+}
+
+const ctAll = CtNew | CtEstablished | CtRelated | CtInvalid | CtUntracked | CtDNAT | CtSNAT
+
+func compile(rs *Ruleset, fam Family) *compiled {
+	c := &compiled{family: fam, hooks: map[Hook][]*cchain{}}
+	type prio struct {
+		ch    *cchain
+		prio  int
+		order int
+	}
+	var bases []prio
+	for _, t := range rs.Tables {
+		if t == nil || !t.Family.Sees(fam) {
+			continue
+		}
+		byName := map[string]*cchain{}
+		for _, ch := range t.Chains {
+			if ch != nil {
+				byName[ch.Name] = &cchain{c: ch, table: t}
+			}
+		}
+		for _, ch := range t.Chains {
+			if ch == nil {
+				continue
+			}
+			cc := byName[ch.Name]
+			for _, r := range ch.Rules {
+				if r != nil {
+					cc.rules = append(cc.rules, compileRule(rs, r, fam, byName))
+				}
+			}
+			if ch.Hook != HookNone {
+				bases = append(bases, prio{cc, ch.Priority, len(bases)})
+			}
+		}
+	}
+	sort.SliceStable(bases, func(i, j int) bool { return bases[i].prio < bases[j].prio })
+	for _, b := range bases {
+		c.hooks[b.ch.c.Hook] = append(c.hooks[b.ch.c.Hook], b.ch)
+	}
+	return c
+}
+
+func compileRule(rs *Ruleset, r *Rule, fam Family, chains map[string]*cchain) crule {
+	cr := crule{r: r, unknown: append([]string(nil), r.Unmodelled...)}
+	if r.Verdict.Kind == VerdictJump || r.Verdict.Kind == VerdictGoto {
+		cr.jump = chains[r.Verdict.Chain]
+		if cr.jump == nil {
+			cr.unknown = append(cr.unknown, "target chain "+r.Verdict.Chain+" does not exist")
+		}
+	}
+	for _, cd := range r.Conds {
+		k := ccond{field: cd.Field}
+		if !cd.Family.Sees(fam) {
+			cr.never = true
+			continue
+		}
+		switch cd.Field {
+		case FieldSrcAddr, FieldDstAddr:
+			set := cd.Addrs
+			if cd.SetName != "" {
+				s := rs.Sets[cd.SetName]
+				switch {
+				case s == nil:
+					cr.unknown = append(cr.unknown, "set "+cd.SetName+" not given (use --ipset)")
+					continue
+				case s.Unmodelled != "":
+					cr.unknown = append(cr.unknown, "set "+cd.SetName+": "+s.Unmodelled)
+					continue
+				}
+				set = s.Addrs
+			}
+			set = set.Only(fam)
+			if cd.Not {
+				set = set.Complement(fam)
+			}
+			k.addrs = set
+		case FieldProto:
+			for _, p := range cd.Protos {
+				k.protos.set(p)
+				if p == ProtoICMP || p == ProtoICMPv6 {
+					// iptables -p icmp in ip6tables is a different number;
+					// both stand for "ICMP of this family" in flows.
+					k.protos.set(ProtoICMP)
+					k.protos.set(ProtoICMPv6)
+				}
+			}
+			if cd.Not {
+				k.protos = k.protos.not()
+			}
+		case FieldSrcPort, FieldDstPort:
+			k.ports = cd.Ports
+			if cd.Not {
+				k.ports = k.ports.Complement()
+			}
+		case FieldCtState:
+			k.states = cd.CtStates
+			if cd.Not {
+				k.states = ctAll &^ k.states
+			}
+		case FieldInIface, FieldOutIface:
+			dir := "-i "
+			if cd.Field == FieldOutIface {
+				dir = "-o "
+			}
+			name := cd.Iface
+			if cd.Not {
+				dir = "! " + dir
+			}
+			// Flows come from and go to other hosts: never over loopback.
+			if name == "lo" {
+				if !cd.Not {
+					cr.never = true
+				}
+				continue
+			}
+			k.always = true
+			k.iface = dir + name
+			cr.assume = append(cr.assume, dir+name)
+		case FieldFamily:
+			// handled by cd.Family above
+			continue
+		default:
+			cr.unknown = append(cr.unknown, "condition kind "+string(rune('0'+cd.Field)))
+			continue
+		}
+		if !k.always {
+			cr.conds = append(cr.conds, k)
+		}
+	}
+	if r.Verdict.Kind == VerdictUnknown {
+		reason := r.Verdict.Reason
+		if reason == "" {
+			reason = "unmodelled target"
+		}
+		cr.unknown = append(cr.unknown, reason)
+	}
+	if r.Verdict.Kind == VerdictContinue {
+		// A rule that only counts or logs cannot change a verdict, whatever
+		// its unmodelled matches do.
+		cr.unknown = nil
+	}
+	return cr
+}
+
+func (r *crule) label() string {
+	if r.r.Label != "" {
+		return r.r.Label
+	}
+	return "rule at " + r.r.Pos.String()
+}
+
+func (r *crule) unknownText() string { return strings.Join(r.unknown, "; ") }

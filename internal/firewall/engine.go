@@ -1,0 +1,620 @@
+package firewall
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// piece is a box of the flow space: every combination of its source and
+// destination addresses and ports, in the client's original coordinates.
+// After a DNAT, xdst/xdport are what the packet's destination became
+// (xaddr/xport say whether the address or port was rewritten).
+type piece struct {
+	src, dst, xdst       AddrSet
+	sport, dport, xdport PortSet
+	xaddr, xport         bool
+	multi                bool   // xdst or xdport holds more than one value
+	accept               string // last accepting rule of the first packet
+	acceptPos            Pos
+}
+
+// phase is one kind of packet of the connection's handshake.
+type phase struct {
+	name  string
+	state CtState
+	reply bool // server → client
+	hooks []Hook
+}
+
+func phases(h Hook) ([]phase, error) {
+	var there, back []Hook
+	switch h {
+	case HookForward:
+		there = []Hook{HookPrerouting, HookForward, HookPostrouting}
+		back = there
+	case HookInput:
+		there = []Hook{HookPrerouting, HookInput}
+		back = []Hook{HookOutput, HookPostrouting}
+	case HookOutput:
+		there = []Hook{HookOutput, HookPostrouting}
+		back = []Hook{HookPrerouting, HookInput}
+	default:
+		return nil, fmt.Errorf("hook %s: want input, forward or output", h)
+	}
+	return []phase{
+		{"first packet", CtNew, false, there},
+		{"reply", CtEstablished, true, back},
+		{"client's later packets", CtEstablished, false, there},
+	}, nil
+}
+
+// Outcome kinds of a piece.
+type fate uint8
+
+const (
+	fateAccept fate = iota
+	fateDrop
+	fateUnknown
+)
+
+// decided is a piece with its fate and the rule that decided it.
+type decided struct {
+	p      piece
+	fate   fate
+	rule   string
+	pos    Pos
+	phase  string
+	reason string // unknown: why
+}
+
+// eval is one evaluation: the packet family, protocol, direction and state.
+type eval struct {
+	c      *compiled
+	proto  uint8
+	ph     phase
+	assume map[string]bool
+	out    []decided // final drops and unknowns of this phase
+}
+
+const maxDepth = 64
+
+func (e *eval) dims(f Field, p *piece) (addr *AddrSet, port *PortSet) {
+	switch f {
+	case FieldSrcAddr:
+		if e.ph.reply {
+			if p.xaddr {
+				return &p.xdst, nil
+			}
+			return &p.dst, nil
+		}
+		return &p.src, nil
+	case FieldDstAddr:
+		if e.ph.reply {
+			return &p.src, nil
+		}
+		if p.xaddr {
+			return &p.xdst, nil
+		}
+		return &p.dst, nil
+	case FieldSrcPort:
+		if e.ph.reply {
+			if p.xport {
+				return nil, &p.xdport
+			}
+			return nil, &p.dport
+		}
+		return nil, &p.sport
+	case FieldDstPort:
+		if e.ph.reply {
+			return nil, &p.sport
+		}
+		if p.xport {
+			return nil, &p.xdport
+		}
+		return nil, &p.dport
+	}
+	return nil, nil
+}
+
+// match splits p by rule r: the part the rule matches and the parts it does
+// not (disjoint, together exactly p).
+func (e *eval) match(r *crule, p piece) (in piece, hit bool, rest []piece) {
+	if r.never {
+		return p, false, []piece{p}
+	}
+	in = p
+	for i := range r.conds {
+		k := &r.conds[i]
+		switch k.field {
+		case FieldProto:
+			if !k.protos.has(e.proto) {
+				return p, false, []piece{p}
+			}
+			continue
+		case FieldCtState:
+			if k.states&e.ph.state == 0 {
+				return p, false, []piece{p}
+			}
+			continue
+		case FieldSrcPort, FieldDstPort:
+			if !HasPorts(e.proto) {
+				return p, false, []piece{p}
+			}
+		}
+		addr, port := e.dims(k.field, &in)
+		if addr != nil {
+			if !addr.Overlaps(k.addrs) {
+				return p, false, append(rest, in)
+			}
+			out := addr.Minus(k.addrs)
+			if !out.IsEmpty() {
+				o := in
+				*e.addrOf(k.field, &o) = out
+				rest = append(rest, o)
+				*addr = addr.Intersect(k.addrs)
+			}
+		} else if port != nil {
+			if !port.Overlaps(k.ports) {
+				return p, false, append(rest, in)
+			}
+			out := port.Minus(k.ports)
+			if !out.IsEmpty() {
+				o := in
+				*e.portOf(k.field, &o) = out
+				rest = append(rest, o)
+				*port = port.Intersect(k.ports)
+			}
+		}
+	}
+	for _, a := range r.assume {
+		e.assume[a+" ("+r.label()+")"] = true
+	}
+	return in, true, rest
+}
+
+func (e *eval) addrOf(f Field, p *piece) *AddrSet { a, _ := e.dims(f, p); return a }
+func (e *eval) portOf(f Field, p *piece) *PortSet { _, q := e.dims(f, p); return q }
+
+// runChain passes pieces through a chain: acc are accepted (they go on to
+// the next base chain), ret fall off the end or RETURN (to the caller, or to
+// the policy of a base chain). Drops and unknowns go to e.out.
+func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
+	if depth > maxDepth {
+		for _, p := range in {
+			e.out = append(e.out, decided{p: p, fate: fateUnknown, rule: "chain " + ch.c.Name, pos: ch.c.Pos, phase: e.ph.name, reason: "jumps nested deeper than 64 (a loop?)"})
+		}
+		return nil, nil
+	}
+	cur := in
+	for ri := range ch.rules {
+		if len(cur) == 0 {
+			break
+		}
+		r := &ch.rules[ri]
+		var next []piece
+		for _, p := range cur {
+			m, hit, rest := e.match(r, p)
+			next = append(next, rest...)
+			if !hit {
+				continue
+			}
+			if len(r.unknown) > 0 {
+				e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: r.unknownText()})
+				continue
+			}
+			switch r.r.Verdict.Kind {
+			case VerdictContinue:
+				next = append(next, m)
+			case VerdictAccept:
+				if e.ph.state == CtNew && !e.ph.reply && ch.c.Type != ChainNAT {
+					m.accept, m.acceptPos = r.label(), r.r.Pos
+				}
+				acc = append(acc, m)
+			case VerdictDrop, VerdictReject:
+				e.out = append(e.out, decided{p: m, fate: fateDrop, rule: r.label(), pos: r.r.Pos, phase: e.ph.name})
+			case VerdictReturn:
+				ret = append(ret, m)
+			case VerdictJump, VerdictGoto:
+				a, back := e.runChain(r.jump, []piece{m}, depth+1)
+				acc = append(acc, a...)
+				if r.r.Verdict.Kind == VerdictGoto {
+					ret = append(ret, back...)
+				} else {
+					next = append(next, back...)
+				}
+			case VerdictDNAT:
+				if ch.c.Type != ChainNAT || e.ph.state != CtNew || e.ph.reply {
+					e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: "DNAT outside a nat chain"})
+					continue
+				}
+				d, err := e.dnat(r, m)
+				if err != "" {
+					e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: err})
+					continue
+				}
+				acc = append(acc, d)
+			default:
+				e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: "verdict " + r.r.Verdict.Kind.String()})
+			}
+		}
+		cur = next
+	}
+	ret = append(ret, cur...)
+	return acc, ret
+}
+
+func (e *eval) dnat(r *crule, m piece) (piece, string) {
+	v := r.r.Verdict
+	if !v.ToAddrs.IsEmpty() {
+		to := v.ToAddrs.Only(e.c.family)
+		if to.IsEmpty() {
+			return m, "DNAT to an address of the other family"
+		}
+		m.xaddr, m.xdst = true, to
+		if a, _ := to.First(); !to.Equal(AddrOf(a)) {
+			m.multi = true
+		}
+	}
+	if !v.ToPorts.IsEmpty() {
+		if !HasPorts(e.proto) {
+			return m, "DNAT to a port for a protocol without ports"
+		}
+		m.xport, m.xdport = true, v.ToPorts
+		if p, _ := v.ToPorts.First(); !v.ToPorts.Equal(Port(p)) {
+			m.multi = true
+		}
+	}
+	return m, ""
+}
+
+// runHook passes pieces through the base chains of one hook in priority
+// order: an accept goes on to the next base chain, a drop is final.
+func (e *eval) runHook(h Hook, in []piece) []piece {
+	cur := in
+	for _, ch := range e.c.hooks[h] {
+		if len(cur) == 0 {
+			break
+		}
+		if ch.c.Type == ChainNAT && (e.ph.state != CtNew || e.ph.reply) {
+			continue // nat chains see only a connection's first packet
+		}
+		acc, ret := e.runChain(ch, cur, 0)
+		if len(ret) > 0 {
+			if ch.c.Policy == VerdictDrop || ch.c.Policy == VerdictReject {
+				label := fmt.Sprintf("%s %s policy %s", ch.table.Name, ch.c.Name, strings.ToUpper(ch.c.Policy.String()))
+				for _, p := range ret {
+					e.out = append(e.out, decided{p: p, fate: fateDrop, rule: label, pos: ch.c.Pos, phase: e.ph.name})
+				}
+			} else {
+				acc = append(acc, ret...)
+			}
+		}
+		cur = acc
+	}
+	return cur
+}
+
+// Space is a set of connections to judge: every source and destination
+// address and port of one protocol, in one family.
+type Space struct {
+	Family   Family
+	Proto    uint8 // ProtoICMP stands for ICMPv6 too
+	Src, Dst AddrSet
+	SrcPorts PortSet // ignored for protocols without ports
+	DstPorts PortSet
+}
+
+// Engine evaluates spaces against a ruleset at one hook. It is safe for
+// concurrent use.
+type Engine struct {
+	rs     *Ruleset
+	hook   Hook
+	phases []phase
+	mu     sync.Mutex
+	byFam  map[Family]*compiled
+}
+
+// NewEngine prepares rs for evaluation of connections at hook h (input,
+// forward or output).
+func NewEngine(rs *Ruleset, h Hook) (*Engine, error) {
+	ph, err := phases(h)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{rs: rs, hook: h, phases: ph, byFam: map[Family]*compiled{}}, nil
+}
+
+func (en *Engine) compiled(f Family) *compiled {
+	en.mu.Lock()
+	defer en.mu.Unlock()
+	c := en.byFam[f]
+	if c == nil {
+		c = compile(en.rs, f)
+		en.byFam[f] = c
+	}
+	return c
+}
+
+// Witness is one concrete connection and what decided it.
+type Witness struct {
+	Src, Dst         netip.Addr
+	Proto            uint8
+	SrcPort, DstPort uint16
+	// NATDst is the destination after DNAT, when rewritten.
+	NATDst     netip.Addr
+	NATDstPort uint16
+	NAT        bool
+	Phase      string // "first packet", "reply", "client's later packets"
+	Rule       string
+	Pos        Pos
+	Reason     string // for unknown: what the engine does not model
+}
+
+// String is "10.0.0.1:40000 → 10.1.0.1:443/tcp".
+func (w Witness) String() string {
+	s := endpoint(w.Src, w.SrcPort, w.Proto) + " → " + endpoint(w.Dst, w.DstPort, w.Proto)
+	if w.NAT {
+		s += " (DNAT to " + endpoint(w.NATDst, w.NATDstPort, w.Proto) + ")"
+	}
+	return s + "/" + ProtoName(w.Proto)
+}
+
+func endpoint(a netip.Addr, port uint16, proto uint8) string {
+	if !HasPorts(proto) {
+		return a.String()
+	}
+	return netip.AddrPortFrom(a, port).String()
+}
+
+// ProtoName is "tcp", "udp", "icmp"... or the number.
+func ProtoName(p uint8) string {
+	switch p {
+	case ProtoTCP:
+		return "tcp"
+	case ProtoUDP:
+		return "udp"
+	case ProtoSCTP:
+		return "sctp"
+	case ProtoICMP:
+		return "icmp"
+	case ProtoICMPv6:
+		return "icmpv6"
+	}
+	return fmt.Sprintf("proto-%d", p)
+}
+
+// Judgement is the verdict over a whole space (or several).
+type Judgement struct {
+	// Open: some connection gets through (the witness, with the accepting
+	// rule of its first packet). Closed: some connection does not (the
+	// witness with the rule that dropped it). Unknown: some connection's fate
+	// depends on what the engine does not model.
+	Open, Closed, Unknown *Witness
+	Assumptions           []string
+}
+
+// Verdict words.
+const (
+	Allowed = "allowed"
+	Blocked = "blocked"
+	Partial = "partial"
+	Unknown = "unknown"
+)
+
+// Verdict is allowed (every connection gets through), blocked (none does),
+// partial, or unknown when unmodelled rules could change the answer.
+func (j Judgement) Verdict() string {
+	switch {
+	case j.Open != nil && j.Closed != nil:
+		return Partial
+	case j.Unknown != nil:
+		return Unknown
+	case j.Open != nil:
+		return Allowed
+	case j.Closed != nil:
+		return Blocked
+	}
+	return Unknown // an empty space
+}
+
+// Merge combines the judgements of parts of one flow (services, families).
+func (j *Judgement) Merge(o Judgement) {
+	if j.Open == nil {
+		j.Open = o.Open
+	}
+	if j.Closed == nil {
+		j.Closed = o.Closed
+	}
+	if j.Unknown == nil {
+		j.Unknown = o.Unknown
+	}
+	j.Assumptions = mergeStrings(j.Assumptions, o.Assumptions)
+}
+
+func mergeStrings(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range append(append([]string(nil), a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Judge decides whether the connections of s get through: a connection gets
+// through when its first packet (state NEW), the replies and the client's
+// later packets (ESTABLISHED) are all accepted.
+func (en *Engine) Judge(s Space) Judgement {
+	c := en.compiled(s.Family)
+	p := piece{src: s.Src.Only(s.Family), dst: s.Dst.Only(s.Family), sport: s.SrcPorts, dport: s.DstPorts}
+	if !HasPorts(s.Proto) {
+		p.sport, p.dport = Port(0), Port(0)
+	}
+	if p.src.IsEmpty() || p.dst.IsEmpty() || p.sport.IsEmpty() || p.dport.IsEmpty() {
+		return Judgement{}
+	}
+	proto := s.Proto
+	if proto == ProtoICMP && s.Family == FamilyIPv6 {
+		proto = ProtoICMPv6
+	}
+	if !en.rs.Describes(s.Family) {
+		w := witness(p, proto, "", "", Pos{})
+		w.Reason = "no " + s.Family.String() + " ruleset given"
+		return Judgement{Unknown: &w}
+	}
+	assume := map[string]bool{}
+	var failed []decided
+	cur := []piece{p}
+	multi := false
+	for _, ph := range en.phases {
+		e := &eval{c: c, proto: proto, ph: ph, assume: assume}
+		for _, h := range ph.hooks {
+			cur = e.runHook(h, cur)
+		}
+		failed = append(failed, e.out...)
+		for _, q := range cur {
+			multi = multi || q.multi
+		}
+	}
+	var j Judgement
+	for a := range assume {
+		j.Assumptions = append(j.Assumptions, "interface condition assumed to hold: "+a)
+	}
+	sort.Strings(j.Assumptions)
+	// The witnesses are the lowest connections of their kind, so that
+	// they do not depend on the order the space was split in.
+	var lowDrop, lowUnknown *decided
+	for i := range failed {
+		d := &failed[i]
+		switch d.fate {
+		case fateDrop:
+			if lowDrop == nil || lower(d.p, lowDrop.p) {
+				lowDrop = d
+			}
+		case fateUnknown:
+			if lowUnknown == nil || lower(d.p, lowUnknown.p) {
+				lowUnknown = d
+			}
+		}
+	}
+	for _, d := range []*decided{lowDrop, lowUnknown} {
+		if d == nil {
+			continue
+		}
+		w := witness(d.p, proto, d.phase, d.rule, d.pos)
+		w.Reason = d.reason
+		if d.fate == fateDrop {
+			j.Closed = &w
+		} else {
+			j.Unknown = &w
+		}
+	}
+	open := cur
+	if multi && len(failed) > 0 {
+		// A multi-address DNAT duplicates connections over its targets:
+		// only the part with no failing target is open.
+		open = nil
+		for _, q := range cur {
+			rest := []piece{q}
+			for _, d := range failed {
+				var next []piece
+				for _, r := range rest {
+					next = append(next, boxMinus(r, d.p)...)
+				}
+				rest = next
+			}
+			open = append(open, rest...)
+		}
+	}
+	if len(open) > 0 {
+		q := open[0]
+		for _, o := range open[1:] {
+			if lower(o, q) {
+				q = o
+			}
+		}
+		w := witness(q, proto, "", q.accept, q.acceptPos)
+		j.Open = &w
+	}
+	return j
+}
+
+func witness(p piece, proto uint8, phase, rule string, pos Pos) Witness {
+	w := Witness{Proto: proto, Phase: phase, Rule: rule, Pos: pos}
+	w.Src, _ = p.src.First()
+	w.Dst, _ = p.dst.First()
+	w.SrcPort, _ = p.sport.First()
+	w.DstPort, _ = p.dport.First()
+	if p.xaddr || p.xport {
+		w.NAT = true
+		w.NATDst, w.NATDstPort = w.Dst, w.DstPort
+		if p.xaddr {
+			w.NATDst, _ = p.xdst.First()
+		}
+		if p.xport {
+			w.NATDstPort, _ = p.xdport.First()
+		}
+	}
+	return w
+}
+
+// lower orders pieces by their lowest source, destination, then ports.
+func lower(a, b piece) bool {
+	as, _ := a.src.First()
+	bs, _ := b.src.First()
+	if c := as.Compare(bs); c != 0 {
+		return c < 0
+	}
+	ad, _ := a.dst.First()
+	bd, _ := b.dst.First()
+	if c := ad.Compare(bd); c != 0 {
+		return c < 0
+	}
+	ap, _ := a.dport.First()
+	bp, _ := b.dport.First()
+	if ap != bp {
+		return ap < bp
+	}
+	ap, _ = a.sport.First()
+	bp, _ = b.sport.First()
+	return ap < bp
+}
+
+// boxMinus is the part of a (original coordinates) outside b, as disjoint boxes.
+func boxMinus(a, b piece) []piece {
+	if !a.src.Overlaps(b.src) || !a.dst.Overlaps(b.dst) || !a.sport.Overlaps(b.sport) || !a.dport.Overlaps(b.dport) {
+		return []piece{a}
+	}
+	var out []piece
+	cur := a
+	if d := cur.src.Minus(b.src); !d.IsEmpty() {
+		o := cur
+		o.src = d
+		out = append(out, o)
+		cur.src = cur.src.Intersect(b.src)
+	}
+	if d := cur.dst.Minus(b.dst); !d.IsEmpty() {
+		o := cur
+		o.dst = d
+		out = append(out, o)
+		cur.dst = cur.dst.Intersect(b.dst)
+	}
+	if d := cur.sport.Minus(b.sport); !d.IsEmpty() {
+		o := cur
+		o.sport = d
+		out = append(out, o)
+		cur.sport = cur.sport.Intersect(b.sport)
+	}
+	if d := cur.dport.Minus(b.dport); !d.IsEmpty() {
+		o := cur
+		o.dport = d
+		out = append(out, o)
+	}
+	return out
+}
