@@ -1,0 +1,51 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/guardrail-monitoring/guardrail/internal/proctest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/firewall/golden")
+
+const (
+	fw = "../../testdata/firewall/"
+	fl = "../../testdata/flows/"
+)
+
+// TestGolden runs the built binary on fixtures and compares exit code and
+// output with testdata/firewall/golden/<name>.txt.
+func TestGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"router", []string{"--iptables", fw + "forward.rules", "--flows", fl + "router.json"}},
+		{"router-verbose", []string{"--iptables", fw + "forward.rules", "--flows", fl + "router.json", "-vv"}},
+		{"router-json", []string{"--iptables", fw + "forward.rules", "--flows", fl + "router.json", "--format", "json"}},
+		{"router-thresholds", []string{"--iptables", fw + "forward.rules", "--flows", fl + "router.json", "-w", "1", "-c", "5"}},
+		{"dual-stack", []string{"--iptables", fw + "forward.rules", "--iptables", fw + "forward6.rules", "--flows", fl + "router-v6.yaml"}},
+		{"v6-flows-without-v6-rules", []string{"--iptables", fw + "forward.rules", "--flows", fl + "router-v6.yaml"}},
+		{"server-input", []string{"--iptables", fw + "input.rules", "--flows", fl + "server.yaml", "--hook", "input", "-v"}},
+		{"nat", []string{"--iptables", fw + "nat.rules", "--flows", fl + "nat.json"}},
+		{"sets-without-ipset", []string{"--iptables", fw + "unmodelled.rules", "--flows", fl + "sets.json"}},
+		{"sets-with-ipset", []string{"--iptables", fw + "unmodelled.rules", "--ipset", fw + "blocked.ipset", "--flows", fl + "sets.json"}},
+		{"flows-in-policy", []string{"--iptables", fw + "forward.rules", "--policy", fl + "policy-flows.yaml"}},
+		{"unknown-name", []string{"--iptables", fw + "forward.rules", "--flows", fl + "bad-name.json"}},
+		{"bad-rules", []string{"--iptables", fw + "bad-prefix.rules", "--flows", fl + "router.json"}},
+		{"bad-hook", []string{"--iptables", fw + "forward.rules", "--flows", fl + "router.json", "--hook", "sideways"}},
+		{"no-flows", []string{"--iptables", fw + "forward.rules"}},
+	}
+	bin := proctest.Build(t, "check_firewall_flows")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := proctest.Exec(t, bin, []string{"GUARDRAIL_NOW=2026-01-01"}, c.args...)
+			got := fmt.Sprintf("exit %d\n%s", r.Code, r.Stdout)
+			proctest.Golden(t, filepath.Join(fw, "golden", c.name+".txt"), strings.ReplaceAll(got, "../../", ""), *update)
+		})
+	}
+}

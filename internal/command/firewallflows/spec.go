@@ -1,0 +1,308 @@
+// Package firewallflows is check_firewall_flows: do the host's (or given)
+// packet-filter rulesets really allow the declared application flows, and
+// keep the forbidden ones closed?
+package firewallflows
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/iptables"
+	"github.com/guardrail-monitoring/guardrail/internal/flows"
+	"github.com/guardrail-monitoring/guardrail/internal/plugin"
+	"github.com/guardrail-monitoring/guardrail/internal/policy"
+)
+
+// maxInput bounds every file and command output read.
+const maxInput = 256 << 20
+
+// Spec is check_firewall_flows.
+func Spec() plugin.Spec {
+	return plugin.Spec{
+		Name:  "check_firewall_flows",
+		Label: "FIREWALL FLOWS",
+		Usage: "do iptables/nftables/AWS security-group rulesets allow the declared application flows (and block the forbidden ones)",
+		Description: "Reads application flows (AlgoSec format: sources, destinations, services; expect allow or deny) and rulesets,\n" +
+			"and decides over address and port intervals, not samples, whether every connection of a flow gets through:\n" +
+			"its first packet (NEW), the replies and the client's later packets (ESTABLISHED) must all be accepted.\n" +
+			"A flow is allowed, blocked or partial (with a witness connection and the rule that decided it), or unknown\n" +
+			"where rules the engine does not model could change the answer. With no ruleset given, the live host's\n" +
+			"iptables-save and ip6tables-save output is read (needs root). Any blocked or partial required flow, or open\n" +
+			"forbidden flow, is CRITICAL; -w/-c ranges on the number of failing flows soften that.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "flows", Usage: "application flows `FILE` (JSON or YAML, AlgoSec format; - for stdin); default: the policy's flows.applications"},
+			&cli.StringSliceFlag{Name: "iptables", Usage: "iptables-save (or ip6tables-save) output `FILE`; repeat for IPv4 and IPv6 (- for stdin)"},
+			&cli.StringSliceFlag{Name: "ip6tables", Usage: "ip6tables-save output `FILE`"},
+			&cli.StringFlag{Name: "ipset", Usage: "ipset save output `FILE` for -m set matches (without it those rules are unknown)"},
+			&cli.StringFlag{Name: "hook", Value: "forward", Usage: "where the flows meet the filter: input, forward or output"},
+			&cli.StringFlag{Name: "warning", Aliases: []string{"w"}, Usage: "Nagios `RANGE` on the number of failing flows (instead of any = CRITICAL)"},
+			&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of failing flows"},
+		},
+		Check: check,
+	}
+}
+
+func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
+	c := env.CLI
+	th, err := plugin.ParseThresholds(c.String("warning"), c.String("critical"))
+	if err != nil {
+		return plugin.Result{}, fmt.Errorf("bad arguments: %v", err)
+	}
+	hook, ok := firewall.ParseHook(c.String("hook"))
+	if !ok || (hook != firewall.HookInput && hook != firewall.HookForward && hook != firewall.HookOutput) {
+		return plugin.Result{}, fmt.Errorf("bad arguments: --hook %q: want input, forward or output", c.String("hook"))
+	}
+	pol, err := policy.Load(env.PolicyPath, env.PolicyExplicit)
+	if err != nil {
+		return plugin.Result{}, err
+	}
+	in := &inputs{}
+	fl, err := readFlows(in, c.String("flows"), pol)
+	if err != nil {
+		return plugin.Result{}, err
+	}
+	rs, notes, err := readRulesets(ctx, in, c)
+	if err != nil {
+		return plugin.Result{}, err
+	}
+	en, err := firewall.NewEngine(rs, hook)
+	if err != nil {
+		return plugin.Result{}, err
+	}
+	results := Judge(en, fl)
+	if err := ctx.Err(); err != nil {
+		return plugin.Result{}, err
+	}
+	notes = append(notes, "ruleset: "+rs.Source+", hook "+hook.String())
+	return Report(results, th, env.Verbose, notes), nil
+}
+
+// inputs reads files, with "-" meaning stdin (once).
+type inputs struct{ stdinUsed bool }
+
+func (in *inputs) read(flag, name string) ([]byte, error) {
+	var r io.Reader
+	if name == "-" {
+		if in.stdinUsed {
+			return nil, fmt.Errorf("bad arguments: --%s -: stdin is already used by another flag", flag)
+		}
+		in.stdinUsed = true
+		r = os.Stdin
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %v", flag, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return nil, fmt.Errorf("--%s %s: %v", flag, name, err)
+	}
+	if len(data) > maxInput {
+		return nil, fmt.Errorf("--%s %s: larger than %d MiB", flag, name, maxInput>>20)
+	}
+	return data, nil
+}
+
+func readFlows(in *inputs, file string, pol *policy.Policy) ([]flows.Flow, error) {
+	eph, err := flows.Ephemeral(&pol.Flows)
+	if err != nil {
+		return nil, fmt.Errorf("policy %s: %v", pol.File, err)
+	}
+	if file == "" {
+		if len(pol.Flows.Applications) == 0 {
+			return nil, errors.New("no flows: give --flows FILE or flows.applications in the policy")
+		}
+		return flows.Resolve(pol.File, pol.Flows.Applications, flows.NewNames(&pol.Flows), eph)
+	}
+	data, err := in.read("flows", file)
+	if err != nil {
+		return nil, err
+	}
+	name := file
+	if file == "-" {
+		name = "(stdin)"
+	}
+	pf, err := policy.ParseFlows(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return flows.Resolve(name, pf.Applications, flows.NewNames(pf, &pol.Flows), eph)
+}
+
+func readRulesets(ctx context.Context, in *inputs, c *cli.Context) (*firewall.Ruleset, []string, error) {
+	var parts []*firewall.Ruleset
+	var notes []string
+	add := func(flag string, fam firewall.Family) error {
+		for _, file := range c.StringSlice(flag) {
+			data, err := in.read(flag, file)
+			if err != nil {
+				return err
+			}
+			rs, err := iptables.Parse(displayName(file), data, fam)
+			if err != nil {
+				return err
+			}
+			parts = append(parts, rs)
+		}
+		return nil
+	}
+	if err := add("iptables", firewall.FamilyAny); err != nil {
+		return nil, nil, err
+	}
+	if err := add("ip6tables", firewall.FamilyIPv6); err != nil {
+		return nil, nil, err
+	}
+	if len(parts) == 0 {
+		live, err := readLive(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		parts = live
+	}
+	rs := merge(parts)
+	if f := c.String("ipset"); f != "" {
+		data, err := in.read("ipset", f)
+		if err != nil {
+			return nil, nil, err
+		}
+		sets, err := iptables.ParseIPSet(displayName(f), data)
+		if err != nil {
+			return nil, nil, err
+		}
+		if rs.Sets == nil {
+			rs.Sets = map[string]*firewall.Set{}
+		}
+		for k, v := range sets {
+			rs.Sets[k] = v
+		}
+	}
+	return rs, notes, nil
+}
+
+func displayName(file string) string {
+	if file == "-" {
+		return "(stdin)"
+	}
+	return file
+}
+
+// merge puts rulesets for different families (or layers) side by side.
+func merge(parts []*firewall.Ruleset) *firewall.Ruleset {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	out := &firewall.Ruleset{Sets: map[string]*firewall.Set{}}
+	var sources []string
+	all := false
+	for _, p := range parts {
+		sources = append(sources, p.Source)
+		out.Tables = append(out.Tables, p.Tables...)
+		for k, v := range p.Sets {
+			out.Sets[k] = v
+		}
+		if len(p.Families) == 0 {
+			all = true
+		}
+		out.Families = append(out.Families, p.Families...)
+		out.Stateless = out.Stateless || p.Stateless
+	}
+	if all {
+		out.Families = nil
+	}
+	out.Source = strings.Join(sources, " + ")
+	return out
+}
+
+// live commands: fixed names under /usr/sbin, argument slices, no shell.
+var liveCommands = []struct {
+	path string
+	fam  firewall.Family
+}{
+	{"/usr/sbin/iptables-save", firewall.FamilyIPv4},
+	{"/usr/sbin/ip6tables-save", firewall.FamilyIPv6},
+}
+
+// readLive runs iptables-save and ip6tables-save (root needed: see the
+// sudoers example in packaging/).
+func readLive(ctx context.Context) ([]*firewall.Ruleset, error) {
+	var out []*firewall.Ruleset
+	for _, lc := range liveCommands {
+		data, err := runBounded(ctx, lc.path)
+		if err != nil {
+			return nil, err
+		}
+		if len(bytes.TrimSpace(data)) == 0 {
+			// No tables loaded: nothing filters this family.
+			out = append(out, &firewall.Ruleset{Source: lc.path + " (empty)", Families: []firewall.Family{lc.fam}})
+			continue
+		}
+		rs, err := iptables.Parse(lc.path, data, lc.fam)
+		if err != nil {
+			return nil, err
+		}
+		rs.Source = lc.path
+		out = append(out, rs)
+	}
+	return out, nil
+}
+
+func runBounded(ctx context.Context, path string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, path)
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
+	var stderr bytes.Buffer
+	cmd.Stderr = &limitWriter{w: &stderr, n: 4096}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("%s: %v (give --iptables FILE, or install iptables)", path, err)
+	}
+	data, rerr := io.ReadAll(io.LimitReader(stdout, maxInput+1))
+	if len(data) > maxInput {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return nil, fmt.Errorf("%s: output larger than %d MiB", path, maxInput>>20)
+	}
+	werr := cmd.Wait()
+	if rerr != nil {
+		return nil, fmt.Errorf("%s: %v", path, rerr)
+	}
+	if werr != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			msg = werr.Error()
+		}
+		return nil, fmt.Errorf("%s: %s (needs root: see the sudoers example)", path, msg)
+	}
+	return data, nil
+}
+
+type limitWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		q := p
+		if len(q) > l.n {
+			q = q[:l.n]
+		}
+		l.n -= len(q)
+		_, _ = l.w.Write(q)
+	}
+	return len(p), nil
+}
