@@ -25,6 +25,8 @@ const Header = `/*
  *   include <itl>
  *   include <plugins>
  *   include "/usr/share/doc/guardrail/examples/icinga2/guardrail.conf"
+ * Values are macro strings: write a regular expression's "$" as "$$",
+ * e.g. vars.security_updates_exclude = [ "-dbg$$" ].
  */
 `
 

@@ -1,0 +1,252 @@
+package packaging
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/command"
+	"github.com/guardrail-monitoring/guardrail/internal/icinga2conf"
+	"github.com/guardrail-monitoring/guardrail/internal/plugin"
+	"github.com/guardrail-monitoring/guardrail/internal/testenv"
+)
+
+type checkResult struct {
+	Command    []string `json:"command"`
+	ExitStatus int      `json:"exit_status"`
+	Output     string   `json:"output"`
+	Perfdata   []any    `json:"performance_data"`
+}
+
+// icinga2State reads the last check results of services from Icinga 2's
+// state file: records of "length:json,".
+func icinga2State(t *testing.T, file string) map[string]checkResult {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]checkResult{}
+	for len(data) > 0 {
+		i := bytes.IndexByte(data, ':')
+		if i < 0 {
+			t.Fatalf("state file %s: no record length in %.40q", file, data)
+		}
+		n, err := strconv.Atoi(string(data[:i]))
+		if err != nil || i+1+n+1 > len(data) {
+			t.Fatalf("state file %s: bad record length %q", file, data[:i])
+		}
+		var rec struct {
+			Name   string `json:"name"`
+			Type   string `json:"type"`
+			Update struct {
+				LastCheckResult *checkResult `json:"last_check_result"`
+			} `json:"update"`
+		}
+		if err := json.Unmarshal(data[i+1:i+1+n], &rec); err != nil {
+			t.Fatalf("state file %s: %v", file, err)
+		}
+		if rec.Type == "Service" && rec.Update.LastCheckResult != nil {
+			out[rec.Name] = *rec.Update.LastCheckResult
+		}
+		data = data[i+1+n+1:]
+	}
+	return out
+}
+
+// Icinga 2 really runs every CheckCommand: custom variables become the
+// expected options (set_if for booleans, repeat_key for lists), and the
+// plugin's status line and perfdata come back as the check result.
+func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
+	testenv.NeedRoot(t)
+	bin := testenv.NeedCommand(t, "icinga2")
+	runUser, ok := runAs()
+	testenv.Need(t, ok, "user nagios (from icinga2)")
+	bins := binaries(t)
+	root := fakeRoot(t, 20)
+
+	dir := worldReadableDir(t, "guardrail-icinga2-run-")
+	state := filepath.Join(dir, "state")
+	if err := os.MkdirAll(filepath.Join(state, "icinga2"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	u, err := user.Lookup(runUser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := user.LookupGroupId(u.Gid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	filepath.Walk(state, func(p string, _ os.FileInfo, _ error) error { return os.Chown(p, uid, gid) })
+
+	data, err := os.ReadFile(filepath.Join("icinga2", "guardrail.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "guardrail.conf")
+	if err := os.WriteFile(conf, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	logFile := filepath.Join(state, "icinga2.log")
+
+	// security_updates gets a snapshot root and every kind of variable; the
+	// other checks run with their defaults and must at least answer in shape.
+	su := map[string]string{
+		"root":          fmt.Sprintf("%q", root),
+		"policy":        fmt.Sprintf("%q", root+"/policy.yaml"),
+		"state_file":    fmt.Sprintf("%q", root+"/state.json"),
+		"no_state":      "true",
+		"list":          "true",
+		"only_critical": "false",
+		"include":       `[ "^libguardrail-fake00", "^libguardrail-fake01" ]`,
+		"exclude":       `[ "7$$" ]`, // Icinga macro syntax: $$ is a literal $
+		"timeout":       "15",
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "const PluginDir = %q\nconst NodeName = \"guardrail-test\"\nconst ZoneName = NodeName\n", bins)
+	fmt.Fprintf(&b, "include <itl>\ninclude <plugins>\ninclude %q\n", conf)
+	b.WriteString("object CheckerComponent \"checker\" {}\n")
+	fmt.Fprintf(&b, "object FileLogger \"file\" {\n\tpath = %q\n\tseverity = \"notice\"\n}\n", logFile)
+	b.WriteString("object Host \"guardrail-test\" {\n\tcheck_command = \"dummy\"\n\taddress = \"127.0.0.1\"\n}\n")
+	for _, s := range command.All() {
+		fmt.Fprintf(&b, "object Service %q {\n\thost_name = \"guardrail-test\"\n\tcheck_command = %q\n\tcheck_interval = 2s\n", icinga2conf.Name(s), icinga2conf.Name(s))
+		if s.Name == "check_security_updates" {
+			for k, v := range su {
+				fmt.Fprintf(&b, "\tvars.security_updates_%s = %s\n", k, v)
+			}
+		}
+		b.WriteString("}\n")
+	}
+	main := filepath.Join(dir, "icinga2.conf")
+	if err := os.WriteFile(main, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	args := []string{"daemon", "-c", main}
+	for _, d := range []string{"DataDir", "LogDir", "CacheDir", "SpoolDir", "InitRunDir"} {
+		args = append(args, "-DConfiguration."+d+"="+state)
+	}
+	args = append(args,
+		"-DConfiguration.StatePath="+state+"/icinga2.state",
+		"-DConfiguration.ObjectsPath="+state+"/icinga2.debug",
+		"-DConfiguration.PidPath="+state+"/icinga2.pid",
+		"-DConfiguration.VarsPath="+state+"/icinga2.vars",
+		"-DConfiguration.RunAsUser="+u.Username,
+		"-DConfiguration.RunAsGroup="+g.Name)
+	var console bytes.Buffer
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = &console, &console
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		// Only the umbrella process: it stops its children and dumps the
+		// state file (killing the whole group makes it hang).
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			l, _ := os.ReadFile(logFile)
+			t.Logf("icinga2 console:\n%s\nlog:\n%s", console.String(), l)
+		}
+	})
+
+	// Readiness, not timing: wait until every plugin has run once.
+	for i := 0; ; i++ {
+		l, _ := os.ReadFile(logFile)
+		done := 0
+		for _, s := range command.All() {
+			if bytes.Contains(l, []byte("('"+bins+"/"+s.Name+"'")) && bytes.Contains(l, []byte("terminated with exit code")) {
+				done++
+			}
+		}
+		if done == len(command.All()) {
+			break
+		}
+		select {
+		case err := <-exited:
+			stopped = true
+			t.Fatalf("icinga2 exited: %v", err)
+		default:
+		}
+		if i > 600 {
+			t.Fatalf("icinga2 ran %d of %d checks in 60 s", done, len(command.All()))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	stop()
+
+	results := icinga2State(t, filepath.Join(state, "icinga2.state"))
+	for _, s := range command.All() {
+		r, ok := results["guardrail-test!"+icinga2conf.Name(s)]
+		if !ok {
+			t.Errorf("%s: no check result", s.Name)
+			continue
+		}
+		if len(r.Command) == 0 || r.Command[0] != bins+"/"+s.Name {
+			t.Errorf("%s: ran %q", s.Name, r.Command)
+		}
+		want := s.Label + " " + plugin.StatusText(plugin.Status(r.ExitStatus)) + ": "
+		if !strings.HasPrefix(r.Output, want) {
+			t.Errorf("%s: exit %d, output %q; want prefix %q", s.Name, r.ExitStatus, r.Output, want)
+		}
+		t.Logf("%s: %q -> %d %.120q perfdata %v", s.Name, r.Command, r.ExitStatus, r.Output, r.Perfdata)
+	}
+
+	r := results["guardrail-test!security_updates"]
+	got := optionValues(r.Command)
+	wantOpts := map[string][]string{
+		"--root": {root}, "--policy": {root + "/policy.yaml"}, "--state-file": {root + "/state.json"},
+		"--no-state": {""}, "--list": {""}, "--timeout": {"15"},
+		"--include": {"^libguardrail-fake00", "^libguardrail-fake01"}, "--exclude": {"7$"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(wantOpts) {
+		t.Errorf("security_updates options\n got %v\nwant %v", got, wantOpts)
+	}
+	// 20 packages, 00-19, of which 07 and 17 excluded: 18 security updates.
+	if r.ExitStatus != int(plugin.Critical) || !strings.HasPrefix(r.Output, "SECURITY UPDATES CRITICAL: 18 security updates") || len(r.Perfdata) == 0 {
+		t.Errorf("security_updates: exit %d, %q, perfdata %v", r.ExitStatus, r.Output, r.Perfdata)
+	}
+}
+
+// optionValues groups a command line's options with their values; a flag
+// without a value maps to "".
+func optionValues(argv []string) map[string][]string {
+	out := map[string][]string{}
+	for i := 1; i < len(argv); i++ {
+		opt := argv[i]
+		if i+1 < len(argv) && !strings.HasPrefix(argv[i+1], "--") {
+			out[opt] = append(out[opt], argv[i+1])
+			i++
+			continue
+		}
+		out[opt] = append(out[opt], "")
+	}
+	return out
+}
