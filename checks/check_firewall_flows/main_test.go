@@ -43,9 +43,22 @@ func TestGolden(t *testing.T) {
 	bin := proctest.Build(t, "check_firewall_flows")
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := proctest.Exec(t, bin, []string{"GUARDRAIL_NOW=2026-01-01"}, c.args...)
+			args := c.args
+			if !hasPolicy(args) { // never the host's /etc/guardrail/policy.yaml
+				args = append(args, "--policy", fl+"empty-policy.yaml")
+			}
+			r := proctest.Exec(t, bin, []string{"GUARDRAIL_NOW=2026-01-01"}, args...)
 			got := fmt.Sprintf("exit %d\n%s", r.Code, r.Stdout)
 			proctest.Golden(t, filepath.Join(fw, "golden", c.name+".txt"), strings.ReplaceAll(got, "../../", ""), *update)
 		})
 	}
+}
+
+func hasPolicy(args []string) bool {
+	for _, a := range args {
+		if a == "--policy" {
+			return true
+		}
+	}
+	return false
 }
