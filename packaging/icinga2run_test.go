@@ -101,18 +101,40 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 	}
 	logFile := filepath.Join(state, "icinga2.log")
 
-	// security_updates gets a snapshot root and every kind of variable; the
-	// other checks run with their defaults and must at least answer in shape.
-	su := map[string]string{
-		"root":          fmt.Sprintf("%q", root),
-		"policy":        fmt.Sprintf("%q", root+"/policy.yaml"),
-		"state_file":    fmt.Sprintf("%q", root+"/state.json"),
-		"no_state":      "true",
-		"list":          "true",
-		"only_critical": "false",
-		"include":       `[ "^libguardrail-fake00", "^libguardrail-fake01" ]`,
-		"exclude":       `[ "7$$" ]`, // Icinga macro syntax: $$ is a literal $
-		"timeout":       "15",
+	// Checks get inputs of their own (snapshots, fixtures) and every kind of
+	// variable; a check not listed here runs with its defaults and must at
+	// least answer in shape.
+	copyFixture := func(rel string) string {
+		data, err := os.ReadFile(filepath.Join(moduleRoot(t), rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, filepath.Base(rel))
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%q", p)
+	}
+	vars := map[string]map[string]string{
+		"check_security_updates": {
+			"root":          fmt.Sprintf("%q", root),
+			"policy":        fmt.Sprintf("%q", root+"/policy.yaml"),
+			"state_file":    fmt.Sprintf("%q", root+"/state.json"),
+			"no_state":      "true",
+			"list":          "true",
+			"only_critical": "false",
+			"include":       `[ "^libguardrail-fake00", "^libguardrail-fake01" ]`,
+			"exclude":       `[ "7$$" ]`, // Icinga macro syntax: $$ is a literal $
+			"timeout":       "15",
+		},
+		"check_firewall_flows": {
+			"policy":   fmt.Sprintf("%q", root+"/policy.yaml"),
+			"flows":    copyFixture("testdata/flows/router.json"),
+			"iptables": "[ " + copyFixture("testdata/firewall/forward.rules") + " ]",
+			"hook":     `"forward"`,
+			"warning":  `"5"`,
+			"verbose":  "true",
+		},
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "const PluginDir = %q\nconst NodeName = \"guardrail-test\"\nconst ZoneName = NodeName\n", bins)
@@ -122,10 +144,8 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 	b.WriteString("object Host \"guardrail-test\" {\n\tcheck_command = \"dummy\"\n\taddress = \"127.0.0.1\"\n}\n")
 	for _, s := range command.All() {
 		fmt.Fprintf(&b, "object Service %q {\n\thost_name = \"guardrail-test\"\n\tcheck_command = %q\n\tcheck_interval = 2s\n", icinga2conf.Name(s), icinga2conf.Name(s))
-		if s.Name == "check_security_updates" {
-			for k, v := range su {
-				fmt.Fprintf(&b, "\tvars.security_updates_%s = %s\n", k, v)
-			}
+		for k, v := range vars[s.Name] {
+			fmt.Fprintf(&b, "\tvars.%s = %s\n", icinga2conf.Var(s, k), v)
 		}
 		b.WriteString("}\n")
 	}
@@ -217,6 +237,17 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 			t.Errorf("%s: exit %d, output %q; want prefix %q", s.Name, r.ExitStatus, r.Output, want)
 		}
 		t.Logf("%s: %q -> %d %.120q perfdata %v", s.Name, r.Command, r.ExitStatus, r.Output, r.Perfdata)
+		if vars[s.Name] == nil || len(r.Command) == 0 {
+			continue
+		}
+		// The same command line run directly gives the same status line.
+		direct := exec.Command(r.Command[0], r.Command[1:]...)
+		out, _ := direct.Output()
+		first, _, _ := strings.Cut(string(out), "\n")
+		summary, _, _ := strings.Cut(first, " | ")
+		if direct.ProcessState.ExitCode() != r.ExitStatus || !strings.HasPrefix(r.Output, summary) {
+			t.Errorf("%s: Icinga gave %d %q, the same command directly %d %q", s.Name, r.ExitStatus, r.Output, direct.ProcessState.ExitCode(), first)
+		}
 	}
 
 	r := results["guardrail-test!security_updates"]
@@ -232,6 +263,11 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 	// 20 packages, 00-19, of which 07 and 17 excluded: 18 security updates.
 	if r.ExitStatus != int(plugin.Critical) || !strings.HasPrefix(r.Output, "SECURITY UPDATES CRITICAL: 18 security updates") || len(r.Perfdata) == 0 {
 		t.Errorf("security_updates: exit %d, %q, perfdata %v", r.ExitStatus, r.Output, r.Perfdata)
+	}
+	r = results["guardrail-test!firewall_flows"]
+	got = optionValues(r.Command)
+	if h := got["--hook"]; len(h) != 1 || h[0] != "forward" || len(got["--iptables"]) != 1 || len(got["--verbose"]) != 1 {
+		t.Errorf("firewall_flows options %v", got)
 	}
 }
 

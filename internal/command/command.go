@@ -4,6 +4,7 @@
 package command
 
 import (
+	"github.com/guardrail-monitoring/guardrail/internal/command/firewallflows"
 	"github.com/guardrail-monitoring/guardrail/internal/command/securityupdates"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 )
@@ -12,5 +13,6 @@ import (
 func All() []plugin.Spec {
 	return []plugin.Spec{
 		securityupdates.Spec(),
+		firewallflows.Spec(),
 	}
 }
