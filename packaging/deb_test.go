@@ -130,6 +130,20 @@ func TestDebInstallLintRemovePurge(t *testing.T) {
 			t.Errorf("/var/lib/guardrail belongs to %q, want %s", out, owner)
 		}
 	}
+	// A local edit of the policy survives reinstalling (it is a conffile).
+	policy, err := os.ReadFile("/etc/guardrail/policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := append(policy, []byte("# local edit\n")...)
+	if err := os.WriteFile("/etc/guardrail/policy.yaml", edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dpkg(t, "-i", deb)
+	if got, _ := os.ReadFile("/etc/guardrail/policy.yaml"); string(got) != string(edited) {
+		t.Errorf("reinstalling replaced the edited policy")
+	}
+
 	// A local edit of the policy survives removal (it is a conffile) and a
 	// state file in /var/lib/guardrail survives removal; purge takes both.
 	if err := os.WriteFile("/var/lib/guardrail/security-updates.json", []byte("{}\n"), 0o644); err != nil {
