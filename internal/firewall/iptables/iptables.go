@@ -61,10 +61,22 @@ func Parse(file string, data []byte, fam firewall.Family) (*firewall.Ruleset, er
 	if p.table != nil {
 		return nil, p.errorf("table %s has no COMMIT", p.table.Name)
 	}
-	if len(p.rs.Tables) == 0 {
+	if len(p.rs.Tables) == 0 && strings.TrimSpace(stripComments(lines)) != "" {
 		return nil, &Error{file, 0, "no tables (want iptables-save output: *filter ... COMMIT)"}
 	}
+	// An empty file is what iptables-save prints with no rules loaded:
+	// nothing filters this family.
 	return p.rs, nil
+}
+
+func stripComments(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		if t := strings.TrimSpace(l); t != "" && !strings.HasPrefix(t, "#") {
+			b.WriteString(t)
+		}
+	}
+	return b.String()
 }
 
 func detectFamily(data []byte) firewall.Family {
