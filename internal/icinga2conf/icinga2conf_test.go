@@ -72,3 +72,29 @@ func TestRenderRefuses(t *testing.T) {
 		}
 	}
 }
+
+// Any usage text becomes one well-formed Icinga 2 string literal: no raw
+// line break and no quote that ends it early.
+func FuzzQuote(f *testing.F) {
+	for _, s := range []string{"", `a "b" c`, `back\slash`, "line\nbreak", "$macro$", "tab\there", `\"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q := quote(s)
+		if len(q) < 2 || q[0] != '"' || q[len(q)-1] != '"' || strings.ContainsAny(q, "\n\r\t") {
+			t.Fatalf("quote(%q) = %s", s, q)
+		}
+		body := q[1 : len(q)-1]
+		for i := 0; i < len(body); i++ {
+			switch body[i] {
+			case '\\':
+				if i == len(body)-1 {
+					t.Fatalf("quote(%q) = %s: ends in an escape", s, q)
+				}
+				i++ // the escaped character
+			case '"':
+				t.Fatalf("quote(%q) = %s: bare quote", s, q)
+			}
+		}
+	})
+}
