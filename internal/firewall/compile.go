@@ -34,7 +34,60 @@ type ccond struct {
 	always bool      // assumed to hold (interfaces)
 }
 
+// hull is the smallest interval holding a set, for quick rejection.
+type hull struct {
+	lo, hi u128
+	set    bool // false: the rule does not restrict this field
+}
+
+func (h hull) overlaps(o hull) bool {
+	return !h.set || !o.set || (!h.hi.less(o.lo) && !o.hi.less(h.lo))
+}
+
+func (h hull) and(o hull) hull {
+	if !h.set {
+		return o
+	}
+	if !o.set {
+		return h
+	}
+	if h.lo.less(o.lo) {
+		h.lo = o.lo
+	}
+	if o.hi.less(h.hi) {
+		h.hi = o.hi
+	}
+	return h
+}
+
+func addrHull(s AddrSet) hull {
+	sp := s.v4
+	if len(sp) == 0 {
+		sp = s.v6
+	}
+	if len(sp) == 0 {
+		return hull{set: true, lo: u128{0, 1}} // empty: lo > hi
+	}
+	return hull{lo: sp[0].lo, hi: sp[len(sp)-1].hi, set: true}
+}
+
+func portHull(s PortSet) hull {
+	if len(s.r) == 0 {
+		return hull{set: true, lo: u128{0, 1}}
+	}
+	return hull{lo: u128{0, uint64(s.r[0].Lo)}, hi: u128{0, uint64(s.r[len(s.r)-1].Hi)}, set: true}
+}
+
+// Field indexes of hulls.
+const (
+	hSrc = iota
+	hDst
+	hSport
+	hDport
+)
+
 type crule struct {
+	hulls   [4]hull
 	r       *Rule
 	conds   []ccond
 	unknown []string // unmodelled matches or unresolved sets
@@ -181,6 +234,16 @@ func compileRule(rs *Ruleset, r *Rule, fam Family, chains map[string]*cchain) cr
 		}
 		if !k.always {
 			cr.conds = append(cr.conds, k)
+			switch k.field {
+			case FieldSrcAddr:
+				cr.hulls[hSrc] = cr.hulls[hSrc].and(addrHull(k.addrs))
+			case FieldDstAddr:
+				cr.hulls[hDst] = cr.hulls[hDst].and(addrHull(k.addrs))
+			case FieldSrcPort:
+				cr.hulls[hSport] = cr.hulls[hSport].and(portHull(k.ports))
+			case FieldDstPort:
+				cr.hulls[hDport] = cr.hulls[hDport].and(portHull(k.ports))
+			}
 		}
 	}
 	if r.Verdict.Kind == VerdictUnknown {
@@ -206,3 +269,15 @@ func (r *crule) label() string {
 }
 
 func (r *crule) unknownText() string { return strings.Join(r.unknown, "; ") }
+
+func (h hull) union(o hull) hull {
+	if h.set && o.set {
+		if o.lo.less(h.lo) {
+			h.lo = o.lo
+		}
+		if h.hi.less(o.hi) {
+			h.hi = o.hi
+		}
+	}
+	return h
+}

@@ -189,13 +189,29 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 		return nil, nil
 	}
 	cur := in
+	// Only rules that can meet the batch's bounding box are looked at; each
+	// piece is then checked against a rule's box before the exact match.
+	batch := e.hulls(&cur[0])
+	for i := 1; i < len(cur); i++ {
+		h := e.hulls(&cur[i])
+		for k := range batch {
+			batch[k] = batch[k].union(h[k])
+		}
+	}
 	for ri := range ch.rules {
 		if len(cur) == 0 {
 			break
 		}
 		r := &ch.rules[ri]
+		if r.never || !e.mayMatch(r, &batch) {
+			continue
+		}
 		var next []piece
 		for _, p := range cur {
+			if h := e.hulls(&p); !e.mayMatch(r, &h) {
+				next = append(next, p)
+				continue
+			}
 			m, hit, rest := e.match(r, p)
 			next = append(next, rest...)
 			if !hit {
@@ -244,6 +260,32 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 	}
 	ret = append(ret, cur...)
 	return acc, ret
+}
+
+// hulls are a piece's bounding intervals in the rule's view (source,
+// destination, ports as the packet of this phase carries them).
+func (e *eval) hulls(p *piece) [4]hull {
+	var h [4]hull
+	a, _ := e.dims(FieldSrcAddr, p)
+	h[hSrc] = addrHull(*a)
+	a, _ = e.dims(FieldDstAddr, p)
+	h[hDst] = addrHull(*a)
+	_, q := e.dims(FieldSrcPort, p)
+	h[hSport] = portHull(*q)
+	_, q = e.dims(FieldDstPort, p)
+	h[hDport] = portHull(*q)
+	return h
+}
+
+// mayMatch is a quick, conservative test: false only when r cannot match
+// any packet in the hulls.
+func (e *eval) mayMatch(r *crule, h *[4]hull) bool {
+	for k := range h {
+		if !r.hulls[k].overlaps(h[k]) {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *eval) dnat(r *crule, m piece) (piece, string) {
