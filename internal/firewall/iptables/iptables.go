@@ -165,6 +165,9 @@ func (p *parser) parseLine(line string) error {
 }
 
 func (p *parser) chainDecl(t string) error {
+	if p.table == nil {
+		return p.errorf("chain declaration outside a table (no *filter line before it)")
+	}
 	f := strings.Fields(t[1:])
 	if len(f) < 2 {
 		return p.errorf("chain declaration %q: want :NAME POLICY [packets:bytes]", t)

@@ -178,6 +178,7 @@ func TestParseErrors(t *testing.T) {
 		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 99999 -j ACCEPT\nCOMMIT\n", "x.rules:3: --dport 99999"},
 		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 2001:db8::1 -j ACCEPT\n-A INPUT -d 10.0.0.1 -j ACCEPT\nCOMMIT\n", "x.rules:4: address 10.0.0.1 is not ipv6"},
 		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"open -j ACCEPT\nCOMMIT\n", "x.rules:3: unterminated quote"},
+		{":0 0", "x.rules:1: chain declaration outside a table"},
 		{"garbage\n", "x.rules:1: rule outside a table"},
 	}
 	for _, c := range cases {
