@@ -1,0 +1,291 @@
+package osversion
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/plugin"
+	"github.com/guardrail-monitoring/guardrail/internal/policy"
+)
+
+// DefaultEOLWarningDays is the warning window before an end-of-life date
+// when the policy gives no eol_warning_days.
+const DefaultEOLWarningDays = 90
+
+// Rules is one platform's policy with every version parsed, so that
+// judging a device cannot fail on the policy.
+type Rules struct {
+	Platform        string
+	Minimum, Target *Version
+	Blocked         []Block
+	EOL             []Cycle
+	EOLWarningDays  int
+	file            string
+	lines           map[*Version]int
+}
+
+// Block is a blocked version (From == To) or an inclusive range with
+// either end open.
+type Block struct {
+	From, To *Version
+	Single   bool
+	Reason   string
+	Line     int
+}
+
+// Cycle is the end of life of one release cycle: from Date on (00:00 UTC)
+// the cycle is past its end of life.
+type Cycle struct {
+	Release Version
+	Date    time.Time
+	Line    int
+}
+
+// Compile parses every version of the os_versions section with its
+// platform's parser. Errors are *policy.Error naming file, line and key.
+func Compile(file string, sec policy.OSVersions) (map[string]*Rules, error) {
+	ids := make([]string, 0, len(sec))
+	for id := range sec {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // the first error is always the same one
+	out := make(map[string]*Rules, len(sec))
+	for _, id := range ids {
+		r, err := compilePlatform(file, id, sec[id])
+		if err != nil {
+			return nil, err
+		}
+		out[id] = r
+	}
+	return out, nil
+}
+
+func compilePlatform(file, id string, p policy.Platform) (*Rules, error) {
+	key := "os_versions." + id
+	if _, ok := platforms[id]; !ok {
+		return nil, &policy.Error{File: file, Line: firstLine(p), Key: key,
+			Msg: fmt.Sprintf("unknown platform %q (known: %s)", id, strings.Join(Platforms(), ", "))}
+	}
+	r := &Rules{Platform: id, EOLWarningDays: DefaultEOLWarningDays, file: file, lines: map[*Version]int{}}
+	parse := func(t *policy.Text, k string) (*Version, error) {
+		if t == nil {
+			return nil, nil
+		}
+		v, err := Parse(id, t.Value)
+		if err != nil {
+			return nil, &policy.Error{File: file, Line: t.Line, Key: key + "." + k, Msg: err.Error()}
+		}
+		r.lines[&v] = t.Line
+		return &v, nil
+	}
+	var err error
+	if r.Minimum, err = parse(p.Minimum, "minimum"); err != nil {
+		return nil, err
+	}
+	if r.Target, err = parse(p.Target, "target"); err != nil {
+		return nil, err
+	}
+	if r.Minimum != nil && r.Target != nil {
+		c, err := Compare(*r.Target, *r.Minimum)
+		if err != nil || c < 0 {
+			msg := fmt.Sprintf("target %s is below minimum %s", r.Target, r.Minimum)
+			if err != nil {
+				msg = err.Error()
+			}
+			return nil, &policy.Error{File: file, Line: p.Target.Line, Key: key + ".target", Msg: msg}
+		}
+	}
+	for i, b := range p.Blocked {
+		k := fmt.Sprintf("blocked[%d]", i)
+		line := firstLine(policy.Platform{Blocked: []policy.Blocked{b}})
+		var blk Block
+		blk.Reason, blk.Line = strings.TrimSpace(b.Reason), line
+		switch {
+		case b.Version != nil && (b.From != nil || b.To != nil):
+			return nil, &policy.Error{File: file, Line: line, Key: key + "." + k, Msg: "give either version or from/to, not both"}
+		case b.Version != nil:
+			if blk.From, err = parse(b.Version, k+".version"); err != nil {
+				return nil, err
+			}
+			blk.To, blk.Single = blk.From, true
+		case b.From != nil || b.To != nil:
+			if blk.From, err = parse(b.From, k+".from"); err != nil {
+				return nil, err
+			}
+			if blk.To, err = parse(b.To, k+".to"); err != nil {
+				return nil, err
+			}
+			if blk.From != nil && blk.To != nil {
+				c, err := Compare(*blk.From, *blk.To)
+				if err != nil || c > 0 {
+					msg := fmt.Sprintf("from %s is above to %s", blk.From, blk.To)
+					if err != nil {
+						msg = err.Error()
+					}
+					return nil, &policy.Error{File: file, Line: line, Key: key + "." + k, Msg: msg}
+				}
+			}
+		default:
+			return nil, &policy.Error{File: file, Line: line, Key: key + "." + k, Msg: "blocked entry needs version or from/to"}
+		}
+		r.Blocked = append(r.Blocked, blk)
+	}
+	for i, e := range p.EOL {
+		k := fmt.Sprintf("eol[%d].release", i)
+		v, err := Parse(id, e.Release.Value)
+		if err != nil {
+			return nil, &policy.Error{File: file, Line: e.Release.Line, Key: key + "." + k, Msg: err.Error()}
+		}
+		r.EOL = append(r.EOL, Cycle{Release: v, Date: e.Date.Time, Line: e.Release.Line})
+	}
+	if p.EOLWarningDays != nil {
+		r.EOLWarningDays = int(*p.EOLWarningDays)
+	}
+	return r, nil
+}
+
+// firstLine is the first line known inside a platform's entry, for errors
+// about the entry as a whole (map keys carry no line in the policy types).
+func firstLine(p policy.Platform) int {
+	line := math.MaxInt
+	see := func(t *policy.Text) {
+		if t != nil && t.Line > 0 && t.Line < line {
+			line = t.Line
+		}
+	}
+	see(p.Minimum)
+	see(p.Target)
+	for _, b := range p.Blocked {
+		see(b.Version)
+		see(b.From)
+		see(b.To)
+	}
+	for _, e := range p.EOL {
+		see(&e.Release)
+	}
+	if line == math.MaxInt {
+		return 0
+	}
+	return line
+}
+
+// Finding is the judgement of one version.
+type Finding struct {
+	State  plugin.Status
+	Reason string
+}
+
+// Evaluate judges v against the rules at time now. Everything that applies
+// is said, worst first: blocked, below minimum, past end of life (CRITICAL);
+// below target, end of life within the warning window (WARNING). A
+// comparison the platform cannot make (IOS trains) is UNKNOWN naming the
+// policy line.
+func (r *Rules) Evaluate(v Version, now time.Time) Finding {
+	type note struct {
+		state plugin.Status
+		text  string
+	}
+	var notes []note
+	add := func(s plugin.Status, format string, args ...any) {
+		notes = append(notes, note{s, fmt.Sprintf(format, args...)})
+	}
+	cmp := func(ref *Version, what string) (int, bool) {
+		c, err := Compare(v, *ref)
+		if err != nil {
+			add(plugin.Unknown, "cannot compare with %s %s (policy %s, line %d): %v", what, ref, r.file, r.lines[ref], err)
+			return 0, false
+		}
+		return c, true
+	}
+	for _, b := range r.Blocked {
+		in := true
+		if b.From != nil {
+			c, ok := cmp(b.From, "blocked")
+			in = in && ok && c >= 0
+		}
+		if b.To != nil && in {
+			c, ok := cmp(b.To, "blocked")
+			in = ok && c <= 0
+		}
+		if !in {
+			continue
+		}
+		what := "blocked"
+		switch {
+		case b.Single:
+		case b.From == nil:
+			what += fmt.Sprintf(" (up to %s)", b.To)
+		case b.To == nil:
+			what += fmt.Sprintf(" (%s and later)", b.From)
+		default:
+			what += fmt.Sprintf(" (%s to %s)", b.From, b.To)
+		}
+		if b.Reason != "" {
+			what += ": " + b.Reason
+		}
+		add(plugin.Critical, "%s", what)
+	}
+	if r.Minimum != nil {
+		if c, ok := cmp(r.Minimum, "minimum"); ok && c < 0 {
+			add(plugin.Critical, "below minimum %s", r.Minimum)
+		}
+	}
+	for _, cy := range r.EOL {
+		if !v.InCycle(cy.Release) {
+			continue
+		}
+		date := cy.Date.Format("2006-01-02")
+		left := int(math.Ceil(cy.Date.Sub(now).Hours() / 24))
+		switch {
+		case !now.Before(cy.Date):
+			add(plugin.Critical, "release %s past end of life (%s)", cy.Release, date)
+		case left <= r.EOLWarningDays:
+			add(plugin.Warning, "release %s end of life in %d days (%s)", cy.Release, left, date)
+		}
+	}
+	if r.Target != nil {
+		if c, ok := cmp(r.Target, "target"); ok && c < 0 {
+			add(plugin.Warning, "below target %s", r.Target)
+		}
+	}
+	if len(notes) == 0 {
+		var parts []string
+		if r.Target != nil {
+			parts = append(parts, "target "+r.Target.Text)
+		} else if r.Minimum != nil {
+			parts = append(parts, "minimum "+r.Minimum.Text)
+		}
+		if len(parts) == 0 {
+			return Finding{State: plugin.OK, Reason: "meets policy"}
+		}
+		return Finding{State: plugin.OK, Reason: "meets policy (" + strings.Join(parts, ", ") + ")"}
+	}
+	sort.SliceStable(notes, func(i, j int) bool { return rank(notes[i].state) > rank(notes[j].state) })
+	f := Finding{State: plugin.OK}
+	texts := make([]string, len(notes))
+	for i, n := range notes {
+		f.State = plugin.Worse(f.State, n.state)
+		texts[i] = n.text
+	}
+	f.Reason = strings.Join(texts, "; ")
+	return f
+}
+
+// rank orders states for output: CRITICAL, UNKNOWN, WARNING, OK.
+func rank(s plugin.Status) int {
+	switch s {
+	case plugin.Critical:
+		return 3
+	case plugin.Unknown:
+		return 2
+	case plugin.Warning:
+		return 1
+	}
+	return 0
+}
+
+// Rank orders states for listing, worst first (CRITICAL, UNKNOWN, WARNING, OK).
+func Rank(s plugin.Status) int { return rank(s) }
