@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -46,6 +47,7 @@ func Spec() plugin.Spec {
 			&cli.StringFlag{Name: "hook", Value: "forward", Usage: "where the flows meet the filter: input, forward or output"},
 			&cli.StringFlag{Name: "warning", Aliases: []string{"w"}, Usage: "Nagios `RANGE` on the number of failing flows (instead of any = CRITICAL)"},
 			&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of failing flows"},
+			&cli.BoolFlag{Name: "probe", Usage: "also connect for real (TCP, at most 64 connections, within -t) from this host's addresses that are flow sources, and report disagreements with the rules (WARNING)"},
 		},
 		Check: check,
 	}
@@ -83,7 +85,30 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 		return plugin.Result{}, err
 	}
 	notes = append(notes, "ruleset: "+rs.Source+", hook "+hook.String())
-	return Report(results, th, env.Verbose, notes), nil
+	var dis []Disagreement
+	if c.Bool("probe") {
+		targets := probeTargets(en, results, localAddrs())
+		each := 2 * time.Second
+		if dl, ok := ctx.Deadline(); ok && len(targets) > 0 {
+			if share := time.Until(dl) / time.Duration(len(targets)+1); share < each {
+				each = share
+			}
+		}
+		dis = probe(ctx, targets, each)
+		notes = append(notes, fmt.Sprintf("probe: %d connections tried, %d disagree with the rules", len(targets), len(dis)))
+		for _, d := range dis {
+			notes = append(notes, fmt.Sprintf("PROBE DISAGREES %s: %s: rules say %s, connect %s", d.Flow, d.Conn, d.Engine, d.Kernel))
+		}
+	}
+	res := Report(results, th, env.Verbose, notes)
+	if c.Bool("probe") {
+		res.Perf = append(res.Perf, plugin.Count("probe_disagree", len(dis), plugin.Thresholds{}))
+		if len(dis) > 0 {
+			res.Status = plugin.Worse(res.Status, plugin.Warning)
+			res.Summary += fmt.Sprintf("; %d probe %s", len(dis), plural(len(dis), "disagrees with the rules", "disagree with the rules"))
+		}
+	}
+	return res, nil
 }
 
 // inputs reads files, with "-" meaning stdin (once).
