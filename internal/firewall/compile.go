@@ -29,9 +29,12 @@ type ccond struct {
 	// notPorts: a negated port condition still needs a protocol with ports.
 	protos protoMask // FieldProto, negation applied
 	states CtState   // FieldCtState, negation applied
-	iface  string    // iface fields: for the assumption message
-	never  bool      // cannot match this family (or "lo" interface)
-	always bool      // assumed to hold (interfaces)
+	iface  string    // iface fields: the name ("+" suffix: prefix)
+	// ifaceText is the condition as iptables writes it, for assumptions.
+	ifaceText string
+	not       bool // FieldSrcLocal/FieldDstLocal: negated
+	never     bool // cannot match this family (or "lo" interface)
+	always    bool // assumed to hold (interfaces)
 }
 
 // hull is the smallest interval holding a set, for quick rejection.
@@ -92,7 +95,6 @@ type crule struct {
 	conds   []ccond
 	unknown []string // unmodelled matches or unresolved sets
 	never   bool
-	assume  []string // interface assumptions
 	jump    *cchain
 }
 
@@ -109,7 +111,7 @@ type compiled struct {
 
 const ctAll = CtNew | CtEstablished | CtRelated | CtInvalid | CtUntracked | CtDNAT | CtSNAT
 
-func compile(rs *Ruleset, fam Family) *compiled {
+func compile(rs *Ruleset, fam Family, local *AddrSet) *compiled {
 	c := &compiled{family: fam, hooks: map[Hook][]*cchain{}}
 	type prio struct {
 		ch    *cchain
@@ -134,7 +136,7 @@ func compile(rs *Ruleset, fam Family) *compiled {
 			cc := byName[ch.Name]
 			for _, r := range ch.Rules {
 				if r != nil {
-					cc.rules = append(cc.rules, compileRule(rs, r, fam, byName))
+					cc.rules = append(cc.rules, compileRule(rs, r, fam, byName, local))
 				}
 			}
 			if ch.Hook != HookNone {
@@ -149,7 +151,7 @@ func compile(rs *Ruleset, fam Family) *compiled {
 	return c
 }
 
-func compileRule(rs *Ruleset, r *Rule, fam Family, chains map[string]*cchain) crule {
+func compileRule(rs *Ruleset, r *Rule, fam Family, chains map[string]*cchain, local *AddrSet) crule {
 	cr := crule{r: r, unknown: append([]string(nil), r.Unmodelled...)}
 	if r.Verdict.Kind == VerdictJump || r.Verdict.Kind == VerdictGoto {
 		cr.jump = chains[r.Verdict.Chain]
@@ -222,17 +224,32 @@ func compileRule(rs *Ruleset, r *Rule, fam Family, chains map[string]*cchain) cr
 				}
 				continue
 			}
-			k.always = true
-			k.iface = dir + name
-			cr.assume = append(cr.assume, dir+name)
+			k.iface, k.not = name, cd.Not
+			k.ifaceText = dir + name
 		case FieldFamily:
 			// handled by cd.Family above
 			continue
+		case FieldSrcLocal, FieldDstLocal:
+			k.not = cd.Not
+			if local != nil { // the host's addresses are known: an address match
+				set := local.Only(fam)
+				if cd.Not {
+					set = set.Complement(fam)
+				}
+				k.field, k.addrs = FieldSrcAddr, set
+				if cd.Field == FieldDstLocal {
+					k.field = FieldDstAddr
+				}
+			}
 		default:
 			cr.unknown = append(cr.unknown, "condition kind "+string(rune('0'+cd.Field)))
 			continue
 		}
 		if !k.always {
+			if k.field == FieldInIface || k.field == FieldOutIface {
+				cr.conds = append(cr.conds, k)
+				continue
+			}
 			cr.conds = append(cr.conds, k)
 			switch k.field {
 			case FieldSrcAddr:

@@ -73,6 +73,9 @@ type decided struct {
 // eval is one evaluation: the packet family, protocol, direction and state.
 type eval struct {
 	c      *compiled
+	hook   Hook // the flow's hook (input, forward, output)
+	ifaces Interfaces
+	base   ChainType // of the base chain being run (user chains inherit it)
 	proto  uint8
 	ph     phase
 	assume map[string]bool
@@ -143,6 +146,21 @@ func (e *eval) match(r *crule, p piece) (in piece, hit bool, rest []piece) {
 			if !HasPorts(e.proto) {
 				return p, false, []piece{p}
 			}
+		case FieldInIface, FieldOutIface:
+			name, known := e.iface(k.field)
+			if !known {
+				e.assume[k.ifaceText+" ("+r.label()+")"] = true
+				continue
+			}
+			if ifaceMatch(k.iface, name) == k.not {
+				return p, false, []piece{p}
+			}
+			continue
+		case FieldSrcLocal, FieldDstLocal:
+			if e.local(k.field) == k.not {
+				return p, false, []piece{p}
+			}
+			continue
 		}
 		addr, port := e.dims(k.field, &in)
 		if addr != nil {
@@ -169,10 +187,69 @@ func (e *eval) match(r *crule, p piece) (in piece, hit bool, rest []piece) {
 			}
 		}
 	}
-	for _, a := range r.assume {
-		e.assume[a+" ("+r.label()+")"] = true
-	}
 	return in, true, rest
+}
+
+// iface is the packet's input or output interface from --in-iface and
+// --out-iface (the client's side and the server's side); known is false
+// when not given, and the condition is then assumed to hold.
+func (e *eval) iface(f Field) (name string, known bool) {
+	client, server := e.ifaces.In, e.ifaces.Out
+	var in, out string
+	var inKnown, outKnown bool
+	switch e.hook {
+	case HookForward:
+		in, out, inKnown, outKnown = client, server, client != "", server != ""
+	case HookInput:
+		in, out, inKnown, outKnown = client, "", client != "", true
+	case HookOutput:
+		in, out, inKnown, outKnown = "", server, true, server != ""
+	}
+	if e.ph.reply {
+		switch e.hook {
+		case HookForward:
+			in, out, inKnown, outKnown = out, in, outKnown, inKnown
+		case HookInput:
+			in, out, inKnown, outKnown = "", client, true, client != ""
+		case HookOutput:
+			in, out, inKnown, outKnown = server, "", server != "", true
+		}
+	}
+	if f == FieldInIface {
+		return in, inKnown
+	}
+	return out, outKnown
+}
+
+// ifaceMatch is iptables' interface match: "eth+" is a prefix.
+func ifaceMatch(pattern, name string) bool {
+	if name == "" {
+		return false
+	}
+	if strings.HasSuffix(pattern, "+") {
+		return strings.HasPrefix(name, pattern[:len(pattern)-1])
+	}
+	return pattern == name
+}
+
+// Interfaces are where the flows' packets enter and leave this host: In
+// faces the clients (the sources), Out the servers (the destinations). An
+// empty name is unknown: interface conditions then are assumed to hold, and
+// the assumption is reported.
+type Interfaces struct{ In, Out string }
+
+// local says whether the packet's source (or destination) is this host, from
+// the flow's hook and the packet's direction.
+func (e *eval) local(f Field) bool {
+	clientLocal, serverLocal := e.hook == HookOutput, e.hook == HookInput
+	src, dst := clientLocal, serverLocal
+	if e.ph.reply {
+		src, dst = serverLocal, clientLocal
+	}
+	if f == FieldSrcLocal {
+		return src
+	}
+	return dst
 }
 
 func (e *eval) addrOf(f Field, p *piece) *AddrSet { a, _ := e.dims(f, p); return a }
@@ -225,7 +302,7 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 			case VerdictContinue:
 				next = append(next, m)
 			case VerdictAccept:
-				if e.ph.state == CtNew && !e.ph.reply && ch.c.Type != ChainNAT {
+				if e.ph.state == CtNew && !e.ph.reply && e.base != ChainNAT {
 					m.accept, m.acceptPos = r.label(), r.r.Pos
 				}
 				acc = append(acc, m)
@@ -242,7 +319,7 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 					next = append(next, back...)
 				}
 			case VerdictDNAT:
-				if ch.c.Type != ChainNAT || e.ph.state != CtNew || e.ph.reply {
+				if e.base != ChainNAT || e.ph.state != CtNew || e.ph.reply {
 					e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: "DNAT outside a nat chain"})
 					continue
 				}
@@ -323,6 +400,7 @@ func (e *eval) runHook(h Hook, in []piece) []piece {
 		if ch.c.Type == ChainNAT && (e.ph.state != CtNew || e.ph.reply) {
 			continue // nat chains see only a connection's first packet
 		}
+		e.base = ch.c.Type
 		acc, ret := e.runChain(ch, cur, 0)
 		if len(ret) > 0 {
 			if ch.c.Policy == VerdictDrop || ch.c.Policy == VerdictReject {
@@ -355,9 +433,22 @@ type Engine struct {
 	rs     *Ruleset
 	hook   Hook
 	phases []phase
+	ifaces Interfaces
+	local  *AddrSet
 	mu     sync.Mutex
 	byFam  map[Family]*compiled
 }
+
+// SetLocalAddrs gives the host's own addresses, for "addrtype LOCAL"
+// conditions (before the first Judge). Without them the engine infers
+// locality from the hook: an input flow's destination and an output flow's
+// source are local, a forwarded flow's addresses are not (so a DNAT of a
+// host address to a forwarded one needs them).
+func (en *Engine) SetLocalAddrs(s AddrSet) { en.local = &s }
+
+// SetInterfaces tells the engine which interfaces the flows use (before
+// the first Judge).
+func (en *Engine) SetInterfaces(i Interfaces) { en.ifaces = i }
 
 // NewEngine prepares rs for evaluation of connections at hook h (input,
 // forward or output).
@@ -374,7 +465,7 @@ func (en *Engine) compiled(f Family) *compiled {
 	defer en.mu.Unlock()
 	c := en.byFam[f]
 	if c == nil {
-		c = compile(en.rs, f)
+		c = compile(en.rs, f, en.local)
 		en.byFam[f] = c
 	}
 	return c
@@ -515,7 +606,7 @@ func (en *Engine) Judge(s Space) Judgement {
 	cur := []piece{p}
 	multi := false
 	for _, ph := range en.phases {
-		e := &eval{c: c, proto: proto, ph: ph, assume: assume}
+		e := &eval{c: c, hook: en.hook, ifaces: en.ifaces, proto: proto, ph: ph, assume: assume}
 		for _, h := range ph.hooks {
 			cur = e.runHook(h, cur)
 		}

@@ -195,6 +195,12 @@ const (
 	FieldInIface // Iface
 	FieldOutIface
 	FieldFamily // only Family: e.g. nft "meta nfproto ipv4"
+	// FieldSrcLocal/FieldDstLocal: the address is one of this host's
+	// (iptables -m addrtype --src-type/--dst-type LOCAL, nft fib ... type
+	// local). The engine knows it from the hook: a forwarded packet has
+	// neither, an input one a local destination, an output one a local source.
+	FieldSrcLocal
+	FieldDstLocal
 )
 
 // Cond is one match condition of a rule. Exactly the members for its Field

@@ -45,6 +45,9 @@ func Spec() plugin.Spec {
 			&cli.StringSliceFlag{Name: "ip6tables", Usage: "ip6tables-save output `FILE`"},
 			&cli.StringFlag{Name: "ipset", Usage: "ipset save output `FILE` for -m set matches (without it those rules are unknown)"},
 			&cli.StringFlag{Name: "hook", Value: "forward", Usage: "where the flows meet the filter: input, forward or output"},
+			&cli.StringFlag{Name: "in-iface", Usage: "interface `NAME` the flows' clients are behind (for -i/-o rules; without it those conditions are assumed to hold, and -v lists them)"},
+			&cli.StringFlag{Name: "out-iface", Usage: "interface `NAME` the flows' servers are behind"},
+			&cli.StringFlag{Name: "local-addrs", Usage: "this firewall host's own addresses, `LIST` of comma-separated addresses/CIDRs (for addrtype LOCAL rules, e.g. Docker's DNAT); default: the live host's when no ruleset file is given"},
 			&cli.StringFlag{Name: "warning", Aliases: []string{"w"}, Usage: "Nagios `RANGE` on the number of failing flows (instead of any = CRITICAL)"},
 			&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of failing flows"},
 			&cli.BoolFlag{Name: "probe", Usage: "also connect for real (TCP, at most 64 connections, within -t) from this host's addresses that are flow sources, and report disagreements with the rules (WARNING)"},
@@ -79,6 +82,24 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 	en, err := firewall.NewEngine(rs, hook)
 	if err != nil {
 		return plugin.Result{}, err
+	}
+	en.SetInterfaces(firewall.Interfaces{In: c.String("in-iface"), Out: c.String("out-iface")})
+	if v := c.String("local-addrs"); v != "" {
+		var local firewall.AddrSet
+		for _, part := range strings.Split(v, ",") {
+			s, ok, err := flows.ParseAddrs(strings.TrimSpace(part))
+			if err != nil || !ok {
+				return plugin.Result{}, fmt.Errorf("bad arguments: --local-addrs %q: want addresses or CIDRs", part)
+			}
+			local = local.Union(s)
+		}
+		en.SetLocalAddrs(local)
+	} else if liveRead(c) {
+		var local firewall.AddrSet
+		for _, a := range localAddrs() {
+			local = local.Union(firewall.AddrOf(a))
+		}
+		en.SetLocalAddrs(local)
 	}
 	results := Judge(en, fl)
 	if err := ctx.Err(); err != nil {
@@ -214,6 +235,11 @@ func readRulesets(ctx context.Context, in *inputs, c *cli.Context) (*firewall.Ru
 		}
 	}
 	return rs, notes, nil
+}
+
+// liveRead: no ruleset file was given, so the live host's rules are judged.
+func liveRead(c *cli.Context) bool {
+	return len(c.StringSlice("iptables")) == 0 && len(c.StringSlice("ip6tables")) == 0
 }
 
 func displayName(file string) string {

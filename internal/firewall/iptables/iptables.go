@@ -406,7 +406,7 @@ func (rp *ruleParser) option(tok string) error {
 			return rp.errorf("\"!\" before -m")
 		}
 		switch v {
-		case "tcp", "udp", "sctp", "multiport", "conntrack", "state", "iprange", "set", "comment", "icmp", "icmp6", "icmpv6":
+		case "tcp", "udp", "sctp", "multiport", "conntrack", "state", "iprange", "set", "comment", "icmp", "icmp6", "icmpv6", "addrtype":
 		default:
 			rp.unmodelled("-m " + v + joinVals(rp.moduleArgs()))
 		}
@@ -507,6 +507,20 @@ func (rp *ruleParser) option(tok string) error {
 		default:
 			rp.unmodelled(neg + "--match-set " + name + " " + dirs)
 		}
+	case "--src-type", "--dst-type":
+		v, err := rp.next(tok)
+		if err != nil {
+			return err
+		}
+		if v != "LOCAL" {
+			rp.unmodelled(neg + tok + " " + v)
+			return nil
+		}
+		f := firewall.FieldSrcLocal
+		if tok == "--dst-type" {
+			f = firewall.FieldDstLocal
+		}
+		rp.add(firewall.Cond{Field: f})
 	case "--comment":
 		if _, err := rp.next(tok); err != nil {
 			return err

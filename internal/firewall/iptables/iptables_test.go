@@ -38,6 +38,7 @@ const td = "../../../testdata/firewall/"
 func TestVerdicts(t *testing.T) {
 	type tc struct {
 		file, ipset string
+		ifaces      firewall.Interfaces
 		hook        firewall.Hook
 		src, dst    string
 		proto       uint8
@@ -47,62 +48,69 @@ func TestVerdicts(t *testing.T) {
 		witness     string // substring of the witness, when given
 	}
 	tcp, udp := firewall.ProtoTCP, firewall.ProtoUDP
-	fwd, in := firewall.HookForward, firewall.HookInput
+	fwd, in, out := firewall.HookForward, firewall.HookInput, firewall.HookOutput
 	p := firewall.Port
 	cases := []tc{
 		// user chain via multiport jump, accepted in WEB
-		{"forward.rules", "", fwd, "10.1.0.5", "10.2.0.7", tcp, p(443), "allowed", "WEB rule 1", ""},
-		{"forward.rules", "", fwd, "10.1.0.0/16", "10.2.0.0/24", tcp, firewall.Ports(8000, 8010), "partial", "BLOCKLIST rule 1", "10.1.66.0:32768 → 10.2.0.0:8000"},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.1.0.5", "10.2.0.7", tcp, p(443), "allowed", "WEB rule 1", ""},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.1.0.0/16", "10.2.0.0/24", tcp, firewall.Ports(8000, 8010), "partial", "BLOCKLIST rule 1", "10.1.66.0:32768 → 10.2.0.0:8000"},
 		// port outside multiport: falls to policy
-		{"forward.rules", "", fwd, "10.1.0.5", "10.2.0.7", tcp, p(8011), "blocked", "filter FORWARD policy DROP", ""},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.1.0.5", "10.2.0.7", tcp, p(8011), "blocked", "filter FORWARD policy DROP", ""},
 		// WEB rule 2 only 443 for 10.3/16
-		{"forward.rules", "", fwd, "10.3.0.1", "10.2.0.7", tcp, firewall.Ports(80, 443), "partial", "policy DROP", "10.3.0.1:32768 → 10.2.0.7:80"},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.3.0.1", "10.2.0.7", tcp, firewall.Ports(80, 443), "partial", "policy DROP", "10.3.0.1:32768 → 10.2.0.7:80"},
 		// RETURN in BLOCKLIST skips its last DROP
-		{"forward.rules", "", fwd, "10.1.5.5", "10.2.0.1", tcp, p(80), "allowed", "WEB rule 1", ""},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.1.5.5", "10.2.0.1", tcp, p(80), "allowed", "WEB rule 1", ""},
 		// goto ADMIN: reject for 10.9.1/24, accept the rest; ADMIN's fall-through would return to FORWARD's caller
-		{"forward.rules", "", fwd, "10.9.0.0/16", "10.5.0.1", tcp, p(22), "partial", "ADMIN rule 1", "10.9.1.0"},
-		{"forward.rules", "", fwd, "10.9.2.1", "10.5.0.1", tcp, p(22), "allowed", "ADMIN rule 2", ""},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.9.0.0/16", "10.5.0.1", tcp, p(22), "partial", "ADMIN rule 1", "10.9.1.0"},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.9.2.1", "10.5.0.1", tcp, p(22), "allowed", "ADMIN rule 2", ""},
 		// iprange: 10.1.0.10-20 only
-		{"forward.rules", "", fwd, "10.1.0.0/24", "10.5.0.1", udp, p(53), "partial", "policy DROP", "10.1.0.0:32768"},
-		{"forward.rules", "", fwd, "10.1.0.10-10.1.0.20", "10.5.0.1", udp, p(53), "allowed", "FORWARD rule 6", ""},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.1.0.0/24", "10.5.0.1", udp, p(53), "partial", "policy DROP", "10.1.0.0:32768"},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.1.0.10-10.1.0.20", "10.5.0.1", udp, p(53), "allowed", "FORWARD rule 6", ""},
 		// negated destination
-		{"forward.rules", "", fwd, "10.1.0.1", "10.2.0.1", tcp, p(25), "blocked", "policy DROP", ""},
-		{"forward.rules", "", fwd, "10.1.0.1", "8.8.8.8", tcp, p(25), "allowed", "FORWARD rule 7", ""},
-		{"forward.rules", "", fwd, "10.1.0.1", "10.5.0.1", firewall.ProtoICMP, firewall.PortSet{}, "allowed", "FORWARD rule 8", ""},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.1.0.1", "10.2.0.1", tcp, p(25), "blocked", "policy DROP", ""},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.1.0.1", "8.8.8.8", tcp, p(25), "allowed", "FORWARD rule 7", ""},
+		{"forward.rules", "", firewall.Interfaces{}, fwd, "10.1.0.1", "10.5.0.1", firewall.ProtoICMP, firewall.PortSet{}, "allowed", "FORWARD rule 8", ""},
 		// IPv6
-		{"forward6.rules", "", fwd, "2001:db8:1::5", "2001:db8:2::10", tcp, p(443), "allowed", "FORWARD rule 2", ""},
-		{"forward6.rules", "", fwd, "2001:db8:1:66::1", "2001:db8:3::1", firewall.ProtoICMP, firewall.PortSet{}, "blocked", "FORWARD rule 3", ""},
-		{"forward6.rules", "", fwd, "2001:db8:1::1", "2001:db8:3::1", firewall.ProtoICMP, firewall.PortSet{}, "allowed", "FORWARD rule 4", ""},
-		{"forward6.rules", "", fwd, "2001:db8::/32", "2001:db8:3::1", tcp, p(22), "partial", "policy DROP", "[2001:db8:1::]:32768"},
+		{"forward6.rules", "", firewall.Interfaces{}, fwd, "2001:db8:1::5", "2001:db8:2::10", tcp, p(443), "allowed", "FORWARD rule 2", ""},
+		{"forward6.rules", "", firewall.Interfaces{}, fwd, "2001:db8:1:66::1", "2001:db8:3::1", firewall.ProtoICMP, firewall.PortSet{}, "blocked", "FORWARD rule 3", ""},
+		{"forward6.rules", "", firewall.Interfaces{}, fwd, "2001:db8:1::1", "2001:db8:3::1", firewall.ProtoICMP, firewall.PortSet{}, "allowed", "FORWARD rule 4", ""},
+		{"forward6.rules", "", firewall.Interfaces{}, fwd, "2001:db8::/32", "2001:db8:3::1", tcp, p(22), "partial", "policy DROP", "[2001:db8:1::]:32768"},
 		// v4 flow against a v6-only ruleset: unknown, never open
-		{"forward6.rules", "", fwd, "10.0.0.1", "10.0.0.2", tcp, p(22), "unknown", "", ""},
+		{"forward6.rules", "", firewall.Interfaces{}, fwd, "10.0.0.1", "10.0.0.2", tcp, p(22), "unknown", "", ""},
 		// INPUT: -i lo is not a flow from another host; established on both sides
-		{"input.rules", "", in, "192.0.2.1", "192.0.2.100", tcp, p(22), "allowed", "INPUT rule 3", ""},
-		{"input.rules", "", in, "192.0.2.1", "192.0.2.100", tcp, p(80), "blocked", "filter INPUT policy DROP", ""},
+		{"input.rules", "", firewall.Interfaces{}, in, "192.0.2.1", "192.0.2.100", tcp, p(22), "allowed", "INPUT rule 3", ""},
+		{"input.rules", "", firewall.Interfaces{}, in, "192.0.2.1", "192.0.2.100", tcp, p(80), "blocked", "filter INPUT policy DROP", ""},
 		// NEW-only accept with --syn: client's later packets meet ESTABLISHED rule; the OUTPUT rule excludes sport 8443
-		{"input.rules", "", in, "192.0.2.1", "192.0.2.100", tcp, p(8443), "blocked", "filter OUTPUT policy DROP", "reply"},
+		{"input.rules", "", firewall.Interfaces{}, in, "192.0.2.1", "192.0.2.100", tcp, p(8443), "blocked", "filter OUTPUT policy DROP", "reply"},
 		// raw and mangle drops
-		{"input.rules", "", in, "198.51.100.0/23", "192.0.2.100", tcp, p(22), "partial", "raw PREROUTING rule 1", "198.51.100.0"},
-		{"input.rules", "", in, "203.0.113.5", "192.0.2.100", tcp, p(443), "blocked", "mangle PREROUTING rule 1", ""},
+		{"input.rules", "", firewall.Interfaces{}, in, "198.51.100.0/23", "192.0.2.100", tcp, p(22), "partial", "raw PREROUTING rule 1", "198.51.100.0"},
+		{"input.rules", "", firewall.Interfaces{}, in, "203.0.113.5", "192.0.2.100", tcp, p(443), "blocked", "mangle PREROUTING rule 1", ""},
 		// interface assumed
-		{"input.rules", "", in, "192.0.2.1", "192.0.2.100", tcp, p(5432), "allowed", "INPUT rule 6", ""},
+		{"input.rules", "", firewall.Interfaces{}, in, "192.0.2.1", "192.0.2.100", tcp, p(5432), "allowed", "INPUT rule 6", ""},
 		// NAT: translated destination allowed; port kept; range needs every target
-		{"nat.rules", "", fwd, "192.0.2.1", "203.0.113.10", tcp, p(443), "allowed", "FORWARD rule 2", "DNAT to 10.2.0.10:8443"},
-		{"nat.rules", "", fwd, "192.0.2.1", "203.0.113.11", tcp, p(80), "blocked", "policy DROP", "DNAT to 10.2.0.11:80"},
-		{"nat.rules", "", fwd, "192.0.2.1", "203.0.113.12", tcp, p(80), "blocked", "policy DROP", "10.2.0.21:80"},
-		{"nat.rules", "", fwd, "192.0.2.1", "10.2.0.10", tcp, p(8443), "allowed", "FORWARD rule 2", ""},
+		{"nat.rules", "", firewall.Interfaces{}, fwd, "192.0.2.1", "203.0.113.10", tcp, p(443), "allowed", "FORWARD rule 2", "DNAT to 10.2.0.10:8443"},
+		{"nat.rules", "", firewall.Interfaces{}, fwd, "192.0.2.1", "203.0.113.11", tcp, p(80), "blocked", "policy DROP", "DNAT to 10.2.0.11:80"},
+		{"nat.rules", "", firewall.Interfaces{}, fwd, "192.0.2.1", "203.0.113.12", tcp, p(80), "blocked", "policy DROP", "10.2.0.21:80"},
+		{"nat.rules", "", firewall.Interfaces{}, fwd, "192.0.2.1", "10.2.0.10", tcp, p(8443), "allowed", "FORWARD rule 2", ""},
 		// ipset given / not given; unknown match and target
-		{"unmodelled.rules", "blocked.ipset", fwd, "10.1.0.0/16", "10.2.0.5", tcp, p(443), "partial", "FORWARD rule 2", "10.1.66.0"},
-		{"unmodelled.rules", "blocked.ipset", fwd, "10.1.0.1", "10.2.0.5", tcp, p(443), "allowed", "FORWARD rule 3", ""},
-		{"unmodelled.rules", "", fwd, "10.1.0.1", "10.2.0.5", tcp, p(443), "unknown", "FORWARD rule 2", ""},
-		{"unmodelled.rules", "blocked.ipset", fwd, "10.1.0.1", "10.2.1.5", tcp, p(443), "unknown", "FORWARD rule 4", ""},
-		{"unmodelled.rules", "blocked.ipset", fwd, "10.1.0.1", "10.2.2.5", tcp, p(443), "unknown", "NFQUEUE", ""},
+		{"unmodelled.rules", "blocked.ipset", firewall.Interfaces{}, fwd, "10.1.0.0/16", "10.2.0.5", tcp, p(443), "partial", "FORWARD rule 2", "10.1.66.0"},
+		{"unmodelled.rules", "blocked.ipset", firewall.Interfaces{}, fwd, "10.1.0.1", "10.2.0.5", tcp, p(443), "allowed", "FORWARD rule 3", ""},
+		{"unmodelled.rules", "", firewall.Interfaces{}, fwd, "10.1.0.1", "10.2.0.5", tcp, p(443), "unknown", "FORWARD rule 2", ""},
+		{"unmodelled.rules", "blocked.ipset", firewall.Interfaces{}, fwd, "10.1.0.1", "10.2.1.5", tcp, p(443), "unknown", "FORWARD rule 4", ""},
+		{"unmodelled.rules", "blocked.ipset", firewall.Interfaces{}, fwd, "10.1.0.1", "10.2.2.5", tcp, p(443), "unknown", "NFQUEUE", ""},
 		// the LOG rule with -m limit cannot change a verdict
-		{"unmodelled.rules", "blocked.ipset", fwd, "10.1.0.1", "10.2.9.5", tcp, p(443), "blocked", "policy DROP", ""},
+		{"unmodelled.rules", "blocked.ipset", firewall.Interfaces{}, fwd, "10.1.0.1", "10.2.9.5", tcp, p(443), "blocked", "policy DROP", ""},
+		// output hook: OUTPUT DROP with an established-only rule
+		{"input.rules", "", firewall.Interfaces{}, out, "192.0.2.100", "198.51.100.1", tcp, p(443), "blocked", "filter OUTPUT policy DROP", "first packet"},
+		// Docker: addrtype LOCAL and interfaces; with the interfaces given the DNAT and DOCKER accept apply
+		{"docker.rules", "", firewall.Interfaces{In: "eth0", Out: "docker0"}, fwd, "192.0.2.1", "192.0.2.100", tcp, p(8080), "allowed", "DOCKER rule 1", "DNAT to 172.17.0.2:80"},
+		{"docker.rules", "", firewall.Interfaces{In: "eth0", Out: "docker0"}, fwd, "192.0.2.1", "172.17.0.2", tcp, p(22), "blocked", "policy DROP", ""},
+		// clients behind docker0 going out
+		{"docker.rules", "", firewall.Interfaces{In: "docker0", Out: "eth0"}, fwd, "172.17.0.2", "192.0.2.1", tcp, p(443), "allowed", "FORWARD rule 4", ""},
 		// kernel-proven case (testdata/kernel/no-established)
-		{"../kernel/no-established/iptables.rules", "", fwd, "10.1.0.2", "10.2.0.2", tcp, p(80), "blocked", "policy DROP", "reply"},
-		{"../kernel/no-established/iptables.rules", "", fwd, "10.1.0.3", "10.2.0.3", tcp, p(80), "blocked", "policy DROP", "client's later packets"},
-		{"../kernel/no-established/iptables.rules", "", fwd, "10.1.0.2-10.1.0.3", "10.2.0.4/31", tcp, p(443), "allowed", "", ""},
+		{"../kernel/no-established/iptables.rules", "", firewall.Interfaces{}, fwd, "10.1.0.2", "10.2.0.2", tcp, p(80), "blocked", "policy DROP", "reply"},
+		{"../kernel/no-established/iptables.rules", "", firewall.Interfaces{}, fwd, "10.1.0.3", "10.2.0.3", tcp, p(80), "blocked", "policy DROP", "client's later packets"},
+		{"../kernel/no-established/iptables.rules", "", firewall.Interfaces{}, fwd, "10.1.0.2-10.1.0.3", "10.2.0.4/31", tcp, p(443), "allowed", "", ""},
 	}
 	for _, c := range cases {
 		name := c.file + " " + c.src + "→" + c.dst + " " + firewall.ProtoName(c.proto) + "/" + c.dports.String()
@@ -115,6 +123,10 @@ func TestVerdicts(t *testing.T) {
 			en, err := firewall.NewEngine(rs, c.hook)
 			if err != nil {
 				t.Fatal(err)
+			}
+			en.SetInterfaces(c.ifaces)
+			if c.file == "docker.rules" {
+				en.SetLocalAddrs(firewall.MustPrefixSet("192.0.2.100", "172.17.0.1"))
 			}
 			src := mustAddrs(t, c.src)
 			dst := mustAddrs(t, c.dst)
