@@ -107,6 +107,11 @@ func TestVerdicts(t *testing.T) {
 		{"docker.rules", "", firewall.Interfaces{In: "eth0", Out: "docker0"}, fwd, "192.0.2.1", "172.17.0.2", tcp, p(22), "blocked", "policy DROP", ""},
 		// clients behind docker0 going out
 		{"docker.rules", "", firewall.Interfaces{In: "docker0", Out: "eth0"}, fwd, "172.17.0.2", "192.0.2.1", tcp, p(443), "allowed", "FORWARD rule 4", ""},
+		// nat OUTPUT DNAT (output hook), IPv6 with [addr]:port; PREROUTING DNAT to an address only
+		{"nat6-output.rules", "blocked.ipset", firewall.Interfaces{}, out, "2001:db8:1::1", "2001:db8:aaaa::1", tcp, p(443), "allowed", "OUTPUT rule 2", "DNAT to [2001:db8:2::10]:8443"},
+		{"nat6-output.rules", "blocked.ipset", firewall.Interfaces{}, out, "2001:db8:1::1", "2001:db8:2::10", tcp, firewall.Ports(80, 443), "partial", "OUTPUT policy DROP", "[2001:db8:2::10]:81"},
+		{"nat6-output.rules", "", firewall.Interfaces{}, out, "2001:db8:1::1", "2001:db8:2::10", tcp, p(80), "unknown", "OUTPUT rule 3", ""},
+		{"nat6-output.rules", "", firewall.Interfaces{}, fwd, "2001:db8:9::1", "2001:db8:aaaa::2", tcp, p(80), "allowed", "FORWARD rule 2", "DNAT to [2001:db8:2::20]:80"},
 		// kernel-proven case (testdata/kernel/no-established)
 		{"../kernel/no-established/iptables.rules", "", firewall.Interfaces{}, fwd, "10.1.0.2", "10.2.0.2", tcp, p(80), "blocked", "policy DROP", "reply"},
 		{"../kernel/no-established/iptables.rules", "", firewall.Interfaces{}, fwd, "10.1.0.3", "10.2.0.3", tcp, p(80), "blocked", "policy DROP", "client's later packets"},
