@@ -1,0 +1,14 @@
+// check_os_version judges OS versions of this host, a network device or a
+// fleet against the guardrail policy (see internal/command/osversion).
+package main
+
+import (
+	"os"
+
+	"github.com/guardrail-monitoring/guardrail/internal/command/osversion"
+	"github.com/guardrail-monitoring/guardrail/internal/plugin"
+)
+
+func main() {
+	os.Exit(plugin.Main(osversion.Spec(), os.Args, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/osversion"
+	"github.com/guardrail-monitoring/guardrail/internal/proctest"
+	"github.com/guardrail-monitoring/guardrail/internal/snmp/snmptest"
+	"github.com/guardrail-monitoring/guardrail/internal/testenv"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+const (
+	td     = "../../testdata/osversion"
+	inv    = "../../testdata/inventory"
+	policy = td + "/policy.yaml"
+)
+
+// fixedNow makes end-of-life judgements reproducible (plugin reads it).
+var fixedNow = []string{"GUARDRAIL_NOW=2026-06-01"}
+
+var bin string
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	os.Exit(m.Run())
+}
+
+func build(t testing.TB) string {
+	t.Helper()
+	if bin == "" {
+		bin = proctest.Build(t, "check_os_version")
+	}
+	return bin
+}
+
+// golden renders a run as its golden file: exit code, then stdout.
+func golden(r proctest.Run) string {
+	return fmt.Sprintf("exit %d\n%s", r.Code, r.Stdout)
+}
+
+func TestGolden(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+	}{
+		// This host: os-release under --root.
+		{"host-debian12", []string{"--root", abs(t, td+"/roots/debian12")}},
+		{"host-debian12-json", []string{"--root", abs(t, td+"/roots/debian12"), "--format", "json"}},
+		{"host-ubuntu-usr-lib", []string{"--root", abs(t, td+"/roots/ubuntu2004")}},
+		{"host-mint-unknown-id", []string{"--root", abs(t, td+"/roots/mint")}},
+		{"host-mint-as-ubuntu", []string{"--root", abs(t, td+"/roots/mint"), "--platform", "ubuntu"}},
+		{"host-sid-no-version", []string{"--root", abs(t, td+"/roots/sid")}},
+		{"host-broken-os-release", []string{"--root", abs(t, td+"/roots/broken")}},
+		{"host-no-policy-entry", []string{"--root", abs(t, td+"/roots/debian12"), "--policy", td + "/network-only-policy.yaml"}},
+		// A fleet.
+		{"fleet-csv", []string{"--inventory", inv + "/fleet.csv"}},
+		{"fleet-csv-json", []string{"--inventory", inv + "/fleet.csv", "--format", "json"}},
+		{"fleet-clean", []string{"--inventory", td + "/fleet-clean.csv"}},
+		{"fleet-clean-soft", []string{"--inventory", td + "/fleet-clean.csv", "-w", "3", "-c", "5"}},
+		{"fleet-clean-soft-warn", []string{"--inventory", td + "/fleet-clean.csv", "-w", "1", "-c", "5"}},
+		{"fleet-json", []string{"--inventory", inv + "/fleet.json"}},
+		{"fleet-bom-crlf", []string{"--inventory", inv + "/bom-crlf.csv", "--format", "json"}},
+		{"fleet-bad-inventory", []string{"--inventory", inv + "/number-version.json"}},
+		{"fleet-bad-policy", []string{"--inventory", td + "/fleet-clean.csv", "--policy", td + "/bad-policy.yaml"}},
+		// Arguments.
+		{"args-host-and-inventory", []string{"-H", "127.0.0.1", "-C", "public", "--inventory", inv + "/fleet.csv"}},
+		{"args-no-community", []string{"-H", "127.0.0.1"}},
+		{"args-community-with-v3", []string{"-H", "127.0.0.1", "-u", "admin", "-C", "public"}},
+		{"args-bad-platform", []string{"--platform", "vms"}},
+		{"args-bad-range", []string{"--inventory", inv + "/fleet.csv", "-w", "x"}},
+	}
+	b := build(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := c.args
+			if !contains(args, "--policy") {
+				args = append([]string{"--policy", policy}, args...)
+			}
+			r := proctest.Exec(t, b, fixedNow, args...)
+			out := strings.ReplaceAll(golden(r), abs(t, td), "TESTDATA")
+			if contains(args, "json") {
+				var v any
+				if err := json.Unmarshal([]byte(r.Stdout), &v); err != nil {
+					t.Errorf("not JSON: %v\n%s", err, r.Stdout)
+				}
+			}
+			proctest.Golden(t, filepath.Join(td, "golden", c.name+".txt"), out, *update)
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func abs(t testing.TB, p string) string {
+	t.Helper()
+	a, err := filepath.Abs(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+// TestSNMP runs the binary against Debian's real snmpd on 127.0.0.1, one
+// agent per device kind, and compares with golden files (the agent's port
+// replaced by PORT). The community and passphrases must never be printed.
+func TestSNMP(t *testing.T) {
+	b := build(t)
+	type device struct {
+		name, descr, objectID string
+		extra                 []snmptest.Value
+		v3                    bool
+		args                  []string
+	}
+	devices := []device{
+		{name: "snmp-ios-xe", descr: "Cisco IOS Software [Cupertino], Catalyst L3 Switch Software (CAT9K_IOSXE), Version 17.6.5, RELEASE SOFTWARE (fc2)\r\nTechnical Support: http://www.cisco.com/techsupport\r\nCopyright (c) 1986-2023 by Cisco Systems, Inc.",
+			objectID: "1.3.6.1.4.1.9.1.2494"},
+		{name: "snmp-junos", descr: "Juniper Networks, Inc. mx480 internet router, kernel JUNOS 21.4R3-S1, Build date: 2023-01-14 08:18:39 UTC Copyright (c) 1996-2023 Juniper Networks, Inc.",
+			objectID: "1.3.6.1.4.1.2636.1.1.1.2.29"},
+		{name: "snmp-junos-v3", descr: "Juniper Networks, Inc. srx345 internet router, kernel JUNOS 21.4R3-S5.4, Build date: 2023-09-14 08:18:39 UTC",
+			objectID: "1.3.6.1.4.1.2636.1.1.1.2.137", v3: true},
+		{name: "snmp-fortigate-oid", descr: "FortiGate-100F", objectID: "1.3.6.1.4.1.12356.101.1.1004",
+			extra: []snmptest.Value{{OID: osversion.OIDFortiGateVersion, Value: "v7.2.8,build1639,240313 (GA.M)"}}},
+		{name: "snmp-panos-oid", descr: "Palo Alto Networks PA-3200 series firewall", objectID: "1.3.6.1.4.1.25461.2.3.38",
+			extra: []snmptest.Value{{OID: osversion.OIDPanOSVersion, Value: "10.2.7"}}, v3: true},
+		{name: "snmp-linux-undetected", descr: "Linux host 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 x86_64", objectID: "1.3.6.1.4.1.8072.3.2.10"},
+		{name: "snmp-platform-override", descr: "Cisco IOS Software, IOS-XE Software, Version 17.9.4a", objectID: "1.3.6.1.4.1.9.1.1",
+			args: []string{"--platform", "ios-xe", "--format", "json"}},
+	}
+	for _, d := range devices {
+		t.Run(d.name, func(t *testing.T) {
+			a := snmptest.Start(t, d.descr, d.objectID, d.extra...)
+			args := []string{"--policy", policy, "-H", a.Host, "-p", strconv.Itoa(a.Port), "-t", "5"}
+			if d.v3 {
+				args = append(args, "-u", a.V3User, "--auth-protocol", "SHA", "--auth-passphrase", a.V3AuthPass,
+					"--priv-protocol", "AES", "--priv-passphrase", a.V3PrivPass)
+			} else {
+				args = append(args, "-C", a.Community)
+			}
+			args = append(args, d.args...)
+			r := proctest.Exec(t, b, fixedNow, args...)
+			for _, secret := range []string{a.Community, a.V3AuthPass, a.V3PrivPass} {
+				if strings.Contains(r.Stdout+r.Stderr, secret) {
+					t.Errorf("a secret is in the output:\n%s%s", r.Stdout, r.Stderr)
+				}
+			}
+			out := strings.ReplaceAll(golden(r), fmt.Sprintf("127.0.0.1:%d", a.Port), "127.0.0.1:PORT")
+			proctest.Golden(t, filepath.Join(td, "golden", d.name+".txt"), out, *update)
+		})
+	}
+
+	t.Run("snmp-wrong-passphrase", func(t *testing.T) {
+		a := snmptest.Start(t, devices[0].descr, devices[0].objectID)
+		r := proctest.Exec(t, b, fixedNow, "--policy", policy, "-H", a.Host, "-p", strconv.Itoa(a.Port), "-t", "5",
+			"-u", a.V3User, "--auth-passphrase", "wrong-passphrase-1", "--priv-passphrase", a.V3PrivPass)
+		if r.Code != 3 || !strings.Contains(r.Stdout, fmt.Sprintf("127.0.0.1:%d", a.Port)) ||
+			strings.Contains(r.Stdout, "wrong-passphrase-1") || strings.Contains(r.Stdout, a.V3PrivPass) {
+			t.Errorf("exit %d: %s", r.Code, r.Stdout)
+		}
+	})
+
+	// No agent on the port: UNKNOWN naming host and port, within -t.
+	t.Run("snmp-no-agent", func(t *testing.T) {
+		testenv.NeedCommand(t, snmptest.SnmpdPath) // the same prerequisites as the rest
+		port := testenv.FreePort(t, "udp")
+		for _, timeout := range []int{1, 3} {
+			start := time.Now()
+			r := proctest.Exec(t, b, fixedNow, "--policy", policy, "-H", "127.0.0.1", "-p", strconv.Itoa(port),
+				"-C", "s3cret-community", "-t", strconv.Itoa(timeout))
+			took := time.Since(start)
+			want := fmt.Sprintf("OS VERSION UNKNOWN: SNMP 127.0.0.1:%d: ", port)
+			if r.Code != 3 || !strings.HasPrefix(r.Stdout, want) || strings.Contains(r.Stdout, "s3cret") {
+				t.Errorf("-t %d: exit %d: %q", timeout, r.Code, r.Stdout)
+			}
+			if took > time.Duration(timeout)*time.Second+2*time.Second {
+				t.Errorf("-t %d took %v", timeout, took)
+			}
+		}
+	})
+}
+
+// TestWholeProcessOSVersionInventory: 100,000 devices across all platforms,
+// judged by the built binary; logs wall time and peak RSS (make bench). The
+// target is under 1 s and 100 MiB on a 2-core machine.
+func TestWholeProcessOSVersionInventory(t *testing.T) {
+	if os.Getenv("GUARDRAIL_BENCH") != "1" {
+		t.Skip("GUARDRAIL_BENCH=1 runs whole-process benchmarks")
+	}
+	b := build(t)
+	versions := map[string][]string{
+		"ios":      {"15.2(7)E4", "15.2(7)E10", "15.2(7)E3", "15.2(4)M3"},
+		"ios-xe":   {"17.9.4a", "17.6.5", "17.3.4a", "17.12.1", "16.12.4"},
+		"nx-os":    {"9.3(10)", "9.3(9)", "7.0(3)I7(9)", "10.2(5)M"},
+		"junos":    {"21.4R3-S5.4", "21.4R3-S1", "21.4R2", "22.2R3-S2", "12.3X48-D35.7"},
+		"fortios":  {"v7.2.8,build1639,240313 (GA.M)", "7.2.10", "7.0.15"},
+		"pan-os":   {"10.2.9-h1", "10.2.7", "10.2.9", "11.1.2-h3"},
+		"eos":      {"4.30.2F", "4.29.9M", "4.31.1F"},
+		"routeros": {"7.14.3", "7.10rc2", "6.49.10"},
+		"gaia":     {"R81.20 Take 92", "R81.10 Take 150", "R80.40"},
+		"debian":   {"12", "11", "10"},
+		"ubuntu":   {"22.04", "20.04", "24.04"},
+		"rhel":     {"9.2", "8.10"},
+	}
+	platforms := osversionPlatforms(versions)
+	var sb strings.Builder
+	sb.WriteString("name,platform,version,site\n")
+	const n = 100000
+	for i := range n {
+		p := platforms[i%len(platforms)]
+		vs := versions[p]
+		fmt.Fprintf(&sb, "dev-%06d,%s,%q,site-%d\n", i, p, vs[(i/len(platforms))%len(vs)], i%97)
+	}
+	file := filepath.Join(t.TempDir(), "inventory.csv")
+	if err := os.WriteFile(file, []byte(sb.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"text", "json"} {
+		r := proctest.Exec(t, b, fixedNow, "--policy", policy, "--inventory", file, "--format", format)
+		if r.Code != 2 || format == "text" && !strings.HasPrefix(r.Stdout, "OS VERSION CRITICAL: ") {
+			t.Fatalf("exit %d: %.300s\n%s", r.Code, r.Stdout, r.Stderr)
+		}
+		t.Logf("%d devices, %s output: wall %v, peak RSS %.1f MiB, %d bytes out", n, format, r.Wall, float64(r.MaxRSS)/(1<<20), len(r.Stdout))
+		if r.Wall > time.Second || r.MaxRSS > 100<<20 {
+			t.Errorf("over budget (1 s, 100 MiB): %v, %d bytes", r.Wall, r.MaxRSS)
+		}
+	}
+}
+
+func osversionPlatforms(m map[string][]string) []string {
+	var out []string
+	for _, p := range osversion.Platforms() {
+		if _, ok := m[p]; ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,303 @@
+package osversion
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/guardrail-monitoring/guardrail/internal/inventory"
+	"github.com/guardrail-monitoring/guardrail/internal/osversion"
+	"github.com/guardrail-monitoring/guardrail/internal/plugin"
+	"github.com/guardrail-monitoring/guardrail/internal/policy"
+	"github.com/guardrail-monitoring/guardrail/internal/snmp"
+)
+
+// defaultLongLimit: drifted devices listed without -v.
+const defaultLongLimit = 50
+
+// Spec is check_os_version.
+func Spec() plugin.Spec {
+	return plugin.Spec{
+		Name:  "check_os_version",
+		Label: "OS VERSION",
+		Usage: "OS version drift of this host, a network device (SNMP) or a fleet (inventory) against the policy",
+		Description: "Judges an OS version against the policy's os_versions entry for its platform (ios, ios-xe, nx-os, junos,\n" +
+			"fortios, pan-os, eos, routeros, gaia, debian, ubuntu, rhel, ...): blocked versions, below minimum and past\n" +
+			"end of life are CRITICAL; below target and end of life within eol_warning_days (90) are WARNING; a version\n" +
+			"that does not parse, or cannot be ordered against the policy (IOS trains), is UNKNOWN. Sources: this host's\n" +
+			"os-release (no flags, or --root), one device over SNMP v2c (-H, -C) or v3 (-H, -u, ...), or a fleet\n" +
+			"(--inventory CSV or JSON with name,platform,version). For a fleet the worst device decides, unless -w/-c\n" +
+			"are given: they judge the number of drifted devices. A platform without a policy entry is UNKNOWN.\n" +
+			"End-of-life dates are judged at the current time (GUARDRAIL_NOW=YYYY-MM-DD fixes it for tests).",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "root", Value: "/", Usage: "read `DIR`/etc/os-release (or DIR/usr/lib/os-release) instead of this host's"},
+			&cli.StringFlag{Name: "platform", Usage: "judge the version as platform `ID` instead of detecting it"},
+			&cli.StringFlag{Name: "inventory", Usage: "judge a fleet: CSV or JSON `FILE` of name,platform,version"},
+			&cli.StringFlag{Name: "hostname", Aliases: []string{"H"}, Usage: "SNMP agent `HOST` (name or address) of the device to judge"},
+			&cli.IntFlag{Name: "port", Aliases: []string{"p"}, Value: 161, Usage: "SNMP UDP `PORT`"},
+			&cli.StringFlag{Name: "community", Aliases: []string{"C"}, Usage: "SNMP v2c `COMMUNITY` (never printed)"},
+			&cli.StringFlag{Name: "user", Aliases: []string{"u"}, Usage: "SNMPv3 security `NAME` (selects SNMPv3)"},
+			&cli.StringFlag{Name: "security-level", Usage: "SNMPv3 `LEVEL`: noAuthNoPriv, authNoPriv or authPriv (default from the passphrases given)"},
+			&cli.StringFlag{Name: "auth-protocol", Usage: "SNMPv3 auth `PROTO`: MD5, SHA, SHA224, SHA256, SHA384, SHA512 (default SHA)"},
+			&cli.StringFlag{Name: "auth-passphrase", Usage: "SNMPv3 auth `PASSPHRASE` (never printed)"},
+			&cli.StringFlag{Name: "priv-protocol", Usage: "SNMPv3 privacy `PROTO`: DES, AES, AES192, AES256, AES192C, AES256C (default AES)"},
+			&cli.StringFlag{Name: "priv-passphrase", Usage: "SNMPv3 privacy `PASSPHRASE` (never printed)"},
+			&cli.StringFlag{Name: "warning", Aliases: []string{"w"}, Usage: "Nagios `RANGE` on the number of drifted devices (instead of the worst device)"},
+			&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of drifted devices"},
+		},
+		Check: check,
+	}
+}
+
+func badArgs(format string, args ...any) error {
+	return fmt.Errorf("bad arguments: "+format, args...)
+}
+
+func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
+	c := env.CLI
+	counts, err := plugin.ParseThresholds(c.String("warning"), c.String("critical"))
+	if err != nil {
+		return plugin.Result{}, badArgs("%v", err)
+	}
+	platform := ""
+	if p := c.String("platform"); p != "" {
+		id, ok := osversion.Normalize(p)
+		if !ok {
+			return plugin.Result{}, badArgs("--platform %q is not one of %s", p, strings.Join(osversion.Platforms(), ", "))
+		}
+		platform = id
+	}
+	snmpSet := false
+	for _, f := range []string{"hostname", "port", "community", "user", "security-level", "auth-protocol", "auth-passphrase", "priv-protocol", "priv-passphrase"} {
+		if c.IsSet(f) && f != "hostname" {
+			snmpSet = true
+		}
+	}
+	host, inv := c.String("hostname"), c.String("inventory")
+	switch {
+	case host != "" && inv != "":
+		return plugin.Result{}, badArgs("give either -H (one device) or --inventory (a fleet), not both")
+	case host == "" && snmpSet:
+		return plugin.Result{}, badArgs("SNMP options need -H HOST")
+	case (host != "" || inv != "") && c.IsSet("root"):
+		return plugin.Result{}, badArgs("--root reads this host's os-release; it does not go with -H or --inventory")
+	case inv != "" && platform != "":
+		return plugin.Result{}, badArgs("--platform does not go with --inventory (the inventory names each platform)")
+	}
+
+	pol, err := policy.Load(env.PolicyPath, env.PolicyExplicit)
+	if err != nil {
+		return plugin.Result{}, err
+	}
+	rules, err := osversion.Compile(pol.File, pol.OSVersions)
+	if err != nil {
+		return plugin.Result{}, err
+	}
+	a := &Assessor{Rules: rules, Now: env.Now}
+	report := Report{Counts: counts, LongLimit: defaultLongLimit}
+	if env.Verbose > 0 {
+		report.LongLimit = 0
+	}
+
+	switch {
+	case inv != "":
+		devs, err := inventory.Read(inv)
+		if err != nil {
+			return plugin.Result{}, err
+		}
+		out := make([]Assessment, len(devs))
+		for i, d := range devs {
+			out[i] = a.Assess(d.Name, d.Platform, d.Version, fmt.Sprintf("inventory %s, line %d", inv, d.Line))
+		}
+		report.Fleet = true
+		return report.Result(out), nil
+	case host != "":
+		t, err := snmpTarget(c, env.Timeout)
+		if err != nil {
+			return plugin.Result{}, err
+		}
+		as, notes, err := fromSNMP(ctx, a, t, platform, env.Timeout)
+		if err != nil {
+			return plugin.Result{}, err
+		}
+		report.Notes = notes
+		return report.Result([]Assessment{as}), nil
+	default:
+		as, notes, err := fromOSRelease(a, c.String("root"), platform)
+		if err != nil {
+			return plugin.Result{}, err
+		}
+		report.Notes = notes
+		return report.Result([]Assessment{as}), nil
+	}
+}
+
+// maxOSRelease bounds the os-release read; real ones are under 1 KiB.
+const maxOSRelease = 64 << 10
+
+func fromOSRelease(a *Assessor, root, platform string) (Assessment, []string, error) {
+	if !filepath.IsAbs(root) {
+		return Assessment{}, nil, badArgs("--root %q must be an absolute path", root)
+	}
+	var path string
+	var data []byte
+	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
+		path = filepath.Join(root, p)
+		b, err := readSmall(path, maxOSRelease)
+		if errors.Is(err, fs.ErrNotExist) && p == "etc/os-release" {
+			continue // os-release(5): fall back to /usr/lib/os-release
+		}
+		if err != nil {
+			return Assessment{}, nil, fmt.Errorf("%s: %v", path, unwrapPath(err))
+		}
+		data = b
+		break
+	}
+	rel, err := osversion.ParseOSRelease(path, data)
+	if err != nil {
+		return Assessment{}, nil, err
+	}
+	notes := []string{fmt.Sprintf("source: %s (%s)", path, firstNonEmpty(rel.Pretty, rel.ID))}
+	if platform == "" {
+		id, ok := osversion.Normalize(rel.ID)
+		if !ok {
+			// ID_LIKE is not used: a derivative numbers its releases its
+			// own way (Linux Mint 21.3 is no Ubuntu 21.3).
+			like := ""
+			if len(rel.IDLike) > 0 {
+				like = " (like " + strings.Join(rel.IDLike, ", ") + ")"
+			}
+			return Assessment{}, nil, fmt.Errorf("%s: ID %q%s is not a platform this check knows; --platform judges it as one", path, rel.ID, like)
+		}
+		platform = id
+	}
+	if rel.VersionID == "" {
+		return Assessment{}, nil, fmt.Errorf("%s: no VERSION_ID (a testing or rolling release has none), so there is no version to judge", path)
+	}
+	return a.Assess("localhost", platform, rel.VersionID, path), notes, nil
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}
+
+func readSmall(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err == nil && int64(len(data)) > limit {
+		err = fmt.Errorf("larger than %d bytes", limit)
+	}
+	return data, err
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// snmpTarget builds the agent's target from the flags: -u selects SNMPv3
+// (and then -C must not be given), otherwise v2c needs -C.
+func snmpTarget(c *cli.Context, timeout time.Duration) (snmp.Target, error) {
+	t := snmp.Target{Host: c.String("hostname"), Port: c.Int("port"), Retries: 1}
+	if t.Port < 1 || t.Port > 65535 {
+		return t, badArgs("-p %d is not a port (1-65535)", t.Port)
+	}
+	if user := c.String("user"); user != "" {
+		if c.IsSet("community") {
+			return t, badArgs("-C is for SNMP v2c; with -u (SNMPv3) leave it out")
+		}
+		t.Version, t.User = "3", user
+		t.AuthPassphrase, t.PrivPassphrase = c.String("auth-passphrase"), c.String("priv-passphrase")
+		t.AuthProtocol, t.PrivProtocol = strings.ToUpper(c.String("auth-protocol")), strings.ToUpper(c.String("priv-protocol"))
+		t.SecurityLevel = c.String("security-level")
+		if t.SecurityLevel == "" {
+			switch {
+			case t.PrivPassphrase != "":
+				t.SecurityLevel = "authPriv"
+			case t.AuthPassphrase != "":
+				t.SecurityLevel = "authNoPriv"
+			default:
+				t.SecurityLevel = "noAuthNoPriv"
+			}
+		}
+		level := strings.ToLower(t.SecurityLevel)
+		if t.AuthProtocol == "" && level != "noauthnopriv" {
+			t.AuthProtocol = "SHA"
+		}
+		if t.PrivProtocol == "" && level == "authpriv" {
+			t.PrivProtocol = "AES"
+		}
+	} else {
+		for _, f := range []string{"security-level", "auth-protocol", "auth-passphrase", "priv-protocol", "priv-passphrase"} {
+			if c.IsSet(f) {
+				return t, badArgs("--%s is for SNMPv3 and needs -u USER", f)
+			}
+		}
+		t.Version, t.Community = "2c", c.String("community")
+		if t.Community == "" {
+			return t, badArgs("-H needs -C COMMUNITY (SNMP v2c) or -u USER (SNMPv3)")
+		}
+	}
+	// Both attempts end before the plugin's own deadline, so a silent agent
+	// gives an error naming host:port, not a bare "timed out".
+	t.Timeout = snmpBudget(timeout) / 2
+	if err := t.Validate(); err != nil {
+		return t, badArgs("%v", err)
+	}
+	return t, nil
+}
+
+func snmpBudget(timeout time.Duration) time.Duration {
+	return timeout - max(300*time.Millisecond, timeout/10)
+}
+
+func fromSNMP(ctx context.Context, a *Assessor, t snmp.Target, platform string, timeout time.Duration) (Assessment, []string, error) {
+	ctx, cancel := context.WithTimeout(ctx, snmpBudget(timeout))
+	defer cancel()
+	sys, err := snmp.ReadSystem(ctx, t, osversion.VersionOIDs()...)
+	if err != nil {
+		return Assessment{}, nil, err
+	}
+	addr := t.Address()
+	notes := []string{fmt.Sprintf("device: %s, sysObjectID %s", addr, sys.ObjectID),
+		"sysDescr: " + strings.Join(strings.Fields(sys.Descr), " ")}
+	if platform == "" {
+		p, ok := osversion.Detect(sys.Descr, sys.ObjectID)
+		if !ok {
+			return Assessment{}, nil, fmt.Errorf("SNMP %s: platform not recognised from sysObjectID %s and sysDescr; --platform names it", addr, sys.ObjectID)
+		}
+		platform = p
+	}
+	version, err := osversion.VersionFrom(platform, sys.Descr, sys.Values)
+	if err != nil {
+		return Assessment{}, nil, fmt.Errorf("SNMP %s: %v", addr, err)
+	}
+	return a.Assess(t.Host, platform, version, "SNMP "+addr), notes, nil
+}
