@@ -24,6 +24,7 @@ const (
 	Return
 	Jump // to Rule.Target
 	Goto // to Rule.Target
+	Log  // log and go on with the next rule
 )
 
 // State is a conntrack state match.
@@ -40,7 +41,10 @@ const (
 // Prefix is not valid.
 type AddrMatch struct {
 	Prefix netip.Prefix
-	Not    bool
+	// Range, when Prefix is not valid but Range[0] is: an address range
+	// (-m iprange / nft a-b).
+	Range [2]netip.Addr
+	Not   bool
 }
 
 // PortRange is an inclusive TCP/UDP port range.
@@ -60,6 +64,7 @@ type Rule struct {
 	State        State
 	Verdict      Verdict
 	Target       string // chain of Jump and Goto
+	Comment      string // -m comment / nft comment: no effect on the verdict
 }
 
 // Chain is a user chain, reached only by Jump or Goto.
@@ -209,8 +214,10 @@ func (g *generator) rule(chains []Chain, in int) Rule {
 		later = append(later, chains[i].Name)
 	}
 	switch v := r.IntN(20); {
-	case v < 9:
+	case v < 8:
 		ru.Verdict = Accept
+	case v < 9:
+		ru.Verdict = Log
 	case v < 13:
 		ru.Verdict = Drop
 	case v < 16:
@@ -221,6 +228,9 @@ func (g *generator) rule(chains []Chain, in int) Rule {
 		ru.Verdict, ru.Target = Jump, later[r.IntN(len(later))]
 	default:
 		ru.Verdict = Accept
+	}
+	if r.IntN(10) == 0 {
+		ru.Comment = "generated rule"
 	}
 	return ru
 }
@@ -241,7 +251,15 @@ func (g *generator) addr(universe, all []netip.Addr) AddrMatch {
 		bits := a.BitLen() - 1 - r.IntN(2)
 		m.Prefix = netip.PrefixFrom(a, bits).Masked()
 	default:
-		m.Prefix = side(all[0])
+		if r.IntN(2) == 0 {
+			m.Prefix = side(all[0])
+			break
+		}
+		i, j := r.IntN(len(universe)), r.IntN(len(universe))
+		if universe[j].Less(universe[i]) {
+			i, j = j, i
+		}
+		m.Range = [2]netip.Addr{universe[i], universe[j]}
 	}
 	m.Not = r.IntN(5) == 0
 	return m
@@ -320,13 +338,16 @@ func (rs Ruleset) IPTables() string {
 
 func (ru Rule) iptables() string {
 	var b strings.Builder
-	addr := func(flag string, m AddrMatch) {
-		if m.Prefix.IsValid() {
+	addr := func(flag, rangeFlag string, m AddrMatch) {
+		switch {
+		case m.Prefix.IsValid():
 			fmt.Fprintf(&b, " %s%s %s", not(m.Not, "! "), flag, m.Prefix)
+		case m.Range[0].IsValid():
+			fmt.Fprintf(&b, " -m iprange %s%s %s-%s", not(m.Not, "! "), rangeFlag, m.Range[0], m.Range[1])
 		}
 	}
-	addr("-s", ru.Src)
-	addr("-d", ru.Dst)
+	addr("-s", "--src-range", ru.Src)
+	addr("-d", "--dst-range", ru.Dst)
 	if ru.Proto != "" {
 		b.WriteString(" -p " + ru.Proto)
 	}
@@ -368,6 +389,11 @@ func (ru Rule) iptables() string {
 		b.WriteString(" -j " + ru.Target)
 	case Goto:
 		b.WriteString(" -g " + ru.Target)
+	case Log:
+		b.WriteString(` -j LOG --log-prefix "guardrail "`)
+	}
+	if ru.Comment != "" {
+		fmt.Fprintf(&b, " -m comment --comment %q", ru.Comment)
 	}
 	return b.String()
 }
@@ -423,8 +449,11 @@ func (ru Rule) nft(v6 bool) string {
 		l3 = "ip6"
 	}
 	addr := func(field string, m AddrMatch) {
-		if m.Prefix.IsValid() {
+		switch {
+		case m.Prefix.IsValid():
 			parts = append(parts, fmt.Sprintf("%s %s %s%s", l3, field, not(m.Not, "!= "), m.Prefix))
+		case m.Range[0].IsValid():
+			parts = append(parts, fmt.Sprintf("%s %s %s%s-%s", l3, field, not(m.Not, "!= "), m.Range[0], m.Range[1]))
 		}
 	}
 	addr("saddr", ru.Src)
@@ -470,6 +499,11 @@ func (ru Rule) nft(v6 bool) string {
 		parts = append(parts, "jump "+ru.Target)
 	case Goto:
 		parts = append(parts, "goto "+ru.Target)
+	case Log:
+		parts = append(parts, `log prefix "guardrail "`)
+	}
+	if ru.Comment != "" {
+		parts = append(parts, fmt.Sprintf("comment %q", ru.Comment))
 	}
 	return strings.Join(parts, " ")
 }
