@@ -39,6 +39,7 @@ func fakeRoot(t *testing.T, n int) string {
 	write("policy.yaml", "version: 1\n")
 	write("var/lib/dpkg/status", status.String())
 	write("var/lib/dpkg/arch", "amd64\n")
+	write("etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nVERSION=\"12 (bookworm)\"\nVERSION_CODENAME=bookworm\nID=debian\n")
 	write("etc/apt/sources.list", "deb http://deb.debian.org/debian-security bookworm-security main\n")
 	write(list+"InRelease", release)
 	write(list+"main_binary-amd64_Packages", packages.String())

@@ -127,6 +127,12 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 			"exclude":       `[ "7$$" ]`, // Icinga macro syntax: $$ is a literal $
 			"timeout":       "15",
 		},
+		"check_os_version": {
+			"root":     fmt.Sprintf("%q", root),
+			"policy":   fmt.Sprintf("%q", root+"/policy.yaml"),
+			"platform": `"debian"`,
+			"port":     "1161", // unused without --hostname
+		},
 		"check_firewall_flows": {
 			"policy":   fmt.Sprintf("%q", root+"/policy.yaml"),
 			"flows":    copyFixture("testdata/flows/router.json"),

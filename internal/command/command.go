@@ -5,6 +5,7 @@ package command
 
 import (
 	"github.com/guardrail-monitoring/guardrail/internal/command/firewallflows"
+	"github.com/guardrail-monitoring/guardrail/internal/command/osversion"
 	"github.com/guardrail-monitoring/guardrail/internal/command/securityupdates"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 )
@@ -13,6 +14,7 @@ import (
 func All() []plugin.Spec {
 	return []plugin.Spec{
 		securityupdates.Spec(),
+		osversion.Spec(),
 		firewallflows.Spec(),
 	}
 }

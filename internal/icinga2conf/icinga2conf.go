@@ -43,7 +43,9 @@ var skipped = map[string]string{
 // file an error, while the default path may be absent (built-in defaults).
 var implicit = map[string]bool{"policy": true}
 
-// hostFlags take the monitored host's address by default.
+// hostFlags name a device to poll. They get no default: the same check may
+// also judge the host it runs on (through an agent), so polling is opted
+// into per service, e.g. vars.os_version_hostname = "$address$".
 var hostFlags = map[string]bool{"host": true, "hostname": true, "address": true}
 
 // commandSlack is how far the CheckCommand timeout lies beyond the plugin's
@@ -118,7 +120,7 @@ func render(b *strings.Builder, s plugin.Spec) error {
 		}
 		switch {
 		case hostFlags[name]:
-			vars[v] = `"$address$"`
+			a.description += ` (e.g. "$address$" to poll the Icinga host)`
 		case def != "" && implicit[name]:
 			a.description += " (default " + strings.Trim(def, `"`) + ")"
 		case def != "":

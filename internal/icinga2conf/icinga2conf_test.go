@@ -40,7 +40,7 @@ func TestRender(t *testing.T) {
 		`description = "a \"quoted\" \\ RANGE"`,
 		"\t\t\"--only-critical\" = {\n\t\t\tset_if = \"$demo_thing_only_critical$\"\n",
 		"\t\t\"--include\" = {\n\t\t\tvalue = \"$demo_thing_include$\"\n\t\t\trepeat_key = true\n\t\t\tdescription = \"only REGEX (an array)\"\n",
-		"\tvars.demo_thing_host = \"$address$\"\n",
+		"\t\t\"--host\" = {\n\t\t\tvalue = \"$demo_thing_host$\"\n\t\t\tdescription = \"device to ask (e.g. \\\"$address$\\\" to poll the Icinga host)\"\n",
 		"\tvars.demo_thing_max_age = \"1m30s\"\n",
 		"\tvars.demo_thing_port = 161\n",
 		"\tvars.demo_thing_root = \"/\"\n",
@@ -51,7 +51,7 @@ func TestRender(t *testing.T) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
-	for _, bad := range []string{"--format", "--help", "--version", "vars.demo_thing_policy", "vars.demo_thing_include", "vars.demo_thing_warning", "vars.demo_thing_only_critical"} {
+	for _, bad := range []string{"--format", "--help", "--version", "vars.demo_thing_policy", "vars.demo_thing_host", "vars.demo_thing_include", "vars.demo_thing_warning", "vars.demo_thing_only_critical"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("unexpected %q in\n%s", bad, got)
 		}
