@@ -16,9 +16,11 @@ type piece struct {
 	src, dst, xdst       AddrSet
 	sport, dport, xdport PortSet
 	xaddr, xport         bool
-	multi                bool   // xdst or xdport holds more than one value
-	accept               string // last accepting rule of the first packet
-	acceptPos            Pos
+	multi                bool // xdst or xdport holds more than one value
+	// ifClient/ifServer: interface assumptions made on this piece's way.
+	ifClient, ifServer ifaceAssumed
+	accept             string // last accepting rule of the first packet
+	acceptPos          Pos
 }
 
 // phase is one kind of packet of the connection's handshake.
@@ -79,7 +81,9 @@ type eval struct {
 	proto  uint8
 	ph     phase
 	assume map[string]bool
-	out    []decided // final drops and unknowns of this phase
+	// pending are the interface assumptions of the rule being matched.
+	pending []string
+	out     []decided // final drops and unknowns of this phase
 }
 
 const maxDepth = 64
@@ -129,6 +133,7 @@ func (e *eval) match(r *crule, p piece) (in piece, hit bool, rest []piece) {
 		return p, false, []piece{p}
 	}
 	in = p
+	hasIface := false
 	for i := range r.conds {
 		k := &r.conds[i]
 		switch k.field {
@@ -147,15 +152,8 @@ func (e *eval) match(r *crule, p piece) (in piece, hit bool, rest []piece) {
 				return p, false, []piece{p}
 			}
 		case FieldInIface, FieldOutIface:
-			name, known := e.iface(k.field)
-			if !known {
-				e.assume[k.ifaceText+" ("+r.label()+")"] = true
-				continue
-			}
-			if ifaceMatch(k.iface, name) == k.not {
-				return p, false, []piece{p}
-			}
-			continue
+			hasIface = true
+			continue // decided last, on the part that matches all else
 		case FieldSrcLocal, FieldDstLocal:
 			if e.local(k.field) == k.not {
 				return p, false, []piece{p}
@@ -187,38 +185,88 @@ func (e *eval) match(r *crule, p piece) (in piece, hit bool, rest []piece) {
 			}
 		}
 	}
+	if hasIface {
+		before := in
+		e.pending = e.pending[:0]
+		for i := range r.conds {
+			k := &r.conds[i]
+			if (k.field == FieldInIface || k.field == FieldOutIface) && !e.ifaceHolds(k, r, &in) {
+				return p, false, append(rest, before)
+			}
+		}
+		for _, a := range e.pending { // the rule matched on these assumptions
+			e.assume[a] = true
+		}
+	}
 	return in, true, rest
 }
 
-// iface is the packet's input or output interface from --in-iface and
-// --out-iface (the client's side and the server's side); known is false
-// when not given, and the condition is then assumed to hold.
-func (e *eval) iface(f Field) (name string, known bool) {
-	client, server := e.ifaces.In, e.ifaces.Out
-	var in, out string
-	var inKnown, outKnown bool
+// Sides of the host a packet's interface faces.
+const (
+	sideNone   = iota // no such interface (input has no output interface...)
+	sideClient        // towards the flow's sources
+	sideServer        // towards the flow's destinations
+)
+
+// ifaceSide is which side the packet's input (or output) interface faces.
+func (e *eval) ifaceSide(f Field) int {
+	in, out := sideClient, sideServer
 	switch e.hook {
-	case HookForward:
-		in, out, inKnown, outKnown = client, server, client != "", server != ""
 	case HookInput:
-		in, out, inKnown, outKnown = client, "", client != "", true
+		out = sideNone
 	case HookOutput:
-		in, out, inKnown, outKnown = "", server, true, server != ""
+		in = sideNone
 	}
 	if e.ph.reply {
-		switch e.hook {
-		case HookForward:
-			in, out, inKnown, outKnown = out, in, outKnown, inKnown
-		case HookInput:
-			in, out, inKnown, outKnown = "", client, true, client != ""
-		case HookOutput:
-			in, out, inKnown, outKnown = server, "", server != "", true
-		}
+		in, out = out, in
 	}
 	if f == FieldInIface {
-		return in, inKnown
+		return in
 	}
-	return out, outKnown
+	return out
+}
+
+// ifaceHolds decides an interface condition for piece p: from --in-iface /
+// --out-iface when given; else from what p already assumed about that side
+// (one packet has one interface, so assumptions stay consistent); else it
+// assumes the condition holds, records that on p, and reports it.
+func (e *eval) ifaceHolds(k *ccond, r *crule, p *piece) bool {
+	side := e.ifaceSide(k.field)
+	name := ""
+	switch side {
+	case sideClient:
+		name = e.ifaces.In
+	case sideServer:
+		name = e.ifaces.Out
+	}
+	if side == sideNone || name != "" {
+		return ifaceMatch(k.iface, name) != k.not
+	}
+	a := &p.ifClient
+	if side == sideServer {
+		a = &p.ifServer
+	}
+	if a.name != "" {
+		return ifaceMatch(k.iface, a.name) != k.not
+	}
+	for _, n := range a.not {
+		if n == k.iface {
+			return k.not
+		}
+	}
+	if k.not {
+		a.not = append(a.not[:len(a.not):len(a.not)], k.iface)
+	} else {
+		a.name = k.iface
+	}
+	e.pending = append(e.pending, k.ifaceText+" ("+r.label()+")")
+	return true
+}
+
+// ifaceAssumed is what a piece has assumed about one side's interface.
+type ifaceAssumed struct {
+	name string   // assumed to be this (a pattern, as the rule wrote it)
+	not  []string // assumed not to be these
 }
 
 // ifaceMatch is iptables' interface match: "eth+" is a prefix.

@@ -92,3 +92,48 @@ func TestNewEngineHook(t *testing.T) {
 		t.Error("prerouting accepted as a flow hook")
 	}
 }
+
+// Interface conditions are assumed to hold, but consistently: a packet has
+// one input interface, so after assuming "-i y" a "-i x" or "! -i y" rule
+// cannot match it.
+func TestEngineInterfaceAssumptionsConsistent(t *testing.T) {
+	iface := func(name string, not bool) Cond { return Cond{Field: FieldInIface, Iface: name, Not: not} }
+	rs := &Ruleset{Tables: []*Table{{Name: "filter", Family: FamilyIPv4, Chains: []*Chain{
+		{Name: "FORWARD", Hook: HookForward, Policy: VerdictDrop, Rules: []*Rule{
+			{Label: "est", Conds: []Cond{CtStates(CtEstablished)}, Verdict: Accept},
+			{Label: "udp from x", Conds: []Cond{iface("x", false), Protos(ProtoUDP)}, Verdict: Accept},
+			{Label: "from y", Conds: []Cond{iface("y", false)}, Verdict: Jump("c")},
+		}},
+		{Name: "c", Rules: []*Rule{
+			{Label: "from x", Conds: []Cond{iface("x", false)}, Verdict: Accept},
+			{Label: "not from y", Conds: []Cond{iface("y", true)}, Verdict: Accept},
+			{Label: "from y+", Conds: []Cond{iface("y+", false), DstPorts(Port(22)), Protos(ProtoTCP)}, Verdict: Accept},
+		}},
+	}}}}
+	s := Space{Family: FamilyIPv4, Proto: ProtoTCP, Src: MustPrefixSet("10.0.0.1"), Dst: MustPrefixSet("10.0.0.2"), SrcPorts: Ports(32768, 60999), DstPorts: Ports(22, 23)}
+	en, _ := NewEngine(rs, HookForward)
+	j := en.Judge(s)
+	if j.Verdict() != Partial || j.Closed.Rule != "filter FORWARD policy DROP" || j.Closed.DstPort != 23 || j.Open.Rule != "from y+" {
+		t.Errorf("got %s: %s", j.Verdict(), describeJ(j))
+	}
+	// "-i y+" follows from the assumed "-i y": nothing new is assumed
+	if len(j.Assumptions) != 1 || j.Assumptions[0] != "interface condition assumed to hold: -i y (from y)" {
+		t.Errorf("assumptions %q", j.Assumptions)
+	}
+	// with the interfaces given, no assumption
+	en, _ = NewEngine(rs, HookForward)
+	en.SetInterfaces(Interfaces{In: "x", Out: "z"})
+	if j := en.Judge(s); j.Verdict() != Blocked || len(j.Assumptions) != 0 {
+		t.Errorf("in=x: %s %q", j.Verdict(), j.Assumptions)
+	}
+}
+
+func describeJ(j Judgement) string {
+	s := ""
+	for n, w := range map[string]*Witness{"open": j.Open, "closed": j.Closed, "unknown": j.Unknown} {
+		if w != nil {
+			s += n + ": " + w.String() + " by " + w.Rule + "; "
+		}
+	}
+	return s
+}
