@@ -296,6 +296,9 @@ func runCase(t *testing.T, tp *kerneltest.Topology, c *kernelCase, bin, dir, hel
 	if bin != "" {
 		args = append(args, "--flows", writeFile(t, dir, "flows.json", flowsJSON(c)),
 			"--hook", "forward", "--format", "json")
+		if strings.Contains(help, "--in-iface") {
+			args = append(args, "--in-iface", kerneltest.FWSrcIface, "--out-iface", kerneltest.FWDstIface)
+		}
 		items = runCheck(t, bin, c, args)
 	}
 

@@ -47,6 +47,13 @@ type AddrMatch struct {
 	Not   bool
 }
 
+// IfaceMatch matches the router's interface a packet came in on or goes
+// out of (FWSrcIface, FWDstIface, or "to-+" for both); "" matches any.
+type IfaceMatch struct {
+	Name string
+	Not  bool
+}
+
 // PortRange is an inclusive TCP/UDP port range.
 type PortRange struct{ From, To int }
 
@@ -65,6 +72,7 @@ type Rule struct {
 	Verdict      Verdict
 	Target       string // chain of Jump and Goto
 	Comment      string // -m comment / nft comment: no effect on the verdict
+	In, Out      IfaceMatch
 }
 
 // Chain is a user chain, reached only by Jump or Goto.
@@ -195,6 +203,12 @@ func (g *generator) rule(chains []Chain, in int) Rule {
 	default:
 		if r.IntN(2) == 0 {
 			ru.DPort = g.portMatch()
+		}
+	}
+	for _, m := range []*IfaceMatch{&ru.In, &ru.Out} {
+		if r.IntN(6) == 0 {
+			m.Name = []string{FWSrcIface, FWDstIface, "to-+"}[r.IntN(3)]
+			m.Not = r.IntN(5) == 0
 		}
 	}
 	if len(ru.DPort.Ranges)+len(ru.SPort.Ranges) > 0 || r.IntN(4) == 0 {
@@ -348,6 +362,12 @@ func (ru Rule) iptables() string {
 	}
 	addr("-s", "--src-range", ru.Src)
 	addr("-d", "--dst-range", ru.Dst)
+	if ru.In.Name != "" {
+		fmt.Fprintf(&b, " %s-i %s", not(ru.In.Not, "! "), ru.In.Name)
+	}
+	if ru.Out.Name != "" {
+		fmt.Fprintf(&b, " %s-o %s", not(ru.Out.Not, "! "), ru.Out.Name)
+	}
 	if ru.Proto != "" {
 		b.WriteString(" -p " + ru.Proto)
 	}
@@ -458,6 +478,14 @@ func (ru Rule) nft(v6 bool) string {
 	}
 	addr("saddr", ru.Src)
 	addr("daddr", ru.Dst)
+	for _, m := range []struct {
+		key string
+		IfaceMatch
+	}{{"iifname", ru.In}, {"oifname", ru.Out}} {
+		if m.Name != "" {
+			parts = append(parts, fmt.Sprintf("%s %s%q", m.key, not(m.Not, "!= "), strings.Replace(m.Name, "+", "*", 1)))
+		}
+	}
 	ports := func(field string, m PortMatch) {
 		switch len(m.Ranges) {
 		case 0:

@@ -55,6 +55,12 @@ func hostRange(prefix string, from, to int) []netip.Addr {
 	return out
 }
 
+// The router's interfaces: towards src and towards dst.
+const (
+	FWSrcIface = "to-src"
+	FWDstIface = "to-dst"
+)
+
 // Point is one TCP connection to try: from Src to Dst port Port.
 type Point struct {
 	Src  netip.Addr `json:"src"`
