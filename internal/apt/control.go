@@ -1,0 +1,150 @@
+// Package apt reads apt and dpkg state read-only (dpkg status, sources,
+// Release files, Packages lists, preferences) and computes what apt would
+// upgrade: the candidate of every installed package under apt's pinning
+// policy, whether the update is a security update, held, kept back or
+// deferred by phasing. It never runs apt and never takes apt's locks.
+package apt
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// field is one "Name: value" of a control stanza; Line is where it starts.
+type field struct {
+	Name  string
+	Value string
+	Line  int
+}
+
+// stanza is one paragraph of a deb822 control file.
+type stanza struct {
+	Fields []field
+	Line   int // first line
+}
+
+// get returns the value of a field by case-insensitive name.
+func (s *stanza) get(name string) (string, bool) {
+	for i := range s.Fields {
+		if strings.EqualFold(s.Fields[i].Name, name) {
+			return s.Fields[i].Value, true
+		}
+	}
+	return "", false
+}
+
+func (s *stanza) value(name string) string { v, _ := s.get(name); return v }
+
+// lineOf returns the line of a field, or of the stanza when it is absent.
+func (s *stanza) lineOf(name string) int {
+	for i := range s.Fields {
+		if strings.EqualFold(s.Fields[i].Name, name) {
+			return s.Fields[i].Line
+		}
+	}
+	return s.Line
+}
+
+// ParseError names the file and line of bad input.
+type ParseError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+func errAt(file string, line int, format string, a ...any) error {
+	return &ParseError{File: file, Line: line, Msg: fmt.Sprintf(format, a...)}
+}
+
+// controlOptions says which liberties a control file may take: apt allows
+// comments in preferences and deb822 sources, not in status or lists.
+type controlOptions struct {
+	comments bool
+}
+
+// readStanzas parses a deb822 control file and calls fn for each stanza.
+// Line numbers are 1-based; lineOffset is added (for clear-signed bodies).
+func readStanzas(r io.Reader, file string, opt controlOptions, lineOffset int, fn func(*stanza) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var cur *stanza
+	line := lineOffset
+	flush := func() error {
+		if cur == nil {
+			return nil
+		}
+		s := cur
+		cur = nil
+		return fn(s)
+	}
+	for {
+		raw, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// a long line: accumulate it
+			buf := append([]byte(nil), raw...)
+			for err == bufio.ErrBufferFull {
+				raw, err = br.ReadSlice('\n')
+				buf = append(buf, raw...)
+			}
+			raw = buf
+		}
+		if len(raw) == 0 && err != nil {
+			if err == io.EOF {
+				return flush()
+			}
+			return errAt(file, line+1, "read: %v", err)
+		}
+		line++
+		text := bytes.TrimRight(raw, "\r\n")
+		switch {
+		case len(bytes.TrimSpace(text)) == 0:
+			if e := flush(); e != nil {
+				return e
+			}
+		case text[0] == '#' && opt.comments:
+			// comment line, part of no field
+		case text[0] == ' ' || text[0] == '\t':
+			if cur == nil || len(cur.Fields) == 0 {
+				return errAt(file, line, "continuation line outside a field: %q", clip(text))
+			}
+			f := &cur.Fields[len(cur.Fields)-1]
+			f.Value += "\n" + string(bytes.TrimSpace(text))
+		default:
+			i := bytes.IndexByte(text, ':')
+			if i <= 0 {
+				return errAt(file, line, "not a \"Field: value\" line: %q", clip(text))
+			}
+			name := string(bytes.TrimSpace(text[:i]))
+			if name == "" || strings.ContainsAny(name, " \t") {
+				return errAt(file, line, "bad field name %q", clip(text[:i]))
+			}
+			if cur == nil {
+				cur = &stanza{Line: line}
+			}
+			cur.Fields = append(cur.Fields, field{Name: name, Value: string(bytes.TrimSpace(text[i+1:])), Line: line})
+		}
+		if err != nil {
+			if err == io.EOF {
+				return flush()
+			}
+			return errAt(file, line, "read: %v", err)
+		}
+	}
+}
+
+// clip shortens bad input quoted in an error message.
+func clip(b []byte) string {
+	if len(b) > 60 {
+		return string(b[:60]) + "..."
+	}
+	return string(b)
+}

@@ -1,0 +1,256 @@
+package apt
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// System is everything gathered from one root: what dpkg has installed and
+// what the live apt lists offer for those packages.
+type System struct {
+	Root          string
+	NativeArch    string   // Architecture of the dpkg package itself (see readDpkg)
+	ForeignArches []string // /var/lib/dpkg/arch minus the native one
+	Installed     []*Installed
+	Sources       []Source
+	Lists         []*IndexFile // Packages lists referenced by a live source and present
+	Releases      []*Release   // their (In)Release files, one per suite
+	Pins          []*Pin
+	MachineID     string // /etc/machine-id, for phasing
+
+	versions map[pkgKey][]*Version // offered versions of installed packages
+}
+
+// Load gathers everything under root (treated as "/", like apt's -o Dir=).
+// It reads, never writes, and needs no lock and no root privileges.
+func Load(ctx context.Context, root string) (*System, error) {
+	if root == "" {
+		root = "/"
+	}
+	d, err := readDpkg(root)
+	if err != nil {
+		return nil, err
+	}
+	s := &System{Root: root, NativeArch: d.native, ForeignArches: d.foreign, Installed: d.installed,
+		versions: map[pkgKey][]*Version{}}
+	if s.Sources, err = readSources(root); err != nil {
+		return nil, err
+	}
+	if s.Pins, err = readPreferences(root); err != nil {
+		return nil, err
+	}
+	if b, err := os.ReadFile(filepath.Join(root, "etc/machine-id")); err == nil {
+		s.MachineID = strings.TrimSpace(string(b))
+	}
+	if err := s.findLists(); err != nil {
+		return nil, err
+	}
+	if err := s.readLists(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// findLists maps every (source, component, architecture) to its list file
+// under var/lib/apt/lists; lists apt has not fetched are skipped as apt
+// skips them, and lists no source references are never looked at.
+func (s *System) findLists() error {
+	dir := filepath.Join(s.Root, "var/lib/apt/lists")
+	seen := map[string]bool{}
+	releases := map[string]*Release{}
+	arches := append([]string{s.NativeArch}, s.ForeignArches...)
+	for _, src := range s.Sources {
+		prefix := filepath.Join(dir, src.releasePrefix())
+		rel, ok := releases[prefix]
+		if !ok {
+			var err error
+			rel, err = readReleaseFile(prefix + "InRelease")
+			if errors.Is(err, os.ErrNotExist) {
+				rel, err = readReleaseFile(prefix + "Release")
+			}
+			if errors.Is(err, os.ErrNotExist) {
+				rel, err = &Release{}, nil // no Release: lists carry no release fields
+			}
+			if err != nil {
+				return err
+			}
+			releases[prefix] = rel
+		}
+		want := arches
+		if len(src.Arches) > 0 {
+			want = src.Arches
+		}
+		comps := src.Components
+		if src.Flat() {
+			comps = []string{""}
+		}
+		used := false
+		for _, comp := range comps {
+			for _, arch := range want {
+				base := filepath.Join(dir, src.packagesName(comp, arch))
+				if seen[base] {
+					continue
+				}
+				if !listExists(base) {
+					continue
+				}
+				seen[base] = true
+				used = true
+				s.Lists = append(s.Lists, &IndexFile{Path: base, Release: rel, Source: src, Component: comp, Arch: arch})
+				if src.Flat() {
+					break // one list for all architectures
+				}
+			}
+		}
+		if used && rel.File != "" && !containsRelease(s.Releases, rel) {
+			s.Releases = append(s.Releases, rel)
+		}
+	}
+	return nil
+}
+
+func containsRelease(list []*Release, r *Release) bool {
+	for _, x := range list {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+func listExists(base string) bool {
+	for _, ext := range compressions {
+		if _, err := os.Stat(base + ext); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// readLists streams the lists in parallel, keeping only stanzas of
+// installed packages.
+func (s *System) readLists(ctx context.Context) error {
+	wanted := make(map[string]struct{}, len(s.Installed))
+	for _, p := range s.Installed {
+		wanted[p.Package] = struct{}{}
+	}
+	okArch := map[string]bool{"all": true, s.NativeArch: true}
+	for _, a := range s.ForeignArches {
+		okArch[a] = true
+	}
+	type result struct {
+		vers []*Version
+		err  error
+	}
+	results := make([]result, len(s.Lists))
+	// Biggest first, so two workers finish together.
+	order := make([]int, len(s.Lists))
+	sizes := make([]int64, len(s.Lists))
+	for i, l := range s.Lists {
+		order[i] = i
+		for _, ext := range compressions {
+			if st, err := os.Stat(l.Path + ext); err == nil {
+				sizes[i] = st.Size()
+				break
+			}
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return sizes[order[a]] > sizes[order[b]] })
+	work := make(chan int)
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	if workers > len(s.Lists) {
+		workers = len(s.Lists)
+	}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				l := s.Lists[i]
+				var vers []*Version
+				err := readList(ctx, l, wanted, func(v *Version) {
+					if okArch[v.Arch] && (s.Lists[i].Source.Flat() || v.Arch == "all" || v.Arch == l.Arch) {
+						v.Files = []*IndexFile{l}
+						vers = append(vers, v)
+					}
+				})
+				results[i] = result{vers, err}
+			}
+		}()
+	}
+	for _, i := range order {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for i := range results { // list order: deterministic merge
+		if results[i].err != nil {
+			return results[i].err
+		}
+		for _, v := range results[i].vers {
+			k := keyFor(v.Package, v.Arch, s.NativeArch)
+			merged := false
+			for _, old := range s.versions[k] {
+				if old.Version == v.Version {
+					old.Files = append(old.Files, v.Files...)
+					if v.Phased < old.Phased {
+						old.Phased = v.Phased
+					}
+					merged = true
+					break
+				}
+			}
+			if !merged {
+				s.versions[k] = append(s.versions[k], v)
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+func readList(ctx context.Context, l *IndexFile, wanted map[string]struct{}, keep func(*Version)) error {
+	r, path, err := openList(l.Path)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	return scanPackages(ctxReader{ctx, r}, path, wanted, func(v *Version, _ int) error {
+		keep(v)
+		return nil
+	})
+}
+
+// ctxReader stops a long read when the plugin's timeout fires.
+type ctxReader struct {
+	ctx context.Context
+	r   interface{ Read([]byte) (int, error) }
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// OldestList returns the (In)Release file of the live lists with the
+// oldest Date, so a check can say "lists are N days old".
+func (s *System) OldestList() (file string, date time.Time, ok bool) {
+	for _, r := range s.Releases {
+		if r.Date.IsZero() {
+			continue
+		}
+		if !ok || r.Date.Before(date) {
+			file, date, ok = r.File, r.Date, true
+		}
+	}
+	return file, date, ok
+}
