@@ -309,8 +309,13 @@ func readLive(ctx context.Context) ([]*firewall.Ruleset, error) {
 	return out, nil
 }
 
+// runBounded runs path without arguments: directly as root, else through
+// "sudo -n" (packaging/sudoers/guardrail grants exactly these commands).
 func runBounded(ctx context.Context, path string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, path)
+	if os.Geteuid() != 0 {
+		cmd = exec.CommandContext(ctx, "/usr/bin/sudo", "-n", path)
+	}
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
 	var stderr bytes.Buffer
 	cmd.Stderr = &limitWriter{w: &stderr, n: 4096}
