@@ -138,6 +138,7 @@ func TestReadSystemV3(t *testing.T) {
 			if err == nil {
 				t.Fatal("ReadSystem succeeded with bad credentials")
 			}
+			t.Logf("error: %v", err)
 			if !errors.Is(err, snmp.ErrAuth) || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error = %v, want ErrAuth mentioning %s", err, tc.want)
 			}
@@ -159,6 +160,13 @@ func TestReadSystemV3(t *testing.T) {
 		if err == nil {
 			t.Fatal("ReadSystem succeeded with a wrong priv passphrase")
 		}
+		t.Logf("error: %v", err)
+		if !errors.Is(err, snmp.ErrTimeout) && !errors.Is(err, snmp.ErrAuth) {
+			t.Errorf("error = %v, want ErrTimeout or ErrAuth", err)
+		}
+		if strings.Contains(err.Error(), "usmStatsUnknownEngineIDs") {
+			t.Errorf("error %q blames the discovery report", err)
+		}
 		assertNoSecrets(t, err, target)
 	})
 }
@@ -175,6 +183,7 @@ func TestReadSystemWrongCommunityTimesOut(t *testing.T) {
 	if !errors.Is(err, snmp.ErrTimeout) {
 		t.Fatalf("error = %v, want ErrTimeout", err)
 	}
+	t.Logf("error after %v: %v", elapsed, err)
 	if elapsed > deadline+500*time.Millisecond {
 		t.Errorf("returned after %v, past the %v deadline", elapsed, deadline)
 	}
@@ -217,6 +226,7 @@ func TestReadSystemNoAgent(t *testing.T) {
 	if err == nil {
 		t.Fatal("ReadSystem succeeded with no agent")
 	}
+	t.Logf("error: %v", err)
 	if !errors.Is(err, snmp.ErrUnreachable) && !errors.Is(err, snmp.ErrTimeout) {
 		t.Errorf("error = %v, want ErrUnreachable or ErrTimeout", err)
 	}

@@ -1,6 +1,7 @@
 package snmp
 
 import (
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -29,6 +30,15 @@ func (c *recordingConn) Read(b []byte) (int, error) {
 		c.mu.Unlock()
 	}
 	return n, err
+}
+
+// Write starts a new request: a reply to an earlier one (the engine-ID
+// discovery Report, say) must not explain this one's failure.
+func (c *recordingConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	c.last = c.last[:0]
+	c.mu.Unlock()
+	return c.Conn.Write(b)
 }
 
 func (c *recordingConn) lastPacket() []byte {
@@ -74,4 +84,25 @@ func DecodeReport(packet []byte) (oid, meaning string, ok bool) {
 	oid = strings.TrimPrefix(pkt.Variables[0].Name, ".")
 	meaning, ok = usmReports[oid]
 	return oid, meaning, ok
+}
+
+// decodeResponse decodes a v2c GetResponse datagram and turns it into a
+// System for oids (normalized; sysDescr and sysObjectID first), exactly as
+// ReadSystem does after gosnmp has received it. Fuzz and fixture tests use
+// it to feed captured and hostile packets through the same conversion.
+func decodeResponse(packet []byte, oids []string, addr string) (sys System, err error) {
+	defer func() {
+		if recover() != nil {
+			sys, err = System{}, fmt.Errorf("SNMP %s: %w: response could not be decoded", addr, ErrProtocol)
+		}
+	}()
+	dec := &gosnmp.GoSNMP{Version: gosnmp.Version2c}
+	pkt, err := dec.SnmpDecodePacket(packet)
+	if err != nil {
+		return System{}, fmt.Errorf("SNMP %s: %w: %s", addr, ErrProtocol, clip(err.Error()))
+	}
+	if pkt.PDUType != gosnmp.GetResponse {
+		return System{}, fmt.Errorf("SNMP %s: %w: PDU type %v, want GetResponse", addr, ErrProtocol, pkt.PDUType)
+	}
+	return systemFromPacket(pkt, oids, addr)
 }

@@ -388,11 +388,11 @@ func classify(ctx context.Context, t Target, addr string, err error) error {
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-	silent := fmt.Sprintf("no response (%d attempt(s), %s each); check address, port, ACLs and the ", attempts, timeout)
+	silent := fmt.Sprintf("%d attempt(s) of %s; check address, port, ACLs and the ", attempts, timeout)
 	if t.Version == "2c" {
 		silent += "community (v2c agents stay silent on a wrong community)"
 	} else {
-		silent += "SNMPv3 engine"
+		silent += "priv passphrase/protocol (agents drop what they cannot decrypt)"
 	}
 	switch {
 	case errors.Is(err, gosnmp.ErrWrongDigest):
@@ -484,8 +484,10 @@ func systemFromPacket(pkt *gosnmp.SnmpPacket, oids []string, addr string) (Syste
 		}
 		sys.Values[name] = text
 	}
-	if !seen[OIDSysDescr] && !seen[OIDSysObjectID] {
-		return System{}, fmt.Errorf("SNMP %s: %w: agent has neither sysDescr.0 nor sysObjectID.0 (view too narrow?)", addr, ErrProtocol)
+	if sys.Descr == "" && sys.ObjectID == "" {
+		// Nothing to identify the device by: an error, so it can't pass as
+		// "no drift".
+		return System{}, fmt.Errorf("SNMP %s: %w: agent returned neither sysDescr.0 nor sysObjectID.0 (view too narrow?)", addr, ErrProtocol)
 	}
 	// Values holds only the extras, as documented.
 	delete(sys.Values, OIDSysDescr)

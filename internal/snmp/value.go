@@ -33,7 +33,7 @@ func ValueString(typ gosnmp.Asn1BER, v any) (text string, present bool) {
 		}
 	case gosnmp.ObjectIdentifier:
 		if s, ok := v.(string); ok {
-			return strings.TrimPrefix(s, "."), true
+			return strings.ToValidUTF8(strings.TrimPrefix(s, "."), "\uFFFD"), true
 		}
 	case gosnmp.BitString, gosnmp.Opaque, gosnmp.NsapAddress:
 		if b, ok := v.([]byte); ok {
