@@ -54,7 +54,7 @@ func TestReadErrors(t *testing.T) {
 		"no-version-column.csv": `no-version-column.csv, line 1: header has no "version" column`,
 		"bad-quote.csv":         `bad-quote.csv, line 3: `,
 		"short-row.csv":         `short-row.csv, line 3: 1 fields, no platform column`,
-		"number-version.json":   `number-version.json, line 3: "version" must be a string, not 17.6`,
+		"number-version.json":   `number-version.json, line 3: "version" must be a string, not a number`,
 		"truncated.json":        `truncated.json, line 4: JSON ends early`,
 		"missing.csv":           `inventory ../../testdata/inventory/missing.csv: no such file or directory`,
 	}
@@ -69,9 +69,11 @@ func TestReadErrors(t *testing.T) {
 		"  \n":         "empty",
 		`{"name":"a"}`: "line 1: JSON must be a list",
 		"[1]":          "line 1: each device must be an object",
-		"[\n{\"name\":\"a\",\"platform\":\"x\"}]":      `line 2: device without "version"`,
+		"[\n{\"name\":\"a\",\"platform\":\"x\"}]":      `line 2: device has no string "version"`,
 		`[{"name":"","platform":"x","version":"1"}]`:   "line 1: empty name",
-		`[{"name":null,"platform":"x","version":"1"}]`: `"name" must be a string, not null`,
+		`[{"name":null,"platform":"x","version":"1"}]`: `line 1: device has no string "name"`,
+		"[null]": `line 1: device has no string "name"`,
+		"[\n  {\"name\": \"a\\\"{[\", \"platform\": \"x\", \"version\": \"1\"},\n\n  {\"name\": \"\"}]": `line 4: device has no string "platform"`,
 		"[] x":                                  "line 1: ",
 		"name,platform,version\n,ios,15.2(7)E4": "line 2: empty name",
 		"name,name,platform,version\n":          `column "name" twice`,
@@ -113,10 +115,12 @@ func FuzzParse(f *testing.F) {
 			}
 			return
 		}
+		last, lines := 1, strings.Count(string(data), "\n")+1
 		for _, d := range devs {
-			if d.Name == "" || d.Line < 1 {
-				t.Fatalf("device %+v", d)
+			if d.Name == "" || d.Line < last || d.Line > lines {
+				t.Fatalf("device %+v (previous line %d, %d lines)", d, last, lines)
 			}
+			last = d.Line
 		}
 	})
 }

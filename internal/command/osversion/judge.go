@@ -4,8 +4,11 @@
 package osversion
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,9 +44,10 @@ type verdict struct {
 	parseFail bool // reason is a parse error: prefix where the version came from
 }
 
-// Assess judges one device. where says where its version was read (an
-// inventory line, an os-release file, host:port) for UNKNOWN reasons.
-func (a *Assessor) Assess(name, platformName, version, where string) Assessment {
+// Assess judges one device. source and line (0: none) say where its
+// version was read (an inventory line, an os-release file, host:port) for
+// UNKNOWN reasons; the text is only built when needed.
+func (a *Assessor) Assess(name, platformName, version, source string, line int) Assessment {
 	as := Assessment{Device: name, Platform: platformName, Version: version}
 	id, known := osversion.Normalize(platformName)
 	if known {
@@ -51,8 +55,11 @@ func (a *Assessor) Assess(name, platformName, version, where string) Assessment 
 	}
 	v := a.verdict(id, known, platformName, version)
 	as.status, as.Reason = v.status, v.reason
-	if v.parseFail && where != "" {
-		as.Reason = where + ": " + v.reason
+	if v.parseFail && source != "" {
+		if line > 0 {
+			source += ", line " + strconv.Itoa(line)
+		}
+		as.Reason = source + ": " + v.reason
 	}
 	as.State = plugin.StatusText(as.status)
 	return as
@@ -103,13 +110,7 @@ type Report struct {
 
 // Result judges the fleet: worst device first in the long output and items.
 func (r Report) Result(devs []Assessment) plugin.Result {
-	sort.SliceStable(devs, func(i, j int) bool {
-		ri, rj := osversion.Rank(devs[i].status), osversion.Rank(devs[j].status)
-		if ri != rj {
-			return ri > rj
-		}
-		return devs[i].Device < devs[j].Device
-	})
+	devs = worstFirst(devs)
 	var n [4]int // by plugin.Status
 	drifted := map[string]int{}
 	var platforms []string
@@ -193,4 +194,29 @@ func (r Report) Result(devs []Assessment) plugin.Result {
 		devs = []Assessment{}
 	}
 	return plugin.Result{Status: status, Summary: summary, Long: long, Perf: perf, Items: devs}
+}
+
+// worstFirst orders devices CRITICAL, UNKNOWN, WARNING, OK, then by name,
+// then as read. It sorts indexes, not the 100-byte records, which makes it
+// several times faster on a large fleet.
+func worstFirst(devs []Assessment) []Assessment {
+	idx := make([]int32, len(devs))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int {
+		a, b := &devs[i], &devs[j]
+		if c := cmp.Compare(osversion.Rank(b.status), osversion.Rank(a.status)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.Device, b.Device); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
+	})
+	out := make([]Assessment, len(devs))
+	for k, i := range idx {
+		out[k] = devs[i]
+	}
+	return out
 }

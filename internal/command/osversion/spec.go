@@ -115,7 +115,7 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 		}
 		out := make([]Assessment, len(devs))
 		for i, d := range devs {
-			out[i] = a.Assess(d.Name, d.Platform, d.Version, fmt.Sprintf("inventory %s, line %d", inv, d.Line))
+			out[i] = a.Assess(d.Name, d.Platform, d.Version, "inventory "+inv, d.Line)
 		}
 		report.Fleet = true
 		return report.Result(out), nil
@@ -182,7 +182,7 @@ func fromOSRelease(a *Assessor, root, platform string) (Assessment, []string, er
 	if rel.VersionID == "" {
 		return Assessment{}, nil, fmt.Errorf("%s: no VERSION_ID (a testing or rolling release has none), so there is no version to judge", path)
 	}
-	return a.Assess("localhost", platform, rel.VersionID, path), notes, nil
+	return a.Assess("localhost", platform, rel.VersionID, path, 0), notes, nil
 }
 
 func firstNonEmpty(s ...string) string {
@@ -299,5 +299,5 @@ func fromSNMP(ctx context.Context, a *Assessor, t snmp.Target, platform string, 
 	if err != nil {
 		return Assessment{}, nil, fmt.Errorf("SNMP %s: %v", addr, err)
 	}
-	return a.Assess(t.Host, platform, version, "SNMP "+addr), notes, nil
+	return a.Assess(t.Host, platform, version, "SNMP "+addr, 0), notes, nil
 }
