@@ -102,3 +102,133 @@ func TestSecurityCountAtLeastCheckApt(t *testing.T) {
 	}
 	t.Logf("security updates: ours %d, check_apt critical %d (%s)", sec, critical, strings.TrimSpace(string(out)))
 }
+
+// copyTree copies a fixture root so a test may change it.
+func copyTree(t testing.TB, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// foldJournal does what dpkg does on its next run: apply
+// var/lib/dpkg/updates to status. apt-get does not read the journal.
+func foldJournal(t testing.TB, root string) {
+	t.Helper()
+	statusPath := filepath.Join(root, "var/lib/dpkg/status")
+	type id struct{ name, arch string }
+	var order []id
+	byID := map[id]*stanza{}
+	add := func(path string) {
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		err = readStanzas(f, path, controlOptions{}, 0, func(s *stanza) error {
+			k := id{s.value("Package"), s.value("Architecture")}
+			if byID[k] == nil {
+				order = append(order, k)
+			}
+			byID[k] = s
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(statusPath)
+	journal, err := journalFiles(filepath.Join(root, "var/lib/dpkg/updates"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range journal {
+		add(j)
+		os.Remove(j)
+	}
+	var b strings.Builder
+	for _, k := range order {
+		for _, f := range byID[k].Fields {
+			b.WriteString(f.Name + ": " + strings.ReplaceAll(f.Value, "\n", "\n ") + "\n")
+		}
+		b.WriteString("\n")
+	}
+	if err := os.WriteFile(statusPath, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// aptGetInRoot asks apt-get about a fake root, as apt -o Dir= would see it.
+func aptGetInRoot(t *testing.T, root string, s *System) []string {
+	t.Helper()
+	root = copyTree(t, root)
+	foldJournal(t, root)
+	addFilenames(t, root)
+	cache := t.TempDir()
+	arches := strings.Join(append([]string{s.NativeArch}, s.ForeignArches...), ",")
+	return aptGetUpgrades(t,
+		"-o", "Dir="+root,
+		"-o", "Dir::State::status="+filepath.Join(root, "var/lib/dpkg/status"),
+		"-o", "Dir::Cache="+cache, "-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
+		"-o", "Dir::Etc::Parts="+filepath.Join(root, "etc/apt/apt.conf.d"),
+		"-o", "APT::Architecture="+s.NativeArch, "-o", "APT::Architectures="+arches,
+	)
+}
+
+// TestFixturesAgreeWithAptGet: on every fake root, what we call pending
+// is what apt-get itself would upgrade there.
+func TestFixturesAgreeWithAptGet(t *testing.T) {
+	for _, dir := range fixtureCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			s, err := Load(context.Background(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := aptGetInRoot(t, dir, s)
+			got := pending(s.Updates())
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("pending differs from apt-get -o Dir=%s\n got: %q\nwant: %q", dir, got, want)
+			}
+		})
+	}
+}
+
+// addFilenames gives every stanza of the (plain) lists a Filename, which
+// apt-get needs to simulate an install and the fixtures leave out.
+func addFilenames(t testing.TB, root string) {
+	t.Helper()
+	lists, _ := filepath.Glob(filepath.Join(root, "var/lib/apt/lists/*Packages"))
+	for _, l := range lists {
+		b, err := os.ReadFile(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, line := range strings.Split(string(b), "\n") {
+			out = append(out, line)
+			if name, ok := strings.CutPrefix(line, "Package: "); ok {
+				out = append(out, "Filename: pool/"+name+".deb", "Size: 1")
+			}
+		}
+		if err := os.WriteFile(l, []byte(strings.Join(out, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -31,7 +31,7 @@ const (
 	prioStatus       = 100
 	prioNotAuto      = 1
 	prioButAutoUpgr  = 100
-	prioInstalledBar = 1000
+	prioInstalledBar = 999 // apt raises the bar to 999: a pin of 1000 or more downgrades
 )
 
 // Updates returns the pending updates, sorted by package and architecture:
@@ -246,7 +246,7 @@ func (s *System) priority(v, inst *Version, prio map[*IndexFile]int, specific []
 
 // candidate is apt's pkgPolicy::GetCandidateVer: newest first, the
 // highest priority wins; reaching the installed version raises the bar to
-// 1000, so only a pin above 1000 downgrades; negative priorities never win.
+// 999, so a pin of 1000 or more downgrades; negative priorities never win.
 func (s *System) candidate(vers []*Version, inst *Version, prio map[*IndexFile]int, specific []*Pin, phasing bool) *Version {
 	max, maxAlt := 0, 0
 	var pref, prefAlt *Version

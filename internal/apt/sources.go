@@ -316,4 +316,3 @@ func (s Source) host() string {
 	}
 	return u.Hostname()
 }
-

@@ -226,4 +226,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
