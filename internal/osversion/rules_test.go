@@ -328,3 +328,18 @@ func BenchmarkEvaluate(b *testing.B) {
 		}
 	}
 }
+
+// The example policy shipped in packaging/ must compile.
+func TestExamplePolicyCompiles(t *testing.T) {
+	p, err := policy.Load(filepath.Join("..", "..", "packaging", "policy.example.yaml"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := Compile(p.File, p.OSVersions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rules) == 0 {
+		t.Error("no os_versions in the example policy")
+	}
+}
