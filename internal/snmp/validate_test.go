@@ -59,7 +59,12 @@ func TestValidate(t *testing.T) {
 		{"v3 level case-insensitive", v3("AUTHPRIV"), ""},
 		{"v3 authNoPriv", func() snmp.Target { t := v3("authNoPriv"); t.PrivProtocol, t.PrivPassphrase = "", ""; return t }(), ""},
 		{"v3 noAuthNoPriv", snmp.Target{Host: "r1", Version: "3", User: "monitor", SecurityLevel: "noAuthNoPriv"}, ""},
-		{"v3 every auth protocol", func() snmp.Target { t := v3("authPriv"); t.AuthProtocol = "SHA512"; t.PrivProtocol = "AES256C"; return t }(), ""},
+		{"v3 every auth protocol", func() snmp.Target {
+			t := v3("authPriv")
+			t.AuthProtocol = "SHA512"
+			t.PrivProtocol = "AES256C"
+			return t
+		}(), ""},
 		{"v3 no user", func() snmp.Target { t := v3("authPriv"); t.User = ""; return t }(), "needs a user"},
 		{"v3 user too long", func() snmp.Target { t := v3("authPriv"); t.User = strings.Repeat("u", 33); return t }(), "1-32 printable"},
 		{"v3 bad level", v3("authpriv; id"), "security level"},

@@ -80,11 +80,24 @@ var overrideTypes = map[string]string{
 	"c": "counter", "t": "timeticks", "o": "object_id", "a": "ipaddress",
 }
 
+// V3User is an extra SNMPv3 user for StartUsers. Auth and Priv use
+// net-snmp's createUser names (MD5, SHA, SHA-224/256/384/512; DES, AES,
+// AES192, AES256, AES192C, AES256C); Priv "" makes an authNoPriv user.
+type V3User struct {
+	Name, Auth, AuthPass, Priv, PrivPass string
+}
+
 // Start runs snmpd on a free UDP port of 127.0.0.1 with its own config and
 // persistent dir in t.TempDir(), waits (at most 15 s) until it answers a v2c
 // GET, and kills it at t.Cleanup. It skips without snmpd, and fails instead
 // under GUARDRAIL_INTEGRATION=require. sysDescr may span lines ("\r\n").
 func Start(t testing.TB, sysDescr, sysObjectID string, extra ...Value) *Agent {
+	t.Helper()
+	return StartUsers(t, sysDescr, sysObjectID, nil, extra...)
+}
+
+// StartUsers is Start with more SNMPv3 users, to test other protocols.
+func StartUsers(t testing.TB, sysDescr, sysObjectID string, users []V3User, extra ...Value) *Agent {
 	t.Helper()
 	bin := testenv.NeedCommand(t, SnmpdPath)
 	oid, err := snmp.NormalizeOID(sysObjectID)
@@ -109,6 +122,16 @@ func Start(t testing.TB, sysDescr, sysObjectID string, extra ...Value) *Agent {
 	fmt.Fprintf(&conf, "rocommunity %s 127.0.0.1\n", a.Community)
 	fmt.Fprintf(&conf, "createUser %s SHA \"%s\" AES \"%s\"\n", a.V3User, a.V3AuthPass, a.V3PrivPass)
 	fmt.Fprintf(&conf, "rouser %s authpriv\n", a.V3User)
+	for _, u := range users {
+		if !safeWord(u.Name) || !safeWord(u.Auth) || !safeWord(u.AuthPass) || (u.Priv != "" && (!safeWord(u.Priv) || !safeWord(u.PrivPass))) {
+			t.Fatalf("snmptest: V3User %q: fields must be single words", u.Name)
+		}
+		if u.Priv == "" {
+			fmt.Fprintf(&conf, "createUser %s %s \"%s\"\nrouser %s authnopriv\n", u.Name, u.Auth, u.AuthPass, u.Name)
+			continue
+		}
+		fmt.Fprintf(&conf, "createUser %s %s \"%s\" %s \"%s\"\nrouser %s authpriv\n", u.Name, u.Auth, u.AuthPass, u.Priv, u.PrivPass, u.Name)
+	}
 	fmt.Fprintf(&conf, "sysObjectID %s\n", oid)
 	// override takes the rest of the line; hex ("0x...") keeps CR/LF and
 	// any other byte of the description intact.
@@ -206,6 +229,10 @@ func overrideLine(v Value) (string, error) {
 		}
 	}
 	return fmt.Sprintf("override %s %s %s\n", oid, typ, val), nil
+}
+
+func safeWord(s string) bool {
+	return s != "" && !strings.ContainsAny(s, " \t\r\n\"\\#")
 }
 
 func randomHex(t testing.TB, n int) string {
