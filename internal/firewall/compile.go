@@ -23,18 +23,19 @@ func (m protoMask) not() (r protoMask) {
 
 // ccond is a compiled condition.
 type ccond struct {
-	field Field
-	addrs AddrSet // FieldSrcAddr/FieldDstAddr, negation applied
-	ports PortSet // port fields, negation applied
-	// notPorts: a negated port condition still needs a protocol with ports.
+	field  Field
+	addrs  AddrSet   // FieldSrcAddr/FieldDstAddr, negation applied
+	ports  PortSet   // port fields, negation applied
 	protos protoMask // FieldProto, negation applied
 	states CtState   // FieldCtState, negation applied
 	iface  string    // iface fields: the name ("+" suffix: prefix)
 	// ifaceText is the condition as iptables writes it, for assumptions.
 	ifaceText string
-	not       bool // FieldSrcLocal/FieldDstLocal: negated
-	never     bool // cannot match this family (or "lo" interface)
-	always    bool // assumed to hold (interfaces)
+	// not: negated (FieldSrcLocal/FieldDstLocal/FieldTCPFlags, interfaces)
+	not              bool
+	tcpMask, tcpComp uint8 // FieldTCPFlags
+	never            bool  // cannot match this family (or "lo" interface)
+	always           bool  // assumed to hold (interfaces)
 }
 
 // hull is the smallest interval holding a set, for quick rejection.
@@ -229,6 +230,8 @@ func compileRule(rs *Ruleset, r *Rule, fam Family, chains map[string]*cchain, lo
 		case FieldFamily:
 			// handled by cd.Family above
 			continue
+		case FieldTCPFlags:
+			k.not, k.tcpMask, k.tcpComp = cd.Not, cd.TCPMask, cd.TCPComp
 		case FieldSrcLocal, FieldDstLocal:
 			k.not = cd.Not
 			if local != nil { // the host's addresses are known: an address match

@@ -17,6 +17,9 @@ type piece struct {
 	sport, dport, xdport PortSet
 	xaddr, xport         bool
 	multi                bool // xdst or xdport holds more than one value
+	// tcpUnsure: matched a TCP-flags condition that only some packets of
+	// the kind meet (set on the matched part; the rule then is unknown).
+	tcpUnsure bool
 	// ifClient/ifServer: interface assumptions made on this piece's way.
 	ifClient, ifServer ifaceAssumed
 	accept             string // last accepting rule of the first packet
@@ -133,7 +136,7 @@ func (e *eval) match(r *crule, p piece) (in piece, hit bool, rest []piece) {
 		return p, false, []piece{p}
 	}
 	in = p
-	hasIface := false
+	hasIface, unsure := false, false
 	for i := range r.conds {
 		k := &r.conds[i]
 		switch k.field {
@@ -154,6 +157,16 @@ func (e *eval) match(r *crule, p piece) (in piece, hit bool, rest []piece) {
 		case FieldInIface, FieldOutIface:
 			hasIface = true
 			continue // decided last, on the part that matches all else
+		case FieldTCPFlags:
+			switch e.tcpFlags(k) {
+			case matchNone:
+				return p, false, []piece{p}
+			case matchSome:
+				// Some packets of this kind match, some not: the rule's
+				// effect on the connection is not modelled.
+				unsure = true
+			}
+			continue
 		case FieldSrcLocal, FieldDstLocal:
 			if e.local(k.field) == k.not {
 				return p, false, []piece{p}
@@ -198,6 +211,7 @@ func (e *eval) match(r *crule, p piece) (in piece, hit bool, rest []piece) {
 			e.assume[a] = true
 		}
 	}
+	in.tcpUnsure = unsure
 	return in, true, rest
 }
 
@@ -286,6 +300,46 @@ func ifaceMatch(pattern, name string) bool {
 // the assumption is reported.
 type Interfaces struct{ In, Out string }
 
+// Answers of a condition over all packets of one kind.
+const (
+	matchNone = iota
+	matchAll
+	matchSome
+)
+
+// tcpPackets are the flag sets a connection's packets of each kind carry.
+var (
+	tcpFirst = []uint8{TCPSyn}
+	tcpReply = []uint8{TCPSyn | TCPAck, TCPAck, TCPPsh | TCPAck, TCPFin | TCPAck}
+	tcpLater = []uint8{TCPAck, TCPPsh | TCPAck, TCPFin | TCPAck}
+)
+
+func (e *eval) tcpFlags(k *ccond) int {
+	if e.proto != ProtoTCP {
+		return matchNone
+	}
+	pkts := tcpLater
+	switch {
+	case e.ph.reply:
+		pkts = tcpReply
+	case e.ph.state == CtNew:
+		pkts = tcpFirst
+	}
+	n := 0
+	for _, f := range pkts {
+		if (f&k.tcpMask == k.tcpComp) != k.not {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return matchNone
+	case len(pkts):
+		return matchAll
+	}
+	return matchSome
+}
+
 // local says whether the packet's source (or destination) is this host, from
 // the flow's hook and the packet's direction.
 func (e *eval) local(f Field) bool {
@@ -342,6 +396,12 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 			if !hit {
 				continue
 			}
+			if m.tcpUnsure && r.r.Verdict.Kind != VerdictContinue {
+				m.tcpUnsure = false
+				e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: "TCP flags match only some packets of the " + e.ph.name})
+				continue
+			}
+			m.tcpUnsure = false
 			if len(r.unknown) > 0 {
 				e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: r.unknownText()})
 				continue

@@ -201,6 +201,20 @@ const (
 	// neither, an input one a local destination, an output one a local source.
 	FieldSrcLocal
 	FieldDstLocal
+	// FieldTCPFlags: (flags & Mask) == Comp, as iptables --tcp-flags and nft
+	// "tcp flags & (syn|ack) == syn". The engine judges it on the packets a
+	// connection is made of: SYN; SYN-ACK, ACK, PSH-ACK; FIN-ACK.
+	FieldTCPFlags
+)
+
+// TCP flag bits.
+const (
+	TCPFin uint8 = 1 << iota
+	TCPSyn
+	TCPRst
+	TCPPsh
+	TCPAck
+	TCPUrg
 )
 
 // Cond is one match condition of a rule. Exactly the members for its Field
@@ -225,6 +239,9 @@ type Cond struct {
 	Ports PortSet // FieldSrcPort/FieldDstPort
 
 	CtStates CtState // FieldCtState: matches when the packet's state is in the set
+
+	// FieldTCPFlags: the flags under Mask must equal Comp.
+	TCPMask, TCPComp uint8
 
 	// FieldInIface/FieldOutIface: an interface name, "+" suffix a prefix
 	// wildcard as in iptables. Flows say nothing about interfaces, so the

@@ -467,6 +467,21 @@ func (rp *ruleParser) option(tok string) error {
 		// SYN set, ACK/RST/FIN clear: of a connection's packets only the
 		// client's first one, which is the one in state NEW.
 		rp.add(firewall.CtStates(firewall.CtNew))
+	case "--tcp-flags":
+		mask, err := rp.next(tok)
+		if err != nil {
+			return err
+		}
+		comp, err := rp.next(tok)
+		if err != nil {
+			return err
+		}
+		m, err1 := tcpFlagList(mask)
+		c, err2 := tcpFlagList(comp)
+		if err1 != nil || err2 != nil {
+			return rp.errorf("--tcp-flags %s %s: want flag lists like SYN,ACK (or ALL, NONE)", mask, comp)
+		}
+		rp.add(firewall.Cond{Field: firewall.FieldTCPFlags, TCPMask: m, TCPComp: c})
 	case "--src-range", "--dst-range":
 		v, err := rp.next(tok)
 		if err != nil {
@@ -652,6 +667,32 @@ func (rp *ruleParser) target(tok string) error {
 		}
 	}
 	return nil
+}
+
+func tcpFlagList(s string) (uint8, error) {
+	var f uint8
+	for _, n := range strings.Split(s, ",") {
+		switch n {
+		case "FIN":
+			f |= firewall.TCPFin
+		case "SYN":
+			f |= firewall.TCPSyn
+		case "RST":
+			f |= firewall.TCPRst
+		case "PSH":
+			f |= firewall.TCPPsh
+		case "ACK":
+			f |= firewall.TCPAck
+		case "URG":
+			f |= firewall.TCPUrg
+		case "ALL":
+			f |= 0x3f
+		case "NONE":
+		default:
+			return 0, fmt.Errorf("unknown TCP flag %q", n)
+		}
+	}
+	return f, nil
 }
 
 func isUpper(s string) bool {

@@ -112,6 +112,12 @@ func TestVerdicts(t *testing.T) {
 		{"nat6-output.rules", "blocked.ipset", firewall.Interfaces{}, out, "2001:db8:1::1", "2001:db8:2::10", tcp, firewall.Ports(80, 443), "partial", "OUTPUT policy DROP", "[2001:db8:2::10]:81"},
 		{"nat6-output.rules", "", firewall.Interfaces{}, out, "2001:db8:1::1", "2001:db8:2::10", tcp, p(80), "unknown", "OUTPUT rule 3", ""},
 		{"nat6-output.rules", "", firewall.Interfaces{}, fwd, "2001:db8:9::1", "2001:db8:aaaa::2", tcp, p(80), "allowed", "FORWARD rule 2", "DNAT to [2001:db8:2::20]:80"},
+		// TCP flags: scan-blocking rules never meet a connection's packets; a SYN-only accept is the first packet
+		{"hardening.rules", "", firewall.Interfaces{}, in, "192.0.2.1", "192.0.2.100", tcp, p(443), "allowed", "INPUT rule 8", ""},
+		// "--tcp-flags ACK ACK" misses the SYN; later packets are ESTABLISHED and accepted before it
+		{"hardening.rules", "", firewall.Interfaces{}, in, "192.0.2.1", "192.0.2.100", tcp, p(80), "allowed", "INPUT rule 10", ""},
+		// "--tcp-flags PSH PSH" meets some of the client's later packets only: unknown, never a guess
+		{"hardening.rules", "", firewall.Interfaces{}, in, "192.0.2.1", "192.0.2.100", tcp, p(8080), "unknown", "INPUT rule 5", "client's later packets"},
 		// kernel-proven case (testdata/kernel/no-established)
 		{"../kernel/no-established/iptables.rules", "", firewall.Interfaces{}, fwd, "10.1.0.2", "10.2.0.2", tcp, p(80), "blocked", "policy DROP", "reply"},
 		{"../kernel/no-established/iptables.rules", "", firewall.Interfaces{}, fwd, "10.1.0.3", "10.2.0.3", tcp, p(80), "blocked", "policy DROP", "client's later packets"},
