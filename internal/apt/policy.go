@@ -148,7 +148,22 @@ func (s *System) judge() []judged {
 				}
 			}
 			u.Origin = st.cand.origin(u.Security && st.cand.fromSecurity(), prio)
+			// Multi-Arch: same siblings move together: an amd64 upgrade
+			// waits for the i386 one (mirror lag between architectures).
+			if p.MultiArch == "same" {
+				for _, o := range states {
+					if o.inst != p && o.inst.Package == p.Package && o.inst.MultiArch == "same" &&
+						o.cand != nil && len(o.cand.Files) > 0 && o.cand.Version != st.cand.Version {
+						// (an obsolete sibling no list offers is removed by dist-upgrade instead)
+						u.KeptBack = true
+						u.Missing = p.Package + ":" + o.inst.Arch + " (= " + st.cand.Version + ")"
+					}
+				}
+			}
 			for _, group := range append(append([][]Relation{}, st.cand.PreDepends...), st.cand.Depends...) {
+				if u.KeptBack {
+					break
+				}
 				ok := false
 				for _, alt := range group {
 					if met(alt) {
