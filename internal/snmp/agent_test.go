@@ -184,7 +184,7 @@ func TestReadSystemWrongCommunityTimesOut(t *testing.T) {
 		t.Fatalf("error = %v, want ErrTimeout", err)
 	}
 	t.Logf("error after %v: %v", elapsed, err)
-	if elapsed > deadline+500*time.Millisecond {
+	if elapsed > deadline+time.Second {
 		t.Errorf("returned after %v, past the %v deadline", elapsed, deadline)
 	}
 	if !strings.Contains(err.Error(), "127.0.0.1:") || !strings.Contains(err.Error(), "community") {
@@ -204,7 +204,7 @@ func TestReadSystemCtxDeadlineBeatsRetries(t *testing.T) {
 	const deadline = 700 * time.Millisecond
 	start := time.Now()
 	_, err := snmp.ReadSystem(withDeadline(t, deadline), target)
-	if elapsed := time.Since(start); elapsed > deadline+500*time.Millisecond {
+	if elapsed := time.Since(start); elapsed > deadline+time.Second {
 		t.Errorf("returned after %v, past the %v ctx deadline", elapsed, deadline)
 	}
 	if !errors.Is(err, snmp.ErrTimeout) {
@@ -220,7 +220,7 @@ func TestReadSystemNoAgent(t *testing.T) {
 	const deadline = 3 * time.Second
 	start := time.Now()
 	_, err := snmp.ReadSystem(withDeadline(t, deadline), target)
-	if elapsed := time.Since(start); elapsed > deadline+500*time.Millisecond {
+	if elapsed := time.Since(start); elapsed > deadline+time.Second {
 		t.Errorf("returned after %v, past the %v deadline", elapsed, deadline)
 	}
 	if err == nil {
