@@ -20,8 +20,8 @@ type Update struct {
 	Held            bool   // dpkg selection hold: reported apart, not actionable
 	KeptBack        bool   // the candidate needs a package not installed: dist-upgrade needed
 	Missing         string // the first unmet dependency when KeptBack
-	Phased          bool   // a newer version is deferred for this machine by phasing
-	PhasedVersion   string // that deferred version
+	Phased          bool   // deferred for this machine by phasing (only in Deferred)
+	PhasedVersion   string // the Phased-Update-Percentage'd candidate
 	Origin          string // release of the candidate, "Debian:bookworm-security"
 }
 
@@ -34,15 +34,14 @@ const (
 	prioInstalledBar = 999 // apt raises the bar to 999: a pin of 1000 or more downgrades
 )
 
-// Updates returns the pending updates, sorted by package and architecture:
-// held and kept-back ones flagged, phased-out versions not offered (a
-// package whose newest version is deferred carries Phased; it is listed
-// only when an older, offered version is still an upgrade — see Deferred).
+// Updates returns the pending updates, sorted by package and architecture,
+// held and kept-back ones flagged. Updates phasing defers for this machine
+// are not pending: see Deferred.
 func (s *System) Updates() []Update {
 	all := s.judge()
 	var out []Update
 	for _, u := range all {
-		if u.Candidate != "" {
+		if u.Candidate != "" && !u.Phased {
 			out = append(out, u.Update)
 		}
 	}
@@ -55,9 +54,7 @@ func (s *System) Deferred() []Update {
 	var out []Update
 	for _, u := range s.judge() {
 		if u.Phased {
-			d := u.Update
-			d.Candidate = d.PhasedVersion
-			out = append(out, d)
+			out = append(out, u.Update)
 		}
 	}
 	return out
@@ -80,11 +77,10 @@ func (s *System) judge() []judged {
 	// candidates of all installed packages first: dependencies of one
 	// upgrade may be met by the upgrade of another.
 	type state struct {
-		inst     *Installed
-		vers     []*Version
-		instVer  *Version
-		cand     *Version
-		unphased *Version
+		inst    *Installed
+		vers    []*Version
+		instVer *Version
+		cand    *Version
 	}
 	states := make([]state, 0, len(s.Installed))
 	candByName := map[string][]*Version{}
@@ -92,8 +88,7 @@ func (s *System) judge() []judged {
 		k := keyFor(p.Package, p.Arch, s.NativeArch)
 		vers, instVer := s.withInstalled(k, p)
 		st := state{inst: p, vers: vers, instVer: instVer}
-		st.cand = s.candidate(vers, instVer, prio, specific, true)
-		st.unphased = s.candidate(vers, instVer, prio, specific, false)
+		st.cand = s.candidate(vers, instVer, prio, specific)
 		states = append(states, st)
 		if st.cand != nil {
 			candByName[p.Package] = append(candByName[p.Package], st.cand)
@@ -129,9 +124,6 @@ func (s *System) judge() []judged {
 	for _, st := range states {
 		p := st.inst
 		u := judged{inst: p, Update: Update{Package: p.Package, Arch: p.Arch, Installed: p.Version, Held: p.Held}}
-		if st.unphased != nil && st.unphased != st.cand && compareVersions(st.unphased.Version, p.Version) > 0 {
-			u.Phased, u.PhasedVersion = true, st.unphased.Version
-		}
 		if st.cand != nil && st.cand.Version != p.Version {
 			u.cand = st.cand
 			u.Candidate = st.cand.Version
@@ -146,6 +138,11 @@ func (s *System) judge() []judged {
 						u.SecurityVersion = v.Version
 					}
 				}
+			}
+			// apt 2.x (pkgDepCache::PhasingApplied): a phased-out candidate
+			// is kept back whole, unless the update is a security update.
+			if upgrade && !u.Security && phasedOut(st.cand, s.MachineID) {
+				u.Phased, u.PhasedVersion = true, st.cand.Version
 			}
 			u.Origin = st.cand.origin(u.Security && st.cand.fromSecurity(), prio)
 			// Multi-Arch: same siblings move together: an amd64 upgrade
@@ -178,7 +175,7 @@ func (s *System) judge() []judged {
 				}
 			}
 		}
-		if u.Candidate != "" || u.Phased {
+		if u.Candidate != "" {
 			out = append(out, u)
 		}
 	}
@@ -237,15 +234,12 @@ func (s *System) filePriorities() map[*IndexFile]int {
 
 // priority is apt's pkgPolicy::GetPriority(Ver): the first specific pin
 // that selects the version, else the best of its lists (the status file
-// counts 100 for the installed version). Phased-out versions get 1.
-func (s *System) priority(v, inst *Version, prio map[*IndexFile]int, specific []*Pin, phasing bool) int {
+// counts 100 for the installed version).
+func (s *System) priority(v, inst *Version, prio map[*IndexFile]int, specific []*Pin) int {
 	for _, p := range specific {
 		if p.matchesPackage(v, s.NativeArch) && p.matchesVersion(v) {
 			return p.Priority
 		}
-	}
-	if phasing && v != inst && phasedOut(v, s.MachineID) {
-		return prioNotAuto
 	}
 	best, any := 0, false
 	if v == inst {
@@ -262,11 +256,11 @@ func (s *System) priority(v, inst *Version, prio map[*IndexFile]int, specific []
 // candidate is apt's pkgPolicy::GetCandidateVer: newest first, the
 // highest priority wins; reaching the installed version raises the bar to
 // 999, so a pin of 1000 or more downgrades; negative priorities never win.
-func (s *System) candidate(vers []*Version, inst *Version, prio map[*IndexFile]int, specific []*Pin, phasing bool) *Version {
+func (s *System) candidate(vers []*Version, inst *Version, prio map[*IndexFile]int, specific []*Pin) *Version {
 	max, maxAlt := 0, 0
 	var pref, prefAlt *Version
 	for _, v := range vers {
-		p := s.priority(v, inst, prio, specific, phasing)
+		p := s.priority(v, inst, prio, specific)
 		if p > max {
 			pref, max = v, p
 		}
