@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -131,7 +132,6 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 			"root":     fmt.Sprintf("%q", root),
 			"policy":   fmt.Sprintf("%q", root+"/policy.yaml"),
 			"platform": `"debian"`,
-			"port":     "1161", // unused without --hostname
 		},
 		"check_firewall_flows": {
 			"policy":   fmt.Sprintf("%q", root+"/policy.yaml"),
@@ -154,6 +154,8 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 			fmt.Fprintf(&b, "\tvars.%s = %s\n", icinga2conf.Var(s, k), v)
 		}
 		b.WriteString("}\n")
+		// The CheckCommand alone must leave the plugin at its own defaults.
+		fmt.Fprintf(&b, "object Service %q {\n\thost_name = \"guardrail-test\"\n\tcheck_command = %q\n\tcheck_interval = 2s\n}\n", icinga2conf.Name(s)+"-defaults", icinga2conf.Name(s))
 	}
 	main := filepath.Join(dir, "icinga2.conf")
 	if err := os.WriteFile(main, []byte(b.String()), 0o644); err != nil {
@@ -203,12 +205,21 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 		}
 	})
 
-	// Readiness, not timing: wait until every plugin has run once.
+	// Readiness, not timing: wait until both services of every check have
+	// run, i.e. two different command lines of each plugin have ended.
+	ran := regexp.MustCompile(`PID \d+ \('([^']+)'(.*)\) terminated with exit code`)
 	for i := 0; ; i++ {
 		l, _ := os.ReadFile(logFile)
+		lines := map[string]map[string]bool{}
+		for _, m := range ran.FindAllStringSubmatch(string(l), -1) {
+			if lines[m[1]] == nil {
+				lines[m[1]] = map[string]bool{}
+			}
+			lines[m[1]][m[2]] = true
+		}
 		done := 0
 		for _, s := range command.All() {
-			if bytes.Contains(l, []byte("('"+bins+"/"+s.Name+"'")) && bytes.Contains(l, []byte("terminated with exit code")) {
+			if len(lines[bins+"/"+s.Name]) >= 2 {
 				done++
 			}
 		}
@@ -222,7 +233,7 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 		default:
 		}
 		if i > 600 {
-			t.Fatalf("icinga2 ran %d of %d checks in 60 s", done, len(command.All()))
+			t.Fatalf("icinga2 ran both services of %d of %d checks in 60 s", done, len(command.All()))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -253,6 +264,13 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 		summary, _, _ := strings.Cut(first, " | ")
 		if direct.ProcessState.ExitCode() != r.ExitStatus || !strings.HasPrefix(r.Output, summary) {
 			t.Errorf("%s: Icinga gave %d %q, the same command directly %d %q", s.Name, r.ExitStatus, r.Output, direct.ProcessState.ExitCode(), first)
+		}
+	}
+
+	for _, s := range command.All() {
+		r := results["guardrail-test!"+icinga2conf.Name(s)+"-defaults"]
+		if want := []string{bins + "/" + s.Name, "--timeout", "10"}; fmt.Sprint(r.Command) != fmt.Sprint(want) {
+			t.Errorf("%s with the CheckCommand's defaults ran %q, want %q", s.Name, r.Command, want)
 		}
 	}
 

@@ -38,11 +38,12 @@ var skipped = map[string]string{
 	"version": "",
 }
 
-// implicit are flags whose default is not passed on the command line, because
-// passing it changes the meaning: an explicit --policy makes a missing policy
-// file an error, while the default path may be absent (built-in defaults).
-var implicit = map[string]bool{"policy": true}
-
+// Defaults stay with the plugin and are only named in the description: a
+// custom variable with a value is always passed, and an option given
+// explicitly can mean more than its default (check_os_version --port 161
+// asks for -H; --policy makes a missing policy file an error). Only the
+// timeout is a variable by default, so the CheckCommand's own timeout can be
+// read against it.
 // hostFlags name a device to poll. They get no default: the same check may
 // also judge the host it runs on (through an agent), so polling is opted
 // into per service, e.g. vars.os_version_hostname = "$address$".
@@ -121,10 +122,10 @@ func render(b *strings.Builder, s plugin.Spec) error {
 		switch {
 		case hostFlags[name]:
 			a.description += ` (e.g. "$address$" to poll the Icinga host)`
-		case def != "" && implicit[name]:
-			a.description += " (default " + strings.Trim(def, `"`) + ")"
-		case def != "":
+		case name == "timeout":
 			vars[v] = def
+		case def != "":
+			a.description += " (default " + plainDefault(def) + ")"
 		}
 		if name == "timeout" {
 			t, ok := f.(*cli.IntFlag)
@@ -239,6 +240,12 @@ func defaultValue(f cli.Flag) (string, error) {
 		return "[ " + strings.Join(q, ", ") + " ]", nil
 	}
 	return "", fmt.Errorf("flag type %T not known to the Icinga 2 generator", f)
+}
+
+// plainDefault shows an Icinga 2 literal as the plugin's --help would.
+func plainDefault(lit string) string {
+	lit = strings.TrimSuffix(strings.TrimPrefix(lit, "[ "), " ]")
+	return strings.ReplaceAll(strings.Trim(lit, `"`), `", "`, ", ")
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -36,22 +36,21 @@ func TestRender(t *testing.T) {
 		"\t\t\"--timeout\" = {\n\t\t\tvalue = \"$demo_thing_timeout$\"\n\t\t\tdescription = \"seconds before the check gives up with UNKNOWN\"\n\t\t}\n",
 		"\t\t\"--verbose\" = {\n\t\t\tset_if = \"$demo_thing_verbose$\"\n",
 		"\t\t\"--policy\" = {\n\t\t\tvalue = \"$demo_thing_policy$\"\n\t\t\tdescription = \"the shared guardrail policy file (YAML) (default /etc/guardrail/policy.yaml)\"\n",
-		"\t\t\"--root\" = {\n\t\t\tvalue = \"$demo_thing_root$\"\n\t\t\tdescription = \"treat DIR as /\"\n",
+		"\t\t\"--root\" = {\n\t\t\tvalue = \"$demo_thing_root$\"\n\t\t\tdescription = \"treat DIR as / (default /)\"\n",
 		`description = "a \"quoted\" \\ RANGE"`,
 		"\t\t\"--only-critical\" = {\n\t\t\tset_if = \"$demo_thing_only_critical$\"\n",
 		"\t\t\"--include\" = {\n\t\t\tvalue = \"$demo_thing_include$\"\n\t\t\trepeat_key = true\n\t\t\tdescription = \"only REGEX (an array)\"\n",
 		"\t\t\"--host\" = {\n\t\t\tvalue = \"$demo_thing_host$\"\n\t\t\tdescription = \"device to ask (e.g. \\\"$address$\\\" to poll the Icinga host)\"\n",
-		"\tvars.demo_thing_max_age = \"1m30s\"\n",
-		"\tvars.demo_thing_port = 161\n",
-		"\tvars.demo_thing_root = \"/\"\n",
-		"\tvars.demo_thing_site = [ \"a\", \"b\" ]\n",
-		"\tvars.demo_thing_timeout = 10\n}\n",
+		"\t\t\tdescription = \"SNMP port (default 161)\"\n",
+		"\t\t\tdescription = \"age (default 1m30s)\"\n",
+		"\t\t\tdescription = \"sites (an array) (default a, b)\"\n",
+		"\t}\n\n\tvars.demo_thing_timeout = 10\n}\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
-	for _, bad := range []string{"--format", "--help", "--version", "vars.demo_thing_policy", "vars.demo_thing_host", "vars.demo_thing_include", "vars.demo_thing_warning", "vars.demo_thing_only_critical"} {
+	for _, bad := range []string{"--format", "--help", "--version", "vars.demo_thing_policy", "vars.demo_thing_host", "vars.demo_thing_port", "vars.demo_thing_root", "vars.demo_thing_site", "vars.demo_thing_max_age", "vars.demo_thing_include", "vars.demo_thing_warning", "vars.demo_thing_only_critical"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("unexpected %q in\n%s", bad, got)
 		}
