@@ -40,6 +40,8 @@ func TestGolden(t *testing.T) {
 		{"bad-hook", []string{"--iptables", fw + "forward.rules", "--flows", fl + "router.json", "--hook", "sideways"}},
 		{"docker-ingress", []string{"--iptables", fw + "docker.rules", "--flows", fl + "docker.yaml", "--in-iface", "eth0", "--out-iface", "docker0", "--local-addrs", "192.0.2.100,172.17.0.1", "-v"}},
 		{"docker-no-ifaces", []string{"--iptables", fw + "docker.rules", "--flows", fl + "docker.yaml", "--local-addrs", "192.0.2.100,172.17.0.1", "-v"}},
+		{"nftables", []string{"--nftables", "../../testdata/nftables/filter.json", "--flows", fl + "nft-filter.yaml", "--in-iface", "eth0", "--out-iface", "eth1"}},
+		{"nftables-assumed-ifaces", []string{"--nftables", "../../testdata/nftables/filter.json", "--flows", fl + "nft-filter.yaml", "-v"}},
 		{"no-flows", []string{"--iptables", fw + "forward.rules"}},
 	}
 	bin := proctest.Build(t, "check_firewall_flows")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/iptables"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/nftables"
 	"github.com/guardrail-monitoring/guardrail/internal/flows"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
@@ -43,6 +44,7 @@ func Spec() plugin.Spec {
 			&cli.StringFlag{Name: "flows", Usage: "application flows `FILE` (JSON or YAML, AlgoSec format; - for stdin); default: the policy's flows.applications"},
 			&cli.StringSliceFlag{Name: "iptables", Usage: "iptables-save (or ip6tables-save) output `FILE`; repeat for IPv4 and IPv6 (- for stdin)"},
 			&cli.StringSliceFlag{Name: "ip6tables", Usage: "ip6tables-save output `FILE`"},
+			&cli.StringFlag{Name: "nftables", Usage: "`nft -j list ruleset` output FILE (- for stdin)"},
 			&cli.StringFlag{Name: "ipset", Usage: "ipset save output `FILE` for -m set matches (without it those rules are unknown)"},
 			&cli.StringFlag{Name: "hook", Value: "forward", Usage: "where the flows meet the filter: input, forward or output"},
 			&cli.StringFlag{Name: "in-iface", Usage: "interface `NAME` the flows' clients are behind (for -i/-o rules; without it those conditions are assumed to hold, and -v lists them)"},
@@ -210,6 +212,17 @@ func readRulesets(ctx context.Context, in *inputs, c *cli.Context) (*firewall.Ru
 	if err := add("ip6tables", firewall.FamilyIPv6); err != nil {
 		return nil, nil, err
 	}
+	if f := c.String("nftables"); f != "" {
+		data, err := in.read("nftables", f)
+		if err != nil {
+			return nil, nil, err
+		}
+		rs, err := nftables.Parse(displayName(f), data)
+		if err != nil {
+			return nil, nil, err
+		}
+		parts = append(parts, rs)
+	}
 	if len(parts) == 0 {
 		live, err := readLive(ctx)
 		if err != nil {
@@ -239,7 +252,7 @@ func readRulesets(ctx context.Context, in *inputs, c *cli.Context) (*firewall.Ru
 
 // liveRead: no ruleset file was given, so the live host's rules are judged.
 func liveRead(c *cli.Context) bool {
-	return len(c.StringSlice("iptables")) == 0 && len(c.StringSlice("ip6tables")) == 0
+	return len(c.StringSlice("iptables")) == 0 && len(c.StringSlice("ip6tables")) == 0 && c.String("nftables") == ""
 }
 
 func displayName(file string) string {
@@ -288,6 +301,17 @@ var liveCommands = []struct {
 // readLive runs iptables-save and ip6tables-save (root needed: see the
 // sudoers example in packaging/).
 func readLive(ctx context.Context) ([]*firewall.Ruleset, error) {
+	// nft first: it shows every table, iptables-nft's included.
+	if _, err := os.Stat(nftPath); err == nil {
+		if data, err := runBounded(ctx, nftPath, "-j", "list", "ruleset"); err == nil {
+			rs, err := nftables.Parse(nftPath, data)
+			if err != nil {
+				return nil, err
+			}
+			rs.Source = nftPath + " -j list ruleset"
+			return []*firewall.Ruleset{rs}, nil
+		}
+	}
 	var out []*firewall.Ruleset
 	for _, lc := range liveCommands {
 		data, err := runBounded(ctx, lc.path)
@@ -309,12 +333,15 @@ func readLive(ctx context.Context) ([]*firewall.Ruleset, error) {
 	return out, nil
 }
 
-// runBounded runs path without arguments: directly as root, else through
+// nftPath is nft's fixed place on Debian and Ubuntu.
+const nftPath = "/usr/sbin/nft"
+
+// runBounded runs path with fixed arguments: directly as root, else through
 // "sudo -n" (packaging/sudoers/guardrail grants exactly these commands).
-func runBounded(ctx context.Context, path string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, path)
+func runBounded(ctx context.Context, path string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, path, args...)
 	if os.Geteuid() != 0 {
-		cmd = exec.CommandContext(ctx, "/usr/bin/sudo", "-n", path)
+		cmd = exec.CommandContext(ctx, "/usr/bin/sudo", append([]string{"-n", path}, args...)...)
 	}
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
 	var stderr bytes.Buffer
