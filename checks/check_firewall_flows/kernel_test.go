@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"text/tabwriter"
 
@@ -27,6 +28,9 @@ var (
 	// -kernel-v logs every check run with its arguments and output.
 	kernelVerbose = flag.Bool("kernel-v", false, "log every check_firewall_flows run of the kernel proof")
 )
+
+// kernelWorkers is how many topologies run cases side by side.
+const kernelWorkers = 3
 
 // TestKernelHelperProcess is the helper the kerneltest namespaces re-execute.
 func TestKernelHelperProcess(t *testing.T) { kerneltest.HelperMain() }
@@ -88,18 +92,40 @@ func TestCheckVerdictsMatchKernel(t *testing.T) {
 	for flag := range missing {
 		t.Logf("check_firewall_flows has no %s yet: those cases are compared with kernel.txt only", flag)
 	}
-	tp := kerneltest.New(t, kerneltest.Ports)
-	dir := t.TempDir()
+	// Probes mostly wait for timeouts, so a few topologies side by side
+	// divide the wall time even on a small machine.
+	perCase := make([][]flowResult, len(cases))
+	errs := make([]error, len(cases))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < kernelWorkers; w++ {
+		tp := kerneltest.New(t, kerneltest.Ports)
+		dir := t.TempDir()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				caseBin := bin
+				if cases[i].kernelOnly {
+					caseBin = ""
+				}
+				perCase[i], errs[i] = runCase(t, tp, &cases[i], caseBin, dir, help)
+			}
+		}()
+	}
+	for i := range cases {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var results []flowResult
 	var disagree []flowResult
 	for i := range cases {
 		c := &cases[i]
-		caseBin := bin
-		if c.kernelOnly {
-			caseBin = ""
+		if errs[i] != nil {
+			t.Fatal(errs[i])
 		}
-		rs := runCase(t, tp, c, caseBin, dir, help)
-		for _, r := range rs {
+		for _, r := range perCase[i] {
 			if want, ok := c.want[r.flow]; ok && want != r.kernel {
 				t.Errorf("%s (%s): flow %s: the kernel shows %s (%d/%d open; failed e.g. %s), kernel.txt says %s (the case does not test what it claims)",
 					c.name, c.form, r.flow, r.kernel, r.open, r.total, strings.Join(r.failed, "; "), want)
@@ -108,7 +134,7 @@ func TestCheckVerdictsMatchKernel(t *testing.T) {
 				disagree = append(disagree, r)
 			}
 		}
-		results = append(results, rs...)
+		results = append(results, perCase[i]...)
 	}
 	summarize(t, results)
 	if len(disagree) > 0 {
@@ -250,31 +276,40 @@ func generatedCases(seed uint64) []kernelCase {
 
 // runCase loads the case into the router, runs the check on what the
 // kernel holds, probes every point, and pairs the answers per flow.
-func runCase(t *testing.T, tp *kerneltest.Topology, c *kernelCase, bin, dir, help string) []flowResult {
-	t.Helper()
+// It runs on a worker goroutine: errors are returned, not fatal.
+func runCase(t *testing.T, tp *kerneltest.Topology, c *kernelCase, bin, dir, help string) ([]flowResult, error) {
 	var args []string
 	switch c.form {
 	case "iptables":
 		if err := tp.LoadIPTables(c.v4, c.v6); err != nil {
-			t.Fatalf("%s: %v\n%s", c.name, err, c.text)
+			return nil, fmt.Errorf("%s: %v\n%s", c.name, err, c.text)
 		}
 		v4, v6, err := tp.IPTablesSave()
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
-		args = append(args, "--iptables", writeFile(t, dir, "iptables-save", v4))
+		args = append(args, "--iptables", filepath.Join(dir, "iptables-save"))
+		if err := os.WriteFile(args[len(args)-1], []byte(v4), 0o600); err != nil {
+			return nil, err
+		}
 		if c.v6 != "" {
-			args = append(args, ip6Flag(help), writeFile(t, dir, "ip6tables-save", v6))
+			args = append(args, ip6Flag(help), filepath.Join(dir, "ip6tables-save"))
+			if err := os.WriteFile(args[len(args)-1], []byte(v6), 0o600); err != nil {
+				return nil, err
+			}
 		}
 	case "nft":
 		if err := tp.LoadNFT(c.nft); err != nil {
-			t.Fatalf("%s: %v\n%s", c.name, err, c.text)
+			return nil, fmt.Errorf("%s: %v\n%s", c.name, err, c.text)
 		}
 		js, err := tp.NFTJSON()
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
-		args = append(args, "--nftables", writeFile(t, dir, "nft.json", js))
+		args = append(args, "--nftables", filepath.Join(dir, "nft.json"))
+		if err := os.WriteFile(args[len(args)-1], []byte(js), 0o600); err != nil {
+			return nil, err
+		}
 	}
 
 	var points []kerneltest.Point
@@ -282,20 +317,23 @@ func runCase(t *testing.T, tp *kerneltest.Topology, c *kernelCase, bin, dir, hel
 	for i, f := range c.flows {
 		pts, err := f.Points()
 		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
+			return nil, fmt.Errorf("%s: %v", c.name, err)
 		}
 		spans[i] = [2]int{len(points), len(points) + len(pts)}
 		points = append(points, pts...)
 	}
 	ok, why, err := tp.Probe(points)
 	if err != nil {
-		t.Fatalf("%s: %v", c.name, err)
+		return nil, fmt.Errorf("%s: %v", c.name, err)
 	}
 
 	items := map[string]checkItem{}
 	if bin != "" {
-		args = append(args, "--flows", writeFile(t, dir, "flows.json", flowsJSON(c)),
-			"--hook", "forward", "--format", "json")
+		flows := filepath.Join(dir, "flows.json")
+		if err := os.WriteFile(flows, []byte(flowsJSON(c)), 0o600); err != nil {
+			return nil, err
+		}
+		args = append(args, "--flows", flows, "--hook", "forward", "--format", "json")
 		if strings.Contains(help, "--in-iface") {
 			args = append(args, "--in-iface", kerneltest.FWSrcIface, "--out-iface", kerneltest.FWDstIface)
 		}
@@ -333,7 +371,7 @@ func runCase(t *testing.T, tp *kerneltest.Topology, c *kernelCase, bin, dir, hel
 		}
 		out = append(out, r)
 	}
-	return out
+	return out, nil
 }
 
 // ip6Flag is the check's flag for ip6tables-save output: --ip6tables when
@@ -343,15 +381,6 @@ func ip6Flag(help string) string {
 		return "--ip6tables"
 	}
 	return "--iptables"
-}
-
-func writeFile(t *testing.T, dir, name, content string) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // flowsJSON writes the case's flows in AlgoSec's format, one application
@@ -418,12 +447,16 @@ func shortError(s string) string {
 func summarize(t *testing.T, results []flowResult) {
 	count := map[string]int{}
 	rulesets := map[string]bool{}
+	checked := map[string]int{}
 	for _, r := range results {
 		count[r.kernel]++
 		rulesets[r.c.name+"/"+r.c.form] = true
+		if r.checked {
+			checked[r.c.form]++
+		}
 	}
-	t.Logf("%d rulesets, %d flows: kernel says %d allowed, %d blocked, %d partial",
-		len(rulesets), len(results), count["allowed"], count["blocked"], count["partial"])
+	t.Logf("%d rulesets, %d flows: kernel says %d allowed, %d blocked, %d partial; the check judged %d (iptables) + %d (nft) of them",
+		len(rulesets), len(results), count["allowed"], count["blocked"], count["partial"], checked["iptables"], checked["nft"])
 }
 
 // table lays out the disagreements, one flow a line.

@@ -44,6 +44,10 @@ type AddrMatch struct {
 	// Range, when Prefix is not valid but Range[0] is: an address range
 	// (-m iprange / nft a-b).
 	Range [2]netip.Addr
+	// List, when neither Prefix nor Range is set: any of these hosts
+	// (iptables -s a,b; nft an anonymous set, or a named one if Named).
+	List  []netip.Addr
+	Named bool
 	Not   bool
 }
 
@@ -205,6 +209,10 @@ func (g *generator) rule(chains []Chain, in int) Rule {
 			ru.DPort = g.portMatch()
 		}
 	}
+	if len(ru.Src.List)+len(ru.Dst.List) > 0 {
+		// iptables allows no "!" on a rule with an address list.
+		ru.Src.Not, ru.Dst.Not = false, false
+	}
 	for _, m := range []*IfaceMatch{&ru.In, &ru.Out} {
 		if r.IntN(6) == 0 {
 			m.Name = []string{FWSrcIface, FWDstIface, "to-+"}[r.IntN(3)]
@@ -265,15 +273,22 @@ func (g *generator) addr(universe, all []netip.Addr) AddrMatch {
 		bits := a.BitLen() - 1 - r.IntN(2)
 		m.Prefix = netip.PrefixFrom(a, bits).Masked()
 	default:
-		if r.IntN(2) == 0 {
+		switch r.IntN(3) {
+		case 0:
 			m.Prefix = side(all[0])
-			break
+		case 1:
+			i, j := r.IntN(len(universe)), r.IntN(len(universe))
+			if universe[j].Less(universe[i]) {
+				i, j = j, i
+			}
+			m.Range = [2]netip.Addr{universe[i], universe[j]}
+		default:
+			for _, i := range r.Perm(len(universe))[:2] {
+				m.List = append(m.List, universe[i])
+			}
+			m.Named = r.IntN(2) == 0
+			return m // iptables cannot negate a list
 		}
-		i, j := r.IntN(len(universe)), r.IntN(len(universe))
-		if universe[j].Less(universe[i]) {
-			i, j = j, i
-		}
-		m.Range = [2]netip.Addr{universe[i], universe[j]}
 	}
 	m.Not = r.IntN(5) == 0
 	return m
@@ -358,6 +373,12 @@ func (ru Rule) iptables() string {
 			fmt.Fprintf(&b, " %s%s %s", not(m.Not, "! "), flag, m.Prefix)
 		case m.Range[0].IsValid():
 			fmt.Fprintf(&b, " -m iprange %s%s %s-%s", not(m.Not, "! "), rangeFlag, m.Range[0], m.Range[1])
+		case len(m.List) > 0:
+			var hs []string
+			for _, a := range m.List {
+				hs = append(hs, netip.PrefixFrom(a, a.BitLen()).String())
+			}
+			fmt.Fprintf(&b, " %s %s", flag, strings.Join(hs, ","))
 		}
 	}
 	addr("-s", "--src-range", ru.Src)
@@ -443,10 +464,34 @@ func not(b bool, s string) string {
 func (rs Ruleset) NFT() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "table %s guardrail {\n", rs.NFTFamily)
+	// Named sets first, hosts1, hosts2... in the order the rules below use
+	// them (user chains, then forward).
+	typ := "ipv4_addr"
+	if rs.IPv6 {
+		typ = "ipv6_addr"
+	}
+	n := 0
+	var rules []Rule
+	for _, c := range rs.Chains {
+		rules = append(rules, c.Rules...)
+	}
+	for _, ru := range append(rules, rs.Forward...) {
+		for _, m := range []AddrMatch{ru.Src, ru.Dst} {
+			if m.named() {
+				n++
+				var hs []string
+				for _, a := range m.List {
+					hs = append(hs, a.String())
+				}
+				fmt.Fprintf(&b, "\tset hosts%d {\n\t\ttype %s\n\t\telements = { %s }\n\t}\n", n, typ, strings.Join(hs, ", "))
+			}
+		}
+	}
+	n = 0
 	for _, c := range rs.Chains {
 		fmt.Fprintf(&b, "\tchain %s {\n", c.Name)
 		for _, ru := range c.Rules {
-			fmt.Fprintf(&b, "\t\t%s\n", ru.nft(rs.IPv6))
+			fmt.Fprintf(&b, "\t\t%s\n", ru.nft(rs.IPv6, &n))
 		}
 		b.WriteString("\t}\n")
 	}
@@ -456,13 +501,16 @@ func (rs Ruleset) NFT() string {
 	}
 	fmt.Fprintf(&b, "\tchain forward {\n\t\ttype filter hook forward priority 0; policy %s;\n", pol)
 	for _, ru := range rs.Forward {
-		fmt.Fprintf(&b, "\t\t%s\n", ru.nft(rs.IPv6))
+		fmt.Fprintf(&b, "\t\t%s\n", ru.nft(rs.IPv6, &n))
 	}
 	b.WriteString("\t}\n}\n")
 	return b.String()
 }
 
-func (ru Rule) nft(v6 bool) string {
+func (m AddrMatch) named() bool { return len(m.List) > 0 && m.Named }
+
+// nft renders one rule; sets counts the named sets used so far.
+func (ru Rule) nft(v6 bool, sets *int) string {
 	var parts []string
 	l3 := "ip"
 	if v6 {
@@ -474,6 +522,15 @@ func (ru Rule) nft(v6 bool) string {
 			parts = append(parts, fmt.Sprintf("%s %s %s%s", l3, field, not(m.Not, "!= "), m.Prefix))
 		case m.Range[0].IsValid():
 			parts = append(parts, fmt.Sprintf("%s %s %s%s-%s", l3, field, not(m.Not, "!= "), m.Range[0], m.Range[1]))
+		case m.named():
+			*sets++
+			parts = append(parts, fmt.Sprintf("%s %s @hosts%d", l3, field, *sets))
+		case len(m.List) > 0:
+			var hs []string
+			for _, a := range m.List {
+				hs = append(hs, a.String())
+			}
+			parts = append(parts, fmt.Sprintf("%s %s { %s }", l3, field, strings.Join(hs, ", ")))
 		}
 	}
 	addr("saddr", ru.Src)
