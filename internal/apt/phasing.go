@@ -10,7 +10,10 @@ package apt
 
 // phaseDraw is the machine's draw for a source version.
 func phaseDraw(source, sourceVersion, machineID string) uint32 {
-	seed := source + "-" + sourceVersion + "-" + machineID
+	return phaseDrawSeed(source + "-" + sourceVersion + "-" + machineID)
+}
+
+func phaseDrawSeed(seed string) uint32 {
 	var a [4]uint32
 	seedSeqGenerate([]byte(seed), a[:])
 	// minstd_rand::seed(seed_seq&): k = ceil(30/32) = 1 word, from a[3]

@@ -114,7 +114,7 @@ func signedBody(data []byte, file string) ([]byte, int, error) {
 		}
 		body.Write(l)
 	}
-	return nil, 0, errAt(file, len(lines), "clear-signed message is truncated (no signature)")
+	return nil, 0, errAt(file, bytes.Count(data, []byte("\n")), "clear-signed message is truncated (no signature)")
 }
 
 // parseReleaseDate accepts RFC 1123 dates as apt writes and reads them
