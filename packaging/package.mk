@@ -17,8 +17,12 @@ FORMATS ?= deb rpm
 # Debian and RPM versions must start with a digit and may not hold '-':
 # v1.2.0-3-gabc1234-dirty -> 1.2.0+3.gabc1234.dirty; an untagged tree gives
 # 0.0.0+git.abc1234[+dirty].
-PKG_VERSION ?= $(shell printf '%s' '$(VERSION)' | sed -E -e 's/^v([0-9])/\1/' \
+# Computed once, at parse time like LDFLAGS, so the package and -V agree even
+# if HEAD moves during the build.
+ifndef PKG_VERSION
+PKG_VERSION := $(shell printf '%s' '$(VERSION)' | sed -E -e 's/^v([0-9])/\1/' \
 	-e '/^[0-9]+\./!s/^/0.0.0+git./' -e 's/-/+/' -e 's/-/./g' -e 's/[^A-Za-z0-9.+~]/./g')
+endif
 
 .PHONY: man package-binaries package-changelog package-nfpm
 
@@ -27,7 +31,7 @@ man:
 
 package-binaries:
 	@set -e; for arch in $(ARCHS); do \
-		echo "building $$arch binaries ($(VERSION))"; \
+		echo "building $$arch binaries ($(PKG_VERSION))"; \
 		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/$$arch/ ./checks/...; \
 	done
 
