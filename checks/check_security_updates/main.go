@@ -1,0 +1,14 @@
+// check_security_updates reports pending (security) package updates on a
+// Debian or Ubuntu host, judged against the patch SLA of the guardrail policy.
+package main
+
+import (
+	"os"
+
+	"github.com/guardrail-monitoring/guardrail/internal/command/securityupdates"
+	"github.com/guardrail-monitoring/guardrail/internal/plugin"
+)
+
+func main() {
+	os.Exit(plugin.Main(securityupdates.Spec(), os.Args, os.Stdout, os.Stderr))
+}

@@ -1,0 +1,163 @@
+package securityupdates
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/guardrail-monitoring/guardrail/internal/apt"
+	"github.com/guardrail-monitoring/guardrail/internal/ledger"
+	"github.com/guardrail-monitoring/guardrail/internal/plugin"
+	"github.com/guardrail-monitoring/guardrail/internal/policy"
+)
+
+// DefaultStateFile is where first-seen times are kept between runs.
+const DefaultStateFile = "/var/lib/guardrail/security-updates.json"
+
+const defaultMaxListAge = 7 * 24 * time.Hour
+
+// Spec is check_security_updates.
+func Spec() plugin.Spec {
+	return plugin.Spec{
+		Name:  "check_security_updates",
+		Label: "SECURITY UPDATES",
+		Usage: "pending (security) package updates on Debian/Ubuntu, judged against a patch SLA",
+		Description: "Reads dpkg's status, apt's sources, lists, Release files and pins, read-only and without root or apt's lock,\n" +
+			"and computes apt's candidates. A security update is any newer version up to the candidate from a -security\n" +
+			"archive (a fix masked by a newer point release counts). Without an SLA in the policy: any security update\n" +
+			"is CRITICAL, other upgrades WARNING (as check_apt). With security_updates.sla: the oldest pending security\n" +
+			"update's age decides. Lists older than max_list_age_days (7) are WARNING.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "root", Value: "/", Usage: "treat `DIR` as / (a snapshot of another host's /var/lib/dpkg, /etc/apt, /var/lib/apt/lists)"},
+			&cli.StringFlag{Name: "state-file", Value: DefaultStateFile, Usage: "JSON `FILE` remembering when each security update was first seen (must end in .json)"},
+			&cli.StringSliceFlag{Name: "include", Aliases: []string{"i"}, Usage: "only packages whose name matches `REGEX` (repeatable)"},
+			&cli.StringSliceFlag{Name: "exclude", Aliases: []string{"e"}, Usage: "ignore packages whose name matches `REGEX` (repeatable)"},
+			&cli.BoolFlag{Name: "only-critical", Aliases: []string{"o"}, Usage: "judge security updates only; other upgrades do not warn"},
+			&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list every pending upgrade in the long output, not only security updates"},
+			&cli.StringFlag{Name: "warning", Aliases: []string{"w"}, Usage: "Nagios `RANGE` on the number of pending security updates (instead of any = CRITICAL)"},
+			&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of pending security updates"},
+			&cli.BoolFlag{Name: "no-state", Usage: "do not write the state file (ages are then read, not recorded)"},
+		},
+		Check: check,
+	}
+}
+
+func compileAll(flag string, exprs []string, from []policy.Regexp) ([]*regexp.Regexp, error) {
+	var out []*regexp.Regexp
+	for _, r := range from {
+		out = append(out, r.Regexp)
+	}
+	for _, e := range exprs {
+		re, err := regexp.Compile(e)
+		if err != nil {
+			return nil, fmt.Errorf("bad arguments: --%s %q: %v", flag, e, err)
+		}
+		out = append(out, re)
+	}
+	return out, nil
+}
+
+func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
+	c := env.CLI
+	counts, err := plugin.ParseThresholds(c.String("warning"), c.String("critical"))
+	if err != nil {
+		return plugin.Result{}, fmt.Errorf("bad arguments: %v", err)
+	}
+	root := c.String("root")
+	if !filepath.IsAbs(root) {
+		return plugin.Result{}, fmt.Errorf("bad arguments: --root %q must be an absolute path", root)
+	}
+	stateFile := c.String("state-file")
+	if err := ledger.ValidatePath(stateFile); err != nil {
+		return plugin.Result{}, fmt.Errorf("bad arguments: %v", err)
+	}
+	pol, err := policy.Load(env.PolicyPath, env.PolicyExplicit)
+	if err != nil {
+		return plugin.Result{}, err
+	}
+	sec := pol.SecurityUpdates
+	include, err := compileAll("include", c.StringSlice("include"), sec.Include)
+	if err != nil {
+		return plugin.Result{}, err
+	}
+	exclude, err := compileAll("exclude", c.StringSlice("exclude"), sec.Exclude)
+	if err != nil {
+		return plugin.Result{}, err
+	}
+
+	sys, err := apt.Load(ctx, root)
+	if err != nil {
+		return plugin.Result{}, err
+	}
+	var updates []apt.Update
+	for _, u := range sys.Updates() {
+		if keep(u.Package, include, exclude) {
+			updates = append(updates, u)
+		}
+	}
+
+	in := Input{Updates: updates, Now: env.Now, SLA: sec.SLA, Counts: counts,
+		OnlyCritical: c.Bool("only-critical"), ListAll: c.Bool("list") || env.Verbose > 0,
+		MaxListAge: defaultMaxListAge}
+	if sec.MaxListAgeDays != nil {
+		in.MaxListAge = sec.MaxListAgeDays.Duration()
+	}
+	for _, r := range sys.Releases {
+		if r.Date.After(in.ListsUpdated) {
+			in.ListsUpdated, in.ListsUpdatedFile = r.Date, r.File
+		}
+		if !r.ValidUntil.IsZero() && r.ValidUntil.Before(env.Now) && in.Expired == "" {
+			in.Expired = fmt.Sprintf("%s valid until %s", r.File, r.ValidUntil.UTC().Format(time.RFC1123))
+		}
+	}
+
+	var pending []string
+	for _, u := range updates {
+		if u.Security && !u.Held {
+			pending = append(pending, Key(u))
+		}
+	}
+	var led *ledger.Ledger
+	if c.Bool("no-state") {
+		led, err = ledger.Read(stateFile)
+	} else {
+		led, err = ledger.Update(stateFile, pending, env.Now)
+	}
+	switch {
+	case err != nil && sec.SLA.IsSet():
+		return plugin.Result{}, fmt.Errorf("cannot keep first-seen times for the SLA: %v", err)
+	case err != nil:
+		in.Notes = append(in.Notes, "note: "+err.Error())
+	default:
+		in.FirstSeen = led.First
+		if led.Note != "" {
+			in.Notes = append(in.Notes, "note: "+led.Note)
+		}
+	}
+	return Judge(in), nil
+}
+
+func keep(name string, include, exclude []*regexp.Regexp) bool {
+	if len(include) > 0 {
+		matched := false
+		for _, re := range include {
+			if re.MatchString(name) {
+				matched = true
+				break
+			}
+		}
+		if !matched {
+			return false
+		}
+	}
+	for _, re := range exclude {
+		if re.MatchString(name) {
+			return false
+		}
+	}
+	return true
+}
