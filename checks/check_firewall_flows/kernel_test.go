@@ -271,7 +271,13 @@ func generatedCases(seed uint64) []kernelCase {
 		ipt.v4 = rs.IPTables()
 	}
 	nft := kernelCase{name: rs.Name, form: "nft", nft: rs.NFT(), flows: flows, text: rs.NFT()}
-	return []kernelCase{ipt, nft}
+	cases := []kernelCase{ipt, nft}
+	if seed%3 == 2 {
+		// nft only: a second base chain on the hook, with a verdict map.
+		late := kerneltest.WithLateChain(rs, seed, srcs, dsts, ports)
+		cases = append(cases, kernelCase{name: late.Name, form: "nft", nft: late.NFT(), flows: flows, text: late.NFT()})
+	}
+	return cases
 }
 
 // runCase loads the case into the router, runs the check on what the

@@ -94,6 +94,14 @@ type Ruleset struct {
 	Forward   []Rule
 	Chains    []Chain
 	NFTFamily string // ip, ip6 or inet
+	// Late, nft only: a second base chain on the forward hook (priority
+	// 10) that still sees what the first accepted. Rulesets with one have
+	// no iptables twin (see WithLateChain).
+	Late       []Rule
+	LatePolicy Verdict
+	// LateVMap, nft only: port → Accept or Drop, one verdict-map rule
+	// ("tcp dport vmap { ... }") at the end of the late chain.
+	LateVMap map[int]Verdict
 }
 
 // Generate makes the seed's ruleset: a few rules over a small universe of
@@ -175,6 +183,41 @@ func Generate(seed uint64) (rs Ruleset, srcs, dsts []netip.Addr, ports []int) {
 		rs.Forward = append(rs.Forward[:at], append([]Rule{est}, rs.Forward[at:]...)...)
 	}
 	return rs, srcs, dsts, ports
+}
+
+// WithLateChain returns rs with a second base chain on the forward hook,
+// made from the seed: a few rules and a verdict map, after which the
+// packet meets the late chain's policy. Only NFT renders it.
+func WithLateChain(rs Ruleset, seed uint64, srcs, dsts []netip.Addr, ports []int) Ruleset {
+	r := rand.New(rand.NewPCG(seed, 0x6c617465))
+	allSrc, allDst := SrcAddrs4, DstAddrs4
+	if rs.IPv6 {
+		allSrc, allDst = SrcAddrs6, DstAddrs6
+	}
+	g := &generator{r: r, srcs: srcs, dsts: dsts, ports: ports, allSrc: allSrc, allDst: allDst}
+	rs.Name += "-late"
+	rs.LatePolicy = Accept
+	if r.IntN(3) == 0 {
+		rs.LatePolicy = Drop
+	}
+	if rs.LatePolicy == Drop || r.IntN(2) == 0 {
+		// Without it a late drop policy would also drop every reply.
+		rs.Late = append(rs.Late, Rule{State: StateEstablished, Verdict: Accept})
+	}
+	for i := 0; i < 1+r.IntN(4); i++ {
+		ru := g.rule(nil, -1)
+		if ru.Verdict == Jump || ru.Verdict == Goto || ru.Verdict == Return {
+			ru.Verdict = Drop
+		}
+		rs.Late = append(rs.Late, ru)
+	}
+	if r.IntN(2) == 0 {
+		rs.LateVMap = map[int]Verdict{}
+		for _, i := range r.Perm(len(ports))[:2] {
+			rs.LateVMap[ports[i]] = []Verdict{Accept, Drop}[r.IntN(2)]
+		}
+	}
+	return rs
 }
 
 // side is the whole subnet of a topology host: its /24 or /64.
@@ -465,7 +508,7 @@ func (rs Ruleset) NFT() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "table %s guardrail {\n", rs.NFTFamily)
 	// Named sets first, hosts1, hosts2... in the order the rules below use
-	// them (user chains, then forward).
+	// them (user chains, forward, late).
 	typ := "ipv4_addr"
 	if rs.IPv6 {
 		typ = "ipv6_addr"
@@ -475,7 +518,8 @@ func (rs Ruleset) NFT() string {
 	for _, c := range rs.Chains {
 		rules = append(rules, c.Rules...)
 	}
-	for _, ru := range append(rules, rs.Forward...) {
+	rules = append(rules, rs.Forward...)
+	for _, ru := range append(rules, rs.Late...) {
 		for _, m := range []AddrMatch{ru.Src, ru.Dst} {
 			if m.named() {
 				n++
@@ -503,7 +547,31 @@ func (rs Ruleset) NFT() string {
 	for _, ru := range rs.Forward {
 		fmt.Fprintf(&b, "\t\t%s\n", ru.nft(rs.IPv6, &n))
 	}
-	b.WriteString("\t}\n}\n")
+	b.WriteString("\t}\n")
+	if rs.Late != nil || rs.LateVMap != nil {
+		pol := "accept"
+		if rs.LatePolicy == Drop {
+			pol = "drop"
+		}
+		fmt.Fprintf(&b, "\tchain late {\n\t\ttype filter hook forward priority 10; policy %s;\n", pol)
+		for _, ru := range rs.Late {
+			fmt.Fprintf(&b, "\t\t%s\n", ru.nft(rs.IPv6, &n))
+		}
+		if rs.LateVMap != nil {
+			var ps []int
+			for p := range rs.LateVMap {
+				ps = append(ps, p)
+			}
+			sort.Ints(ps)
+			var es []string
+			for _, p := range ps {
+				es = append(es, fmt.Sprintf("%d : %s", p, map[Verdict]string{Accept: "accept", Drop: "drop"}[rs.LateVMap[p]]))
+			}
+			fmt.Fprintf(&b, "\t\ttcp dport vmap { %s }\n", strings.Join(es, ", "))
+		}
+		b.WriteString("\t}\n")
+	}
+	b.WriteString("}\n")
 	return b.String()
 }
 
