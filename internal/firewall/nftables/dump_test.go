@@ -39,6 +39,7 @@ func dumpCond(c firewall.Cond) string {
 		firewall.FieldSrcAddr: "src", firewall.FieldDstAddr: "dst", firewall.FieldProto: "proto",
 		firewall.FieldSrcPort: "sport", firewall.FieldDstPort: "dport", firewall.FieldCtState: "ct",
 		firewall.FieldInIface: "in", firewall.FieldOutIface: "out", firewall.FieldFamily: "family",
+		firewall.FieldTCPFlags: "tcpflags", firewall.FieldSrcLocal: "srclocal", firewall.FieldDstLocal: "dstlocal",
 	}
 	b.WriteString(names[c.Field])
 	if c.Not {
@@ -63,6 +64,8 @@ func dumpCond(c firewall.Cond) string {
 		b.WriteString(" " + dumpCt(c.CtStates))
 	case firewall.FieldInIface, firewall.FieldOutIface:
 		b.WriteString(" " + c.Iface)
+	case firewall.FieldTCPFlags:
+		fmt.Fprintf(&b, " &%#x ==%#x", c.TCPMask, c.TCPComp)
 	}
 	return b.String()
 }

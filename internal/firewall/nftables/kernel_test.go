@@ -82,6 +82,9 @@ table inet t {
 	chain forward {
 		type filter hook forward priority 0; policy drop;
 		ct state vmap { established : accept, related : accept, invalid : drop }
+		tcp flags & (fin | syn | rst | ack) != syn ct state new drop
+		fib daddr type local drop
+		tcp dport 81 tcp flags & (syn | ack) == syn accept
 		ip saddr @hosts tcp dport @web accept
 		ip6 saddr @hosts6 tcp dport @web accept
 		ip daddr { 10.2.0.4, 10.2.0.5 } tcp dport vmap { 443 : accept, 22 : jump ssh }

@@ -782,6 +782,8 @@ const (
 	kindCtStatus
 	kindIface
 	kindNfproto
+	kindTCPFlags
+	kindLocal
 )
 
 // left is a decoded left-hand side of a match.
@@ -793,6 +795,7 @@ type left struct {
 	implied []firewall.Cond
 	// unm: the left side is not modelled (its name).
 	unm string
+	mask uint8 // kindTCPFlags: the bits compared ("tcp flags & (syn|ack)")
 }
 
 var portProtos = map[string]uint8{
@@ -804,6 +807,30 @@ func (rb *ruleBuilder) left(v any) left {
 	o, ok := v.(object)
 	if !ok || len(o) != 1 {
 		return left{unm: "match on " + render(v)}
+	}
+	if and, ok := o["&"].([]any); ok && len(and) == 2 {
+		// "tcp flags & (syn | ack)": the only masked value modelled.
+		l := rb.left(and[0])
+		mask, ok := tcpFlagBits(and[1])
+		if l.kind != kindTCPFlags || !ok {
+			return left{unm: render(v) + " & " + render(and[1]), implied: l.implied, family: l.family}
+		}
+		l.mask = mask
+		return l
+	}
+	if fib, ok := o["fib"].(object); ok {
+		// "fib daddr type local": the address is one of this host's.
+		result, _ := str(fib, "result")
+		flags, _ := fib["flags"].([]any)
+		if result == "type" && len(flags) == 1 {
+			switch flags[0] {
+			case "daddr":
+				return left{kind: kindLocal, field: firewall.FieldDstLocal}
+			case "saddr":
+				return left{kind: kindLocal, field: firewall.FieldSrcLocal}
+			}
+		}
+		return left{unm: "fib " + render(flags) + " " + result}
 	}
 	if pl, ok := o["payload"].(object); ok {
 		proto, _ := str(pl, "protocol")
@@ -835,6 +862,8 @@ func (rb *ruleBuilder) left(v any) left {
 			l.kind, l.field, l.unm = kindAddr, firewall.FieldDstAddr, ""
 		case proto == "ip" && field == "protocol", proto == "ip6" && field == "nexthdr":
 			l.kind, l.field, l.unm = kindProto, firewall.FieldProto, ""
+		case proto == "tcp" && field == "flags":
+			l.kind, l.field, l.unm, l.mask = kindTCPFlags, firewall.FieldTCPFlags, "", 0xff
 		case (portProtos[proto] != 0 || proto == "th") && field == "sport":
 			l.kind, l.field, l.unm = kindPort, firewall.FieldSrcPort, ""
 		case (portProtos[proto] != 0 || proto == "th") && field == "dport":
@@ -902,7 +931,7 @@ func (rb *ruleBuilder) match(m object) ([]firewall.Cond, string, error) {
 	case "!=":
 		not = true
 	case "in":
-		if l.kind != kindCtState && l.kind != kindCtStatus {
+		if l.kind != kindCtState && l.kind != kindCtStatus && l.kind != kindTCPFlags {
 			return conds, text, nil
 		}
 	case "<", ">", "<=", ">=":
@@ -956,6 +985,30 @@ func (rb *ruleBuilder) match(m object) ([]firewall.Cond, string, error) {
 		c.CtStates, unm, err = rb.ctValue(right, l.kind)
 	case kindIface:
 		c.Iface, err = rb.ifaceValue(right)
+	case kindTCPFlags:
+		bits, ok := tcpFlagBits(right)
+		switch {
+		case !ok:
+			unm = text
+		case op == "in":
+			// "tcp flags syn": any of the bits set; one bit is a mask.
+			if l.mask != 0xff || bits&(bits-1) != 0 || bits == 0 {
+				unm = text
+			}
+			c.TCPMask, c.TCPComp = bits, bits
+		default:
+			c.TCPMask, c.TCPComp = l.mask, bits
+			if bits&^l.mask != 0 {
+				// can never be equal: matches nothing (or, negated,
+				// every tcp packet)
+				c = firewall.Cond{Field: firewall.FieldProto, Not: not}
+			}
+		}
+	case kindLocal:
+		typ, ok := right.(string)
+		if !ok || typ != "local" {
+			return conds, text, nil
+		}
 	case kindNfproto:
 		fam, ok := right.(string)
 		f, known := familyName(fam)
@@ -1266,6 +1319,38 @@ func (rb *ruleBuilder) protoValue(v any) ([]uint8, string, error) {
 		}
 	}
 	return nil, "protocol " + render(v), nil
+}
+
+var tcpFlagNames = map[string]uint8{
+	"fin": firewall.TCPFin, "syn": firewall.TCPSyn, "rst": firewall.TCPRst, "psh": firewall.TCPPsh,
+	"ack": firewall.TCPAck, "urg": firewall.TCPUrg, "ecn": 0x40, "cwr": 0x80,
+}
+
+// tcpFlagBits reads "syn", ["syn", "ack"] (an OR of flags) or a number.
+func tcpFlagBits(v any) (uint8, bool) {
+	switch x := v.(type) {
+	case string:
+		b, ok := tcpFlagNames[x]
+		return b, ok
+	case json.Number:
+		n, ok := num(x)
+		return uint8(n), ok && n >= 0 && n <= 255
+	case []any:
+		var out uint8
+		for _, e := range x {
+			b, ok := tcpFlagBits(e)
+			if !ok {
+				return 0, false
+			}
+			out |= b
+		}
+		return out, true
+	case object:
+		if elems, ok := x["|"].([]any); ok {
+			return tcpFlagBits(elems)
+		}
+	}
+	return 0, false
 }
 
 var ctStates = map[string]firewall.CtState{

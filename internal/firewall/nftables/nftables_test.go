@@ -48,6 +48,7 @@ const (
 	accept    = `{"accept": null}`
 	drop      = `{"drop": null}`
 	counter   = `{"counter": {"packets": 0, "bytes": 0}}`
+	tcpFlags  = `{"payload": {"protocol": "tcp", "field": "flags"}}`
 	setS4     = `"nft inet t @s4"`
 	setS6Name = "nft inet t @s6"
 )
@@ -99,7 +100,17 @@ func TestConstructs(t *testing.T) {
 		{"return", "inet", `{"return": null}`, " -> return"},
 		{"meta mark unmodelled", "inet", match(`{"meta": {"key": "mark"}}`, "==", "42") + "," + accept, " -> accept [unmodelled: meta mark]"},
 		{"limit unmodelled", "inet", `{"limit": {"rate": 10, "per": "second"}},` + accept, " -> accept [unmodelled: limit]"},
-		{"tcp flags implies tcp", "inet", match(`{"payload": {"protocol": "tcp", "field": "flags"}}`, "in", `"syn"`) + "," + drop, "proto 6 -> drop [unmodelled: tcp flags]"},
+		{"tcp flags one bit", "inet", match(tcpFlags, "in", `"syn"`) + "," + drop, "proto 6, tcpflags &0x2 ==0x2 -> drop"},
+		{"tcp flags masked", "inet", match(`{"&": [`+tcpFlags+`, ["syn", "ack"]]}`, "==", `"syn"`) + "," + drop, "proto 6, tcpflags &0x12 ==0x2 -> drop"},
+		{"tcp flags masked negated", "inet", match(`{"&": [`+tcpFlags+`, ["fin", "syn", "rst", "ack"]]}`, "!=", `"syn"`) + "," + drop, "proto 6, tcpflags != &0x17 ==0x2 -> drop"},
+		{"tcp flags exact", "inet", match(tcpFlags, "==", `["syn", "ack"]`) + "," + accept, "proto 6, tcpflags &0xff ==0x12 -> accept"},
+		{"tcp flags any of two: unmodelled", "inet", match(tcpFlags, "in", `["syn", "rst"]`) + "," + drop, "proto 6 -> drop [unmodelled: tcp flags in syn,rst]"},
+		{"tcp flags never equal", "inet", match(`{"&": [`+tcpFlags+`, "syn"]}`, "==", `"ack"`) + "," + drop, "proto 6, proto  -> drop"},
+		{"tcp flags set: unmodelled", "inet", match(tcpFlags, "==", `{"set": ["syn", "ack"]}`) + "," + drop, "proto 6 -> drop [unmodelled: tcp flags == { syn, ack }]"},
+		{"fib daddr local", "inet", match(`{"fib": {"result": "type", "flags": ["daddr"]}}`, "==", `"local"`) + "," + accept, "dstlocal -> accept"},
+		{"fib saddr not local", "inet", match(`{"fib": {"result": "type", "flags": ["saddr"]}}`, "!=", `"local"`) + "," + drop, "srclocal != -> drop"},
+		{"fib with iif: unmodelled", "inet", match(`{"fib": {"result": "type", "flags": ["daddr", "iif"]}}`, "==", `"local"`) + "," + accept, " -> accept [unmodelled: fib daddr,iif type]"},
+		{"fib type broadcast: unmodelled", "inet", match(`{"fib": {"result": "type", "flags": ["daddr"]}}`, "==", `"broadcast"`) + "," + accept, " -> accept [unmodelled: fib daddr type == broadcast]"},
 		{"icmpv6 type implies icmpv6", "inet", match(`{"payload": {"protocol": "icmpv6", "field": "type"}}`, "==", `"echo-request"`) + "," + accept, "ipv6 proto 58 -> accept [unmodelled: icmpv6 type]"},
 		{"concatenation", "inet", match(`{"concat": [`+ipSaddr+`, `+tcpDport+`]}`, "==", `"@pairs"`) + "," + accept, " -> accept [unmodelled: concat ip saddr . tcp dport]"},
 		{"port in concatenated set", "inet", match(tcpDport, "==", `"@pairs"`) + "," + accept, "proto 6 -> accept [unmodelled: set @pairs: type ipv4_addr,inet_service]"},

@@ -105,6 +105,14 @@ func render(v any) string {
 					return "ct " + d + " " + key
 				}
 				return "ct " + key
+			case "fib":
+				result, _ := str(o, "result")
+				flags, _ := o["flags"].([]any)
+				var fs []string
+				for _, f := range flags {
+					fs = append(fs, render(f))
+				}
+				return "fib " + strings.Join(fs, " . ") + " " + result
 			case "prefix":
 				return render(o["addr"]) + "/" + render(o["len"])
 			case "range":
