@@ -794,7 +794,7 @@ type left struct {
 	// implied conditions (protocol of the header read).
 	implied []firewall.Cond
 	// unm: the left side is not modelled (its name).
-	unm string
+	unm  string
 	mask uint8 // kindTCPFlags: the bits compared ("tcp flags & (syn|ack)")
 }
 
