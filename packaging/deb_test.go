@@ -41,7 +41,7 @@ func TestDebInstallLintRemovePurge(t *testing.T) {
 	}
 
 	dist := t.TempDir()
-	makePackaging(t, dist, "package")
+	makePackaging(t, dist, "deb", "package")
 	debs, _ := filepath.Glob(filepath.Join(dist, "*.deb"))
 	if len(debs) != 1 || filepath.Base(debs[0]) != "guardrail_"+testPkgVersion+"_amd64.deb" {
 		t.Fatalf("make package built %v", debs)

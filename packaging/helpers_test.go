@@ -57,12 +57,13 @@ func worldReadableDir(t testing.TB, prefix string) string {
 }
 
 // makePackaging runs a target of packaging/package.mk through the top-level
-// Makefile, for amd64 and .deb only: the same build `make package` does.
-func makePackaging(t testing.TB, dist string, targets ...string) {
+// Makefile, for amd64 and one package format: the same build `make package`
+// does.
+func makePackaging(t testing.TB, dist, format string, targets ...string) {
 	t.Helper()
 	mk := testenv.NeedCommand(t, "make")
 	args := append([]string{"-C", moduleRoot(t), "--no-print-directory"}, targets...)
-	args = append(args, "ARCHS=amd64", "FORMATS=deb", "DIST="+dist, "VERSION="+testVersion, "GO="+goTool())
+	args = append(args, "ARCHS=amd64", "FORMATS="+format, "DIST="+dist, "VERSION="+testVersion, "GO="+goTool())
 	cmd := exec.Command(mk, args...)
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	out, err := cmd.CombinedOutput()
