@@ -185,7 +185,12 @@ func Judge(in Input) plugin.Result {
 		long = append(long, "expired: "+in.Expired)
 	}
 	line := func(u apt.Update, tag string) string {
-		s := fmt.Sprintf("%s%s:%s %s -> %s (%s)", tag, u.Package, u.Arch, u.Installed, u.Candidate, u.Origin)
+		s := fmt.Sprintf("%s%s:%s %s -> %s (%s", tag, u.Package, u.Arch, u.Installed, u.Candidate, u.Origin)
+		if u.Security && u.SecurityVersion != "" && u.SecurityVersion != u.Candidate {
+			// A fix masked by a newer point release: say where it is.
+			s += "; security fix " + u.SecurityVersion
+		}
+		s += ")"
 		if u.Security && in.SLA.IsSet() && !u.Held {
 			s += fmt.Sprintf(" pending %s", plural(days(age(u)), "day", "days"))
 		}
