@@ -18,6 +18,7 @@ type field struct {
 	Name  string
 	Value string
 	Line  int
+	more  []string // continuation lines, joined at the end of the stanza
 }
 
 // stanza is one paragraph of a deb822 control file.
@@ -84,6 +85,12 @@ func readStanzas(r io.Reader, file string, opt controlOptions, lineOffset int, f
 		}
 		s := cur
 		cur = nil
+		for i := range s.Fields {
+			if f := &s.Fields[i]; len(f.more) > 0 {
+				f.Value += "\n" + strings.Join(f.more, "\n")
+				f.more = nil
+			}
+		}
 		return fn(s)
 	}
 	for {
@@ -117,7 +124,10 @@ func readStanzas(r io.Reader, file string, opt controlOptions, lineOffset int, f
 				return errAt(file, line, "continuation line outside a field: %q", clip(text))
 			}
 			f := &cur.Fields[len(cur.Fields)-1]
-			f.Value += "\n" + string(bytes.TrimSpace(text))
+			if len(f.Value)+len(text) > maxStanza {
+				return errAt(file, line, "field %s longer than %d bytes", f.Name, maxStanza)
+			}
+			f.more = append(f.more, string(bytes.TrimSpace(text)))
 		default:
 			i := bytes.IndexByte(text, ':')
 			if i <= 0 {

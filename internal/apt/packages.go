@@ -10,7 +10,6 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
 )
 
@@ -74,7 +73,7 @@ func decompress(f *os.File, ext string) (io.ReadCloser, error) {
 	case "":
 		return f, nil
 	case ".lz4":
-		return readCloser{lz4.NewReader(f), f.Close}, nil
+		return readCloser{newLZ4Frames(f), f.Close}, nil
 	case ".gz":
 		z, err := gzip.NewReader(f)
 		if err != nil {
