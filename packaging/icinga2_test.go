@@ -42,8 +42,9 @@ func TestIcinga2ConfCoversEveryFlag(t *testing.T) {
 		}
 		for _, f := range s.Flags {
 			name := f.Names()[0]
-			if !strings.Contains(string(conf), fmt.Sprintf("\"--%s\" = {", name)) ||
-				!strings.Contains(string(conf), "$"+icinga2conf.Var(s, name)+"$") {
+			asArg := strings.Contains(string(conf), fmt.Sprintf("\"--%s\" = {", name))
+			asEnv := strings.Contains(string(conf), fmt.Sprintf("$%s$\" // --%s\n", icinga2conf.Var(s, name), name))
+			if !asArg && !asEnv || !strings.Contains(string(conf), "$"+icinga2conf.Var(s, name)+"$") {
 				t.Errorf("%s: flag --%s missing from the CheckCommand", s.Name, name)
 			}
 		}

@@ -74,6 +74,8 @@ func Render(specs []plugin.Spec) (string, error) {
 	return b.String(), nil
 }
 
+type envVar struct{ name, value, flag string }
+
 type argument struct {
 	option, value, setIf, description string
 	repeat                            bool
@@ -85,6 +87,7 @@ func render(b *strings.Builder, s plugin.Spec) error {
 	}
 	app := s.App(nil)
 	var args []argument
+	var env []envVar
 	vars := map[string]string{}
 	timeout := 0
 	seen := map[string]bool{}
@@ -134,6 +137,15 @@ func render(b *strings.Builder, s plugin.Spec) error {
 			}
 			timeout = t.Value
 		}
+		if envs := doc.GetEnvVars(); len(envs) > 0 {
+			// A flag the plugin also reads from the environment (secrets:
+			// SNMP communities, passphrases) goes there, out of ps(1).
+			if !doc.TakesValue() {
+				return fmt.Errorf("flag --%s: a boolean cannot be passed in the environment", name)
+			}
+			env = append(env, envVar{name: envs[0], value: "$" + v + "$", flag: name})
+			continue
+		}
 		args = append(args, a)
 	}
 	if timeout == 0 {
@@ -162,6 +174,13 @@ func render(b *strings.Builder, s plugin.Spec) error {
 		b.WriteString("\t\t}\n")
 	}
 	b.WriteString("\t}\n")
+	if len(env) > 0 {
+		b.WriteString("\n\t// read by the plugin from its environment, so they stay out of ps(1)\n\tenv = {\n")
+		for _, e := range env {
+			fmt.Fprintf(b, "\t\t%s = %s // --%s\n", quote(e.name), quote(e.value), e.flag)
+		}
+		b.WriteString("\t}\n")
+	}
 	if len(vars) > 0 {
 		b.WriteByte('\n')
 		keys := make([]string, 0, len(vars))

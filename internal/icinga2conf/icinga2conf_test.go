@@ -24,6 +24,7 @@ func TestRender(t *testing.T) {
 		&cli.StringFlag{Name: "host", Usage: "device to ask"},
 		&cli.IntFlag{Name: "port", Value: 161, Usage: "SNMP port"},
 		&cli.DurationFlag{Name: "max-age", Value: 90 * time.Second, Usage: "age"},
+		&cli.StringFlag{Name: "community", EnvVars: []string{"GUARDRAIL_SNMP_COMMUNITY"}, Usage: "SNMP community"},
 	)
 	got, err := Render([]plugin.Spec{s})
 	if err != nil {
@@ -44,13 +45,13 @@ func TestRender(t *testing.T) {
 		"\t\t\tdescription = \"SNMP port (default 161)\"\n",
 		"\t\t\tdescription = \"age (default 1m30s)\"\n",
 		"\t\t\tdescription = \"sites (an array) (default a, b)\"\n",
-		"\t}\n\n\tvars.demo_thing_timeout = 10\n}\n",
+		"\t}\n\n\t// read by the plugin from its environment, so they stay out of ps(1)\n\tenv = {\n\t\t\"GUARDRAIL_SNMP_COMMUNITY\" = \"$demo_thing_community$\" // --community\n\t}\n\n\tvars.demo_thing_timeout = 10\n}\n",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("missing %q in\n%s", want, got)
 		}
 	}
-	for _, bad := range []string{"--format", "--help", "--version", "vars.demo_thing_policy", "vars.demo_thing_host", "vars.demo_thing_port", "vars.demo_thing_root", "vars.demo_thing_site", "vars.demo_thing_max_age", "vars.demo_thing_include", "vars.demo_thing_warning", "vars.demo_thing_only_critical"} {
+	for _, bad := range []string{`"--community" =`, "--format", "--help", "--version", "vars.demo_thing_policy", "vars.demo_thing_host", "vars.demo_thing_port", "vars.demo_thing_root", "vars.demo_thing_site", "vars.demo_thing_max_age", "vars.demo_thing_include", "vars.demo_thing_warning", "vars.demo_thing_only_critical"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("unexpected %q in\n%s", bad, got)
 		}
@@ -64,6 +65,7 @@ func TestRenderRefuses(t *testing.T) {
 		"not check_":   {Name: "demo", Usage: "x"},
 		"unknown type": spec(&oddFlag{cli.StringFlag{Name: "odd", Value: "x"}}),
 		"twice":        spec(&cli.StringFlag{Name: "root"}, &cli.StringFlag{Name: "root"}),
+		"bool in env":  spec(&cli.BoolFlag{Name: "secret", EnvVars: []string{"X"}}),
 	}
 	for name, s := range cases {
 		if _, err := Render([]plugin.Spec{s}); err == nil {
