@@ -1,8 +1,11 @@
 package firewall
 
 import (
+	"math/bits"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // A compiled ruleset is the model specialised for one packet family: address
@@ -103,6 +106,97 @@ type cchain struct {
 	c     *Chain
 	table *Table
 	rules []crule
+	// idx are the rule indexes by source and destination hull, built on
+	// first use (under idxOnce: engines judge flows concurrently).
+	idxOnce [2]sync.Once
+	idx     [2]ruleIndex
+}
+
+func (ch *cchain) index(fam Family, k int) *ruleIndex {
+	ch.idxOnce[k].Do(func() { ch.idx[k] = buildIndex(fam, ch.rules, k) })
+	return &ch.idx[k]
+}
+
+// ruleIndex finds the rules whose hull on one address field may meet an
+// interval: narrow hulls sorted by their low end (a query looks back by the
+// widest of them), wide ones always listed.
+type ruleIndex struct {
+	lo   []u128
+	rule []int32
+	maxW u128
+	wide []int32
+}
+
+// narrow: at most a /8 of IPv4, or a /48 of IPv6.
+func narrow(fam Family, h hull) bool {
+	if !h.set || h.hi.less(h.lo) {
+		return h.set // an empty hull is as narrow as it gets
+	}
+	if fam == FamilyIPv4 {
+		return h.hi.lo-h.lo.lo < 1<<24
+	}
+	return h.hi.hi-h.lo.hi < 1<<16
+}
+
+func buildIndex(fam Family, rules []crule, k int) ruleIndex {
+	var ix ruleIndex
+	type entry struct {
+		lo   u128
+		rule int32
+	}
+	var es []entry
+	for i := range rules {
+		h := rules[i].hulls[k]
+		switch {
+		case !narrow(fam, h):
+			ix.wide = append(ix.wide, int32(i))
+			continue
+		case h.hi.less(h.lo):
+			continue // an empty set: the rule never matches
+		}
+		es = append(es, entry{h.lo, int32(i)})
+		if w := sub128(h.hi, h.lo); ix.maxW.less(w) {
+			ix.maxW = w
+		}
+	}
+	sort.Slice(es, func(a, b int) bool { return es[a].lo.less(es[b].lo) })
+	for _, e := range es {
+		ix.lo = append(ix.lo, e.lo)
+		ix.rule = append(ix.rule, e.rule)
+	}
+	return ix
+}
+
+func sub128(a, b u128) u128 {
+	lo, borrow := bits.Sub64(a.lo, b.lo, 0)
+	return u128{a.hi - b.hi - borrow, lo}
+}
+
+// lookup lists, in rule order, the rules from index from on whose hull may
+// meet q.
+func (ix *ruleIndex) lookup(q hull, from int) []int32 {
+	if q.hi.less(q.lo) {
+		return []int32{}
+	}
+	min := u128{}
+	if !q.lo.less(ix.maxW) {
+		min = sub128(q.lo, ix.maxW)
+	}
+	start := sort.Search(len(ix.lo), func(i int) bool { return !ix.lo[i].less(min) })
+	end := sort.Search(len(ix.lo), func(i int) bool { return q.hi.less(ix.lo[i]) })
+	out := make([]int32, 0, end-start+len(ix.wide))
+	for i := start; i < end; i++ {
+		if int(ix.rule[i]) >= from {
+			out = append(out, ix.rule[i])
+		}
+	}
+	for _, w := range ix.wide {
+		if int(w) >= from {
+			out = append(out, w)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 type compiled struct {

@@ -367,35 +367,57 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 		}
 		return nil, nil
 	}
-	cur := in
-	// Only rules that can meet the batch's bounding box are looked at; each
-	// piece is then checked against a rule's box before the exact match.
-	batch := e.hulls(&cur[0])
-	for i := 1; i < len(cur); i++ {
-		h := e.hulls(&cur[i])
-		for k := range batch {
-			batch[k] = batch[k].union(h[k])
-		}
+	// Each piece walks the rules on its own, from where it is, looking only
+	// at the rules an index says may meet it: a narrow piece (a host, a
+	// /24) meets few of thousands of rules, and a wide one that many rules
+	// carve up leaves narrow pieces behind.
+	type item struct {
+		p     piece
+		k     int     // next position in cands (or rule index when cands is nil)
+		cands []int32 // rule indexes in order; nil: every rule
 	}
-	for ri := range ch.rules {
-		if len(cur) == 0 {
-			break
-		}
-		r := &ch.rules[ri]
-		if r.never || !e.mayMatch(r, &batch) {
-			continue
-		}
-		var next []piece
-		for _, p := range cur {
-			if h := e.hulls(&p); !e.mayMatch(r, &h) {
-				next = append(next, p)
+	var work []item
+	for _, p := range in {
+		work = append(work, item{p: p, cands: e.candidates(ch, &p, 0)})
+	}
+	for len(work) > 0 {
+		it := work[len(work)-1]
+		work = work[:len(work)-1]
+		p, k, cands := it.p, it.k, it.cands
+		h := e.hulls(&p)
+		done := false
+		for !done {
+			var ri int
+			if cands != nil {
+				if k >= len(cands) {
+					break
+				}
+				ri = int(cands[k])
+			} else {
+				if k >= len(ch.rules) {
+					break
+				}
+				ri = k
+			}
+			k++
+			r := &ch.rules[ri]
+			if r.never || !e.mayMatch(r, &h) {
 				continue
 			}
 			m, hit, rest := e.match(r, p)
-			next = append(next, rest...)
 			if !hit {
 				continue
 			}
+			for _, q := range rest {
+				qc, qk := cands, k
+				if cands == nil || len(cands)-k > 64 {
+					if c := e.candidates(ch, &q, ri+1); c != nil {
+						qc, qk = c, 0
+					}
+				}
+				work = append(work, item{p: q, k: qk, cands: qc})
+			}
+			done = true
 			if m.tcpUnsure && r.r.Verdict.Kind != VerdictContinue {
 				m.tcpUnsure = false
 				e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: "TCP flags match only some packets of the " + e.ph.name})
@@ -408,7 +430,7 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 			}
 			switch r.r.Verdict.Kind {
 			case VerdictContinue:
-				next = append(next, m)
+				p, h, done = m, e.hulls(&m), false
 			case VerdictAccept:
 				if e.ph.state == CtNew && !e.ph.reply && e.base != ChainNAT {
 					m.accept, m.acceptPos = r.label(), r.r.Pos
@@ -424,7 +446,9 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 				if r.r.Verdict.Kind == VerdictGoto {
 					ret = append(ret, back...)
 				} else {
-					next = append(next, back...)
+					for _, b := range back {
+						work = append(work, item{p: b, k: k, cands: cands})
+					}
 				}
 			case VerdictDNAT:
 				if e.base != ChainNAT || e.ph.state != CtNew || e.ph.reply {
@@ -441,10 +465,24 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 				e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: "verdict " + r.r.Verdict.Kind.String()})
 			}
 		}
-		cur = next
+		if !done {
+			ret = append(ret, p)
+		}
 	}
-	ret = append(ret, cur...)
 	return acc, ret
+}
+
+// candidates are the rules from index from on that may meet p, in order,
+// from the chain's index on the narrower of p's addresses; nil when p is
+// wide in both (then every rule is looked at).
+func (e *eval) candidates(ch *cchain, p *piece, from int) []int32 {
+	h := e.hulls(p)
+	for _, k := range []int{hSrc, hDst} {
+		if narrow(e.c.family, h[k]) {
+			return ch.index(e.c.family, k).lookup(h[k], from)
+		}
+	}
+	return nil
 }
 
 // hulls are a piece's bounding intervals in the rule's view (source,
