@@ -93,6 +93,10 @@ func Need(t testing.TB) {
 	for _, c := range []string{"ip", "iptables-restore", "ip6tables-restore", "iptables-save", "ip6tables-save", "nft"} {
 		testenv.NeedCommand(t, c)
 	}
+	// Reset relies on nft flush ruleset also clearing iptables' tables,
+	// which holds for iptables-nft (Debian's default), not iptables-legacy.
+	v, _ := exec.Command("iptables-restore", "--version").CombinedOutput()
+	testenv.Need(t, !strings.Contains(string(v), "legacy"), "iptables-nft as iptables (update-alternatives --set iptables /usr/sbin/iptables-nft), not "+strings.TrimSpace(string(v)))
 	probe := namePrefix + strconv.Itoa(os.Getpid()) + "-need-" + randomSuffix()
 	out, err := exec.Command("ip", "netns", "add", probe).CombinedOutput()
 	if err == nil {
@@ -105,6 +109,9 @@ func Need(t testing.TB) {
 // t.Cleanup, also when the test fails.
 func New(t testing.TB, ports []int) *Topology {
 	t.Helper()
+	if len(ports) == 0 {
+		t.Fatal("kerneltest.New: no ports to listen on")
+	}
 	Need(t)
 	removeOrphans()
 	self, err := os.Executable()
