@@ -60,14 +60,13 @@ type Groups struct {
 	File  string
 	List  []*Group
 	byID  map[string]*Group
-	lines map[string]int // group id → line of its GroupId
 }
 
 // Group is one security group.
 type Group struct {
 	ID, Name, VpcID, OwnerID string
 	Ingress, Egress          []Permission
-	Line                     int // of its "GroupId" in the file; 0 if unknown
+	Line                     int // where its object starts in the file; 0 if unknown
 }
 
 // Permission is one entry of IpPermissions or IpPermissionsEgress.
@@ -80,6 +79,7 @@ type Permission struct {
 	GroupRefs   []GroupRef
 	PrefixLists []string
 	Where       string // JSON path, for messages
+	Line        int    // where it starts in the file; 0 if unknown
 }
 
 // GroupRef is a UserIdGroupPairs entry: the peers are the network
@@ -154,21 +154,76 @@ func lineAt(data []byte, off int64) int {
 	return bytes.Count(data[:off], []byte("\n")) + 1
 }
 
-// lineOf finds the line of the first `"key": "value"` in data, for messages
-// about a group or interface (the JSON decoder keeps no positions).
-func lineOf(data []byte, key, value string) int {
-	q, _ := json.Marshal(value)
-	for off := 0; ; {
-		i := bytes.Index(data[off:], []byte(`"`+key+`"`))
-		if i < 0 {
-			return 0
+// elementLines returns the line each element of the arrays at path starts
+// on, in order ("*" in path stands for every element of an array), for
+// messages: the JSON decoder keeps no positions. One pass over the tokens.
+func elementLines(data []byte, path ...string) []int {
+	type frame struct {
+		array bool
+		key   string // object: the key whose value comes next
+		match int    // the container is at path[:match]; -1: off the path
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var stack []frame
+	var out []int
+	line, last := 1, int64(0)
+	for {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return out
 		}
-		off += i + len(key) + 2
-		rest := bytes.TrimLeft(data[off:], " \t\r\n")
-		if len(rest) > 0 && rest[0] == ':' && bytes.HasPrefix(bytes.TrimLeft(rest[1:], " \t\r\n"), q) {
-			return lineAt(data, int64(off))
+		match := 0 // of this value
+		if n := len(stack); n > 0 {
+			top := &stack[n-1]
+			if k, ok := tok.(string); ok && !top.array && top.key == "" {
+				top.key = k
+				continue
+			}
+			_, closing := tok.(json.Delim)
+			closing = closing && (tok == json.Delim('}') || tok == json.Delim(']'))
+			switch {
+			case closing:
+			case top.match < 0:
+				match = -1
+			case top.match == len(path):
+				if top.array {
+					start := before
+					rest := data[start:]
+					start += int64(len(rest) - len(bytes.TrimLeft(rest, " \t\r\n,:")))
+					line += bytes.Count(data[last:start], []byte("\n"))
+					last = start
+					out = append(out, line)
+				}
+				match = -1
+			case (top.array && path[top.match] == "*") || (!top.array && path[top.match] == top.key):
+				match = top.match + 1
+			default:
+				match = -1
+			}
+			if !top.array && !closing {
+				top.key = ""
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{match: match})
+		case json.Delim('['):
+			stack = append(stack, frame{array: true, match: match})
+		case json.Delim('}'), json.Delim(']'):
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
 		}
 	}
+}
+
+// at is lines[i], or 0 (unknown) past its end.
+func at(lines []int, i int) int {
+	if i >= 0 && i < len(lines) {
+		return lines[i]
+	}
+	return 0
 }
 
 // Parse reads the output of `aws ec2 describe-security-groups` (JSON).
@@ -181,12 +236,12 @@ func Parse(file string, data []byte) (*Groups, error) {
 		return nil, &Error{File: file, Msg: `no "SecurityGroups" array (want aws ec2 describe-security-groups output)`}
 	}
 	g := &Groups{File: file, byID: map[string]*Group{}}
+	groupLines := elementLines(data, "SecurityGroups")
+	permLines := [2][]int{elementLines(data, "SecurityGroups", "*", "IpPermissions"), elementLines(data, "SecurityGroups", "*", "IpPermissionsEgress")}
+	var permCount [2]int
 	for i, jg := range *doc.SecurityGroups {
 		where := fmt.Sprintf("SecurityGroups[%d]", i)
-		line := 0
-		if jg.GroupID != "" {
-			line = lineOf(data, "GroupId", jg.GroupID)
-		}
+		line := at(groupLines, i)
 		if jg.GroupID == "" {
 			return nil, &Error{File: file, Where: where, Msg: "no GroupId"}
 		}
@@ -200,8 +255,10 @@ func Parse(file string, data []byte) (*Groups, error) {
 			for j, jp := range list {
 				pw := fmt.Sprintf("%s %s[%d]", where, name, j)
 				p, err := permission(jp, pw)
+				p.Line = at(permLines[k], permCount[k])
+				permCount[k]++
 				if err != nil {
-					return nil, &Error{File: file, Line: line, Where: pw, Msg: err.Error()}
+					return nil, &Error{File: file, Line: p.Line, Where: pw, Msg: err.Error()}
 				}
 				if k == 0 {
 					grp.Ingress = append(grp.Ingress, p)
@@ -407,7 +464,7 @@ func (g *Groups) rules(grp *Group, p Permission, ingress bool, members *Members)
 	if !ingress {
 		field, dir, way = firewall.FieldDstAddr, "egress", "to"
 	}
-	pos := firewall.Pos{File: g.File, Line: grp.Line}
+	pos := firewall.Pos{File: g.File, Line: p.Line}
 	label := func(peer string) string {
 		name := grp.ID
 		if grp.Name != "" {
@@ -530,13 +587,16 @@ func ParseMembers(file string, data []byte) (*Members, error) {
 		return nil, err
 	}
 	m := &Members{File: file, byGroup: map[string]firewall.AddrSet{}, owners: map[string]bool{}, ifaces: map[string][]string{}}
+	ifaceLines := elementLines(data, "NetworkInterfaces")
+	instanceLines := elementLines(data, "Reservations", "*", "Instances")
+	instance := 0
 	switch {
 	case doc.NetworkInterfaces != nil && doc.Reservations == nil:
 		m.Complete = true
 		for i, ni := range *doc.NetworkInterfaces {
 			where := fmt.Sprintf("NetworkInterfaces[%d]", i)
 			if err := m.addIface(ni, nil, ""); err != nil {
-				return nil, &Error{File: file, Line: lineOf(data, "NetworkInterfaceId", ni.NetworkInterfaceID), Where: where + " (" + ni.NetworkInterfaceID + ")", Msg: err.Error()}
+				return nil, &Error{File: file, Line: at(ifaceLines, i), Where: where + " (" + ni.NetworkInterfaceID + ")", Msg: err.Error()}
 			}
 			if ni.OwnerID != "" {
 				m.owners[ni.OwnerID] = true
@@ -549,7 +609,8 @@ func ParseMembers(file string, data []byte) (*Members, error) {
 			}
 			for j, in := range r.Instances {
 				where := fmt.Sprintf("Reservations[%d].Instances[%d] (%s)", i, j, in.InstanceID)
-				line := lineOf(data, "InstanceId", in.InstanceID)
+				line := at(instanceLines, instance)
+				instance++
 				if in.State.Name == "terminated" || in.State.Name == "shutting-down" {
 					continue // its interfaces are gone
 				}

@@ -93,8 +93,11 @@ func TestParseGroups(t *testing.T) {
 	if w == nil || w.Name != "web" || w.VpcID != "vpc-0abc0000000000001" || len(w.Ingress) != 6 || len(w.Egress) != 1 {
 		t.Fatalf("web: %+v", w)
 	}
-	if w.Line != 94 {
-		t.Errorf("web's GroupId is on line 94, got %d", w.Line)
+	if w.Line != 3 || w.Ingress[0].Line != 7 || w.Ingress[1].Line != 25 || w.Egress[0].Line != 96 {
+		t.Errorf("web starts on line 3, its permissions on 7, 25 and (egress) 96: %d %d %d %d", w.Line, w.Ingress[0].Line, w.Ingress[1].Line, w.Egress[0].Line)
+	}
+	if m := g.Group(monitor); m.Line != 114 || m.Ingress[2].Line != 162 || m.Egress[0].Line != 177 {
+		t.Errorf("monitoring starts on line 114, its third permission on 162, egress on 177: %d %d %d", m.Line, m.Ingress[2].Line, m.Egress[0].Line)
 	}
 	if p := w.Ingress[2]; len(p.GroupRefs) != 1 || p.GroupRefs[0] != (GroupRef{GroupID: bastion, UserID: "111122223333"}) {
 		t.Errorf("group reference: %+v", p)
@@ -256,7 +259,7 @@ func TestErrors(t *testing.T) {
 		{"trailing", `{"SecurityGroups": []} []`, "more than one JSON value"},
 		{"no group id", `{"SecurityGroups": [{}]}`, "SecurityGroups[0]: no GroupId"},
 		{"twice", `{"SecurityGroups": [{"GroupId": "sg-1"}, {"GroupId": "sg-1"}]}`, "SecurityGroups[1] (sg-1): listed twice"},
-		{"no protocol", group(`{"FromPort": 1, "ToPort": 2}`), "sg.json:4: SecurityGroups[0] (sg-1) IpPermissions[0]: no IpProtocol"},
+		{"no protocol", group(`{"FromPort": 1, "ToPort": 2}`), "sg.json:5: SecurityGroups[0] (sg-1) IpPermissions[0]: no IpProtocol"},
 		{"bad protocol", group(`{"IpProtocol": "tcpx"}`), `bad IpProtocol "tcpx"`},
 		{"protocol number too big", group(`{"IpProtocol": "256"}`), `bad IpProtocol "256"`},
 		{"tcp without ports", group(`{"IpProtocol": "tcp"}`), "tcp without FromPort and ToPort"},

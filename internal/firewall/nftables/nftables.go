@@ -14,7 +14,8 @@
 //     sport/dport, ip protocol, ip6 nexthdr, meta l4proto/nfproto/protocol,
 //     iifname/oifname/iif/oif, ct state and ct status dnat/snat, with values,
 //     prefixes, ranges, anonymous sets, named sets and comparisons.
-//   - a header match this reader does not know (tcp flags, icmp type) still
+//   - tcp flags (masked, one flag, or exact) and fib saddr/daddr type local.
+//   - a header match this reader does not know (icmp type, ip ttl) still
 //     implies its protocol and family, which narrows what becomes unknown.
 //   - verdict maps are expanded into one rule per element, in order.
 //   - named sets whose contents change at run time (timeout, dynamic, or
