@@ -57,9 +57,9 @@ func (e *Error) Error() string {
 
 // Groups are the security groups of one describe-security-groups output.
 type Groups struct {
-	File  string
-	List  []*Group
-	byID  map[string]*Group
+	File string
+	List []*Group
+	byID map[string]*Group
 }
 
 // Group is one security group.
