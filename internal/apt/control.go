@@ -3,6 +3,25 @@
 // upgrade: the candidate of every installed package under apt's pinning
 // policy, whether the update is a security update, held, kept back or
 // deferred by phasing. It never runs apt and never takes apt's locks.
+//
+// Choices, where apt leaves room:
+//   - Native architecture: the Architecture of the installed dpkg package
+//     (dpkg is always native), else the first line of /var/lib/dpkg/arch,
+//     else the most common installed architecture. APT::Architecture in
+//     apt.conf is not read (it is almost never set).
+//   - apt.conf is not read at all: no APT::Default-Release, no
+//     APT::Machine-ID, no Always/Never-Include-Phased-Updates.
+//   - The dpkg journal (var/lib/dpkg/updates) is applied over status, as
+//     dpkg will on its next run; apt-get itself would refuse to run.
+//   - A suite with no (In)Release file still counts, with empty release
+//     fields (only trusted=yes repositories look like that).
+//   - Kept back means: a Depends/Pre-Depends group of the candidate that no
+//     installed package (or its candidate, or a Provides) meets, or a
+//     Multi-Arch: same sibling whose candidate differs. Conflicts/Breaks
+//     are not modelled.
+//
+// Every rule is checked against apt-get 2.6 itself on the fake roots under
+// testdata/apt and on the host (agreement_test.go).
 package apt
 
 import (
