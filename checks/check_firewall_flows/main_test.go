@@ -42,6 +42,9 @@ func TestGolden(t *testing.T) {
 		{"docker-no-ifaces", []string{"--iptables", fw + "docker.rules", "--flows", fl + "docker.yaml", "--local-addrs", "192.0.2.100,172.17.0.1", "-v"}},
 		{"nftables", []string{"--nftables", "../../testdata/nftables/filter.json", "--flows", fl + "nft-filter.yaml", "--in-iface", "eth0", "--out-iface", "eth1"}},
 		{"nftables-assumed-ifaces", []string{"--nftables", "../../testdata/nftables/filter.json", "--flows", fl + "nft-filter.yaml", "-v"}},
+		{"aws-sg", []string{"--aws-sg", "../../testdata/awssg/security-groups.json", "--aws-sg-ids", "sg-0web000000000001", "--aws-instances", "../../testdata/awssg/network-interfaces.json", "--flows", fl + "aws-web.yaml", "--hook", "input"}},
+		{"aws-sg-no-members", []string{"--aws-sg", "../../testdata/awssg/security-groups.json", "--aws-sg-ids", "sg-0web000000000001", "--flows", fl + "aws-web.yaml", "--hook", "input"}},
+		{"aws-sg-which", []string{"--aws-sg", "../../testdata/awssg/security-groups.json", "--flows", fl + "aws-web.yaml", "--hook", "input"}},
 		{"no-flows", []string{"--iptables", fw + "forward.rules"}},
 	}
 	bin := proctest.Build(t, "check_firewall_flows")

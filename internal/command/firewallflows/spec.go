@@ -17,6 +17,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/awssg"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/iptables"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/nftables"
 	"github.com/guardrail-monitoring/guardrail/internal/flows"
@@ -45,6 +46,9 @@ func Spec() plugin.Spec {
 			&cli.StringSliceFlag{Name: "iptables", Usage: "iptables-save (or ip6tables-save) output `FILE`; repeat for IPv4 and IPv6 (- for stdin)"},
 			&cli.StringSliceFlag{Name: "ip6tables", Usage: "ip6tables-save output `FILE`"},
 			&cli.StringFlag{Name: "nftables", Usage: "`nft -j list ruleset` output FILE (- for stdin)"},
+			&cli.StringFlag{Name: "aws-sg", Usage: "`aws ec2 describe-security-groups` output FILE"},
+			&cli.StringFlag{Name: "aws-sg-ids", Usage: "the security groups that apply, comma-separated `IDS` (sg-...; an instance i-... or interface eni-... from --aws-instances stands for its groups); default: the only group of --aws-sg"},
+			&cli.StringFlag{Name: "aws-instances", Usage: "`aws ec2 describe-network-interfaces` or describe-instances output FILE, to resolve rules that name other groups"},
 			&cli.StringFlag{Name: "ipset", Usage: "ipset save output `FILE` for -m set matches (without it those rules are unknown)"},
 			&cli.StringFlag{Name: "hook", Value: "forward", Usage: "where the flows meet the filter: input, forward or output"},
 			&cli.StringFlag{Name: "in-iface", Usage: "interface `NAME` the flows' clients are behind (for -i/-o rules; without it those conditions are assumed to hold, and -v lists them)"},
@@ -223,6 +227,15 @@ func readRulesets(ctx context.Context, in *inputs, c *cli.Context) (*firewall.Ru
 		}
 		parts = append(parts, rs)
 	}
+	if f := c.String("aws-sg"); f != "" {
+		rs, err := readAWS(in, c, f)
+		if err != nil {
+			return nil, nil, err
+		}
+		parts = append(parts, rs)
+	} else if c.String("aws-sg-ids") != "" || c.String("aws-instances") != "" {
+		return nil, nil, errors.New("bad arguments: --aws-sg-ids and --aws-instances need --aws-sg FILE")
+	}
 	if len(parts) == 0 {
 		live, err := readLive(ctx)
 		if err != nil {
@@ -250,9 +263,56 @@ func readRulesets(ctx context.Context, in *inputs, c *cli.Context) (*firewall.Ru
 	return rs, notes, nil
 }
 
+// readAWS builds the model of the security groups that apply.
+func readAWS(in *inputs, c *cli.Context, file string) (*firewall.Ruleset, error) {
+	data, err := in.read("aws-sg", file)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := awssg.Parse(displayName(file), data)
+	if err != nil {
+		return nil, err
+	}
+	var members *awssg.Members
+	if f := c.String("aws-instances"); f != "" {
+		d, err := in.read("aws-instances", f)
+		if err != nil {
+			return nil, err
+		}
+		if members, err = awssg.ParseMembers(displayName(f), d); err != nil {
+			return nil, err
+		}
+	}
+	var ids []string
+	for _, id := range strings.Split(c.String("aws-sg-ids"), ",") {
+		id = strings.TrimSpace(id)
+		switch {
+		case id == "":
+		case strings.HasPrefix(id, "i-") || strings.HasPrefix(id, "eni-"):
+			if members == nil {
+				return nil, fmt.Errorf("bad arguments: --aws-sg-ids %s: an instance or interface needs --aws-instances", id)
+			}
+			g := members.GroupsOf(id)
+			if g == nil {
+				return nil, fmt.Errorf("--aws-sg-ids %s: not in %s", id, members.File)
+			}
+			ids = append(ids, g...)
+		default:
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		if len(groups.List) != 1 {
+			return nil, fmt.Errorf("bad arguments: %s holds %d security groups: say which apply with --aws-sg-ids", file, len(groups.List))
+		}
+		ids = []string{groups.List[0].ID}
+	}
+	return groups.Ruleset(ids, members)
+}
+
 // liveRead: no ruleset file was given, so the live host's rules are judged.
 func liveRead(c *cli.Context) bool {
-	return len(c.StringSlice("iptables")) == 0 && len(c.StringSlice("ip6tables")) == 0 && c.String("nftables") == ""
+	return len(c.StringSlice("iptables")) == 0 && len(c.StringSlice("ip6tables")) == 0 && c.String("nftables") == "" && c.String("aws-sg") == ""
 }
 
 func displayName(file string) string {
