@@ -17,6 +17,9 @@ import (
 // Input is everything the judgement needs, gathered beforehand.
 type Input struct {
 	Updates []apt.Update
+	// Deferred are Ubuntu phased updates not yet offered to this machine:
+	// not pending, only counted.
+	Deferred []apt.Update
 	// FirstSeen maps package:arch of each pending security update to when
 	// it was first seen (from the ledger); missing means "now".
 	FirstSeen map[string]time.Time
@@ -162,6 +165,9 @@ func Judge(in Input) plugin.Result {
 	if len(held) > 0 {
 		parts = append(parts, plural(len(held), "held", "held"))
 	}
+	if len(in.Deferred) > 0 {
+		parts = append(parts, plural(len(in.Deferred), "phased update not yet offered", "phased updates not yet offered"))
+	}
 	listAge := time.Duration(0)
 	if !in.ListsUpdated.IsZero() && in.Now.After(in.ListsUpdated) {
 		listAge = in.Now.Sub(in.ListsUpdated)
@@ -210,6 +216,11 @@ func Judge(in Input) plugin.Result {
 	for _, u := range held {
 		long = append(long, line(u, "held: "))
 	}
+	if in.ListAll {
+		for _, u := range in.Deferred {
+			long = append(long, fmt.Sprintf("phased: %s:%s %s -> %s not yet offered to this machine", u.Package, u.Arch, u.Installed, u.PhasedVersion))
+		}
+	}
 
 	slaTh := plugin.Thresholds{Warn: slaWarn, Crit: slaCrit}
 	perf := []plugin.Perf{
@@ -217,6 +228,7 @@ func Judge(in Input) plugin.Result {
 		plugin.Count("critical_updates", len(security), in.Counts),
 		plugin.Count("held", len(held), plugin.Thresholds{}),
 		plugin.Count("kept_back", len(keptBack), plugin.Thresholds{}),
+		plugin.Count("phased", len(in.Deferred), plugin.Thresholds{}),
 		{Label: "oldest_security_update_days", Value: float64(days(oldest)), Thresholds: slaTh, Min: plugin.Bound(0)},
 	}
 	if !in.ListsUpdated.IsZero() {

@@ -34,47 +34,47 @@ func TestJudge(t *testing.T) {
 		want string // the whole text output
 	}{
 		{"nothing pending", Input{ListsUpdated: fresh, MaxListAge: 7 * 24 * time.Hour}, plugin.OK,
-			"X OK: no security updates pending, 0 upgrades | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 oldest_security_update_days=0;;;0 list_age_days=1;7;;0\n"},
+			"X OK: no security updates pending, 0 upgrades | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0 list_age_days=1;7;;0\n"},
 		{"check_apt behaviour: any security update is critical", Input{Updates: []apt.Update{libssl, openssh, tzdata}}, plugin.Critical,
-			"X CRITICAL: 2 security updates pending, 3 upgrades | available_upgrades=3;;;0 critical_updates=2;;;0 held=0;;;0 kept_back=0;;;0 oldest_security_update_days=0;;;0\n" +
+			"X CRITICAL: 2 security updates pending, 3 upgrades | available_upgrades=3;;;0 critical_updates=2;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
 				"security: libssl3:amd64 3.0.15-1~deb12u1 -> 3.0.17-1~deb12u2 (Debian:bookworm-security)\n" +
 				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security)\n"},
 		{"other upgrades warn", Input{Updates: []apt.Update{tzdata}, ListAll: true}, plugin.Warning,
-			"X WARNING: no security updates pending, 1 upgrade | available_upgrades=1;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 oldest_security_update_days=0;;;0\n" +
+			"X WARNING: no security updates pending, 1 upgrade | available_upgrades=1;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
 				"upgrade: tzdata:all 2024a-0+deb12u1 -> 2025b-0+deb12u1 (Debian:bookworm-updates)\n"},
 		{"only critical ignores other upgrades", Input{Updates: []apt.Update{tzdata}, OnlyCritical: true}, plugin.OK,
-			"X OK: no security updates pending, 1 upgrade (others ignored) | available_upgrades=1;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 oldest_security_update_days=0;;;0\n"},
+			"X OK: no security updates pending, 1 upgrade (others ignored) | available_upgrades=1;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n"},
 		{"within SLA", Input{Updates: []apt.Update{openssh}, SLA: policy.SLA{WarningDays: ptr(7), CriticalDays: ptr(14)},
 			FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(6)}}, plugin.OK,
-			"X OK: 1 security update pending (oldest 6 days, within SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 oldest_security_update_days=6;6;13;0\n" +
+			"X OK: 1 security update pending (oldest 6 days, within SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=6;6;13;0\n" +
 				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 6 days\n"},
 		{"past SLA warning, oldest first", Input{Updates: []apt.Update{libssl, openssh}, SLA: policy.SLA{WarningDays: ptr(7), CriticalDays: ptr(14)},
 			FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(7), "libssl3:amd64": daysAgo(2)}}, plugin.Warning,
-			"X WARNING: 2 security updates pending (oldest 7 days, past the 7-day warning), 2 upgrades | available_upgrades=2;;;0 critical_updates=2;;;0 held=0;;;0 kept_back=0;;;0 oldest_security_update_days=7;6;13;0\n" +
+			"X WARNING: 2 security updates pending (oldest 7 days, past the 7-day warning), 2 upgrades | available_upgrades=2;;;0 critical_updates=2;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=7;6;13;0\n" +
 				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 7 days\n" +
 				"security: libssl3:amd64 3.0.15-1~deb12u1 -> 3.0.17-1~deb12u2 (Debian:bookworm-security) pending 2 days\n"},
 		{"past SLA", Input{Updates: []apt.Update{openssh}, SLA: policy.SLA{CriticalDays: ptr(14)},
 			FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(30)}}, plugin.Critical,
-			"X CRITICAL: 1 security update pending (oldest 30 days, past the 14-day SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 oldest_security_update_days=30;;13;0\n" +
+			"X CRITICAL: 1 security update pending (oldest 30 days, past the 14-day SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=30;;13;0\n" +
 				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 30 days\n"},
 		{"zero-day SLA", Input{Updates: []apt.Update{openssh}, SLA: policy.SLA{CriticalDays: ptr(0)}}, plugin.Critical,
-			"X CRITICAL: 1 security update pending (oldest 0 days, past the 0-day SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 oldest_security_update_days=0;;@0:;0\n" +
+			"X CRITICAL: 1 security update pending (oldest 0 days, past the 0-day SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;@0:;0\n" +
 				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 0 days\n"},
 		{"held is reported apart, not actionable", Input{Updates: []apt.Update{heldK}}, plugin.OK,
-			"X OK: no security updates pending, 0 upgrades, 1 held | available_upgrades=0;;;0 critical_updates=0;;;0 held=1;;;0 kept_back=0;;;0 oldest_security_update_days=0;;;0\n" +
+			"X OK: no security updates pending, 0 upgrades, 1 held | available_upgrades=0;;;0 critical_updates=0;;;0 held=1;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
 				"held: linux-image-amd64:amd64 6.1.115-1 -> 6.1.140-1 (Debian:bookworm-security)\n"},
 		{"kept back is still pending", Input{Updates: []apt.Update{keptB}}, plugin.Critical,
-			"X CRITICAL: 1 security update pending, 1 upgrade, 1 kept back (dist-upgrade needed) | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=1;;;0 oldest_security_update_days=0;;;0\n" +
+			"X CRITICAL: 1 security update pending, 1 upgrade, 1 kept back (dist-upgrade needed) | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=1;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
 				"security: libc6:amd64 2.36-9+deb12u9 -> 2.36-9+deb12u10 (Debian:bookworm-security) [kept back]\n"},
 		{"count thresholds soften", Input{Updates: []apt.Update{libssl, openssh}, Counts: plugin.Thresholds{Warn: plugin.MustRange("2"), Crit: plugin.MustRange("5")}}, plugin.OK,
-			"X OK: 2 security updates pending, 2 upgrades | available_upgrades=2;;;0 critical_updates=2;2;5;0 held=0;;;0 kept_back=0;;;0 oldest_security_update_days=0;;;0\n" +
+			"X OK: 2 security updates pending, 2 upgrades | available_upgrades=2;;;0 critical_updates=2;2;5;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
 				"security: libssl3:amd64 3.0.15-1~deb12u1 -> 3.0.17-1~deb12u2 (Debian:bookworm-security)\n" +
 				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security)\n"},
 		{"stale lists", Input{ListsUpdated: daysAgo(9), ListsUpdatedFile: "/var/lib/apt/lists/x_InRelease", MaxListAge: 7 * 24 * time.Hour}, plugin.Warning,
-			"X WARNING: no security updates pending, 0 upgrades, package lists are 9 days old: run apt-get update | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 oldest_security_update_days=0;;;0 list_age_days=9;7;;0\n" +
+			"X WARNING: no security updates pending, 0 upgrades, package lists are 9 days old: run apt-get update | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0 list_age_days=9;7;;0\n" +
 				"newest list: /var/lib/apt/lists/x_InRelease dated Sat, 14 Nov 2026 12:00:00 UTC\n"},
 		{"expired lists", Input{ListsUpdated: fresh, Expired: "/l/sec_InRelease valid until Mon, 16 Nov 2026 00:00:00 UTC", MaxListAge: 7 * 24 * time.Hour}, plugin.Warning,
-			"X WARNING: no security updates pending, 0 upgrades, package lists expired (Valid-Until): run apt-get update | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 oldest_security_update_days=0;;;0 list_age_days=1;7;;0\n" +
+			"X WARNING: no security updates pending, 0 upgrades, package lists expired (Valid-Until): run apt-get update | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0 list_age_days=1;7;;0\n" +
 				"expired: /l/sec_InRelease valid until Mon, 16 Nov 2026 00:00:00 UTC\n"},
 	}
 	for _, c := range cases {

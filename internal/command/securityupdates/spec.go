@@ -100,7 +100,13 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 		}
 	}
 
-	in := Input{Updates: updates, Now: env.Now, SLA: sec.SLA, Counts: counts,
+	var deferred []apt.Update
+	for _, u := range sys.Deferred() {
+		if keep(u.Package, include, exclude) {
+			deferred = append(deferred, u)
+		}
+	}
+	in := Input{Updates: updates, Deferred: deferred, Now: env.Now, SLA: sec.SLA, Counts: counts,
 		OnlyCritical: c.Bool("only-critical"), ListAll: c.Bool("list") || env.Verbose > 0,
 		MaxListAge: defaultMaxListAge}
 	if sec.MaxListAgeDays != nil {
