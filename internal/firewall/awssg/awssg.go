@@ -533,6 +533,13 @@ type Members struct {
 	byGroup  map[string]firewall.AddrSet
 	owners   map[string]bool     // account ids seen
 	ifaces   map[string][]string // instance or interface id → its groups
+	byAddrs  []ifaceAddrs        // every interface's addresses and groups
+}
+
+type ifaceAddrs struct {
+	id     string
+	addrs  firewall.AddrSet
+	groups []string
 }
 
 type jsonIface struct {
@@ -702,6 +709,13 @@ func (m *Members) addIface(ni jsonIface, groups []string, instance string) error
 	for _, g := range groups {
 		m.byGroup[g] = m.byGroup[g].Union(addrs)
 	}
+	if !addrs.IsEmpty() {
+		id := ni.NetworkInterfaceID
+		if id == "" {
+			id = instance
+		}
+		m.byAddrs = append(m.byAddrs, ifaceAddrs{id: id, addrs: addrs, groups: mergeIDs(nil, groups)})
+	}
 	if ni.NetworkInterfaceID != "" {
 		m.ifaces[ni.NetworkInterfaceID] = mergeIDs(m.ifaces[ni.NetworkInterfaceID], groups)
 	}
@@ -734,6 +748,22 @@ func (m *Members) GroupsOf(id string) []string {
 		return nil
 	}
 	return m.ifaces[id]
+}
+
+// GroupsOfAddr returns the network interface (or instance) that has the
+// private address a and its security groups, so that a check can take the
+// groups of a flow's destination; ok is false when no listed interface has
+// it.
+func (m *Members) GroupsOfAddr(a netip.Addr) (id string, groups []string, ok bool) {
+	if m == nil {
+		return "", nil, false
+	}
+	for _, ia := range m.byAddrs {
+		if ia.addrs.Contains(a.Unmap()) {
+			return ia.id, ia.groups, true
+		}
+	}
+	return "", nil, false
 }
 
 // resolve returns the private addresses of the network interfaces that

@@ -3,6 +3,7 @@ package awssg
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -241,6 +242,23 @@ func TestMembers(t *testing.T) {
 	}
 	if got := strings.Join(ni.GroupsOf("eni-0elb00000000000001"), ","); got != bastion+","+monitor {
 		t.Errorf("groups of the ELB interface: %s", got)
+	}
+	for _, tc := range []struct {
+		m      *Members
+		addr   string
+		id     string
+		groups string
+	}{
+		{inst, "10.0.2.20", "eni-0web0000000000001", monitor + "," + web},
+		{inst, "10.0.2.40", "eni-0web0000000000001", monitor + "," + web}, // delegated prefix
+		{inst, "2001:db8:100::10", "eni-0bastion000000001", bastion},
+		{ni, "10.0.3.30", "eni-0elb00000000000001", bastion + "," + monitor},
+		{ni, "203.0.113.50", "", ""}, // public addresses are not the interface's own
+	} {
+		id, groups, ok := tc.m.GroupsOfAddr(netip.MustParseAddr(tc.addr))
+		if id != tc.id || strings.Join(groups, ",") != tc.groups || ok != (tc.id != "") {
+			t.Errorf("%s in %s: %s %v %v", tc.addr, tc.m.File, id, groups, ok)
+		}
 	}
 	if inst.GroupsOf("i-0old0000000000001") != nil || inst.GroupsOf("i-nope") != nil {
 		t.Error("terminated or unknown instances have no groups")

@@ -440,7 +440,7 @@ func (p *parser) finishChains() {
 
 // Rule statements that neither match nor decide: the rule goes on.
 var passStatements = map[string]bool{
-	"counter": true, "log": true, "mangle": true, "notrack": true, "dup": true,
+	"counter": true, "log": true, "dup": true,
 	"set": true, "map": true, "meter": false, "ct helper": true, "ct timeout": true,
 	"ct expectation": true, "secmark": true, "xt": false, "last": true,
 }
@@ -669,6 +669,22 @@ func (rb *ruleBuilder) verdict(key string, body any) (v firewall.Verdict, isVerd
 		return v, false, "iptables-nft " + typ + " " + name, nil
 	case "limit", "quota", "meter", "ct count", "numgen":
 		return v, false, key, nil
+	case "notrack":
+		// Untracked packets never become ESTABLISHED: what the rule
+		// matches is judged by rules the engine cannot follow.
+		return firewall.UnknownTarget("notrack (no connection tracking)"), true, "", nil
+	case "mangle":
+		// Setting a mark or a conntrack field leaves the packet alone;
+		// rewriting a header (stateless NAT) does not.
+		b, _ := body.(object)
+		k, _ := b["key"].(object)
+		if _, ok := k["payload"]; ok {
+			return firewall.UnknownTarget("rewrites " + render(k)), true, "", nil
+		}
+		if _, ok := k["exthdr"]; ok {
+			return firewall.UnknownTarget("rewrites " + render(k)), true, "", nil
+		}
+		return v, false, "", nil
 	}
 	if passStatements[key] {
 		return v, false, "", nil
