@@ -281,14 +281,11 @@ func compileRule(rs *Ruleset, r *Rule, fam Family, chains map[string]*cchain, lo
 			}
 			k.addrs = set
 		case FieldProto:
+			// Protocol numbers as the kernel sees them: ip6tables -p icmp
+			// (1) never meets an IPv6 packet, whose ICMP is 58. Flows'
+			// "icmp" becomes the family's own number in Judge.
 			for _, p := range cd.Protos {
 				k.protos.set(p)
-				if p == ProtoICMP || p == ProtoICMPv6 {
-					// iptables -p icmp in ip6tables is a different number;
-					// both stand for "ICMP of this family" in flows.
-					k.protos.set(ProtoICMP)
-					k.protos.set(ProtoICMPv6)
-				}
 			}
 			if cd.Not {
 				k.protos = k.protos.not()

@@ -118,6 +118,8 @@ func TestVerdicts(t *testing.T) {
 		{"hardening.rules", "", firewall.Interfaces{}, in, "192.0.2.1", "192.0.2.100", tcp, p(80), "allowed", "INPUT rule 10", ""},
 		// "--tcp-flags PSH PSH" meets some of the client's later packets only: unknown, never a guess
 		{"hardening.rules", "", firewall.Interfaces{}, in, "192.0.2.1", "192.0.2.100", tcp, p(8080), "unknown", "INPUT rule 5", "client's later packets"},
+		// ip6tables "-p icmp" is not ICMPv6
+		{"icmp-in-ip6tables.rules", "", firewall.Interfaces{}, fwd, "2001:db8:1::1", "2001:db8:2::1", firewall.ProtoICMP, firewall.PortSet{}, "blocked", "FORWARD policy DROP", "icmpv6"},
 		// kernel-proven case (testdata/kernel/no-established)
 		{"../kernel/no-established/iptables.rules", "", firewall.Interfaces{}, fwd, "10.1.0.2", "10.2.0.2", tcp, p(80), "blocked", "policy DROP", "reply"},
 		{"../kernel/no-established/iptables.rules", "", firewall.Interfaces{}, fwd, "10.1.0.3", "10.2.0.3", tcp, p(80), "blocked", "policy DROP", "client's later packets"},
