@@ -45,6 +45,7 @@ func TestGolden(t *testing.T) {
 		{"aws-sg", []string{"--aws-sg", "../../testdata/awssg/security-groups.json", "--aws-sg-ids", "sg-0web000000000001", "--aws-instances", "../../testdata/awssg/network-interfaces.json", "--flows", fl + "aws-web.yaml", "--hook", "input"}},
 		{"aws-sg-no-members", []string{"--aws-sg", "../../testdata/awssg/security-groups.json", "--aws-sg-ids", "sg-0web000000000001", "--flows", fl + "aws-web.yaml", "--hook", "input"}},
 		{"aws-sg-which", []string{"--aws-sg", "../../testdata/awssg/security-groups.json", "--flows", fl + "aws-web.yaml", "--hook", "input"}},
+		{"docker-json", []string{"--iptables", fw + "docker.rules", "--flows", fl + "docker.yaml", "--local-addrs", "192.0.2.100,172.17.0.1", "--format", "json"}},
 		{"no-flows", []string{"--iptables", fw + "forward.rules"}},
 	}
 	bin := proctest.Build(t, "check_firewall_flows")

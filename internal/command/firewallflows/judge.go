@@ -287,10 +287,12 @@ type Item struct {
 	Phase       string `json:"phase,omitempty"`
 	Reason      string `json:"reason,omitempty"`
 	Where       string `json:"where,omitempty"`
+	// Assumptions the verdict rests on (interface conditions).
+	Assumptions []string `json:"assumptions,omitempty"`
 }
 
 func item(r FlowResult) Item {
-	it := Item{Application: r.Flow.App, Flow: r.Flow.Name, Expect: r.Flow.Expect.String(), Verdict: r.Verdict, Failing: r.Failing}
+	it := Item{Application: r.Flow.App, Flow: r.Flow.Name, Expect: r.Flow.Expect.String(), Verdict: r.Verdict, Failing: r.Failing, Assumptions: r.Judgement.Assumptions}
 	if w := r.Witness; w != nil {
 		it.Rule, it.Witness, it.Phase, it.Reason = w.Rule, w.String(), w.Phase, w.Reason
 		if w.Pos.File != "" {
