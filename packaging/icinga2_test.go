@@ -26,7 +26,31 @@ func TestIcinga2ConfIsGenerated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proctest.Golden(t, filepath.Join("icinga2", "guardrail.conf"), got, *update)
+	file := filepath.Join("icinga2", "guardrail.conf")
+	if *update {
+		proctest.Golden(t, file, got, true)
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got == string(want) {
+		return
+	}
+	g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			t.Fatalf("packaging/%s is stale from line %d: the checks' flags give\n\t%q\nthe file has\n\t%q\nrun: go run ./packaging/gen", file, i+1, gl, wl)
+		}
+	}
 }
 
 // Every flag of every check is an argument of its CheckCommand, bound to the
