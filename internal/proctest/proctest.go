@@ -64,7 +64,8 @@ type Run struct {
 	Stdout string
 	Stderr string
 	Wall   time.Duration
-	MaxRSS int64 // bytes
+	CPU    time.Duration // user + system: steadier than wall time on a busy machine
+	MaxRSS int64         // bytes
 }
 
 // Exec runs bin with args and the extra environment, never through a shell.
@@ -81,6 +82,7 @@ func Exec(t testing.TB, bin string, env []string, args ...string) Run {
 		t.Fatalf("%s: %v", bin, err)
 	}
 	r.Code = cmd.ProcessState.ExitCode()
+	r.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.MaxRSS = ru.Maxrss * 1024
 	}
