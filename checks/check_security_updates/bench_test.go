@@ -41,7 +41,7 @@ func TestWholeProcessSecurityUpdates(t *testing.T) {
 
 type figures struct {
 	median, min, cpu time.Duration
-	rss         float64
+	rss              float64
 }
 
 func summarize(rs []proctest.Run) figures {
