@@ -154,18 +154,19 @@ func lineAt(data []byte, off int64) int {
 	return bytes.Count(data[:off], []byte("\n")) + 1
 }
 
-// elementLines returns the line each element of the arrays at path starts
-// on, in order ("*" in path stands for every element of an array), for
-// messages: the JSON decoder keeps no positions. One pass over the tokens.
-func elementLines(data []byte, path ...string) []int {
+// elementLines returns, for each path, the line each element of the
+// arrays at that path starts on, in order ("*" in a path stands for every
+// element of an array), for messages: the JSON decoder keeps no positions.
+// One pass over the tokens for all paths.
+func elementLines(data []byte, paths ...[]string) [][]int {
 	type frame struct {
 		array bool
 		key   string // object: the key whose value comes next
-		match int    // the container is at path[:match]; -1: off the path
+		match []int  // per path: the container is at path[:match]; -1: off it
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var stack []frame
-	var out []int
+	out := make([][]int, len(paths))
 	line, last := 1, int64(0)
 	for {
 		before := dec.InputOffset()
@@ -173,35 +174,42 @@ func elementLines(data []byte, path ...string) []int {
 		if err != nil {
 			return out
 		}
-		match := 0 // of this value
-		if n := len(stack); n > 0 {
+		var match []int // of this value
+		if n := len(stack); n == 0 {
+			match = make([]int, len(paths))
+		} else {
 			top := &stack[n-1]
 			if k, ok := tok.(string); ok && !top.array && top.key == "" {
 				top.key = k
 				continue
 			}
-			_, closing := tok.(json.Delim)
-			closing = closing && (tok == json.Delim('}') || tok == json.Delim(']'))
-			switch {
-			case closing:
-			case top.match < 0:
-				match = -1
-			case top.match == len(path):
-				if top.array {
-					start := before
-					rest := data[start:]
-					start += int64(len(rest) - len(bytes.TrimLeft(rest, " \t\r\n,:")))
-					line += bytes.Count(data[last:start], []byte("\n"))
-					last = start
-					out = append(out, line)
-				}
-				match = -1
-			case (top.array && path[top.match] == "*") || (!top.array && path[top.match] == top.key):
-				match = top.match + 1
-			default:
-				match = -1
+			if tok == json.Delim('}') || tok == json.Delim(']') {
+				stack = stack[:n-1]
+				continue
 			}
-			if !top.array && !closing {
+			match = make([]int, len(paths))
+			for i, path := range paths {
+				m := top.match[i]
+				switch {
+				case m < 0:
+					match[i] = -1
+				case m == len(path):
+					if top.array {
+						start := before
+						rest := data[start:]
+						start += int64(len(rest) - len(bytes.TrimLeft(rest, " \t\r\n,:")))
+						line += bytes.Count(data[last:start], []byte("\n"))
+						last = start
+						out[i] = append(out[i], line)
+					}
+					match[i] = -1
+				case (top.array && path[m] == "*") || (!top.array && path[m] == top.key):
+					match[i] = m + 1
+				default:
+					match[i] = -1
+				}
+			}
+			if !top.array {
 				top.key = ""
 			}
 		}
@@ -210,10 +218,6 @@ func elementLines(data []byte, path ...string) []int {
 			stack = append(stack, frame{match: match})
 		case json.Delim('['):
 			stack = append(stack, frame{array: true, match: match})
-		case json.Delim('}'), json.Delim(']'):
-			if len(stack) > 0 {
-				stack = stack[:len(stack)-1]
-			}
 		}
 	}
 }
@@ -236,8 +240,8 @@ func Parse(file string, data []byte) (*Groups, error) {
 		return nil, &Error{File: file, Msg: `no "SecurityGroups" array (want aws ec2 describe-security-groups output)`}
 	}
 	g := &Groups{File: file, byID: map[string]*Group{}}
-	groupLines := elementLines(data, "SecurityGroups")
-	permLines := [2][]int{elementLines(data, "SecurityGroups", "*", "IpPermissions"), elementLines(data, "SecurityGroups", "*", "IpPermissionsEgress")}
+	el := elementLines(data, []string{"SecurityGroups"}, []string{"SecurityGroups", "*", "IpPermissions"}, []string{"SecurityGroups", "*", "IpPermissionsEgress"})
+	groupLines, permLines := el[0], [2][]int{el[1], el[2]}
 	var permCount [2]int
 	for i, jg := range *doc.SecurityGroups {
 		where := fmt.Sprintf("SecurityGroups[%d]", i)
@@ -594,8 +598,8 @@ func ParseMembers(file string, data []byte) (*Members, error) {
 		return nil, err
 	}
 	m := &Members{File: file, byGroup: map[string]firewall.AddrSet{}, owners: map[string]bool{}, ifaces: map[string][]string{}}
-	ifaceLines := elementLines(data, "NetworkInterfaces")
-	instanceLines := elementLines(data, "Reservations", "*", "Instances")
+	el := elementLines(data, []string{"NetworkInterfaces"}, []string{"Reservations", "*", "Instances"})
+	ifaceLines, instanceLines := el[0], el[1]
 	instance := 0
 	switch {
 	case doc.NetworkInterfaces != nil && doc.Reservations == nil:
