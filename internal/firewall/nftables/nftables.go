@@ -368,24 +368,31 @@ func (p *parser) chain(i int, o object) error {
 	return nil
 }
 
-// devices is the device (or the devices) of an ingress/egress chain; nft
-// 1.0.6 does not print it, so it may be unknown.
+// unknownDevice stands for the device of an ingress/egress chain when nft
+// does not print it (nftables 1.0.6 does not).
+const unknownDevice = "?"
+
+// devices is the device (or the devices, as alternatives) of an
+// ingress/egress chain.
 func devices(o object) string {
 	switch v := o["dev"].(type) {
 	case string:
-		return v
+		if v != "" && !strings.Contains(v, alternatives) {
+			return v
+		}
 	case []any:
 		var s []string
 		for _, d := range v {
-			if x, ok := d.(string); ok {
+			if x, ok := d.(string); ok && x != "" && !strings.Contains(x, alternatives) {
 				s = append(s, x)
 			}
 		}
 		if len(s) > 0 {
-			return "{" + strings.Join(s, ",") + "}"
+			sort.Strings(s)
+			return strings.Join(s, alternatives)
 		}
 	}
-	return "(the chain's device)"
+	return unknownDevice
 }
 
 func parsePriority(s string) (int, bool) {
@@ -422,18 +429,26 @@ func (p *parser) finishChains() {
 			if info.out {
 				cond.Field = firewall.FieldOutIface
 			}
-			for _, r := range ch.Rules {
-				r.Conds = append([]firewall.Cond{cond}, r.Conds...)
-			}
 			if ch.Policy == firewall.VerdictDrop {
 				ch.Rules = append(ch.Rules, &firewall.Rule{
-					Label:   fmt.Sprintf("%s %s policy drop (device %s)", t.Name, ch.Name, info.iface),
+					Label:   fmt.Sprintf("%s %s policy drop (device %s)", t.Name, ch.Name, strings.ReplaceAll(info.iface, alternatives, ",")),
 					Pos:     ch.Pos,
-					Conds:   []firewall.Cond{cond},
 					Verdict: firewall.Drop,
 				})
 				ch.Policy = firewall.VerdictAccept
 			}
+			var rules []*firewall.Rule
+			for _, r := range ch.Rules {
+				if info.iface == unknownDevice {
+					// Which packets the chain sees is not known.
+					r.Unmodelled = append(r.Unmodelled, "the device of "+t.Name+" "+ch.Name+" (nft -j does not print it)")
+					rules = append(rules, r)
+					continue
+				}
+				r.Conds = append([]firewall.Cond{cond}, r.Conds...)
+				rules = append(rules, expand(r)...)
+			}
+			ch.Rules = rules
 		}
 	}
 }
@@ -555,10 +570,12 @@ func (rb *ruleBuilder) build(exprs []any) ([]*firewall.Rule, error) {
 	if expanded == nil {
 		expanded = []*firewall.Rule{r}
 	}
+	var out []*firewall.Rule
 	for _, x := range expanded {
 		x.Conds = dedupe(x.Conds)
+		out = append(out, expand(x)...)
 	}
-	return expanded, nil
+	return out, nil
 }
 
 // dedupe drops repeated protocol and family conditions ("tcp sport 1 tcp
@@ -1001,7 +1018,16 @@ func (rb *ruleBuilder) match(m object) ([]firewall.Cond, string, error) {
 	case kindCtState, kindCtStatus:
 		c.CtStates, unm, err = rb.ctValue(right, l.kind)
 	case kindIface:
-		c.Iface, err = rb.ifaceValue(right)
+		var names []string
+		names, unm = rb.ifaceValue(right)
+		if unm == "" && not {
+			// not any of them: each one is a condition
+			for _, n := range names {
+				conds = append(conds, firewall.Cond{Field: l.field, Not: true, Iface: n})
+			}
+			return conds, "", nil
+		}
+		c.Iface = strings.Join(names, alternatives)
 	case kindTCPFlags:
 		bits, ok := tcpFlagBits(right)
 		switch {
@@ -1410,35 +1436,76 @@ func (rb *ruleBuilder) ctValue(v any, kind valueKind) (firewall.CtState, string,
 	return 0, "ct value " + render(v), nil
 }
 
-func (rb *ruleBuilder) ifaceValue(v any) (string, error) {
+// ifaceValue reads an interface name or an anonymous set of names; unm is
+// not empty for what cannot be compared with names (interface indexes).
+func (rb *ruleBuilder) ifaceValue(v any) (names []string, unm string) {
 	v = elemValue(v)
 	switch x := v.(type) {
 	case string:
 		// nft's "eth*" wildcard is iptables' "eth+".
 		if strings.HasSuffix(x, "*") && !strings.HasSuffix(x, "\\*") {
-			return strings.TrimSuffix(x, "*") + "+", nil
+			x = strings.TrimSuffix(x, "*") + "+"
 		}
-		return x, nil
-	case json.Number:
-		return "#" + string(x), nil
+		if x == "" || strings.ContainsRune(x, 0) {
+			return nil, "interface " + strconv.Quote(x)
+		}
+		return []string{x}, ""
 	case object:
 		if elems, ok := x["set"].([]any); ok {
-			var names []string
 			for _, e := range elems {
-				n, err := rb.ifaceValue(e)
-				if err != nil {
-					return "", err
+				n, unm := rb.ifaceValue(e)
+				if unm != "" {
+					return nil, unm
 				}
-				names = append(names, n)
+				names = append(names, n...)
 			}
 			sort.Strings(names)
-			if len(names) == 1 {
-				return names[0], nil
-			}
-			return "{" + strings.Join(names, ",") + "}", nil
+			return names, ""
 		}
 	}
-	return render(v), nil
+	return nil, "interface " + render(v)
+}
+
+// alternatives separates the names of a condition on one of several
+// interfaces ("iifname { eth0, eth1 }"); expand makes one rule of each.
+const alternatives = "\x00"
+
+// maxExpansion bounds the rules one nft rule may become.
+const maxExpansion = 256
+
+// expand turns a rule whose interface conditions list alternatives into one
+// rule per combination, in order: a packet has one input and one output
+// interface, so first-match order is kept.
+func expand(r *firewall.Rule) []*firewall.Rule {
+	out := []*firewall.Rule{r}
+	for i, c := range r.Conds {
+		if (c.Field != firewall.FieldInIface && c.Field != firewall.FieldOutIface) || !strings.Contains(c.Iface, alternatives) {
+			continue
+		}
+		names := strings.Split(c.Iface, alternatives)
+		if len(out)*len(names) > maxExpansion {
+			cp := *r
+			cp.Conds = nil
+			for _, c := range r.Conds {
+				if !strings.Contains(c.Iface, alternatives) {
+					cp.Conds = append(cp.Conds, c)
+				}
+			}
+			cp.Unmodelled = append(append([]string(nil), r.Unmodelled...), "more than 256 interface combinations")
+			return []*firewall.Rule{&cp}
+		}
+		var next []*firewall.Rule
+		for _, o := range out {
+			for _, n := range names {
+				cp := *o
+				cp.Conds = append([]firewall.Cond(nil), o.Conds...)
+				cp.Conds[i].Iface = n
+				next = append(next, &cp)
+			}
+		}
+		out = next
+	}
+	return out
 }
 
 // set reads a named set or map.

@@ -92,6 +92,11 @@ func TestConstructs(t *testing.T) {
 		{"ct status dnat unmodelled", "inet", match(`{"ct": {"key": "status"}}`, "in", `"dnat"`) + "," + accept, " -> accept [unmodelled: ct status]"},
 		{"iifname", "inet", match(`{"meta": {"key": "iifname"}}`, "==", `"eth0"`) + "," + accept, "in eth0 -> accept"},
 		{"oifname wildcard", "inet", match(`{"meta": {"key": "oifname"}}`, "!=", `"eth*"`) + "," + accept, "out != eth+ -> accept"},
+		{"iifname set: one rule per name", "inet", match(`{"meta": {"key": "iifname"}}`, "==", `{"set": ["eth1", "eth0"]}`) + "," + match(tcpDport, "==", "22") + "," + accept, "in eth0, proto 6, dport 22 -> accept | in eth1, proto 6, dport 22 -> accept"},
+		{"iifname and oifname sets", "inet", match(`{"meta": {"key": "iifname"}}`, "==", `{"set": ["a", "b"]}`) + "," + match(`{"meta": {"key": "oifname"}}`, "==", `{"set": ["c", "d"]}`) + "," + accept,
+			"in a, out c -> accept | in a, out d -> accept | in b, out c -> accept | in b, out d -> accept"},
+		{"iifname not in set", "inet", match(`{"meta": {"key": "iifname"}}`, "!=", `{"set": ["eth0", "eth1"]}`) + "," + accept, "in != eth0, in != eth1 -> accept"},
+		{"iif index unmodelled", "inet", match(`{"meta": {"key": "iif"}}`, "==", "3") + "," + accept, " -> accept [unmodelled: interface 3]"},
 		{"counter and log", "inet", `{"log": {"prefix": "x"}},` + counter + "," + accept, " -> accept"},
 		{"counter only", "inet", counter, " -> continue"},
 		{"reject", "inet", match(tcpDport, "==", "25") + `,{"reject": {"type": "tcp reset"}}`, "proto 6, dport 25 -> reject"},
@@ -177,6 +182,9 @@ func TestChains(t *testing.T) {
 {"chain": {"family": "inet", "table": "a", "name": "out", "handle": 2, "type": "route", "hook": "output", "prio": "mangle - 5"}},
 {"chain": {"family": "inet", "table": "a", "name": "fwd", "handle": 3, "type": "filter", "hook": "forward", "prio": 10, "policy": "drop"}},
 {"chain": {"family": "netdev", "table": "n", "name": "in", "handle": 1, "type": "filter", "hook": "ingress", "dev": "eth0", "prio": -500, "policy": "drop"}},
+{"chain": {"family": "netdev", "table": "n", "name": "two", "handle": 3, "type": "filter", "hook": "egress", "dev": ["eth2", "eth1"], "prio": 0, "policy": "accept"}},
+{"chain": {"family": "netdev", "table": "n", "name": "nodev", "handle": 4, "type": "filter", "hook": "ingress", "prio": 0, "policy": "drop"}},
+{"rule": {"family": "netdev", "table": "n", "chain": "two", "handle": 5, "expr": [` + match(ip6Daddr, "==", `"2001:db8::1"`) + `, {"drop": null}]}},
 {"chain": {"family": "bridge", "table": "br", "name": "f", "handle": 1, "type": "filter", "hook": "forward", "prio": 0, "policy": "drop"}},
 {"rule": {"family": "netdev", "table": "n", "chain": "in", "handle": 2, "expr": [` + match(ipSaddr, "==", `"192.0.2.1"`) + `, {"accept": null}]}},
 {"rule": {"family": "bridge", "table": "br", "chain": "f", "handle": 2, "expr": [{"drop": null}]}}
@@ -193,6 +201,11 @@ table netdev n (any)
   chain in hook prerouting type 0 prio -1073742324 policy accept
     in eth0, ipv4 src 192.0.2.1 -> accept
     in eth0 -> drop
+  chain two hook postrouting type 0 prio 1073741823 policy accept
+    out eth1, ipv6 dst 2001:db8::1 -> drop
+    out eth2, ipv6 dst 2001:db8::1 -> drop
+  chain nodev hook prerouting type 0 prio -1073741824 policy accept
+     -> drop [unmodelled: the device of netdev n nodev (nft -j does not print it)]
 `
 	if got := dumpRuleset(rs); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)

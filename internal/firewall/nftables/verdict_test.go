@@ -86,3 +86,29 @@ func TestVerdicts(t *testing.T) {
 		})
 	}
 }
+
+// Interface sets become one rule per name, so that the engine compares each
+// with the interfaces the check is told.
+func TestInterfaceSetVerdicts(t *testing.T) {
+	data := []byte(`{"nftables": [{"table": {"family": "inet", "name": "t"}},
+{"chain": {"family": "inet", "table": "t", "name": "f", "type": "filter", "hook": "forward", "prio": 0, "policy": "drop"}},
+{"rule": {"family": "inet", "table": "t", "chain": "f", "handle": 2, "expr": [` + match(ctState, "in", `["established"]`) + `, {"accept": null}]}},
+{"rule": {"family": "inet", "table": "t", "chain": "f", "handle": 3, "expr": [` + match(`{"meta": {"key": "iifname"}}`, "==", `{"set": ["a", "b"]}`) + `, ` + match(tcpDport, "==", "22") + `, {"accept": null}]}}]}`)
+	rs, err := Parse("ifaces.json", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ in, want string }{{"a", firewall.Allowed}, {"b", firewall.Allowed}, {"c", firewall.Blocked}} {
+		en, err := firewall.NewEngine(rs, firewall.HookForward)
+		if err != nil {
+			t.Fatal(err)
+		}
+		en.SetInterfaces(firewall.Interfaces{In: tc.in, Out: "z"})
+		j := en.Judge(firewall.Space{Family: firewall.FamilyIPv4, Proto: firewall.ProtoTCP,
+			Src: firewall.MustPrefixSet("10.0.0.1"), Dst: firewall.MustPrefixSet("10.0.0.2"),
+			SrcPorts: firewall.Port(40000), DstPorts: firewall.Port(22)})
+		if got := j.Verdict(); got != tc.want {
+			t.Errorf("in %s: %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}
