@@ -555,8 +555,10 @@ type jsonIface struct {
 	} `json:"Groups"`
 	PrivateIPAddress   string `json:"PrivateIpAddress"`
 	PrivateIPAddresses []struct {
-		PrivateIPAddress string `json:"PrivateIpAddress"`
+		PrivateIPAddress string           `json:"PrivateIpAddress"`
+		Association      *jsonAssociation `json:"Association"`
 	} `json:"PrivateIpAddresses"`
+	Association   *jsonAssociation `json:"Association"`
 	IPv6Addresses []struct {
 		IPv6Address string `json:"Ipv6Address"`
 	} `json:"Ipv6Addresses"`
@@ -571,12 +573,19 @@ type jsonIface struct {
 	} `json:"Attachment"`
 }
 
+// jsonAssociation is a public (or Elastic) IPv4 address mapped to a private
+// one.
+type jsonAssociation struct {
+	PublicIP string `json:"PublicIp"`
+}
+
 type jsonMembers struct {
 	Reservations *[]struct {
 		OwnerID   string `json:"OwnerId"`
 		Instances []struct {
 			InstanceID       string `json:"InstanceId"`
 			PrivateIPAddress string `json:"PrivateIpAddress"`
+			PublicIPAddress  string `json:"PublicIpAddress"`
 			IPv6Address      string `json:"Ipv6Address"`
 			State            struct {
 				Name string `json:"Name"`
@@ -636,6 +645,9 @@ func ParseMembers(file string, data []byte) (*Members, error) {
 					// Older or filtered output: the instance's groups and
 					// primary addresses.
 					ni := jsonIface{PrivateIPAddress: in.PrivateIPAddress}
+					if in.PublicIPAddress != "" {
+						ni.Association = &jsonAssociation{PublicIP: in.PublicIPAddress}
+					}
 					if in.IPv6Address != "" {
 						ni.IPv6Addresses = append(ni.IPv6Addresses, struct {
 							IPv6Address string `json:"Ipv6Address"`
@@ -713,12 +725,29 @@ func (m *Members) addIface(ni jsonIface, groups []string, instance string) error
 	for _, g := range groups {
 		m.byGroup[g] = m.byGroup[g].Union(addrs)
 	}
-	if !addrs.IsEmpty() {
+	// Public addresses reach the interface but are not what a group
+	// reference allows: they only find the interface (GroupsOfAddr).
+	var public firewall.AddrSet
+	assoc := []*jsonAssociation{ni.Association}
+	for _, a := range ni.PrivateIPAddresses {
+		assoc = append(assoc, a.Association)
+	}
+	for _, a := range assoc {
+		if a == nil || a.PublicIP == "" {
+			continue
+		}
+		p, err := netip.ParseAddr(a.PublicIP)
+		if err != nil || !p.Is4() {
+			return fmt.Errorf("bad public address %q", a.PublicIP)
+		}
+		public = public.Union(firewall.AddrOf(p))
+	}
+	if !addrs.IsEmpty() || !public.IsEmpty() {
 		id := ni.NetworkInterfaceID
 		if id == "" {
 			id = instance
 		}
-		m.byAddrs = append(m.byAddrs, ifaceAddrs{id: id, addrs: addrs, groups: mergeIDs(nil, groups)})
+		m.byAddrs = append(m.byAddrs, ifaceAddrs{id: id, addrs: addrs.Union(public), groups: mergeIDs(nil, groups)})
 	}
 	if ni.NetworkInterfaceID != "" {
 		m.ifaces[ni.NetworkInterfaceID] = mergeIDs(m.ifaces[ni.NetworkInterfaceID], groups)
@@ -755,7 +784,8 @@ func (m *Members) GroupsOf(id string) []string {
 }
 
 // GroupsOfAddr returns the network interface (or instance) that has the
-// private address a and its security groups, so that a check can take the
+// address a (private, IPv6, or an associated public IPv4) and its security
+// groups, so that a check can take the
 // groups of a flow's destination; ok is false when no listed interface has
 // it.
 func (m *Members) GroupsOfAddr(a netip.Addr) (id string, groups []string, ok bool) {

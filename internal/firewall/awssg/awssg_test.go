@@ -253,7 +253,8 @@ func TestMembers(t *testing.T) {
 		{inst, "10.0.2.40", "eni-0web0000000000001", monitor + "," + web}, // delegated prefix
 		{inst, "2001:db8:100::10", "eni-0bastion000000001", bastion},
 		{ni, "10.0.3.30", "eni-0elb00000000000001", bastion + "," + monitor},
-		{ni, "203.0.113.50", "", ""}, // public addresses are not the interface's own
+		{ni, "203.0.113.50", "eni-0bastion000000001", bastion}, // associated public address
+		{ni, "203.0.113.51", "", ""},
 	} {
 		id, groups, ok := tc.m.GroupsOfAddr(netip.MustParseAddr(tc.addr))
 		if id != tc.id || strings.Join(groups, ",") != tc.groups || ok != (tc.id != "") {
@@ -311,6 +312,7 @@ func TestErrors(t *testing.T) {
 	memberErrors := []struct{ name, data, want string }{
 		{"neither", `{"SecurityGroups": []}`, `want "NetworkInterfaces"`},
 		{"bad address", "{\"NetworkInterfaces\": [\n{\"NetworkInterfaceId\": \"eni-1\",\n\"PrivateIpAddress\": \"10.0.0.300\"}]}", `ni.json:2: NetworkInterfaces[0] (eni-1): bad address "10.0.0.300"`},
+		{"bad public address", `{"NetworkInterfaces": [{"PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.1", "Association": {"PublicIp": "2001:db8::1"}}]}]}`, `bad public address "2001:db8::1"`},
 		{"v4 as v6", `{"NetworkInterfaces": [{"Ipv6Addresses": [{"Ipv6Address": "10.0.0.1"}]}]}`, `bad address "10.0.0.1"`},
 		{"bad prefix", `{"Reservations": [{"Instances": [{"InstanceId": "i-1", "NetworkInterfaces": [{"Ipv4Prefixes": [{"Ipv4Prefix": "10.0.0.0"}]}]}]}]}`, `Reservations[0].Instances[0] (i-1) NetworkInterfaces[0]: bad prefix "10.0.0.0"`},
 	}
