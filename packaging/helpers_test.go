@@ -91,6 +91,7 @@ func TestMain(m *testing.M) {
 // returns the directory holding them (world-readable).
 func binaries(t *testing.T) string {
 	t.Helper()
+	testenv.NeedCommand(t, "make")
 	binOnce.Do(func() {
 		d, err := os.MkdirTemp("", "guardrail-pkgtest-")
 		if err != nil {

@@ -63,6 +63,16 @@ func TestNRPEConfigCoversEveryCheck(t *testing.T) {
 	}
 }
 
+// needNRPE checks what the NRPE tests need before anything is built.
+func needNRPE(t *testing.T) {
+	t.Helper()
+	testenv.NeedRoot(t)
+	testenv.NeedCommand(t, "/usr/sbin/nrpe")
+	testenv.NeedCommand(t, pluginDir+"check_nrpe")
+	_, ok := runAs()
+	testenv.Need(t, ok, "user nagios (from nagios-nrpe-server)")
+}
+
 type nrpeServer struct {
 	port int
 	bin  string // check_nrpe
@@ -85,11 +95,10 @@ func (s *nrpeServer) takesArguments(t *testing.T) bool {
 // argument variants enabled) plus the extra test commands.
 func startNRPE(t *testing.T, bins string, extra map[string]string) *nrpeServer {
 	t.Helper()
-	testenv.NeedRoot(t)
+	needNRPE(t)
 	nrpe := testenv.NeedCommand(t, "/usr/sbin/nrpe")
 	checkNRPE := testenv.NeedCommand(t, pluginDir+"check_nrpe")
-	runUser, ok := runAs()
-	testenv.Need(t, ok, "user nagios (from nagios-nrpe-server)")
+	runUser, _ := runAs()
 
 	dir := worldReadableDir(t, "guardrail-nrpe-")
 	_, shipped := nrpeCommands(t)
@@ -218,6 +227,7 @@ func statusLine(t *testing.T, label string, code int, out string) string {
 }
 
 func TestNRPERunsEveryCommand(t *testing.T) {
+	needNRPE(t)
 	bins := binaries(t)
 	srv := startNRPE(t, bins, nil)
 	cmds, _ := nrpeCommands(t)
@@ -235,6 +245,7 @@ func TestNRPERunsEveryCommand(t *testing.T) {
 // altogether); what an argument-enabled NRPE lets through reaches the plugin
 // single-quoted, as the value of one option, which rejects it as UNKNOWN.
 func TestNRPEArgumentsAreSafe(t *testing.T) {
+	needNRPE(t)
 	bins := binaries(t)
 	srv := startNRPE(t, bins, nil)
 	marker := filepath.Join(worldReadableDir(t, "guardrail-marker-"), "pwned")
@@ -293,6 +304,7 @@ func TestNRPEArgumentsAreSafe(t *testing.T) {
 // own, well before NRPE's command_timeout: its policy file is a FIFO nobody
 // writes, so opening it blocks forever.
 func TestNRPEPluginTimeout(t *testing.T) {
+	needNRPE(t)
 	bins := binaries(t)
 	dir := worldReadableDir(t, "guardrail-fifo-")
 	fifo := filepath.Join(dir, "policy.yaml")
@@ -311,6 +323,7 @@ func TestNRPEPluginTimeout(t *testing.T) {
 // Output beyond a v2 packet (1023 bytes) is cut by NRPE; the status line and
 // its perfdata come first, so they survive whole.
 func TestNRPELongOutputKeepsFirstLine(t *testing.T) {
+	needNRPE(t)
 	bins := binaries(t)
 	root := fakeRoot(t, 120)
 	args := []string{"--no-state", "--state-file", root + "/state.json", "--policy", root + "/policy.yaml", "--root", root, "--list"}

@@ -29,10 +29,12 @@ endif
 man:
 	$(GO) run ./packaging/gen -icinga2 '' -man $(DIST)/man
 
+# The version comes from LDFLAGS; -buildvcs=false keeps the build independent
+# of who owns the git checkout.
 package-binaries:
 	@set -e; for arch in $(ARCHS); do \
 		echo "building $$arch binaries ($(PKG_VERSION))"; \
-		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(DIST)/$$arch/ ./checks/...; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$arch $(GO) build -trimpath -buildvcs=false -ldflags '$(LDFLAGS)' -o $(DIST)/$$arch/ ./checks/...; \
 	done
 
 package-changelog:
