@@ -351,28 +351,69 @@ func merge(parts []*firewall.Ruleset) *firewall.Ruleset {
 
 // live commands: fixed names under /usr/sbin, argument slices, no shell.
 var liveCommands = []struct {
-	path string
-	fam  firewall.Family
+	path      string
+	fam       firewall.Family
+	nftFamily string
 }{
-	{"/usr/sbin/iptables-save", firewall.FamilyIPv4},
-	{"/usr/sbin/ip6tables-save", firewall.FamilyIPv6},
+	{"/usr/sbin/iptables-save", firewall.FamilyIPv4, "ip"},
+	{"/usr/sbin/ip6tables-save", firewall.FamilyIPv6, "ip6"},
 }
 
-// readLive runs iptables-save and ip6tables-save (root needed: see the
-// sudoers example in packaging/).
+// readLive reads the live host's rules (root needed: see the sudoers example
+// in packaging/): nft -j list ruleset, with iptables-nft's tables taken from
+// iptables-save and ip6tables-save; without nft, those two alone.
 func readLive(ctx context.Context) ([]*firewall.Ruleset, error) {
 	// nft first: it shows every table, iptables-nft's included.
 	if _, err := os.Stat(nftPath); err == nil {
 		if data, err := runBounded(ctx, nftPath, "-j", "list", "ruleset"); err == nil {
+			var out []*firewall.Ruleset
+			if hasXT(data) {
+				// iptables-nft tables: exact from iptables-save, the rest from nft.
+				drop := map[[2]string]bool{}
+				saved, err := readIPTablesSave(ctx)
+				if err != nil {
+					return nil, err
+				}
+				for _, s := range saved {
+					for _, t := range savedTables(s.raw) {
+						if iptablesTables[t] {
+							drop[[2]string{s.nftFamily, t}] = true
+						}
+					}
+					out = append(out, s.rs)
+				}
+				if data, err = withoutTables(data, drop); err != nil {
+					return nil, err
+				}
+			}
 			rs, err := nftables.Parse(nftPath, data)
 			if err != nil {
 				return nil, err
 			}
 			rs.Source = nftPath + " -j list ruleset"
-			return []*firewall.Ruleset{rs}, nil
+			return append(out, rs), nil
 		}
 	}
+	saved, err := readIPTablesSave(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var out []*firewall.Ruleset
+	for _, s := range saved {
+		out = append(out, s.rs)
+	}
+	return out, nil
+}
+
+type saved struct {
+	rs        *firewall.Ruleset
+	raw       []byte
+	nftFamily string
+}
+
+// readIPTablesSave runs iptables-save and ip6tables-save.
+func readIPTablesSave(ctx context.Context) ([]saved, error) {
+	var out []saved
 	for _, lc := range liveCommands {
 		data, err := runBounded(ctx, lc.path)
 		if err != nil {
@@ -380,7 +421,7 @@ func readLive(ctx context.Context) ([]*firewall.Ruleset, error) {
 		}
 		if len(bytes.TrimSpace(data)) == 0 {
 			// No tables loaded: nothing filters this family.
-			out = append(out, &firewall.Ruleset{Source: lc.path + " (empty)", Families: []firewall.Family{lc.fam}})
+			out = append(out, saved{rs: &firewall.Ruleset{Source: lc.path + " (empty)", Families: []firewall.Family{lc.fam}}, nftFamily: lc.nftFamily})
 			continue
 		}
 		rs, err := iptables.Parse(lc.path, data, lc.fam)
@@ -388,7 +429,7 @@ func readLive(ctx context.Context) ([]*firewall.Ruleset, error) {
 			return nil, err
 		}
 		rs.Source = lc.path
-		out = append(out, rs)
+		out = append(out, saved{rs: rs, raw: data, nftFamily: lc.nftFamily})
 	}
 	return out, nil
 }
