@@ -9,7 +9,7 @@ BIN := bin
 # Debian packages the tests run against: real apt/check_apt, snmpd, the kernel's
 # iptables/nftables, nrpe, icinga2, lintian for the package, hyperfine for bench.
 TEST_DEBS := apt monitoring-plugins-basic snmpd snmp iproute2 iptables nftables ipset \
-	nagios-nrpe-server nagios-nrpe-plugin icinga2 lintian hyperfine time
+	nagios-nrpe-server nagios-nrpe-plugin icinga2 lintian hyperfine time sudo rpm
 
 export CGO_ENABLED := 0
 
