@@ -4,7 +4,7 @@ package policy
 // supported on it. The ids and versions are checked by package osversion,
 // which knows each platform's version syntax.
 //
-// README block (check_os_version policy), paste as is:
+// The keys, as README's policy reference shows them:
 //
 //	os_versions:            # keyed by platform id
 //	  ios-xe:
