@@ -77,7 +77,7 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 	}
 	snmpSet := false
 	for _, f := range []string{"hostname", "port", "community", "user", "security-level", "auth-protocol", "auth-passphrase", "priv-protocol", "priv-passphrase"} {
-		if c.IsSet(f) && f != "hostname" {
+		if given(c, f) && f != "hostname" {
 			snmpSet = true
 		}
 	}
@@ -230,7 +230,7 @@ func snmpTarget(c *cli.Context, timeout time.Duration) (snmp.Target, error) {
 		return t, badArgs("-p %d is not a port (1-65535)", t.Port)
 	}
 	if user := c.String("user"); user != "" {
-		if c.IsSet("community") {
+		if given(c, "community") {
 			return t, badArgs("-C is for SNMP v2c; with -u (SNMPv3) leave it out")
 		}
 		t.Version, t.User = "3", user
@@ -256,7 +256,7 @@ func snmpTarget(c *cli.Context, timeout time.Duration) (snmp.Target, error) {
 		}
 	} else {
 		for _, f := range []string{"security-level", "auth-protocol", "auth-passphrase", "priv-protocol", "priv-passphrase"} {
-			if c.IsSet(f) {
+			if given(c, f) {
 				return t, badArgs("--%s is for SNMPv3 and needs -u USER", f)
 			}
 		}
@@ -300,4 +300,16 @@ func fromSNMP(ctx context.Context, a *Assessor, t snmp.Target, platform string, 
 		return Assessment{}, nil, fmt.Errorf("SNMP %s: %v", addr, err)
 	}
 	return a.Assess(t.Host, platform, version, "SNMP "+addr, 0), notes, nil
+}
+
+// given: a flag set on the command line or by a non-empty environment
+// variable (Icinga 2 passes its env vars even when their macro is empty).
+func given(c *cli.Context, name string) bool {
+	if !c.IsSet(name) {
+		return false
+	}
+	if name == "port" {
+		return true
+	}
+	return c.String(name) != ""
 }
