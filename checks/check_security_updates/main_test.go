@@ -44,6 +44,7 @@ func TestGolden(t *testing.T) {
 		{"pins", "pins", "", []string{"-l"}},
 		{"ubuntu", "ubuntu", "", []string{"-l"}},
 		{"missing-root", "nonexistent", "", nil},
+		{"never-fetched", "../securityupdates/roots/never-fetched", "", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

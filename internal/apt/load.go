@@ -21,9 +21,12 @@ type System struct {
 	Installed     []*Installed
 	Sources       []Source
 	Lists         []*IndexFile // Packages lists referenced by a live source and present
-	Releases      []*Release   // their (In)Release files, one per suite
-	Pins          []*Pin
-	MachineID     string // /etc/machine-id, for phasing
+	// Unfetched are live sources without a single list on disk: apt-get
+	// update never succeeded for them, so their updates cannot be seen.
+	Unfetched []Source
+	Releases  []*Release // their (In)Release files, one per suite
+	Pins      []*Pin
+	MachineID string // /etc/machine-id, for phasing
 
 	versions map[pkgKey][]*Version // offered versions of installed packages
 }
@@ -109,11 +112,25 @@ func (s *System) findLists() error {
 				}
 			}
 		}
+		if !used && !s.fetchedBefore(src) {
+			s.Unfetched = append(s.Unfetched, src)
+		}
 		if used && rel.File != "" && !containsRelease(s.Releases, rel) {
 			s.Releases = append(s.Releases, rel)
 		}
 	}
 	return nil
+}
+
+// fetchedBefore: a source repeated (same URI and suite, e.g. deb and
+// deb-src-less duplicates) whose lists an earlier line already found.
+func (s *System) fetchedBefore(src Source) bool {
+	for _, l := range s.Lists {
+		if l.Source.URI == src.URI && l.Source.Suite == src.Suite {
+			return true
+		}
+	}
+	return false
 }
 
 func containsRelease(list []*Release, r *Release) bool {

@@ -40,6 +40,12 @@ type Input struct {
 	MaxListAge       time.Duration
 	// Expired names a live (In)Release file past its Valid-Until.
 	Expired string
+	// Sources is how many live apt sources there are; Unfetched lists those
+	// (file:line and URI) with no list on disk; NoSecuritySource is set
+	// when no source is a -security suite.
+	Sources          int
+	Unfetched        []string
+	NoSecuritySource bool
 	// Notes are extra lines for the long output (a rebuilt ledger, ...).
 	Notes []string
 }
@@ -180,10 +186,29 @@ func Judge(in Input) plugin.Result {
 		status = plugin.Worse(status, plugin.Warning)
 		parts = append(parts, "package lists expired (Valid-Until): run apt-get update")
 	}
+	if len(in.Unfetched) > 0 {
+		status = plugin.Worse(status, plugin.Warning)
+		parts = append(parts, plural(len(in.Unfetched), "source never fetched", "sources never fetched")+": run apt-get update")
+	}
 	summary := strings.Join(parts, ", ")
+	// Nothing to compare with: no answer, rather than a wrong OK.
+	if in.Sources == 0 || len(in.Unfetched) == in.Sources {
+		status = plugin.Unknown
+		if in.Sources == 0 {
+			summary = "no apt sources configured: cannot tell which updates are pending"
+		} else {
+			summary = "no package lists for any apt source: run apt-get update"
+		}
+	}
 
 	var long []string
 	long = append(long, in.Notes...)
+	for _, u := range in.Unfetched {
+		long = append(long, "never fetched: "+u)
+	}
+	if in.NoSecuritySource && in.Sources > 0 {
+		long = append(long, "note: no -security source is configured; security fixes can only be seen where another suite carries them")
+	}
 	if stale {
 		long = append(long, fmt.Sprintf("newest list: %s dated %s", in.ListsUpdatedFile, in.ListsUpdated.UTC().Format(time.RFC1123)))
 	}

@@ -77,9 +77,33 @@ func TestJudge(t *testing.T) {
 			"X WARNING: no security updates pending, 0 upgrades, package lists expired (Valid-Until): run apt-get update | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0 list_age_days=1;7;;0\n" +
 				"expired: /l/sec_InRelease valid until Mon, 16 Nov 2026 00:00:00 UTC\n"},
 	}
+	cases = append(cases, []struct {
+		name string
+		in   Input
+		code plugin.Status
+		want string
+	}{
+		{"a source never fetched", Input{Sources: 3, Unfetched: []string{"/etc/apt/sources.list:4: http://security.debian.org/ bookworm-security"}}, plugin.Warning,
+			"X WARNING: no security updates pending, 0 upgrades, 1 source never fetched: run apt-get update | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
+				"never fetched: /etc/apt/sources.list:4: http://security.debian.org/ bookworm-security\n"},
+		{"no lists at all is no answer, not OK", Input{Sources: 1, Unfetched: []string{"/etc/apt/sources.list:1: http://deb.debian.org/debian/ bookworm"}}, plugin.Unknown,
+			"X UNKNOWN: no package lists for any apt source: run apt-get update | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
+				"never fetched: /etc/apt/sources.list:1: http://deb.debian.org/debian/ bookworm\n"},
+		{"no sources is no answer, not OK", Input{Sources: -1}, plugin.Unknown,
+			"X UNKNOWN: no apt sources configured: cannot tell which updates are pending | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n"},
+		{"no security source is said", Input{Sources: 1, NoSecuritySource: true}, plugin.OK,
+			"X OK: no security updates pending, 0 upgrades | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
+				"note: no -security source is configured; security fixes can only be seen where another suite carries them\n"},
+	}...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.in.Now = now
+			switch c.in.Sources {
+			case 0:
+				c.in.Sources = 2
+			case -1:
+				c.in.Sources = 0
+			}
 			r := Judge(c.in)
 			var b bytes.Buffer
 			plugin.Write(&b, "check_security_updates", "X", r, plugin.Text)
@@ -91,7 +115,7 @@ func TestJudge(t *testing.T) {
 }
 
 func TestJudgeItems(t *testing.T) {
-	r := Judge(Input{Now: now, Updates: []apt.Update{openssh, heldK}, SLA: policy.SLA{CriticalDays: ptr(14)},
+	r := Judge(Input{Now: now, Sources: 1, Updates: []apt.Update{openssh, heldK}, SLA: policy.SLA{CriticalDays: ptr(14)},
 		FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(3)}})
 	var b bytes.Buffer
 	plugin.Write(&b, "check_security_updates", "X", r, plugin.JSON)

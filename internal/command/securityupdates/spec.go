@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -93,6 +94,7 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 	if err != nil {
 		return plugin.Result{}, err
 	}
+	var in Input
 	var updates []apt.Update
 	for _, u := range sys.Updates() {
 		if keep(u.Package, include, exclude) {
@@ -100,13 +102,23 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 		}
 	}
 
+	in.Sources = len(sys.Sources)
+	in.NoSecuritySource = true
+	for _, src := range sys.Sources {
+		if strings.HasSuffix(strings.TrimSuffix(src.Suite, "/"), "-security") {
+			in.NoSecuritySource = false
+		}
+	}
+	for _, src := range sys.Unfetched {
+		in.Unfetched = append(in.Unfetched, fmt.Sprintf("%s:%d: %s %s", src.File, src.Line, src.URI, src.Suite))
+	}
 	var deferred []apt.Update
 	for _, u := range sys.Deferred() {
 		if keep(u.Package, include, exclude) {
 			deferred = append(deferred, u)
 		}
 	}
-	in := Input{Updates: updates, Deferred: deferred, Now: env.Now, SLA: sec.SLA, Counts: counts,
+	in = Input{Updates: updates, Deferred: deferred, Sources: in.Sources, Unfetched: in.Unfetched, NoSecuritySource: in.NoSecuritySource, Now: env.Now, SLA: sec.SLA, Counts: counts,
 		OnlyCritical: c.Bool("only-critical"), ListAll: c.Bool("list") || env.Verbose > 0,
 		MaxListAge: defaultMaxListAge}
 	if sec.MaxListAgeDays != nil {
