@@ -2,8 +2,11 @@ package firewallflows
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 )
 
 // iptablesTables are the tables iptables-nft keeps in nftables' ip and ip6
@@ -66,4 +69,45 @@ func savedTables(save []byte) []string {
 		}
 	}
 	return out
+}
+
+// legacySave lists the rules of the legacy (x_tables) iptables, which
+// neither nft nor iptables-nft's iptables-save shows.
+var legacySave = []string{"/usr/sbin/iptables-legacy-save", "/usr/sbin/ip6tables-legacy-save"}
+
+// refuseLegacy: rules loaded with iptables-legacy filter packets but are
+// invisible to nft; judging without them could be a wrong OK, so their
+// presence ends the live read in an error (as root, where they can be read).
+func refuseLegacy(ctx context.Context) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	for _, path := range legacySave {
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		data, err := runBounded(ctx, path)
+		if err != nil {
+			continue // no legacy tables loaded (the module is absent)
+		}
+		if legacyRules(data) {
+			return errors.New(path + " shows iptables-legacy rules, which nft does not: judge them with --iptables FILE from " + path)
+		}
+	}
+	return nil
+}
+
+// legacyRules reports whether iptables-save output holds any rule or a
+// policy other than ACCEPT.
+func legacyRules(save []byte) bool {
+	for _, line := range bytes.Split(save, []byte("\n")) {
+		line = bytes.TrimSpace(line)
+		if bytes.HasPrefix(line, []byte("-A ")) {
+			return true
+		}
+		if len(line) > 0 && line[0] == ':' && !bytes.Contains(line, []byte(" ACCEPT ")) {
+			return true
+		}
+	}
+	return false
 }

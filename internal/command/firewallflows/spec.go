@@ -363,6 +363,9 @@ var liveCommands = []struct {
 // in packaging/): nft -j list ruleset, with iptables-nft's tables taken from
 // iptables-save and ip6tables-save; without nft, those two alone.
 func readLive(ctx context.Context) ([]*firewall.Ruleset, error) {
+	if err := refuseLegacy(ctx); err != nil {
+		return nil, err
+	}
 	// nft first: it shows every table, iptables-nft's included.
 	if _, err := os.Stat(nftPath); err == nil {
 		if data, err := runBounded(ctx, nftPath, "-j", "list", "ruleset"); err == nil {
