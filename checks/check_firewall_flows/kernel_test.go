@@ -19,6 +19,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/kerneltest"
+	"github.com/guardrail-monitoring/guardrail/internal/proctest"
 	"github.com/guardrail-monitoring/guardrail/internal/testenv"
 )
 
@@ -176,20 +177,10 @@ func checkHelp(bin string) string {
 	return string(out)
 }
 
-// buildCheck builds this package's binary into a temporary folder; it
-// returns "" and the reason while the check does not exist or compile.
+// buildCheck builds the check once (proctest); a build failure fails the test.
 func buildCheck(t *testing.T) (bin, why string) {
 	t.Helper()
-	if _, err := os.Stat("main.go"); err != nil {
-		return "", "checks/check_firewall_flows/main.go does not exist yet"
-	}
-	bin = filepath.Join(t.TempDir(), "check_firewall_flows")
-	cmd := exec.Command("go", "build", "-o", bin, ".") // go test puts its go first on PATH
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Sprintf("go build: %v: %s", err, strings.TrimSpace(string(out)))
-	}
-	return bin, ""
+	return proctest.Build(t, "check_firewall_flows"), ""
 }
 
 func handCases(t *testing.T) []kernelCase {

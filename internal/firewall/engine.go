@@ -701,6 +701,20 @@ func (j Judgement) Verdict() string {
 }
 
 // Merge combines the judgements of parts of one flow (services, families).
+// Witness is the example connection behind a verdict: an open one for
+// Allowed, a closed one for Blocked, an undecidable one for Unknown.
+func (j Judgement) Witness(verdict string) *Witness {
+	switch verdict {
+	case Allowed:
+		return j.Open
+	case Blocked:
+		return j.Closed
+	case Unknown:
+		return j.Unknown
+	}
+	return nil
+}
+
 func (j *Judgement) Merge(o Judgement) {
 	if j.Open == nil {
 		j.Open = o.Open

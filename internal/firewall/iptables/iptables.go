@@ -412,17 +412,8 @@ func (rp *ruleParser) option(tok string) error {
 		}
 	case "-j", "--jump", "-g", "--goto":
 		return rp.target(tok)
-	case "--dport", "--destination-port", "--sport", "--source-port":
-		v, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		ports, err := parsePorts(v, ":")
-		if err != nil {
-			return rp.errorf("%s %s: %v", tok, v, err)
-		}
-		rp.add(portCond(tok, ports))
-	case "--dports", "--destination-ports", "--sports", "--source-ports":
+	case "--dport", "--destination-port", "--sport", "--source-port",
+		"--dports", "--destination-ports", "--sports", "--source-ports":
 		v, err := rp.next(tok)
 		if err != nil {
 			return err

@@ -71,15 +71,7 @@ func TestVerdicts(t *testing.T) {
 			if got := j.Verdict(); got != tc.want {
 				t.Fatalf("verdict %s, want %s (open %+v closed %+v unknown %+v)", got, tc.want, j.Open, j.Closed, j.Unknown)
 			}
-			var w *firewall.Witness
-			switch tc.want {
-			case firewall.Allowed:
-				w = j.Open
-			case firewall.Blocked:
-				w = j.Closed
-			case firewall.Unknown:
-				w = j.Unknown
-			}
+			w := j.Witness(tc.want)
 			if tc.because != "" && (w == nil || !strings.Contains(w.Rule+" "+w.Reason, tc.because)) {
 				t.Errorf("witness %+v, want its rule or reason to mention %q", w, tc.because)
 			}
