@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guardrail-monitoring/guardrail/internal/located"
+
 	"github.com/urfave/cli/v2"
 )
 
@@ -194,6 +196,7 @@ func RunWithTimeout(ctx context.Context, timeout time.Duration, fn func(context.
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
+				fmt.Fprintf(os.Stderr, "panic: %v\n%s", p, debug.Stack())
 				done <- Result{Status: Unknown, Summary: fmt.Sprintf("internal error: %v", p)}
 			}
 		}()
@@ -214,6 +217,12 @@ func RunWithTimeout(ctx context.Context, timeout time.Duration, fn func(context.
 	}
 }
 
+// timedOut names the files still being read, if any: a FIFO with no writer
+// or a hung mount is then found at once.
 func timedOut(d time.Duration) Result {
-	return Result{Status: Unknown, Summary: fmt.Sprintf("timed out after %d s", int(d.Round(time.Second)/time.Second))}
+	msg := fmt.Sprintf("timed out after %d s", int(d.Round(time.Second)/time.Second))
+	if files := located.Reading(); len(files) > 0 {
+		msg += " while reading " + strings.Join(files, ", ")
+	}
+	return Result{Status: Unknown, Summary: msg}
 }
