@@ -34,12 +34,12 @@ func TestReadFileLimit(t *testing.T) {
 		t.Fatalf("file at the limit: %q %v", b, err)
 	}
 	_, err := ReadFile(exact, Limit{"test", 7})
-	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "limit for a test file") || !strings.Contains(err.Error(), exact) {
+	if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "limit for test files") || !strings.Contains(err.Error(), exact) {
 		t.Fatalf("file past the limit: %v", err)
 	}
 	// A device reports size 0 and never ends: the bound is counted.
 	_, err = ReadFile("/dev/zero", Limit{"policy", 1 << 20})
-	if !errors.Is(err, ErrTooLarge) || err.Error() != "policy /dev/zero: larger than the 1 MiB limit for a policy file" {
+	if !errors.Is(err, ErrTooLarge) || err.Error() != "policy /dev/zero: larger than the 1 MiB limit for policy files" {
 		t.Fatalf("/dev/zero: %v", err)
 	}
 	if _, err := ReadFile(dir, Limit{"test", 10}); err == nil || !strings.Contains(err.Error(), "is a directory") {

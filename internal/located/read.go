@@ -2,7 +2,6 @@ package located
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -126,7 +125,7 @@ func (r *Reader) Read(p []byte) (int, error) {
 
 func (r *Reader) tooLarge() error {
 	return &Error{Kind: r.limit.Kind, File: r.path,
-		Msg: fmt.Sprintf("larger than the %s limit for a %s file", Size(r.limit.Bytes), r.limit.Kind), Err: ErrTooLarge}
+		Msg: fmt.Sprintf("larger than the %s limit for %s files", Size(r.limit.Bytes), r.limit.Kind), Err: ErrTooLarge}
 }
 
 // Close closes the file (never standard input) and ends its Reading entry.
@@ -146,18 +145,34 @@ func (r *Reader) Close() error {
 	return nil
 }
 
-// ReadFile reads a whole file within limit.
+// ReadFile reads a whole file within limit. The buffer never grows past
+// limit+1 bytes, so a hostile input costs at most its limit in memory.
 func ReadFile(path string, limit Limit) ([]byte, error) {
 	r, err := Open(path, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(r); err != nil {
-		return nil, err
+	size := int64(4 << 10)
+	if st, err := r.f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > 0 {
+		size = st.Size() + 1 // +1 to see EOF without growing
 	}
-	return buf.Bytes(), nil
+	buf := make([]byte, 0, min(size, limit.Bytes+1))
+	for {
+		if len(buf) == cap(buf) {
+			grown := make([]byte, len(buf), min(int64(2*cap(buf)), limit.Bytes+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }
 
 // Lines calls fn for each line of r (without its newline, numbered from 1).
