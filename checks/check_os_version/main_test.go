@@ -73,6 +73,9 @@ func TestGolden(t *testing.T) {
 		{"fleet-json", []string{"--inventory", inv + "/fleet.json"}},
 		{"fleet-bom-crlf", []string{"--inventory", inv + "/bom-crlf.csv", "--format", "json"}},
 		{"fleet-bad-inventory", []string{"--inventory", inv + "/number-version.json"}},
+		{"fleet-empty-csv", []string{"--inventory", inv + "/header-only.csv"}},
+		{"fleet-empty-json", []string{"--inventory", inv + "/empty-list.json"}},
+		{"fleet-dev-zero", []string{"--inventory", "/dev/zero", "-t", "5"}},
 		{"fleet-bad-policy", []string{"--inventory", td + "/fleet-clean.csv", "--policy", td + "/bad-policy.yaml"}},
 		// Arguments.
 		{"args-host-and-inventory", []string{"-H", "127.0.0.1", "-C", "public", "--inventory", inv + "/fleet.csv"}},
