@@ -76,6 +76,8 @@ func TestGolden(t *testing.T) {
 		{"fleet-empty-csv", []string{"--inventory", inv + "/header-only.csv"}},
 		{"fleet-empty-json", []string{"--inventory", inv + "/empty-list.json"}},
 		{"fleet-dev-zero", []string{"--inventory", "/dev/zero", "-t", "5"}},
+		{"fleet-gaia-one-bad-entry", []string{"--inventory", td + "/fleet-gaia.csv", "--policy", td + "/gaia-policy.yaml"}},
+		{"host-one-bad-entry", []string{"--root", abs(t, td+"/roots/debian12"), "--policy", td + "/gaia-policy.yaml"}},
 		{"fleet-bad-policy", []string{"--inventory", td + "/fleet-clean.csv", "--policy", td + "/bad-policy.yaml"}},
 		// Arguments.
 		{"args-host-and-inventory", []string{"-H", "127.0.0.1", "-C", "public", "--inventory", inv + "/fleet.csv"}},
@@ -144,6 +146,11 @@ func TestSNMP(t *testing.T) {
 			extra: []snmptest.Value{{OID: osversion.OIDFortiGateVersion, Value: "v7.2.8,build1639,240313 (GA.M)"}}},
 		{name: "snmp-panos-oid", descr: "Palo Alto Networks PA-3200 series firewall", objectID: "1.3.6.1.4.1.25461.2.3.38",
 			extra: []snmptest.Value{{OID: osversion.OIDPanOSVersion, Value: "10.2.7"}}, v3: true},
+		// IOS-XE 3.x: the image name says LINUX_IOSD, the version is IOSd's.
+		{name: "snmp-ios-xe-3x-iosd", descr: "Cisco IOS Software, ASR1000 Software (PPC_LINUX_IOSD-ADVENTERPRISEK9-M), Version 15.5(3)S1, RELEASE SOFTWARE (fc2)\r\nTechnical Support: http://www.cisco.com/techsupport\r\nCopyright (c) 1986-2015 by Cisco Systems, Inc.",
+			objectID: "1.3.6.1.4.1.9.1.923"},
+		{name: "snmp-ios-xe-3x-x86", descr: "Cisco IOS Software, ISR Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 15.5(3)S8, RELEASE SOFTWARE (fc2)",
+			objectID: "1.3.6.1.4.1.9.1.1861", args: []string{"--format", "json"}},
 		{name: "snmp-linux-undetected", descr: "Linux host 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 x86_64", objectID: "1.3.6.1.4.1.8072.3.2.10"},
 		{name: "snmp-platform-override", descr: "Cisco IOS Software, IOS-XE Software, Version 17.9.4a", objectID: "1.3.6.1.4.1.9.1.1",
 			args: []string{"--platform", "ios-xe", "--format", "json"}},

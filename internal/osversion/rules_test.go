@@ -19,9 +19,9 @@ func loadRules(t testing.TB) map[string]*Rules {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := Compile(p.File, p.OSVersions)
-	if err != nil {
-		t.Fatal(err)
+	rules := Compile(p.File, p.OSVersions)
+	if errs := Broken(rules); len(errs) > 0 {
+		t.Fatal(errs)
 	}
 	return rules
 }
@@ -146,9 +146,42 @@ func TestCompileErrors(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		_, err = Compile(p.File, p.OSVersions)
-		if err == nil || !strings.HasPrefix(err.Error(), c.want) && !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: %v\nwant %s", c.name, err, c.want)
+		errs := Broken(Compile(p.File, p.OSVersions))
+		if len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), c.want) && !strings.Contains(errs[0].Error(), c.want) {
+			t.Errorf("%s: %v\nwant %s", c.name, errs, c.want)
+		}
+	}
+}
+
+// TestCompileKeepsGoodPlatforms: one entry that does not compile makes its
+// own platform UNKNOWN, naming the policy line, and no other.
+func TestCompileKeepsGoodPlatforms(t *testing.T) {
+	yaml := "version: 1\nos_versions:\n  junos:\n    minimum: '21.4R3-S'\n  gaia:\n    minimum: 'R80.20M1'\n    target: 'R81.10'\n  debian:\n    target: '12.5'\n"
+	p, err := policy.Parse("p.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := Compile(p.File, p.OSVersions)
+	if errs := Broken(rules); len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), "policy p.yaml, line 4, key os_versions.junos.minimum: ") {
+		t.Fatalf("broken: %v", errs)
+	}
+	for _, c := range []struct {
+		platform, version string
+		state             plugin.Status
+		reason            string
+	}{
+		{"junos", "21.4R3-S5", plugin.Unknown, `policy p.yaml, line 4, key os_versions.junos.minimum: "21.4R3-S" is not a junos version (want like 21.4R3-S5.4)`},
+		{"gaia", "R81.10 Take 150", plugin.OK, "meets policy (target R81.10)"},
+		{"gaia", "R80.20SP", plugin.Unknown, "cannot compare with minimum R80.20M1 (policy p.yaml, line 6): gaia R80.20SP and R80.20M1 are of different trains (SP, mainline) and are not ordered; below target R81.10"},
+		{"gaia", "R80.30SP", plugin.Warning, "below target R81.10"},
+		{"gaia", "R80.20M2", plugin.Warning, "below target R81.10"},
+		{"gaia", "R80.10", plugin.Critical, "below minimum R80.20M1; below target R81.10"},
+		{"debian", "12.11", plugin.OK, "meets policy (target 12.5)"},
+		{"debian", "12.4", plugin.Warning, "below target 12.5"},
+	} {
+		f := rules[c.platform].Evaluate(mustParse(t, c.platform, c.version), testNow)
+		if f.State != c.state || f.Reason != c.reason {
+			t.Errorf("%s %s: %s %q, want %s %q", c.platform, c.version, plugin.StatusText(f.State), f.Reason, plugin.StatusText(c.state), c.reason)
 		}
 	}
 }
@@ -335,9 +368,9 @@ func TestExamplePolicyCompiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := Compile(p.File, p.OSVersions)
-	if err != nil {
-		t.Fatal(err)
+	rules := Compile(p.File, p.OSVersions)
+	if errs := Broken(rules); len(errs) > 0 {
+		t.Fatal(errs)
 	}
 	if len(rules) == 0 {
 		t.Error("no os_versions in the example policy")

@@ -97,12 +97,15 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 	if err != nil {
 		return plugin.Result{}, err
 	}
-	rules, err := osversion.Compile(pol.File, pol.OSVersions)
-	if err != nil {
-		return plugin.Result{}, err
-	}
+	rules := osversion.Compile(pol.File, pol.OSVersions)
 	a := &Assessor{Rules: rules, Now: env.Now}
 	report := Report{Counts: counts, LongLimit: defaultLongLimit}
+	// An entry that did not compile makes its own devices UNKNOWN (the
+	// Assessor says why); the others are judged, and the long output
+	// says which entries are broken even when no device runs them.
+	for _, err := range osversion.Broken(rules) {
+		report.PolicyNotes = append(report.PolicyNotes, "policy entry skipped (its devices are UNKNOWN): "+err.Error())
+	}
 	if env.Verbose > 0 {
 		report.LongLimit = 0
 	}
