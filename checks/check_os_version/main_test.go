@@ -63,6 +63,14 @@ func TestGolden(t *testing.T) {
 		{"host-mint-as-ubuntu", []string{"--root", abs(t, td+"/roots/mint"), "--platform", "ubuntu"}},
 		{"host-sid-no-version", []string{"--root", abs(t, td+"/roots/sid")}},
 		{"host-broken-os-release", []string{"--root", abs(t, td+"/roots/broken")}},
+		// Exact local versions: the point release, not os-release's major.
+		{"host-debian12-point", []string{"--root", abs(t, td+"/roots/debian12"), "--policy", td + "/point-policy.yaml"}},
+		{"host-ubuntu2404-point", []string{"--root", abs(t, td+"/roots/ubuntu2404"), "--policy", td + "/point-policy.yaml"}},
+		{"host-rhel9-point", []string{"--root", abs(t, td+"/roots/rhel9"), "--policy", td + "/point-policy.yaml"}},
+		{"host-rocky9-point", []string{"--root", abs(t, td+"/roots/rocky9"), "--policy", td + "/point-policy.yaml"}},
+		{"host-almalinux9-point", []string{"--root", abs(t, td+"/roots/almalinux9"), "--policy", td + "/point-policy.yaml", "--format", "json"}},
+		{"host-centos7-point", []string{"--root", abs(t, td+"/roots/centos7"), "--policy", td + "/point-policy.yaml"}},
+		{"host-debian-no-debian-version", []string{"--root", abs(t, td+"/roots/debian12-no-debian-version"), "--policy", td + "/point-policy.yaml"}},
 		{"host-no-policy-entry", []string{"--root", abs(t, td+"/roots/debian12"), "--policy", td + "/network-only-policy.yaml"}},
 		// A fleet.
 		{"fleet-csv", []string{"--inventory", inv + "/fleet.csv"}},
@@ -102,6 +110,49 @@ func TestGolden(t *testing.T) {
 				}
 			}
 			proctest.Golden(t, filepath.Join(td, "golden", c.name+".txt"), out, *update)
+		})
+	}
+}
+
+// TestEndlessReleaseFiles: os-release or debian_version that is an endless
+// character device (planted as a symlink under --root) ends at once in
+// UNKNOWN naming the file and its limit, well within -t.
+func TestEndlessReleaseFiles(t *testing.T) {
+	b := build(t)
+	for _, c := range []struct{ name, link, want string }{
+		{"os-release", "etc/os-release", "os-release %s/etc/os-release: larger than the 64 KiB limit"},
+		{"usr-lib-os-release", "usr/lib/os-release", "os-release %s/usr/lib/os-release: larger than the 64 KiB limit"},
+		{"debian_version", "etc/debian_version", "debian_version %s/etc/debian_version: larger than the 4 KiB limit"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, dir := range []string{"etc", "usr/lib"} {
+				if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.link == "etc/debian_version" {
+				data, err := os.ReadFile(td + "/roots/debian12/etc/os-release")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(root, "etc/os-release"), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Symlink("/dev/zero", filepath.Join(root, c.link)); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			r := proctest.Exec(t, b, fixedNow, "--policy", policy, "--root", root, "-t", "5")
+			took := time.Since(start)
+			want := "OS VERSION UNKNOWN: " + fmt.Sprintf(c.want, root)
+			if r.Code != 3 || !strings.HasPrefix(r.Stdout, want) {
+				t.Errorf("exit %d: %q\nwant %q", r.Code, r.Stdout, want)
+			}
+			if took > 2*time.Second {
+				t.Errorf("took %v", took)
+			}
 		})
 	}
 }
