@@ -157,6 +157,34 @@ func TestEndlessReleaseFiles(t *testing.T) {
 	}
 }
 
+// TestFIFOInputsTimeOut: an inventory or os-release that is a FIFO with no
+// writer blocks in open; -t still ends the run on time, naming the file.
+func TestFIFOInputsTimeOut(t *testing.T) {
+	b := build(t)
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(root, "etc", "os-release")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--inventory", fifo}, {"--root", root}} {
+		for _, timeout := range []int{1, 3} {
+			start := time.Now()
+			r := proctest.Exec(t, b, fixedNow, append([]string{"--policy", policy, "-t", strconv.Itoa(timeout)}, args...)...)
+			took := time.Since(start)
+			want := fmt.Sprintf("OS VERSION UNKNOWN: timed out after %d s while reading %s", timeout, fifo)
+			if r.Code != 3 || !strings.HasPrefix(r.Stdout, want) {
+				t.Errorf("%v -t %d: exit %d: %q\nwant %q", args, timeout, r.Code, r.Stdout, want)
+			}
+			if limit := time.Duration(timeout) * 1100 * time.Millisecond; took > limit {
+				t.Errorf("%v -t %d took %v (over %v)", args, timeout, took, limit)
+			}
+		}
+	}
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {

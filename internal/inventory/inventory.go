@@ -27,9 +27,10 @@ type Device struct {
 }
 
 // Limit bounds the read, counted as read (a FIFO or /dev/zero stats as
-// size 0): a 100,000-device inventory is ~4 MB, so 64 MiB leaves room for a
-// large CMDB export with many extra columns.
-var Limit = located.Limit{Kind: "inventory", Bytes: 64 << 20}
+// size 0). A 100,000-device inventory is ~4 MB, so 32 MiB holds some
+// 800,000 name,platform,version rows or 150,000 of a wide CMDB export, and
+// an endless input costs ~140 MB before it is refused.
+var Limit = located.Limit{Kind: "inventory", Bytes: 32 << 20}
 
 // Read reads and parses an inventory file.
 func Read(path string) ([]Device, error) {

@@ -179,7 +179,7 @@ func TestReadBounded(t *testing.T) {
 		if took := time.Since(start); took > 2*time.Second {
 			t.Errorf("%s: took %v", path, took)
 		}
-		want := "inventory " + path + ": larger than the 64 MiB limit"
+		want := "inventory " + path + ": larger than the 32 MiB limit"
 		if err == nil || !strings.HasPrefix(err.Error(), want) || !errors.Is(err, located.ErrTooLarge) {
 			t.Errorf("%s: %v\nwant %s", path, err, want)
 		}
