@@ -69,6 +69,7 @@ var aliases = map[string]string{
 	"arista_eos": "eos", "arista-eos": "eos", "mikrotik": "routeros",
 	"checkpoint": "gaia", "check-point": "gaia", "redhat": "rhel",
 	"juniper": "junos", "juniper_junos": "junos",
+	"rockylinux": "rocky", "alma": "almalinux",
 }
 
 func register(p *platform) { platforms[p.id] = p }

@@ -3,6 +3,7 @@ package osversion
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -219,11 +220,20 @@ var orderings = map[string][]order{
 	},
 }
 
+// Rocky Linux, AlmaLinux and CentOS have platform ids of their own (their
+// policy entries are their own) and RHEL's ordering, since their versions
+// track RHEL's.
+func init() {
+	for _, id := range []string{"rocky", "almalinux", "centos"} {
+		orderings[id] = append(slices.Clip(orderings["rhel"]), order{"7.9.2009", ">", "7.9"})
+	}
+}
+
 func TestOrderings(t *testing.T) {
 	for _, id := range Platforms() {
 		if _, ok := orderings[id]; !ok {
 			switch id {
-			case "centos", "rocky", "almalinux", "ol", "fedora", "sles", "alpine":
+			case "ol", "fedora", "sles", "alpine":
 				continue // same parser as rhel
 			}
 			t.Errorf("platform %s has no ordering table", id)
@@ -327,6 +337,16 @@ func TestInCycle(t *testing.T) {
 		{"routeros", "7.1.4", "7.14", false},
 		{"pan-os", "10.2.9-h1", "10.2", true},
 		{"fortios", "v7.2.8,build1639,240313 (GA.M)", "7.2", true},
+		{"ios", "12.2(50)SE3", "12.1", false},
+		{"ios-xe", "15.5(3)S1", "15.5", true},
+		{"ios-xe", "15.5(3)S1", "15.5(3)S", true},
+		{"ios-xe", "15.5(3)S1", "17.6", false},
+		{"ios-xe", "17.6.5", "15.5", false},
+		{"nx-os", "7.0.3.I7.8", "7.0(3)I7", true},
+		{"gaia", "R80.20M2", "R80.20", true},
+		{"gaia", "R80.20SP Take 317", "R80.20SP", true},
+		{"gaia", "R80.20SP", "R80.20", false},
+		{"gaia", "R80.20 Take 118", "R80.20SP", false},
 	}
 	for _, c := range cases {
 		v, cy := mustParse(t, c.platform, c.version), mustParse(t, c.platform, c.cycle)
@@ -338,7 +358,8 @@ func TestInCycle(t *testing.T) {
 
 func TestNormalize(t *testing.T) {
 	for in, want := range map[string]string{"IOS-XE": "ios-xe", "iosxe": "ios-xe", " NXOS ": "nx-os",
-		"PanOS": "pan-os", "Junos": "junos", "checkpoint": "gaia", "mikrotik": "routeros", "fortigate": "fortios"} {
+		"PanOS": "pan-os", "Junos": "junos", "checkpoint": "gaia", "mikrotik": "routeros", "fortigate": "fortios",
+		"rocky": "rocky", "RockyLinux": "rocky", "almalinux": "almalinux", "alma": "almalinux"} {
 		if got, ok := Normalize(in); !ok || got != want {
 			t.Errorf("Normalize(%q) = %q %v", in, got, ok)
 		}
