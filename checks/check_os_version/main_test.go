@@ -63,6 +63,14 @@ func TestGolden(t *testing.T) {
 		{"host-mint-as-ubuntu", []string{"--root", abs(t, td+"/roots/mint"), "--platform", "ubuntu"}},
 		{"host-sid-no-version", []string{"--root", abs(t, td+"/roots/sid")}},
 		{"host-broken-os-release", []string{"--root", abs(t, td+"/roots/broken")}},
+		// Exact local versions: the point release, not os-release's major.
+		{"host-debian12-point", []string{"--root", abs(t, td+"/roots/debian12"), "--policy", td + "/point-policy.yaml"}},
+		{"host-ubuntu2404-point", []string{"--root", abs(t, td+"/roots/ubuntu2404"), "--policy", td + "/point-policy.yaml"}},
+		{"host-rhel9-point", []string{"--root", abs(t, td+"/roots/rhel9"), "--policy", td + "/point-policy.yaml"}},
+		{"host-rocky9-point", []string{"--root", abs(t, td+"/roots/rocky9"), "--policy", td + "/point-policy.yaml"}},
+		{"host-almalinux9-point", []string{"--root", abs(t, td+"/roots/almalinux9"), "--policy", td + "/point-policy.yaml", "--format", "json"}},
+		{"host-centos7-point", []string{"--root", abs(t, td+"/roots/centos7"), "--policy", td + "/point-policy.yaml"}},
+		{"host-debian-no-debian-version", []string{"--root", abs(t, td+"/roots/debian12-no-debian-version"), "--policy", td + "/point-policy.yaml"}},
 		{"host-no-policy-entry", []string{"--root", abs(t, td+"/roots/debian12"), "--policy", td + "/network-only-policy.yaml"}},
 		// A fleet.
 		{"fleet-csv", []string{"--inventory", inv + "/fleet.csv"}},
@@ -73,6 +81,11 @@ func TestGolden(t *testing.T) {
 		{"fleet-json", []string{"--inventory", inv + "/fleet.json"}},
 		{"fleet-bom-crlf", []string{"--inventory", inv + "/bom-crlf.csv", "--format", "json"}},
 		{"fleet-bad-inventory", []string{"--inventory", inv + "/number-version.json"}},
+		{"fleet-empty-csv", []string{"--inventory", inv + "/header-only.csv"}},
+		{"fleet-empty-json", []string{"--inventory", inv + "/empty-list.json"}},
+		{"fleet-dev-zero", []string{"--inventory", "/dev/zero", "-t", "5"}},
+		{"fleet-gaia-one-bad-entry", []string{"--inventory", td + "/fleet-gaia.csv", "--policy", td + "/gaia-policy.yaml"}},
+		{"host-one-bad-entry", []string{"--root", abs(t, td+"/roots/debian12"), "--policy", td + "/gaia-policy.yaml"}},
 		{"fleet-bad-policy", []string{"--inventory", td + "/fleet-clean.csv", "--policy", td + "/bad-policy.yaml"}},
 		// Arguments.
 		{"args-host-and-inventory", []string{"-H", "127.0.0.1", "-C", "public", "--inventory", inv + "/fleet.csv"}},
@@ -98,6 +111,77 @@ func TestGolden(t *testing.T) {
 			}
 			proctest.Golden(t, filepath.Join(td, "golden", c.name+".txt"), out, *update)
 		})
+	}
+}
+
+// TestEndlessReleaseFiles: os-release or debian_version that is an endless
+// character device (planted as a symlink under --root) ends at once in
+// UNKNOWN naming the file and its limit, well within -t.
+func TestEndlessReleaseFiles(t *testing.T) {
+	b := build(t)
+	for _, c := range []struct{ name, link, want string }{
+		{"os-release", "etc/os-release", "os-release %s/etc/os-release: larger than the 64 KiB limit"},
+		{"usr-lib-os-release", "usr/lib/os-release", "os-release %s/usr/lib/os-release: larger than the 64 KiB limit"},
+		{"debian_version", "etc/debian_version", "debian_version %s/etc/debian_version: larger than the 4 KiB limit"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			root := t.TempDir()
+			for _, dir := range []string{"etc", "usr/lib"} {
+				if err := os.MkdirAll(filepath.Join(root, dir), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if c.link == "etc/debian_version" {
+				data, err := os.ReadFile(td + "/roots/debian12/etc/os-release")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(root, "etc/os-release"), data, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := os.Symlink("/dev/zero", filepath.Join(root, c.link)); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			r := proctest.Exec(t, b, fixedNow, "--policy", policy, "--root", root, "-t", "5")
+			took := time.Since(start)
+			want := "OS VERSION UNKNOWN: " + fmt.Sprintf(c.want, root)
+			if r.Code != 3 || !strings.HasPrefix(r.Stdout, want) {
+				t.Errorf("exit %d: %q\nwant %q", r.Code, r.Stdout, want)
+			}
+			if took > 2*time.Second {
+				t.Errorf("took %v", took)
+			}
+		})
+	}
+}
+
+// TestFIFOInputsTimeOut: an inventory or os-release that is a FIFO with no
+// writer blocks in open; -t still ends the run on time, naming the file.
+func TestFIFOInputsTimeOut(t *testing.T) {
+	b := build(t)
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(root, "etc", "os-release")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--inventory", fifo}, {"--root", root}} {
+		for _, timeout := range []int{1, 3} {
+			start := time.Now()
+			r := proctest.Exec(t, b, fixedNow, append([]string{"--policy", policy, "-t", strconv.Itoa(timeout)}, args...)...)
+			took := time.Since(start)
+			want := fmt.Sprintf("OS VERSION UNKNOWN: timed out after %d s while reading %s", timeout, fifo)
+			if r.Code != 3 || !strings.HasPrefix(r.Stdout, want) {
+				t.Errorf("%v -t %d: exit %d: %q\nwant %q", args, timeout, r.Code, r.Stdout, want)
+			}
+			if limit := time.Duration(timeout) * 1100 * time.Millisecond; took > limit {
+				t.Errorf("%v -t %d took %v (over %v)", args, timeout, took, limit)
+			}
+		}
 	}
 }
 
@@ -141,6 +225,11 @@ func TestSNMP(t *testing.T) {
 			extra: []snmptest.Value{{OID: osversion.OIDFortiGateVersion, Value: "v7.2.8,build1639,240313 (GA.M)"}}},
 		{name: "snmp-panos-oid", descr: "Palo Alto Networks PA-3200 series firewall", objectID: "1.3.6.1.4.1.25461.2.3.38",
 			extra: []snmptest.Value{{OID: osversion.OIDPanOSVersion, Value: "10.2.7"}}, v3: true},
+		// IOS-XE 3.x: the image name says LINUX_IOSD, the version is IOSd's.
+		{name: "snmp-ios-xe-3x-iosd", descr: "Cisco IOS Software, ASR1000 Software (PPC_LINUX_IOSD-ADVENTERPRISEK9-M), Version 15.5(3)S1, RELEASE SOFTWARE (fc2)\r\nTechnical Support: http://www.cisco.com/techsupport\r\nCopyright (c) 1986-2015 by Cisco Systems, Inc.",
+			objectID: "1.3.6.1.4.1.9.1.923"},
+		{name: "snmp-ios-xe-3x-x86", descr: "Cisco IOS Software, ISR Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 15.5(3)S8, RELEASE SOFTWARE (fc2)",
+			objectID: "1.3.6.1.4.1.9.1.1861", args: []string{"--format", "json"}},
 		{name: "snmp-linux-undetected", descr: "Linux host 6.1.0-18-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.76-1 x86_64", objectID: "1.3.6.1.4.1.8072.3.2.10"},
 		{name: "snmp-platform-override", descr: "Cisco IOS Software, IOS-XE Software, Version 17.9.4a", objectID: "1.3.6.1.4.1.9.1.1",
 			args: []string{"--platform", "ios-xe", "--format", "json"}},

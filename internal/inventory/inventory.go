@@ -11,9 +11,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Device is one row of the inventory. Platform and Version are as written
@@ -25,58 +26,52 @@ type Device struct {
 	Line     int
 }
 
-// MaxSize bounds the file read (a 100,000-device inventory is ~4 MB).
-const MaxSize = 256 << 20
+// Limit bounds the read, counted as read (a FIFO or /dev/zero stats as
+// size 0). A 100,000-device inventory is ~4 MB, so 32 MiB holds some
+// 800,000 name,platform,version rows or 150,000 of a wide CMDB export, and
+// an endless input costs ~140 MB before it is refused.
+var Limit = located.Limit{Kind: "inventory", Bytes: 32 << 20}
 
 // Read reads and parses an inventory file.
 func Read(path string) ([]Device, error) {
-	f, err := os.Open(path)
+	data, err := located.ReadFile(path, Limit)
 	if err != nil {
-		return nil, fmt.Errorf("inventory %s: %w", path, unwrapPath(err))
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("inventory %s: %w", path, unwrapPath(err))
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("inventory %s: is a directory", path)
-	}
-	if st.Size() > MaxSize {
-		return nil, fmt.Errorf("inventory %s: file of %d bytes is larger than %d", path, st.Size(), MaxSize)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("inventory %s: %w", path, unwrapPath(err))
+		return nil, err
 	}
 	return Parse(path, data)
 }
 
-func unwrapPath(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+// errAt is an error at a line of the inventory (0: the file as a whole).
+func errAt(file string, line int, format string, args ...any) error {
+	return &located.Error{Kind: Limit.Kind, File: file, Line: line, Msg: fmt.Sprintf(format, args...)}
 }
 
-// Parse parses inventory data; file names it in errors.
+// Parse parses inventory data; file names it in errors. An inventory with
+// no device (a header alone, "[]") is an error: an empty CMDB export is a
+// broken pipeline, and "0 of 0 devices drifted" would be an OK on nothing.
 func Parse(file string, data []byte) ([]Device, error) {
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(data) {
-		return nil, fmt.Errorf("inventory %s, line %d: not UTF-8", file, badUTF8Line(data))
+		return nil, errAt(file, badUTF8Line(data), "not UTF-8")
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {
-		return nil, fmt.Errorf("inventory %s: empty (want a CSV header name,platform,version or a JSON list)", file)
+		return nil, errAt(file, 0, "empty (want a CSV header name,platform,version or a JSON list)")
 	}
-	if trimmed[0] == '[' {
-		return parseJSON(file, data)
+	var devs []Device
+	var err error
+	switch trimmed[0] {
+	case '[':
+		devs, err = parseJSON(file, data)
+	case '{':
+		return nil, errAt(file, lineAt(data, len(data)-len(trimmed)), "JSON must be a list of devices, not an object")
+	default:
+		devs, err = parseCSV(file, data)
 	}
-	if trimmed[0] == '{' {
-		return nil, fmt.Errorf("inventory %s, line %d: JSON must be a list of devices, not an object", file, lineAt(data, len(data)-len(trimmed)))
+	if err == nil && len(devs) == 0 {
+		return nil, errAt(file, 0, "no devices (an empty export is a broken pipeline, not a fleet with nothing drifted)")
 	}
-	return parseCSV(file, data)
+	return devs, err
 }
 
 func badUTF8Line(data []byte) int {
@@ -106,7 +101,7 @@ func parseCSV(file string, data []byte) ([]Device, error) {
 	for i, h := range header {
 		h = strings.ToLower(strings.TrimSpace(h))
 		if _, dup := idx[h]; dup && h != "" {
-			return nil, fmt.Errorf("inventory %s, line 1: column %q twice in the header", file, h)
+			return nil, errAt(file, 1, "column %q twice in the header", h)
 		}
 		idx[h] = i
 	}
@@ -114,7 +109,7 @@ func parseCSV(file string, data []byte) ([]Device, error) {
 	for i, c := range columns {
 		j, ok := idx[c]
 		if !ok {
-			return nil, fmt.Errorf("inventory %s, line 1: header has no %q column (want name,platform,version)", file, c)
+			return nil, errAt(file, 1, "header has no %q column (want name,platform,version)", c)
 		}
 		col[i] = j
 	}
@@ -133,7 +128,7 @@ func parseCSV(file string, data []byte) ([]Device, error) {
 		}
 		get := func(i int) (string, error) {
 			if col[i] >= len(rec) {
-				return "", fmt.Errorf("inventory %s, line %d: %d fields, no %s column", file, line, len(rec), columns[i])
+				return "", errAt(file, line, "%d fields, no %s column", len(rec), columns[i])
 			}
 			return strings.TrimSpace(rec[col[i]]), nil
 		}
@@ -149,7 +144,7 @@ func parseCSV(file string, data []byte) ([]Device, error) {
 		}
 		d.Line = line
 		if d.Name == "" {
-			return nil, fmt.Errorf("inventory %s, line %d: empty name", file, line)
+			return nil, errAt(file, line, "empty name")
 		}
 		out = append(out, d)
 	}
@@ -159,12 +154,12 @@ func parseCSV(file string, data []byte) ([]Device, error) {
 func csvError(file string, err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return fmt.Errorf("inventory %s, line %d: %v", file, pe.Line, pe.Err)
+		return errAt(file, pe.Line, "%v", pe.Err)
 	}
 	if err == io.EOF {
-		return fmt.Errorf("inventory %s: no header line", file)
+		return errAt(file, 0, "no header line")
 	}
-	return fmt.Errorf("inventory %s: %v", file, err)
+	return errAt(file, 0, "%v", err)
 }
 
 // jsonDevice: pointers tell a missing or null field from an empty string;
@@ -185,15 +180,15 @@ func parseJSON(file string, data []byte) ([]Device, error) {
 		var te *json.UnmarshalTypeError
 		switch {
 		case errors.As(err, &se) && strings.Contains(se.Error(), "unexpected end"):
-			return nil, fmt.Errorf("inventory %s, line %d: JSON ends early", file, lineAt(data, len(data)))
+			return nil, errAt(file, lineAt(data, len(data)), "JSON ends early")
 		case errors.As(err, &se):
-			return nil, fmt.Errorf("inventory %s, line %d: %v", file, lineAt(data, clamp(se.Offset, data)), se)
+			return nil, errAt(file, lineAt(data, clamp(se.Offset, data)), "not valid JSON")
 		case errors.As(err, &te) && te.Field == "":
-			return nil, fmt.Errorf("inventory %s, line %d: each device must be an object with name, platform, version, not a %s", file, lineAt(data, clamp(te.Offset, data)), te.Value)
+			return nil, errAt(file, lineAt(data, clamp(te.Offset, data)), "each device must be an object with name, platform, version, not a %s", te.Value)
 		case errors.As(err, &te):
-			return nil, fmt.Errorf("inventory %s, line %d: %q must be a string, not a %s", file, lineAt(data, clamp(te.Offset, data)), te.Field, te.Value)
+			return nil, errAt(file, lineAt(data, clamp(te.Offset, data)), "%q must be a string, not a %s", te.Field, te.Value)
 		}
-		return nil, fmt.Errorf("inventory %s: %v", file, err)
+		return nil, errAt(file, 0, "%v", err)
 	}
 	starts := objectStarts(data)
 	out := make([]Device, len(raw))
@@ -210,12 +205,12 @@ func parseJSON(file string, data []byte) ([]Device, error) {
 			to  *string
 		}{{"name", jd.Name, &d.Name}, {"platform", jd.Platform, &d.Platform}, {"version", jd.Version, &d.Version}} {
 			if f.v == nil {
-				return nil, fmt.Errorf("inventory %s, line %d: device has no string %q", file, line, f.key)
+				return nil, errAt(file, line, "device has no string %q", f.key)
 			}
 			*f.to = strings.TrimSpace(*f.v)
 		}
 		if d.Name == "" {
-			return nil, fmt.Errorf("inventory %s, line %d: empty name", file, line)
+			return nil, errAt(file, line, "empty name")
 		}
 		out[i] = d
 	}
@@ -265,11 +260,4 @@ func objectStarts(data []byte) []int {
 		}
 	}
 	return starts
-}
-
-func clip(s string) string {
-	if len(s) > 40 {
-		s = s[:37] + "..."
-	}
-	return strings.ToValidUTF8(s, "?")
 }

@@ -1,11 +1,15 @@
 package inventory
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 const dir = "../../testdata/inventory"
@@ -78,18 +82,18 @@ func TestReadErrors(t *testing.T) {
 		"name,platform,version\n,ios,15.2(7)E4": "line 2: empty name",
 		"name,name,platform,version\n":          `column "name" twice`,
 		"a,b\xff,c\n":                           "line 1: not UTF-8",
+		// No device at all: an empty export, never "0 of 0 drifted".
+		"[]":                                     "inventory inv: no devices",
+		" [ ]\n":                                 "inventory inv: no devices",
+		"name,platform,version\n":                "inventory inv: no devices",
+		"name,platform,version\r\n \n\n":         "inventory inv: no devices",
+		"\xef\xbb\xbfName,Platform,Version,Site": "inventory inv: no devices",
 	}
 	for in, want := range inline {
 		_, err := Parse("inv", []byte(in))
 		if err == nil || !strings.Contains(err.Error(), want) || !strings.HasPrefix(err.Error(), "inventory inv") {
 			t.Errorf("%q: %v\nwant %s", in, err, want)
 		}
-	}
-	if got, err := Parse("inv", []byte("[]")); err != nil || len(got) != 0 {
-		t.Errorf("empty list: %v %v", got, err)
-	}
-	if got, err := Parse("inv", []byte("name,platform,version\n")); err != nil || len(got) != 0 {
-		t.Errorf("header only: %v %v", got, err)
 	}
 }
 
@@ -158,5 +162,45 @@ func BenchmarkParseJSON(b *testing.B) {
 		if devs, err := Parse("inv", data); err != nil || len(devs) != 100000 {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestReadBounded: the size cap counts bytes as read, so a character
+// device (stat size 0, endless) or a symlink to one ends quickly in an
+// error naming the file and the limit, and a file one byte over is refused.
+func TestReadBounded(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "fleet.csv")
+	if err := os.Symlink("/dev/zero", link); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/zero", link} {
+		start := time.Now()
+		_, err := Read(path)
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("%s: took %v", path, took)
+		}
+		want := "inventory " + path + ": larger than the 32 MiB limit"
+		if err == nil || !strings.HasPrefix(err.Error(), want) || !errors.Is(err, located.ErrTooLarge) {
+			t.Errorf("%s: %v\nwant %s", path, err, want)
+		}
+	}
+
+	saved := Limit
+	defer func() { Limit = saved }()
+	row := "name,platform,version\nsw1,ios-xe,17.9.4a\n"
+	Limit.Bytes = int64(len(row))
+	exact := filepath.Join(t.TempDir(), "exact.csv")
+	over := filepath.Join(t.TempDir(), "over.csv")
+	if err := os.WriteFile(exact, []byte(row), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(over, []byte(row+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if devs, err := Read(exact); err != nil || len(devs) != 1 {
+		t.Errorf("at the limit: %v %v", devs, err)
+	}
+	if _, err := Read(over); err == nil || !strings.Contains(err.Error(), "inventory "+over+": larger than") {
+		t.Errorf("one byte over: %v", err)
 	}
 }

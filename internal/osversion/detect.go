@@ -54,7 +54,10 @@ func containsAny(s string, subs ...string) bool {
 
 // Detect names the platform of an SNMP agent from sysDescr and sysObjectID,
 // after LibreNMS's rules (includes/definitions/*.yaml): Cisco's sysDescr
-// says which IOS it is ("IOS-XE"/"IOSXE"/"X86_64_LINUX_IOSD" is IOS-XE,
+// says which IOS it is ("IOS-XE"/"IOSXE"/"LINUX_IOSD" is IOS-XE: the
+// image names of IOS-XE 3.x, X86_64_LINUX_IOSD-UNIVERSALK9-M or
+// PPC_LINUX_IOSD-ADVENTERPRISEK9-M, whose sysDescr gives the IOSd version
+// such as 15.5(3)S1, which Parse reads as ios-xe's "iosd" scheme;
 // "NX-OS" NX-OS, "IOS Software"/"IOS (tm)" IOS; a 16.x/17.x IOS Software
 // version without parentheses is IOS-XE as well), the other vendors by
 // enterprise number or their sysDescr's opening words.
@@ -63,7 +66,7 @@ func Detect(sysDescr, sysObjectID string) (string, bool) {
 	switch {
 	case containsAny(sysDescr, "NX-OS"):
 		return "nx-os", true
-	case containsAny(sysDescr, "IOS-XE", "IOS XE", "IOSXE", "X86_64_LINUX_IOSD"):
+	case containsAny(sysDescr, "IOS-XE", "IOS XE", "IOSXE", "LINUX_IOSD"):
 		return "ios-xe", true
 	case containsAny(sysDescr, "IOS XR"):
 		return "", false

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
@@ -23,8 +24,12 @@ type Rules struct {
 	Blocked         []Block
 	EOL             []Cycle
 	EOLWarningDays  int
-	file            string
-	lines           map[*Version]int
+	// Err is why the platform's entry could not be compiled (a
+	// *located.Error naming the policy file, line and key); its devices
+	// are UNKNOWN with it, and the other platforms are still judged.
+	Err   error
+	file  string
+	lines map[*Version]int
 }
 
 // Block is a blocked version (From == To) or an inclusive range with
@@ -45,29 +50,45 @@ type Cycle struct {
 }
 
 // Compile parses every version of the os_versions section with its
-// platform's parser. Errors are *policy.Error naming file, line and key.
-func Compile(file string, sec policy.OSVersions) (map[string]*Rules, error) {
-	ids := make([]string, 0, len(sec))
-	for id := range sec {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids) // the first error is always the same one
+// platform's parser. An entry that does not compile is kept with its error
+// in Rules.Err: one bad version must not leave every platform unjudged.
+func Compile(file string, sec policy.OSVersions) map[string]*Rules {
 	out := make(map[string]*Rules, len(sec))
-	for _, id := range ids {
-		r, err := compilePlatform(file, id, sec[id])
+	for id, p := range sec {
+		r, err := compilePlatform(file, id, p)
 		if err != nil {
-			return nil, err
+			r = &Rules{Platform: id, Err: err}
 		}
 		out[id] = r
 	}
-	return out, nil
+	return out
+}
+
+// Broken lists the errors of the entries that did not compile, sorted by
+// platform id.
+func Broken(rules map[string]*Rules) []error {
+	ids := make([]string, 0, len(rules))
+	for id, r := range rules {
+		if r.Err != nil {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	errs := make([]error, len(ids))
+	for i, id := range ids {
+		errs[i] = rules[id].Err
+	}
+	return errs
+}
+
+func policyError(file string, line int, key, msg string) error {
+	return &located.Error{Kind: "policy", File: file, Line: line, Key: key, Msg: msg}
 }
 
 func compilePlatform(file, id string, p policy.Platform) (*Rules, error) {
 	key := "os_versions." + id
 	if _, ok := platforms[id]; !ok {
-		return nil, &policy.Error{File: file, Line: firstLine(p), Key: key,
-			Msg: fmt.Sprintf("unknown platform %q (known: %s)", id, strings.Join(Platforms(), ", "))}
+		return nil, policyError(file, firstLine(p), key, fmt.Sprintf("unknown platform %q (known: %s)", id, strings.Join(Platforms(), ", ")))
 	}
 	r := &Rules{Platform: id, EOLWarningDays: DefaultEOLWarningDays, file: file, lines: map[*Version]int{}}
 	parse := func(t *policy.Text, k string) (*Version, error) {
@@ -76,7 +97,7 @@ func compilePlatform(file, id string, p policy.Platform) (*Rules, error) {
 		}
 		v, err := Parse(id, t.Value)
 		if err != nil {
-			return nil, &policy.Error{File: file, Line: t.Line, Key: key + "." + k, Msg: err.Error()}
+			return nil, policyError(file, t.Line, key+"."+k, err.Error())
 		}
 		r.lines[&v] = t.Line
 		return &v, nil
@@ -95,7 +116,7 @@ func compilePlatform(file, id string, p policy.Platform) (*Rules, error) {
 			if err != nil {
 				msg = err.Error()
 			}
-			return nil, &policy.Error{File: file, Line: p.Target.Line, Key: key + ".target", Msg: msg}
+			return nil, policyError(file, p.Target.Line, key+".target", msg)
 		}
 	}
 	for i, b := range p.Blocked {
@@ -105,7 +126,7 @@ func compilePlatform(file, id string, p policy.Platform) (*Rules, error) {
 		blk.Reason, blk.Line = strings.TrimSpace(b.Reason), line
 		switch {
 		case b.Version != nil && (b.From != nil || b.To != nil):
-			return nil, &policy.Error{File: file, Line: line, Key: key + "." + k, Msg: "give either version or from/to, not both"}
+			return nil, policyError(file, line, key+"."+k, "give either version or from/to, not both")
 		case b.Version != nil:
 			if blk.From, err = parse(b.Version, k+".version"); err != nil {
 				return nil, err
@@ -125,11 +146,11 @@ func compilePlatform(file, id string, p policy.Platform) (*Rules, error) {
 					if err != nil {
 						msg = err.Error()
 					}
-					return nil, &policy.Error{File: file, Line: line, Key: key + "." + k, Msg: msg}
+					return nil, policyError(file, line, key+"."+k, msg)
 				}
 			}
 		default:
-			return nil, &policy.Error{File: file, Line: line, Key: key + "." + k, Msg: "blocked entry needs version or from/to"}
+			return nil, policyError(file, line, key+"."+k, "blocked entry needs version or from/to")
 		}
 		r.Blocked = append(r.Blocked, blk)
 	}
@@ -137,7 +158,7 @@ func compilePlatform(file, id string, p policy.Platform) (*Rules, error) {
 		k := fmt.Sprintf("eol[%d].release", i)
 		v, err := Parse(id, e.Release.Value)
 		if err != nil {
-			return nil, &policy.Error{File: file, Line: e.Release.Line, Key: key + "." + k, Msg: err.Error()}
+			return nil, policyError(file, e.Release.Line, key+"."+k, err.Error())
 		}
 		r.EOL = append(r.EOL, Cycle{Release: v, Date: e.Date.Time, Line: e.Release.Line})
 	}
@@ -182,8 +203,11 @@ type Finding struct {
 // is said, worst first: blocked, below minimum, past end of life (CRITICAL);
 // below target, end of life within the warning window (WARNING). A
 // comparison the platform cannot make (IOS trains) is UNKNOWN naming the
-// policy line.
+// policy line, and so is every version of an entry that did not compile.
 func (r *Rules) Evaluate(v Version, now time.Time) Finding {
+	if r.Err != nil {
+		return Finding{State: plugin.Unknown, Reason: r.Err.Error()}
+	}
 	type note struct {
 		state plugin.Status
 		text  string

@@ -19,9 +19,9 @@ func loadRules(t testing.TB) map[string]*Rules {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := Compile(p.File, p.OSVersions)
-	if err != nil {
-		t.Fatal(err)
+	rules := Compile(p.File, p.OSVersions)
+	if errs := Broken(rules); len(errs) > 0 {
+		t.Fatal(errs)
 	}
 	return rules
 }
@@ -146,9 +146,42 @@ func TestCompileErrors(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		_, err = Compile(p.File, p.OSVersions)
-		if err == nil || !strings.HasPrefix(err.Error(), c.want) && !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: %v\nwant %s", c.name, err, c.want)
+		errs := Broken(Compile(p.File, p.OSVersions))
+		if len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), c.want) && !strings.Contains(errs[0].Error(), c.want) {
+			t.Errorf("%s: %v\nwant %s", c.name, errs, c.want)
+		}
+	}
+}
+
+// TestCompileKeepsGoodPlatforms: one entry that does not compile makes its
+// own platform UNKNOWN, naming the policy line, and no other.
+func TestCompileKeepsGoodPlatforms(t *testing.T) {
+	yaml := "version: 1\nos_versions:\n  junos:\n    minimum: '21.4R3-S'\n  gaia:\n    minimum: 'R80.20M1'\n    target: 'R81.10'\n  debian:\n    target: '12.5'\n"
+	p, err := policy.Parse("p.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := Compile(p.File, p.OSVersions)
+	if errs := Broken(rules); len(errs) != 1 || !strings.HasPrefix(errs[0].Error(), "policy p.yaml, line 4, key os_versions.junos.minimum: ") {
+		t.Fatalf("broken: %v", errs)
+	}
+	for _, c := range []struct {
+		platform, version string
+		state             plugin.Status
+		reason            string
+	}{
+		{"junos", "21.4R3-S5", plugin.Unknown, `policy p.yaml, line 4, key os_versions.junos.minimum: "21.4R3-S" is not a junos version (want like 21.4R3-S5.4)`},
+		{"gaia", "R81.10 Take 150", plugin.OK, "meets policy (target R81.10)"},
+		{"gaia", "R80.20SP", plugin.Unknown, "cannot compare with minimum R80.20M1 (policy p.yaml, line 6): gaia R80.20SP and R80.20M1 are of different trains (SP, mainline) and are not ordered; below target R81.10"},
+		{"gaia", "R80.30SP", plugin.Warning, "below target R81.10"},
+		{"gaia", "R80.20M2", plugin.Warning, "below target R81.10"},
+		{"gaia", "R80.10", plugin.Critical, "below minimum R80.20M1; below target R81.10"},
+		{"debian", "12.11", plugin.OK, "meets policy (target 12.5)"},
+		{"debian", "12.4", plugin.Warning, "below target 12.5"},
+	} {
+		f := rules[c.platform].Evaluate(mustParse(t, c.platform, c.version), testNow)
+		if f.State != c.state || f.Reason != c.reason {
+			t.Errorf("%s %s: %s %q, want %s %q", c.platform, c.version, plugin.StatusText(f.State), f.Reason, plugin.StatusText(c.state), c.reason)
 		}
 	}
 }
@@ -208,77 +241,6 @@ func TestDetect(t *testing.T) {
 	}
 }
 
-func TestParseOSRelease(t *testing.T) {
-	dir := filepath.Join("..", "..", "testdata", "osversion", "os-release")
-	cases := []struct {
-		file, id, like, version, err string
-	}{
-		{"debian12", "debian", "", "12", ""},
-		{"ubuntu2004", "ubuntu", "debian", "20.04", ""},
-		{"rhel9", "rhel", "fedora", "9.2", ""},
-		{"debian-sid", "debian", "", "", ""},
-		{"mint", "linuxmint", "ubuntu debian", "21.3", ""},
-		{"broken", "", "", "", "broken, line 2: VERSION_ID: unbalanced double quotes"},
-	}
-	for _, c := range cases {
-		path := filepath.Join(dir, c.file)
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := ParseOSRelease(path, data)
-		if c.err != "" {
-			if err == nil || !strings.HasSuffix(err.Error(), c.err) {
-				t.Errorf("%s: %v, want %s", c.file, err, c.err)
-			}
-			continue
-		}
-		if err != nil || r.ID != c.id || strings.Join(r.IDLike, " ") != c.like || r.VersionID != c.version {
-			t.Errorf("%s: %+v %v", c.file, r, err)
-		}
-	}
-	for in, want := range map[string]string{
-		"ID=x\nVERSION_ID='1.2'": "1.2",
-		`VERSION_ID="a\"b"`:      `a"b`,
-		"# c\n\nVERSION_ID=3 ":   "3",
-		"VERSION_ID=\"1\" x":     "error",
-		"VERSION_ID=1 2":         "error",
-		"just words":             "error",
-		"VERSION_ID='1":          "error",
-		"=1":                     "error",
-	} {
-		r, err := ParseOSRelease("f", []byte(in))
-		got := r.VersionID
-		if err != nil {
-			got = "error"
-		}
-		if got != want {
-			t.Errorf("%q: %q (%v), want %q", in, got, err, want)
-		}
-	}
-}
-
-// FuzzParseOSRelease: any file gives a value or an error naming the file.
-func FuzzParseOSRelease(f *testing.F) {
-	dir := filepath.Join("..", "..", "testdata", "osversion", "os-release")
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, e := range entries {
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if _, err := ParseOSRelease("os-release", data); err != nil && !strings.HasPrefix(err.Error(), "os-release, line ") {
-			t.Fatalf("error without file and line: %v", err)
-		}
-	})
-}
-
 // FuzzDetect: any sysDescr/sysObjectID/OID value gives a platform and a
 // version or an error, never a panic.
 func FuzzDetect(f *testing.F) {
@@ -335,9 +297,9 @@ func TestExamplePolicyCompiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := Compile(p.File, p.OSVersions)
-	if err != nil {
-		t.Fatal(err)
+	rules := Compile(p.File, p.OSVersions)
+	if errs := Broken(rules); len(errs) > 0 {
+		t.Fatal(errs)
 	}
 	if len(rules) == 0 {
 		t.Error("no os_versions in the example policy")

@@ -26,12 +26,19 @@ type Version struct {
 	Text     string // as written, trimmed
 	key      []int
 	// train is a software train (IOS "E", "T", "SE"; NX-OS "I", "N";
-	// Junos "X"): versions of different trains are not ordered by their
-	// numbers alone. It matters only once the key reaches trainAt, so a
-	// bare "15.2" is a cycle that any train's 15.2 falls in.
+	// Junos "X"; Gaia "SP"): versions of different trains are ordered by
+	// the first trainAt elements of their keys when those differ (IOS
+	// release 12.1 is before 12.2 whatever the trains), and not at all
+	// when they are equal or trainAt is 0. A bare "15.2" has no train, so
+	// it is a cycle that any train's 15.2 falls in.
 	train    string
 	trainAt  int
 	hasTrain bool
+	// scheme tells numberings apart within one platform: IOS-XE 3.x
+	// devices report the IOSd version ("15.5(3)S1", scheme "iosd") where
+	// newer ones report 17.9.4a (scheme ""). Versions of two schemes are
+	// ordered only where the platform's crossScheme says how.
+	scheme string
 }
 
 // String is the version as written.
@@ -48,11 +55,8 @@ type platform struct {
 	id      string
 	example string
 	parse   func(s string) (Version, bool)
-	// strictTrains: versions of different trains never compare (IOS: a
-	// 15.2(4)M is not older or newer than a 15.2(7)E). Otherwise the
-	// numbers before the train decide when they differ (NX-OS 9.3(9) is
-	// after 7.0(3)I7(9)), and only equal ones are an error.
-	strictTrains bool
+	// crossScheme orders versions of two numbering schemes (nil: never).
+	crossScheme func(a, b Version) (int, error)
 }
 
 var platforms = map[string]*platform{}
@@ -65,6 +69,7 @@ var aliases = map[string]string{
 	"arista_eos": "eos", "arista-eos": "eos", "mikrotik": "routeros",
 	"checkpoint": "gaia", "check-point": "gaia", "redhat": "rhel",
 	"juniper": "junos", "juniper_junos": "junos",
+	"rockylinux": "rocky", "alma": "almalinux",
 }
 
 func register(p *platform) { platforms[p.id] = p }
@@ -122,11 +127,15 @@ func Compare(a, b Version) (int, error) {
 	if a.Platform != b.Platform {
 		return 0, fmt.Errorf("cannot compare %s %s with %s %s", a.Platform, a.Text, b.Platform, b.Text)
 	}
+	if a.scheme != b.scheme {
+		if p := platforms[a.Platform]; p.crossScheme != nil {
+			return p.crossScheme(a, b)
+		}
+		return 0, fmt.Errorf("%s %s and %s are numbered differently and are not ordered", a.Platform, a.Text, b.Text)
+	}
 	if a.hasTrain && b.hasTrain && a.train != b.train {
-		if !platforms[a.Platform].strictTrains {
-			if c := compareKeys(a.key[:a.trainAt], b.key[:b.trainAt]); c != 0 {
-				return c, nil
-			}
+		if c := compareKeys(a.key[:min(a.trainAt, len(a.key))], b.key[:min(b.trainAt, len(b.key))]); c != 0 {
+			return c, nil
 		}
 		return 0, fmt.Errorf("%s %s and %s are of different trains (%s, %s) and are not ordered",
 			a.Platform, a.Text, b.Text, trainName(a.train), trainName(b.train))
@@ -165,7 +174,7 @@ func compareKeys(a, b []int) int {
 // prefix of v's ("17.6" holds 17.6.5, junos "21.4" holds 21.4R3-S5), and
 // where c names a train, v is of that train.
 func (v Version) InCycle(c Version) bool {
-	if v.Platform != c.Platform || len(c.key) > len(v.key) {
+	if v.Platform != c.Platform || v.scheme != c.scheme || len(c.key) > len(v.key) {
 		return false
 	}
 	for i, k := range c.key {
@@ -201,6 +210,10 @@ var (
 	iosxeRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `([a-z]?)(?:\.?([A-Z]{1,2}))?)?$`)
 	// NX-OS: 9.3(10), 10.3(4a)M, 7.0(3)I7(9), 7.0(8)N1(1), 5.2(1)N1(9b).
 	nxosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\(` + d + `([a-z]?)\)(?:([A-Z]{1,2})` + d + `(?:\(` + d + `([a-z]?)\))?)?([MF])?)?$`)
+	// NX-OS as image files spell it (nxos.7.0.3.I7.8.bin, seen in
+	// sysDescr and inventories): 7.0.3.I7.8 is 7.0(3)I7(8), 9.3.10 is
+	// 9.3(10), 10.3.4a.M is 10.3(4a)M. The groups are nxosRE's.
+	nxosDotRE = regexp.MustCompile(`^` + d + `\.` + d + `\.` + d + `([a-z]?)(?:\.([A-Z]{1,2})` + d + `(?:\.` + d + `([a-z]?))?)?(?:\.([MF]))?$`)
 	// Junos: 21.4R3, 21.4R3-S5.4, 21.4R3.15, 12.3X48-D35.7, 21.4R3-S5-EVO.
 	junosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:([RBXF])` + d + `(?:-([SD])` + d + `)?(?:\.` + d + `)?)?(?:-EVO)?$`)
 	// FortiOS: 7.2.8, v7.2.8, v7.2.8,build1639,240313 (GA.M), FortiOS v7.4.3.
@@ -211,50 +224,95 @@ var (
 	eosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `(?:\.` + d + `)?)?([A-Z]{1,3})?$`)
 	// RouterOS: 7.14.3, 7.9, 7.15rc2, 7.10beta3, 6.49.10 (long-term).
 	routerosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `)?(?:(beta|rc)` + d + `)?(?:\s*\((?:stable|long-term|testing|development)\))?$`)
-	// Check Point Gaia: R81.20, R82, R81.20 Take 92, R81.20 JHF T92.
-	gaiaRE = regexp.MustCompile(`(?i)^R` + d + `(?:\.` + d + `)?(?:\s*(?:JHF\s*T|Take\s*|Jumbo(?:\s+Hotfix)?(?:\s+Accumulator)?\s+Take\s*)` + d + `)?$`)
+	// Check Point Gaia: R81.20, R82, R81.20 Take 92, R81.20 JHF T92;
+	// R80.20SP (Scalable Platform, a train of its own); R80.20M1,
+	// R80.20.M2 (management releases ahead of the R80.20 GA).
+	gaiaRE = regexp.MustCompile(`(?i)^R` + d + `(?:\.` + d + `)?(?:(SP)|\.?M(\d{1,3}))?(?:\s*(?:JHF\s*T|Take\s*|Jumbo(?:\s+Hotfix)?(?:\s+Accumulator)?\s+Take\s*)` + d + `)?$`)
 	// os-release VERSION_ID: 12, 9.2, 22.04, 3.19.1.
 	numericRE = regexp.MustCompile(`^` + d + `(?:\.` + d + `)?(?:\.` + d + `)?(?:\.` + d + `)?$`)
 )
 
+// parseIOS: release major.minor, then maintenance, train and rebuild.
+// Trains are ordered only across releases (12.1(22)EA14 is before
+// 12.2(50)SE3); within one release a 15.2(4)M is neither older nor newer
+// than a 15.2(7)E.
+func parseIOS(s string) (Version, bool) {
+	m := iosRE.FindStringSubmatch(s)
+	if m == nil {
+		return Version{}, false
+	}
+	v := Version{key: []int{num(m[1]), num(m[2])}, trainAt: 2}
+	if m[3] != "" {
+		v.key = append(v.key, num(m[3]), letter(m[4]))
+		v.train, v.hasTrain = m[5], true
+		if m[6] != "" {
+			v.key = append(v.key, num(m[6]), letter(m[7]))
+		} else if m[7] != "" {
+			return Version{}, false
+		}
+	}
+	return v, true
+}
+
+// parseIOSXE reads IOS-XE's own numbering (17.9.4a, 3.16.8S) and the IOSd
+// version that IOS-XE 3.x (and 2.x) devices report in sysDescr
+// ("15.5(3)S1" on an ASR1000 running 3.16.1S), in the "iosd" scheme with
+// IOS's rules. A bare 12.x or 15.x (a policy's release cycle) is IOSd too:
+// IOS-XE's own majors are 2, 3 and 16 on, so 4 to 15 are refused otherwise.
+func parseIOSXE(s string) (Version, bool) {
+	m := iosxeRE.FindStringSubmatch(s)
+	if m == nil {
+		v, ok := parseIOS(s)
+		v.scheme = "iosd"
+		return v, ok
+	}
+	major := num(m[1])
+	if major >= 4 && major <= 15 {
+		if m[3] == "" && (major == 12 || major == 15) {
+			v, ok := parseIOS(s)
+			v.scheme = "iosd"
+			return v, ok
+		}
+		return Version{}, false
+	}
+	// The 3.x trains (3.6.5E, 3.16.8S) are never ordered with each other:
+	// trainAt stays 0.
+	v := Version{key: []int{major, num(m[2])}}
+	if m[3] != "" {
+		v.key = append(v.key, num(m[3]))
+		if m[4] != "" {
+			v.key = append(v.key, letter(m[4]))
+		}
+		v.train, v.hasTrain = m[5], m[5] != ""
+	}
+	return v, true
+}
+
+// iosxeCrossScheme orders an IOSd version (12.x, 15.x) against IOS-XE's
+// own numbering: 16.x followed the IOSd 15.x releases, so every 16.x and
+// later is newer. Against 2.x and 3.x, which run IOSd 12.2/15.x under
+// another number, there is no order without Cisco's mapping table: an error.
+func iosxeCrossScheme(a, b Version) (int, error) {
+	iosd, native, sign := a, b, -1
+	if b.scheme == "iosd" {
+		iosd, native, sign = b, a, 1
+	}
+	if native.key[0] >= 16 {
+		return sign, nil
+	}
+	return 0, fmt.Errorf("ios-xe %s is an IOSd version (as IOS-XE 3.x devices report it) and %s is numbered as IOS-XE %d.x: they are not ordered (write the policy's 3.x versions as the devices report them)",
+		iosd.Text, native.Text, native.key[0])
+}
+
 func init() {
-	register(&platform{id: "ios", example: "15.2(7)E4", strictTrains: true, parse: func(s string) (Version, bool) {
-		m := iosRE.FindStringSubmatch(s)
-		if m == nil {
-			return Version{}, false
-		}
-		v := Version{key: []int{num(m[1]), num(m[2])}, trainAt: 4}
-		if m[3] != "" {
-			v.key = append(v.key, num(m[3]), letter(m[4]))
-			v.train, v.hasTrain = m[5], true
-			if m[6] != "" {
-				v.key = append(v.key, num(m[6]), letter(m[7]))
-			} else if m[7] != "" {
-				return Version{}, false
-			}
-		}
-		return v, true
-	}})
-	register(&platform{id: "ios-xe", example: "17.9.4a", strictTrains: true, parse: func(s string) (Version, bool) {
-		m := iosxeRE.FindStringSubmatch(s)
-		if m == nil {
-			return Version{}, false
-		}
-		v := Version{key: []int{num(m[1]), num(m[2])}, trainAt: 3}
-		if m[3] != "" {
-			v.key = append(v.key, num(m[3]))
-			if m[4] != "" {
-				v.key = append(v.key, letter(m[4]))
-			}
-			// Only the 3.x releases had trains (3.6.5E, 3.16.8S).
-			v.train, v.hasTrain = m[5], m[5] != ""
-		}
-		return v, true
-	}})
+	register(&platform{id: "ios", example: "15.2(7)E4", parse: parseIOS})
+	register(&platform{id: "ios-xe", example: "17.9.4a", crossScheme: iosxeCrossScheme, parse: parseIOSXE})
 	register(&platform{id: "nx-os", example: "9.3(10)", parse: func(s string) (Version, bool) {
 		m := nxosRE.FindStringSubmatch(s)
 		if m == nil {
-			return Version{}, false
+			if m = nxosDotRE.FindStringSubmatch(s); m == nil {
+				return Version{}, false
+			}
 		}
 		v := Version{key: []int{num(m[1]), num(m[2])}, trainAt: 4}
 		if m[3] != "" {
@@ -364,10 +422,17 @@ func init() {
 			return Version{}, false
 		}
 		// R81 is a release of its own, not a prefix of R81.10: the minor
-		// is always in the key.
-		v := Version{key: []int{num(m[1]), num(m[2])}}
-		if m[3] != "" {
-			v.key = append(v.key, num(m[3]))
+		// is always in the key. Every version has a train, "" (GA) or
+		// "SP": R80.20SP is ordered against other releases (after R80.10,
+		// before R81.10) but not against R80.20, whose takes it does not
+		// share. A management release Mn comes before its GA, hence
+		// n-1000 (the key holds nothing else negative).
+		v := Version{key: []int{num(m[1]), num(m[2])}, train: strings.ToUpper(m[3]), hasTrain: true, trainAt: 2}
+		if m[4] != "" {
+			v.key = append(v.key, num(m[4])-1000)
+		}
+		if m[5] != "" {
+			v.key = append(v.key, num(m[5]))
 		}
 		return v, true
 	}})

@@ -3,6 +3,7 @@ package osversion
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -33,7 +34,14 @@ var orderings = map[string][]order{
 		{"15.2(4)E10", "<", "15.2(7)E4"},
 		{"15.2(7)E4", "x", "15.2(4)M3"},
 		{"12.4(24)T8", "x", "12.4(24)"},
-		{"15.2(7)E4", "x", "12.2(55)SE12"},
+		// Trains are incomparable only within one release: 12.1 < 12.2.
+		{"15.2(7)E4", ">", "12.2(55)SE12"},
+		{"12.1(22)EA14", "<", "12.2(50)SE3"},
+		{"12.2(50)SE3", ">", "12.1(22)EA14"},
+		{"12.2(55)SE12", "<", "15.0(2)SE11"},
+		{"12.4(24)T8", "<", "15.1(4)M12a"},
+		{"15.2(7)E", "x", "15.2(4)M"},
+		{"15.0(2)SE11", "x", "15.0(1)M4"},
 		{"15.2", "<", "15.2(7)E4"},
 		{"15.2", ">", "15.1(4)M12a"},
 	},
@@ -50,6 +58,17 @@ var orderings = map[string][]order{
 		{"3.16.8S", "<", "3.16.10S"},
 		{"3.16.8S", "<", "16.3.1"},
 		{"3.6.5E", "x", "3.16.8S"},
+		// IOSd versions, as IOS-XE 3.x devices report them in sysDescr:
+		// ordered by IOS's rules, older than any 16.x, not ordered
+		// against IOS-XE's own 3.x numbers.
+		{"15.5(3)S1", "<", "15.5(3)S8"},
+		{"15.5(3)S1", "<", "16.3.1"},
+		{"15.5(3)S1", "<", "17.9.4a"},
+		{"15.4(3)S", "<", "15.5(3)S1"},
+		{"15.5", "<", "15.5(3)S1"},
+		{"15.5(3)S1", "x", "3.16.1S"},
+		{"15.5(3)S1", "x", "3.16"},
+		{"15.5(3)S1", "x", "15.5(3)M1"},
 	},
 	"nx-os": {
 		{"9.3(9)", "<", "9.3(10)"},
@@ -64,6 +83,14 @@ var orderings = map[string][]order{
 		{"5.2(1)N1(9b)", "<", "7.0(8)N1(1)"},
 		{"8.4(2c)", ">", "8.4(2b)"},
 		{"9.3", "<", "9.3(1)"},
+		// Image-file spellings (nxos.7.0.3.I7.8.bin).
+		{"7.0.3.I7.8", "=", "7.0(3)I7(8)"},
+		{"7.0.3.I7.8", "<", "7.0(3)I7(9)"},
+		{"7.0.3.I7.10", ">", "7.0(3)I7(9)"},
+		{"9.3.10", "=", "9.3(10)"},
+		{"10.3.4a.M", "=", "10.3(4a)M"},
+		{"7.0.8.N1.1", "=", "7.0(8)N1(1)"},
+		{"7.0.3.I7.8", "x", "7.0(3)N7(8)"},
 	},
 	"junos": {
 		{"21.4R3", "<", "21.4R3-S1"},
@@ -141,6 +168,19 @@ var orderings = map[string][]order{
 		{"R81.10 Take 150", "<", "R81.20"},
 		{"R77.30", "<", "R80.10"},
 		{"r82 take 10", ">", "R82"},
+		// Scalable Platform: a train of its own; management pre-releases
+		// Mn come before their GA.
+		{"R80.20SP", ">", "R80.10"},
+		{"R80.20SP", "<", "R81.10"},
+		{"R80.20SP Take 317", ">", "R80.20SP"},
+		{"R80.20SP", "x", "R80.20"},
+		{"R80.20SP Take 317", "x", "R80.20 Take 118"},
+		{"R80.20M1", "<", "R80.20"},
+		{"R80.20M1", "<", "R80.20M2"},
+		{"R80.20.M2", "=", "R80.20M2"},
+		{"R80.20M2", "<", "R80.20 Take 1"},
+		{"R80.20M2", ">", "R80.10 Take 275"},
+		{"R80.20M2", "<", "R80.30"},
 	},
 	"debian": {
 		{"9.2", "<", "9.10"},
@@ -180,11 +220,20 @@ var orderings = map[string][]order{
 	},
 }
 
+// Rocky Linux, AlmaLinux and CentOS have platform ids of their own (their
+// policy entries are their own) and RHEL's ordering, since their versions
+// track RHEL's.
+func init() {
+	for _, id := range []string{"rocky", "almalinux", "centos"} {
+		orderings[id] = append(slices.Clip(orderings["rhel"]), order{"7.9.2009", ">", "7.9"})
+	}
+}
+
 func TestOrderings(t *testing.T) {
 	for _, id := range Platforms() {
 		if _, ok := orderings[id]; !ok {
 			switch id {
-			case "centos", "rocky", "almalinux", "ol", "fedora", "sles", "alpine":
+			case "ol", "fedora", "sles", "alpine":
 				continue // same parser as rhel
 			}
 			t.Errorf("platform %s has no ordering table", id)
@@ -228,14 +277,14 @@ func TestOrderings(t *testing.T) {
 func TestParseRejects(t *testing.T) {
 	bad := map[string][]string{
 		"ios":      {"15.2(7", "15.2(7)e4", "15.2.7", "IOS 15.2", "15", "(7)E4", "15.2()E4", "15.2(7)TOOLONG1"},
-		"ios-xe":   {"17", "17.9.4A1", "17.9.4-a", "v17.9.4", "17.9.4.1.2", "17..9"},
-		"nx-os":    {"9.3(", "9.3(9)X", "7.0(3)I7(", "9.3.9"},
+		"ios-xe":   {"17", "17.9.4A1", "17.9.4-a", "v17.9.4", "17.9.4.1.2", "17..9", "15.5.3", "4.1", "15.5(3", "15.5(3)S1.1"},
+		"nx-os":    {"9.3(", "9.3(9)X", "7.0(3)I7(", "9.3.9.1", "7.0.3.I7.", "7.0.3I7.8", "7.0.3.I7(8)"},
 		"junos":    {"21.4R", "21.4R3-S", "21.4R3-D1", "12.3X48-S35", "21", "21.4Q3", "21.4R3-S5.4.1"},
 		"fortios":  {"7", "v7.2.8,build", "7.2.8 build1639", "7.2.8.1"},
 		"pan-os":   {"10.2.9-h", "10.2.9-c1", "10.2.9h1", "10"},
 		"eos":      {"4", "4.30.2f", "4.30.2.1.1F", "4.30.2-F"},
 		"routeros": {"7", "7.10gamma1", "7.10rc", "7.14.3 (weird)"},
-		"gaia":     {"81.20", "R", "R81.20 Take", "R81.20.1", "R81.20 T92"},
+		"gaia":     {"81.20", "R", "R81.20 Take", "R81.20.1", "R81.20 T92", "R80.20M", "R80.20M1000", "R80.20SPM1", "R80.20 SP"},
 		"debian":   {"bookworm", "12.x", "", "1.2.3.4.5", "-1", "12/sid"},
 	}
 	// Also the too long and the empty, for every platform.
@@ -288,6 +337,16 @@ func TestInCycle(t *testing.T) {
 		{"routeros", "7.1.4", "7.14", false},
 		{"pan-os", "10.2.9-h1", "10.2", true},
 		{"fortios", "v7.2.8,build1639,240313 (GA.M)", "7.2", true},
+		{"ios", "12.2(50)SE3", "12.1", false},
+		{"ios-xe", "15.5(3)S1", "15.5", true},
+		{"ios-xe", "15.5(3)S1", "15.5(3)S", true},
+		{"ios-xe", "15.5(3)S1", "17.6", false},
+		{"ios-xe", "17.6.5", "15.5", false},
+		{"nx-os", "7.0.3.I7.8", "7.0(3)I7", true},
+		{"gaia", "R80.20M2", "R80.20", true},
+		{"gaia", "R80.20SP Take 317", "R80.20SP", true},
+		{"gaia", "R80.20SP", "R80.20", false},
+		{"gaia", "R80.20 Take 118", "R80.20SP", false},
 	}
 	for _, c := range cases {
 		v, cy := mustParse(t, c.platform, c.version), mustParse(t, c.platform, c.cycle)
@@ -299,7 +358,8 @@ func TestInCycle(t *testing.T) {
 
 func TestNormalize(t *testing.T) {
 	for in, want := range map[string]string{"IOS-XE": "ios-xe", "iosxe": "ios-xe", " NXOS ": "nx-os",
-		"PanOS": "pan-os", "Junos": "junos", "checkpoint": "gaia", "mikrotik": "routeros", "fortigate": "fortios"} {
+		"PanOS": "pan-os", "Junos": "junos", "checkpoint": "gaia", "mikrotik": "routeros", "fortigate": "fortios",
+		"rocky": "rocky", "RockyLinux": "rocky", "almalinux": "almalinux", "alma": "almalinux"} {
 		if got, ok := Normalize(in); !ok || got != want {
 			t.Errorf("Normalize(%q) = %q %v", in, got, ok)
 		}

@@ -106,6 +106,9 @@ type Report struct {
 	LongLimit int
 	// Notes are extra long-output lines (where the data came from).
 	Notes []string
+	// PolicyNotes name policy entries that did not compile; they follow
+	// Notes.
+	PolicyNotes []string
 }
 
 // Result judges the fleet: worst device first in the long output and items.
@@ -164,7 +167,7 @@ func (r Report) Result(devs []Assessment) plugin.Result {
 		}
 	}
 
-	long := append([]string(nil), r.Notes...)
+	long := append(append([]string(nil), r.Notes...), r.PolicyNotes...)
 	listed := 0
 	for _, d := range devs {
 		if d.status == plugin.OK && r.Fleet {

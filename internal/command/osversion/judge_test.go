@@ -18,9 +18,9 @@ func assessor(t testing.TB) *Assessor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules, err := osversion.Compile(p.File, p.OSVersions)
-	if err != nil {
-		t.Fatal(err)
+	rules := osversion.Compile(p.File, p.OSVersions)
+	if errs := osversion.Broken(rules); len(errs) > 0 {
+		t.Fatal(errs)
 	}
 	delete(rules, "rhel") // a platform without a policy entry
 	return &Assessor{Rules: rules, Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}

@@ -2,11 +2,7 @@ package osversion
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -33,12 +29,13 @@ func Spec() plugin.Spec {
 			"fortios, pan-os, eos, routeros, gaia, debian, ubuntu, rhel, ...): blocked versions, below minimum and past\n" +
 			"end of life are CRITICAL; below target and end of life within eol_warning_days (90) are WARNING; a version\n" +
 			"that does not parse, or cannot be ordered against the policy (IOS trains), is UNKNOWN. Sources: this host's\n" +
-			"os-release (no flags, or --root), one device over SNMP v2c (-H, -C) or v3 (-H, -u, ...), or a fleet\n" +
-			"(--inventory CSV or JSON with name,platform,version). For a fleet the worst device decides, unless -w/-c\n" +
-			"are given: they judge the number of drifted devices. A platform without a policy entry is UNKNOWN.\n" +
+			"os-release, with debian_version or redhat-release for the point release (no flags, or --root), one device\n" +
+			"over SNMP v2c (-H, -C) or v3 (-H, -u, ...), or a fleet (--inventory CSV or JSON with name,platform,version).\n" +
+			"For a fleet the worst device decides, unless -w/-c are given: they judge the number of drifted devices.\n" +
+			"A platform without a policy entry is UNKNOWN; a policy entry that does not parse makes only its platform UNKNOWN.\n" +
 			"End-of-life dates are judged at the current time (GUARDRAIL_NOW=YYYY-MM-DD fixes it for tests).",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "root", Value: "/", Usage: "read `DIR`/etc/os-release (or DIR/usr/lib/os-release) instead of this host's"},
+			&cli.StringFlag{Name: "root", Value: "/", Usage: "read `DIR`/etc/os-release (or DIR/usr/lib/os-release), DIR/etc/debian_version and DIR/etc/redhat-release instead of this host's"},
 			&cli.StringFlag{Name: "platform", Usage: "judge the version as platform `ID` instead of detecting it"},
 			&cli.StringFlag{Name: "inventory", Usage: "judge a fleet: CSV or JSON `FILE` of name,platform,version"},
 			&cli.StringFlag{Name: "hostname", Aliases: []string{"H"}, Usage: "SNMP agent `HOST` (name or address) of the device to judge"},
@@ -97,12 +94,15 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 	if err != nil {
 		return plugin.Result{}, err
 	}
-	rules, err := osversion.Compile(pol.File, pol.OSVersions)
-	if err != nil {
-		return plugin.Result{}, err
-	}
+	rules := osversion.Compile(pol.File, pol.OSVersions)
 	a := &Assessor{Rules: rules, Now: env.Now}
 	report := Report{Counts: counts, LongLimit: defaultLongLimit}
+	// An entry that did not compile makes its own devices UNKNOWN (the
+	// Assessor says why); the others are judged, and the long output
+	// says which entries are broken even when no device runs them.
+	for _, err := range osversion.Broken(rules) {
+		report.PolicyNotes = append(report.PolicyNotes, "policy entry skipped (its devices are UNKNOWN): "+err.Error())
+	}
 	if env.Verbose > 0 {
 		report.LongLimit = 0
 	}
@@ -140,86 +140,31 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 	}
 }
 
-// maxOSRelease bounds the os-release read; real ones are under 1 KiB.
-const maxOSRelease = 64 << 10
-
+// fromOSRelease judges this host (or the snapshot under root) by its
+// release files; osversion.ReadLocal does the reading.
 func fromOSRelease(a *Assessor, root, platform string) (Assessment, []string, error) {
 	if !filepath.IsAbs(root) {
 		return Assessment{}, nil, badArgs("--root %q must be an absolute path", root)
 	}
-	var path string
-	var data []byte
-	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
-		path = filepath.Join(root, p)
-		b, err := readSmall(path, maxOSRelease)
-		if errors.Is(err, fs.ErrNotExist) && p == "etc/os-release" {
-			continue // os-release(5): fall back to /usr/lib/os-release
-		}
-		if err != nil {
-			return Assessment{}, nil, fmt.Errorf("%s: %v", path, unwrapPath(err))
-		}
-		data = b
-		break
-	}
-	rel, err := osversion.ParseOSRelease(path, data)
+	l, err := osversion.ReadLocal(root)
 	if err != nil {
 		return Assessment{}, nil, err
 	}
-	notes := []string{fmt.Sprintf("source: %s (%s)", path, firstNonEmpty(rel.Pretty, rel.ID))}
+	osRelease := l.Sources[0]
+	notes := []string{fmt.Sprintf("source: %s (%s)", strings.Join(l.Sources, ", "), l.Pretty)}
 	if platform == "" {
-		id, ok := osversion.Normalize(rel.ID)
-		if !ok {
+		if l.Platform == "" {
 			// ID_LIKE is not used: a derivative numbers its releases its
 			// own way (Linux Mint 21.3 is no Ubuntu 21.3).
 			like := ""
-			if len(rel.IDLike) > 0 {
-				like = " (like " + strings.Join(rel.IDLike, ", ") + ")"
+			if len(l.IDLike) > 0 {
+				like = " (like " + strings.Join(l.IDLike, ", ") + ")"
 			}
-			return Assessment{}, nil, fmt.Errorf("%s: ID %q%s is not a platform this check knows; --platform judges it as one", path, rel.ID, like)
+			return Assessment{}, nil, fmt.Errorf("%s: ID %q%s is not a platform this check knows; --platform judges it as one", osRelease, l.ID, like)
 		}
-		platform = id
+		platform = l.Platform
 	}
-	if rel.VersionID == "" {
-		return Assessment{}, nil, fmt.Errorf("%s: no VERSION_ID (a testing or rolling release has none), so there is no version to judge", path)
-	}
-	return a.Assess("localhost", platform, rel.VersionID, path, 0), notes, nil
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, x := range s {
-		if x != "" {
-			return x
-		}
-	}
-	return ""
-}
-
-func readSmall(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err == nil && int64(len(data)) > limit {
-		err = fmt.Errorf("larger than %d bytes", limit)
-	}
-	return data, err
-}
-
-func unwrapPath(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
+	return a.Assess("localhost", platform, l.Version, strings.Join(l.Sources, ", "), 0), notes, nil
 }
 
 // snmpTarget builds the agent's target from the flags: -u selects SNMPv3
