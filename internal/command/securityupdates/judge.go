@@ -27,8 +27,8 @@ type Input struct {
 	// AgesUnrecorded: the ledger was only read (--no-state), so an update it
 	// has no time for has an unknown age, never 0 days: WARNING, with why.
 	AgesUnrecorded bool
-	Now       time.Time
-	SLA       policy.SLA
+	Now            time.Time
+	SLA            policy.SLA
 	// Counts are -w/-c on the number of pending security updates.
 	Counts plugin.Thresholds
 	// OnlyCritical ignores non-security upgrades, as check_apt -o.
