@@ -30,6 +30,19 @@ const (
 	maxTimeout = 3600
 )
 
+// memoryLimit is the soft limit the garbage collector keeps the heap under.
+// The Go runtime's out-of-memory death exits with status 2, which Nagios
+// reads as CRITICAL; every input is bounded (located), so a check never
+// comes near this, and the collector works harder before it would.
+const memoryLimit = 1 << 30
+
+// setMemoryLimit sets the soft limit unless GOMEMLIMIT chose one.
+func setMemoryLimit() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
+}
+
 // Spec describes one check binary: its names, its own flags and its core.
 type Spec struct {
 	Name        string // binary name, e.g. check_security_updates
@@ -119,6 +132,7 @@ func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
 		_ = Write(stdout, s.Name, s.Label, Result{Status: Unknown, Summary: msg}, format)
 		return int(Unknown)
 	}
+	setMemoryLimit()
 	defer func() {
 		if p := recover(); p != nil {
 			fmt.Fprintf(stderr, "panic: %v\n%s", p, debug.Stack())
