@@ -173,7 +173,7 @@ func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
 		}
 		env := &Env{Now: at, CLI: c, Verbose: c.Count("verbose"), Format: f, PolicyPath: c.String("policy"),
 			PolicyExplicit: c.IsSet("policy"), Timeout: time.Duration(t) * time.Second}
-		result = RunWithTimeout(c.Context, env.Timeout, func(ctx context.Context) (Result, error) {
+		result = RunWithTimeout(c.Context, budget(env.Timeout), func(ctx context.Context) (Result, error) {
 			return s.Check(ctx, env)
 		})
 		return nil
@@ -195,6 +195,17 @@ func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
 		return int(Unknown)
 	}
 	return int(result.Status)
+}
+
+// started is when the process started, near enough: -t counts from here.
+var started = time.Now()
+
+// budget is what is left of timeout for the check: counted from the start of
+// the process, less a margin (5 %, at most 250 ms) for writing the answer and
+// exiting on a busy host, so the whole process ends within -t, never after.
+func budget(timeout time.Duration) time.Duration {
+	margin := min(timeout/20, 250*time.Millisecond)
+	return timeout - time.Since(started) - margin
 }
 
 // RunWithTimeout runs fn and turns its error, its panic or its running past
