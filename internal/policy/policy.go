@@ -128,8 +128,8 @@ func parseDocument(kind, file string, data []byte, notOurs string, known ...stri
 	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode || !hasKnownKey(root.Content[0], known) {
 		return nil, &located.Error{Kind: kind, File: file, Msg: notOurs}
 	}
-	if a := findAlias(&root); a != nil {
-		return nil, &located.Error{Kind: kind, File: file, Line: a.Line, Key: keyAt(&root, a.Line),
+	if a, key := findAlias(&root, ""); a != nil {
+		return nil, &located.Error{Kind: kind, File: file, Line: a.Line, Key: key,
 			Msg: "YAML aliases (*name) and merge keys are not accepted: write the values out"}
 	}
 	return &root, nil
@@ -157,17 +157,40 @@ func nameOf(key string) string {
 	return "?"
 }
 
-// findAlias returns the first alias node, never following one.
-func findAlias(n *yaml.Node) *yaml.Node {
-	if n.Kind == yaml.AliasNode {
-		return n
-	}
-	for _, c := range n.Content {
-		if a := findAlias(c); a != nil {
-			return a
+// findAlias returns the first alias node and its key path, never following
+// an alias.
+func findAlias(n *yaml.Node, path string) (*yaml.Node, string) {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return n, path
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := nameOf(k.Value)
+			if path != "" {
+				p = path + "." + p
+			}
+			if k.Kind == yaml.AliasNode {
+				return k, p
+			}
+			if a, ap := findAlias(v, p); a != nil {
+				return a, ap
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if a, ap := findAlias(c, fmt.Sprintf("%s[%d]", path, i)); a != nil {
+				return a, ap
+			}
+		}
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if a, ap := findAlias(c, path); a != nil {
+				return a, ap
+			}
 		}
 	}
-	return nil
+	return nil, ""
 }
 
 // topValue is the value node of a top-level key, or nil.

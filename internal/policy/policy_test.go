@@ -162,7 +162,7 @@ func TestStrictness(t *testing.T) {
 // restarts in each custom unmarshaler) is refused before it expands.
 func TestAliasBombRefused(t *testing.T) {
 	_, err := Load("../../testdata/flows/alias-bomb-policy.yaml", true)
-	if err == nil || !strings.Contains(err.Error(), "alias-bomb-policy.yaml, line 9, key flows.applications[0].app_flows.f1499: YAML aliases") {
+	if err == nil || !strings.Contains(err.Error(), "alias-bomb-policy.yaml, line 9, key flows.applications[0].app_flows.f0.destinations: YAML aliases") {
 		t.Fatalf("policy: %v", err)
 	}
 	data, err := os.ReadFile("../../testdata/flows/alias-bomb.yaml")
