@@ -2,8 +2,10 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -101,6 +103,45 @@ func TestControlBytesFromAFlowsFile(t *testing.T) {
 		}
 		if strings.Contains(r.Stdout, `\u0000`) || strings.Contains(r.Stdout, `\u001b`) {
 			t.Errorf("%s: escaped control bytes in %q", format, r.Stdout)
+		}
+	}
+}
+
+// Issue 9: every flows and ruleset input, standard input too, is read up to
+// its bound: /dev/zero ends at once with the file and limit named.
+func TestInputsAreBounded(t *testing.T) {
+	b := proctest.Build(t, "check_firewall_flows")
+	pol := minimal(t)
+	for _, tc := range []struct {
+		args  []string
+		stdin bool
+		want  string
+	}{
+		{[]string{"--flows", "/dev/zero", "--iptables", fw + "forward.rules"}, false, "flows /dev/zero: larger than the 16 MiB limit for a flows file"},
+		{[]string{"--flows", "-", "--iptables", fw + "forward.rules"}, true, "flows -: larger than the 16 MiB limit for a flows file"},
+		{[]string{"--flows", fl + "router.json", "--iptables", "/dev/zero"}, false, "iptables /dev/zero: larger than the 64 MiB limit"},
+		{[]string{"--flows", fl + "router.json", "--nftables", "-"}, true, "nftables -: larger than the 64 MiB limit"},
+		{[]string{"--flows", fl + "router.json", "--iptables", fw + "forward.rules", "--ipset", "/dev/zero"}, false, "ipset /dev/zero: larger than the 64 MiB limit"},
+	} {
+		cmd := exec.Command(b, append([]string{"--policy", pol, "-t", "10"}, tc.args...)...)
+		if tc.stdin {
+			z, err := os.Open("/dev/zero")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer z.Close()
+			cmd.Stdin = z
+		}
+		start := time.Now()
+		out, _ := cmd.Output()
+		if cmd.ProcessState.ExitCode() != 3 || !strings.Contains(string(out), "UNKNOWN: "+tc.want) {
+			t.Errorf("%v: exit %d %q", tc.args, cmd.ProcessState.ExitCode(), out)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Errorf("%v: took %v", tc.args, d)
+		}
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > 256<<10 {
+			t.Errorf("%v: %d MiB", tc.args, ru.Maxrss>>10)
 		}
 	}
 }

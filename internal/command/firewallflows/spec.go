@@ -143,15 +143,16 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 type inputs struct{ stdinUsed bool }
 
 // limits bound each input as read (counted, so /dev/zero or a FIFO ends at
-// the bound): a flows file is hand-made or exported, a ruleset may be large.
+// the bound): a flows file is hand-made or exported, a ruleset may be large
+// (tens of thousands of Kubernetes rules are a few MiB).
 var limits = map[string]located.Limit{
-	"flows":         {Kind: "flows", Bytes: 64 << 20},
-	"iptables":      {Kind: "iptables", Bytes: maxInput},
-	"ip6tables":     {Kind: "ip6tables", Bytes: maxInput},
-	"nftables":      {Kind: "nftables", Bytes: maxInput},
-	"aws-sg":        {Kind: "aws-sg", Bytes: maxInput},
-	"aws-instances": {Kind: "aws-instances", Bytes: maxInput},
-	"ipset":         {Kind: "ipset", Bytes: maxInput},
+	"flows":         {Kind: "flows", Bytes: 16 << 20},
+	"iptables":      {Kind: "iptables", Bytes: 64 << 20},
+	"ip6tables":     {Kind: "ip6tables", Bytes: 64 << 20},
+	"nftables":      {Kind: "nftables", Bytes: 64 << 20},
+	"aws-sg":        {Kind: "aws-sg", Bytes: 64 << 20},
+	"aws-instances": {Kind: "aws-instances", Bytes: 64 << 20},
+	"ipset":         {Kind: "ipset", Bytes: 64 << 20},
 }
 
 func (in *inputs) read(flag, name string) ([]byte, error) {
@@ -163,9 +164,39 @@ func (in *inputs) read(flag, name string) ([]byte, error) {
 	}
 	limit, ok := limits[flag]
 	if !ok {
-		limit = located.Limit{Kind: flag, Bytes: maxInput}
+		limit = located.Limit{Kind: flag, Bytes: 64 << 20}
 	}
-	return located.ReadFile(name, limit)
+	r, err := located.Open(name, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return readChunks(r)
+}
+
+// readChunks reads r to its end in 1 MiB chunks joined once at the end, so
+// a read that ends at its limit costs about twice the limit, not the four
+// times a doubling buffer would.
+func readChunks(r io.Reader) ([]byte, error) {
+	var chunks [][]byte
+	total := 0
+	for {
+		buf := make([]byte, 1<<20)
+		n, err := io.ReadFull(r, buf)
+		chunks = append(chunks, buf[:n])
+		total += n
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, nil
 }
 
 func readFlows(in *inputs, file string, pol *policy.Policy) ([]flows.Flow, error) {
