@@ -107,7 +107,9 @@ func FuzzParse(f *testing.F) {
 	if data, err := os.ReadFile("../../packaging/policy.example.yaml"); err == nil {
 		f.Add(data)
 	}
-	for _, s := range []string{"version: 1\n", "version: 1\nsecurity_updates:\n  sla:\n    warning_days: 3\n", "{", "version: 1\nflows:\n  applications:\n    - app_name: A\n      app_flows: {f: {sources: [a]}}\n", "&a [*a]"} {
+	for _, s := range []string{"version: 1\n", "version: 1\nsecurity_updates:\n  sla:\n    warning_days: 3\n", "{", "version: 1\nflows:\n  applications:\n    - app_name: A\n      app_flows: {f: {sources: [a]}}\n", "&a [*a]",
+		"version: 1.0\n", "version: 1\n---\nversion: 1\n", "version: 1\nx: &a [1]\ny: *a\n", "root:$y$x:1:::\n",
+		"version: 1\nflows:\n  applications:\n    - app_name: A\n      app_flows: {f: {expect: null}}\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -118,7 +120,9 @@ func FuzzParse(f *testing.F) {
 		if err != nil && !strings.HasPrefix(err.Error(), "policy fuzz.yaml") {
 			t.Fatalf("error without file: %v", err)
 		}
-		_, _ = ParseFlows("fuzz.yaml", data)
+		if _, err := ParseFlows("fuzz.yaml", data); err != nil && !strings.HasPrefix(err.Error(), "flows fuzz.yaml") {
+			t.Fatalf("flows error without file: %v", err)
+		}
 	})
 }
 
