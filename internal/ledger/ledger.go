@@ -322,9 +322,11 @@ func lock(path string) (func(), error) {
 	if err == nil && !st.Mode().IsRegular() {
 		err = errors.New("not a regular file; refusing it")
 	}
-	if sys, ok := st.Sys().(*syscall.Stat_t); err == nil && ok {
-		if uid := uint32(os.Geteuid()); sys.Uid != uid && sys.Uid != 0 {
-			err = fmt.Errorf("owned by uid %d, not by the running user or root; refusing it", sys.Uid)
+	if err == nil {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			if uid := uint32(os.Geteuid()); sys.Uid != uid && sys.Uid != 0 {
+				err = fmt.Errorf("owned by uid %d, not by the running user or root; refusing it", sys.Uid)
+			}
 		}
 	}
 	if err == nil {
