@@ -136,7 +136,7 @@ func TestStateLockLinkNotFollowed(t *testing.T) {
 		t.Fatalf("chown: %v %s", err, out)
 	}
 	r := proctest.Exec(t, bin, []string{"GUARDRAIL_NOW=2025-05-21T08:00:00Z"}, "--root", root, "--state-file", state, "--policy", sla)
-	if r.Code != 3 || !strings.Contains(r.Stdout, "symbolic link") {
+	if r.Code != 3 || !strings.Contains(r.Stdout, "symbolic link") || !strings.Contains(r.Stdout, "give --state-file FILE") {
 		t.Errorf("exit %d %s", r.Code, r.Stdout)
 	}
 	if _, err := os.Lstat(victim); err == nil {

@@ -150,7 +150,11 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 			led, err = ledger.Update(stateFile, pending, env.Now)
 		}
 		if err != nil {
-			return plugin.Result{}, fmt.Errorf("cannot keep first-seen times for the SLA: %v", err)
+			msg := err.Error()
+			if !strings.Contains(msg, "--state-file") {
+				msg += " (give --state-file FILE in a folder of the user the check runs as, or --no-state)"
+			}
+			return plugin.Result{}, fmt.Errorf("cannot keep first-seen times for the SLA: %s", msg)
 		}
 		in.FirstSeen = led.First
 		in.AgesUnrecorded = c.Bool("no-state")
