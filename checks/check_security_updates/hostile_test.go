@@ -143,3 +143,36 @@ func TestStateLockLinkNotFollowed(t *testing.T) {
 		t.Errorf("the link's target was created")
 	}
 }
+
+// Issue 9: a state folder others control is refused, naming it, and nothing
+// is created in it.
+func TestStateFolderOthersControl(t *testing.T) {
+	testenv.NeedRoot(t)
+	bin := proctest.Build(t, "check_security_updates")
+	root, _ := filepath.Abs(filepath.Join(fixtures, "debian"))
+	sla, _ := filepath.Abs("../../testdata/securityupdates/sla.yaml")
+	for _, tc := range []struct {
+		name, chown string
+		mode        os.FileMode
+		want        string
+	}{
+		{"owned by nobody", "nobody", 0o755, "not by the running user (uid 0) or root"},
+		{"0777 without sticky", "root", 0o777, "writable by group or others (mode 0777) without the sticky bit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "state")
+			os.Mkdir(dir, 0o755)
+			os.Chmod(dir, tc.mode)
+			if out, err := exec.Command("chown", tc.chown, dir).CombinedOutput(); err != nil {
+				t.Fatalf("chown: %v %s", err, out)
+			}
+			r := proctest.Exec(t, bin, []string{"GUARDRAIL_NOW=2025-05-21T08:00:00Z"}, "--root", root, "--state-file", filepath.Join(dir, "s.json"), "--policy", sla)
+			if r.Code != 3 || !strings.Contains(r.Stdout, "refusing folder "+dir) || !strings.Contains(r.Stdout, tc.want) {
+				t.Errorf("exit %d %s", r.Code, r.Stdout)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+				t.Errorf("created %v", entries)
+			}
+		})
+	}
+}
