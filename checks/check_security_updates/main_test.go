@@ -81,7 +81,7 @@ func TestLedgerAcrossRuns(t *testing.T) {
 	if r := run("2025-05-25T00:00:00Z"); r.Code != 2 || !strings.Contains(r.Stdout, "(oldest 15 days, past the 14-day SLA)") {
 		t.Fatalf("fifteen days later: %d %s", r.Code, r.Stdout)
 	}
-	os.WriteFile(state, []byte("{garbage"), 0o644)
+	os.WriteFile(state, []byte(`{"format":"guardrail-ledger/1","first_seen":{garbage`), 0o644) // ours, but torn
 	r := run("2025-05-26T00:00:00Z")
 	if r.Code != 0 || !strings.Contains(r.Stdout, "was corrupt") || !strings.Contains(r.Stdout, "(oldest 0 days, within SLA)") {
 		t.Fatalf("after corruption: %d %s", r.Code, r.Stdout)

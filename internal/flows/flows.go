@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
 
@@ -66,28 +67,6 @@ func (f Flow) ID() string { return f.App + "/" + f.Name }
 // DefaultEphemeral is Linux's net.ipv4.ip_local_port_range default.
 var DefaultEphemeral = firewall.Ports(32768, 60999)
 
-// Error is a flow that cannot be resolved, at a place in a file.
-type Error struct {
-	File string
-	Line int
-	Flow string // "App/flow"
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ":%d", e.Line)
-	}
-	if e.Flow != "" {
-		fmt.Fprintf(&b, ": flow %s", e.Flow)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
 // Names are the objects and services names resolve through: the flows
 // file's own sections first, then the policy's.
 type Names struct {
@@ -124,13 +103,22 @@ func (n Names) service(name string) ([]policy.Text, bool) {
 }
 
 // Resolve turns the applications of file (read by policy.ParseFlows, or the
-// policy's own flows section) into flows, in file order.
-func Resolve(file string, apps []policy.Application, names Names, ephemeral firewall.PortSet) ([]Flow, error) {
+// policy's own flows section) into flows, in file order. kind is "flows" for
+// a flows file and "policy" for the policy's flows section: errors are
+// located.Errors of that kind, keyed by the schema path. Each object and
+// service group is resolved once, however often (and however deeply) it is
+// used: groups nested as diamonds cost their size, not 2^depth.
+func Resolve(kind, file string, apps []policy.Application, names Names, ephemeral firewall.PortSet) ([]Flow, error) {
 	if ephemeral.IsEmpty() {
 		ephemeral = DefaultEphemeral
 	}
+	prefix := "applications"
+	if kind == "policy" {
+		prefix = "flows.applications"
+	}
+	r := &resolver{names: names, addrs: map[string]firewall.AddrSet{}, services: map[string][]Service{}, open: map[string]bool{}}
 	var out []Flow
-	for _, app := range apps {
+	for ai, app := range apps {
 		order := app.Order
 		if len(order) != len(app.Flows) {
 			order = order[:0:0]
@@ -142,35 +130,40 @@ func Resolve(file string, apps []policy.Application, names Names, ephemeral fire
 		for _, name := range order {
 			pf := app.Flows[name]
 			f := Flow{App: app.Name, Name: name, File: file, Line: pf.Line, SrcPorts: ephemeral}
-			fail := func(line int, format string, args ...any) error {
+			key := fmt.Sprintf("%s[%d].app_flows.%s", prefix, ai, name)
+			fail := func(line int, field, format string, args ...any) error {
 				if line == 0 {
 					line = pf.Line
 				}
-				return &Error{File: file, Line: line, Flow: f.ID(), Msg: fmt.Sprintf(format, args...)}
+				k := key
+				if field != "" {
+					k += "." + field
+				}
+				return &located.Error{Kind: kind, File: file, Line: line, Key: k, Msg: "flow " + f.ID() + ": " + fmt.Sprintf(format, args...)}
 			}
 			if pf.Expect != nil {
-				switch strings.ToLower(pf.Expect.Value) {
+				switch pf.Expect.Value {
 				case "allow":
 				case "deny":
 					f.Expect = ExpectDeny
 				default:
-					return nil, fail(pf.Expect.Line, "expect %q: want allow or deny", pf.Expect.Value)
+					return nil, fail(pf.Expect.Line, "expect", "want exactly allow or deny")
 				}
 			}
 			var err error
-			if f.Src, err = resolveAddrs(pf.Sources, names, fail, "sources"); err != nil {
+			if f.Src, err = r.addrList(pf.Sources, fail, "sources"); err != nil {
 				return nil, err
 			}
-			if f.Dst, err = resolveAddrs(pf.Destinations, names, fail, "destinations"); err != nil {
+			if f.Dst, err = r.addrList(pf.Destinations, fail, "destinations"); err != nil {
 				return nil, err
 			}
 			if len(pf.Services) == 0 {
-				return nil, fail(0, "no services")
+				return nil, fail(0, "services", "no services")
 			}
 			for _, s := range pf.Services {
-				svcs, err := resolveService(s, names, map[string]bool{})
+				svcs, err := r.service(s.Value)
 				if err != nil {
-					return nil, fail(s.Line, "%v", err)
+					return nil, fail(s.Line, "services", "%v", err)
 				}
 				f.Services = append(f.Services, svcs...)
 			}
@@ -182,7 +175,7 @@ func Resolve(file string, apps []policy.Application, names Names, ephemeral fire
 				}
 			}
 			if !same {
-				return nil, fail(0, "sources (%s) and destinations (%s) share no address family", f.Src, f.Dst)
+				return nil, fail(0, "", "sources (%s) and destinations (%s) share no address family", f.Src, f.Dst)
 			}
 			out = append(out, f)
 		}
@@ -190,15 +183,26 @@ func Resolve(file string, apps []policy.Application, names Names, ephemeral fire
 	return out, nil
 }
 
-func resolveAddrs(list []policy.Text, names Names, fail func(int, string, ...any) error, what string) (firewall.AddrSet, error) {
+// resolver resolves names once each: addrs and services hold the groups
+// already resolved, open the ones being resolved (a name met again while
+// open is a cycle), stack their order for the message.
+type resolver struct {
+	names    Names
+	addrs    map[string]firewall.AddrSet
+	services map[string][]Service
+	open     map[string]bool
+	stack    []string
+}
+
+func (r *resolver) addrList(list []policy.Text, fail func(int, string, string, ...any) error, what string) (firewall.AddrSet, error) {
 	if len(list) == 0 {
-		return firewall.AddrSet{}, fail(0, "no %s", what)
+		return firewall.AddrSet{}, fail(0, what, "no %s", what)
 	}
 	var set firewall.AddrSet
 	for _, t := range list {
-		s, err := resolveAddr(t.Value, names, nil)
+		s, err := r.addr(t.Value)
 		if err != nil {
-			return firewall.AddrSet{}, fail(t.Line, "%s: %v", what, err)
+			return firewall.AddrSet{}, fail(t.Line, what, "%v", err)
 		}
 		set = set.Union(s)
 	}
@@ -208,35 +212,43 @@ func resolveAddrs(list []policy.Text, names Names, fail func(int, string, ...any
 // maxDepth bounds name nesting (cycles are caught before; this bounds work).
 const maxDepth = 64
 
-func resolveAddr(v string, names Names, path []string) (firewall.AddrSet, error) {
+func (r *resolver) addr(v string) (firewall.AddrSet, error) {
 	v = strings.TrimSpace(v)
 	if s, ok, err := ParseAddrs(v); ok || err != nil {
 		return s, err
 	}
-	for i, p := range path {
-		if p == v {
-			return firewall.AddrSet{}, fmt.Errorf("object %q refers to itself: %s", v, strings.Join(append(path[i:], v), " → "))
-		}
+	if s, done := r.addrs[v]; done {
+		return s, nil
 	}
-	if len(path) >= maxDepth {
+	if r.open[v] {
+		i := len(r.stack) - 1
+		for i > 0 && r.stack[i] != v {
+			i--
+		}
+		return firewall.AddrSet{}, fmt.Errorf("object %q refers to itself: %s", v, strings.Join(append(r.stack[i:len(r.stack):len(r.stack)], v), " → "))
+	}
+	if len(r.stack) >= maxDepth {
 		return firewall.AddrSet{}, fmt.Errorf("object %q nested deeper than %d", v, maxDepth)
 	}
-	members, ok := names.object(v)
+	members, ok := r.names.object(v)
 	if !ok {
 		return firewall.AddrSet{}, fmt.Errorf("unknown object %q (not an address, and not in flows.objects)", v)
 	}
 	if len(members) == 0 {
 		return firewall.AddrSet{}, fmt.Errorf("object %q is empty", v)
 	}
-	path = append(path, v)
+	r.open[v] = true
+	r.stack = append(r.stack, v)
+	defer func() { delete(r.open, v); r.stack = r.stack[:len(r.stack)-1] }()
 	var set firewall.AddrSet
 	for _, m := range members {
-		s, err := resolveAddr(m.Value, names, path)
+		s, err := r.addr(m.Value)
 		if err != nil {
 			return firewall.AddrSet{}, err
 		}
 		set = set.Union(s)
 	}
+	r.addrs[v] = set
 	return set, nil
 }
 
@@ -321,18 +333,22 @@ var WellKnown = map[string][]string{
 	"ping":       {"icmp"},
 }
 
-func resolveService(t policy.Text, names Names, seen map[string]bool) ([]Service, error) {
-	v := strings.TrimSpace(t.Value)
+func (r *resolver) service(v string) ([]Service, error) {
+	v = strings.TrimSpace(v)
 	if s, ok, err := ParseService(v); ok || err != nil {
 		return s, err
 	}
-	if seen[v] {
+	if s, done := r.services[v]; done {
+		return s, nil
+	}
+	key := "service " + v // services and objects are separate name spaces
+	if r.open[key] {
 		return nil, fmt.Errorf("service %q refers to itself", v)
 	}
-	if len(seen) >= maxDepth {
+	if len(r.stack) >= maxDepth {
 		return nil, fmt.Errorf("service %q nested deeper than %d", v, maxDepth)
 	}
-	members, ok := names.service(v)
+	members, ok := r.names.service(v)
 	if !ok {
 		wk, ok := WellKnown[strings.ToLower(v)]
 		if !ok {
@@ -345,16 +361,19 @@ func resolveService(t policy.Text, names Names, seen map[string]bool) ([]Service
 	if len(members) == 0 {
 		return nil, fmt.Errorf("service %q is empty", v)
 	}
-	seen[v] = true
-	defer delete(seen, v)
+	r.open[key] = true
+	r.stack = append(r.stack, key)
+	defer func() { delete(r.open, key); r.stack = r.stack[:len(r.stack)-1] }()
 	var out []Service
 	for _, m := range members {
-		s, err := resolveService(m, names, seen)
+		s, err := r.service(m.Value)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s...)
 	}
+	out = mergeServices(out)
+	r.services[v] = out
 	return out, nil
 }
 
@@ -443,6 +462,9 @@ func parsePort(s string) (uint16, error) {
 	if err != nil {
 		return 0, fmt.Errorf("bad port %q", s)
 	}
+	if n == 0 { // reserved: no connection has destination port 0
+		return 0, fmt.Errorf("bad port %q: port 0 is not a service port", s)
+	}
 	return uint16(n), nil
 }
 
@@ -475,7 +497,8 @@ func Ephemeral(p *policy.Flows) (firewall.PortSet, error) {
 		err = fmt.Errorf("empty range")
 	}
 	if err != nil {
-		return s, fmt.Errorf("line %d: flows.ephemeral_ports: %v", p.EphemeralPorts.Line, err)
+		// The caller knows the file: it sets File.
+		return s, &located.Error{Kind: "policy", Line: p.EphemeralPorts.Line, Key: "flows.ephemeral_ports", Msg: err.Error()}
 	}
 	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
@@ -20,7 +21,7 @@ func read(t testing.TB, name string) ([]Flow, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Resolve(file, pf.Applications, NewNames(pf), DefaultEphemeral)
+	return Resolve("flows", file, pf.Applications, NewNames(pf), DefaultEphemeral)
 }
 
 func TestResolve(t *testing.T) {
@@ -66,9 +67,11 @@ func TestResolve(t *testing.T) {
 
 func TestResolveErrors(t *testing.T) {
 	tests := []struct{ file, want string }{
-		{"cycle.yaml", "cycle.yaml:8: flow Loop/f: sources: object \"A\" refers to itself: A → B → A"},
-		{"unknown-name.yaml", "unknown-name.yaml:6: flow App/f: destinations: unknown object \"Somewhere\""},
-		{"unknown-service.yaml", "unknown-service.yaml:7: flow App/f: unknown service \"Gopher-ish\""},
+		{"cycle.yaml", "cycle.yaml, line 8, key applications[0].app_flows.f.sources: flow Loop/f: object \"A\" refers to itself: A → B → A"},
+		{"unknown-name.yaml", "unknown-name.yaml, line 6, key applications[0].app_flows.f.destinations: flow App/f: unknown object \"Somewhere\""},
+		{"unknown-service.yaml", "unknown-service.yaml, line 7, key applications[0].app_flows.f.services: flow App/f: unknown service \"Gopher-ish\""},
+		{"diamond-cycle.yaml", "key applications[0].app_flows.f.sources: flow Loop/f: object \"O0\" refers to itself: O0 → O1 → O2 → O0"},
+		{"service-cycle.yaml", "key applications[0].app_flows.f.services: flow Loop/f: service \"S1\" refers to itself"},
 	}
 	for _, tc := range tests {
 		_, err := read(t, tc.file)
@@ -86,6 +89,8 @@ func TestParseService(t *testing.T) {
 		{"icmp", "icmp", ""},
 		{"any", "tcp/1-65535 udp/1-65535 icmp", ""},
 		{"tcp/70000", "", "bad port"},
+		{"tcp/0", "", "port 0 is not a service port"},
+		{"udp/0-10", "", "port 0 is not a service port"},
 		{"tcp/510-500", "", "backwards"},
 		{"gre/1", "", "unknown protocol"},
 		{"icmp/8", "", "has no ports"},
@@ -149,7 +154,7 @@ func FuzzResolve(f *testing.F) {
 		if err != nil {
 			return
 		}
-		flows, err := Resolve("fuzz", pf.Applications, NewNames(pf), DefaultEphemeral)
+		flows, err := Resolve("flows", "fuzz", pf.Applications, NewNames(pf), DefaultEphemeral)
 		if err != nil {
 			return
 		}
@@ -159,4 +164,32 @@ func FuzzResolve(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Issue 9: object and service groups nested as diamonds (each level names
+// the next twice) resolve each group once: 24 levels are 2^24 paths but 24
+// groups, and the answer is exact.
+func TestDiamondGroupsResolveOnce(t *testing.T) {
+	start := time.Now()
+	got, err := read(t, "diamond.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if len(got) != 1 || got[0].Src.String() != "10.0.0.0/24" || got[0].Dst.String() != "10.9.0.1" || got[0].Services[0].String() != "tcp/22,443" {
+		t.Errorf("%+v", got)
+	}
+}
+
+// Issue 9: expect is exactly allow or deny, also in a flows file.
+func TestExpectIsExact(t *testing.T) {
+	for _, v := range []string{"null", "ALLOW", "Deny", "''", "yes"} {
+		data := "applications:\n  - app_name: A\n    app_flows:\n      f:\n        sources: [10.0.0.1]\n        destinations: [10.0.0.2]\n        services: [tcp/22]\n        expect: " + v + "\n"
+		_, err := policy.ParseFlows("F", []byte(data))
+		if err == nil || !strings.Contains(err.Error(), "flows F, line 8, key applications[0].app_flows.f.expect: expect: want exactly allow or deny") {
+			t.Errorf("expect %s: %v", v, err)
+		}
+	}
 }

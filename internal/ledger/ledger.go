@@ -2,12 +2,20 @@
 // so a patch SLA can be judged on its age. It is the only file a guardrail
 // check writes: atomically (write to a temporary file, fsync, rename) and
 // under an exclusive lock, so two runs at once cannot lose or tear it.
+//
+// The check runs as root on folders others may write, so the ledger trusts
+// nothing it finds there: a file is ours only if it opens with our format
+// marker, anything else is refused (never replaced), no file it creates
+// follows a symbolic link, and a folder that others could tamper with is
+// refused as ssh's StrictModes refuses a home folder.
 package ledger
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -15,6 +23,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // format marks a file as ours; a file without it is never overwritten.
@@ -36,9 +46,13 @@ type fileContent struct {
 	FirstSeen map[string]time.Time `json:"first_seen"`
 }
 
+// ErrNoFolder is wrapped when the state file's folder does not exist.
+var ErrNoFolder = errors.New("state folder does not exist")
+
 // ValidatePath refuses paths the ledger must never write: relative ones, ones
 // that do not end in .json (so a mistyped or hostile --state-file cannot
-// clobber a configuration file), and ones whose folder does not exist.
+// clobber a configuration file), and unclean ones. It does not touch the
+// file system.
 func ValidatePath(path string) error {
 	switch {
 	case path == "":
@@ -50,21 +64,46 @@ func ValidatePath(path string) error {
 	case filepath.Clean(path) != path:
 		return fmt.Errorf("state file %s: must be a clean path (no .., //, trailing /)", path)
 	}
-	st, err := os.Stat(filepath.Dir(path))
+	return nil
+}
+
+// checkFolder refuses a state folder that is missing, not a folder, owned by
+// another user than the running one or root, or writable by group or others
+// without the sticky bit: whoever can write it can plant links and files.
+func checkFolder(path string) error {
+	dir := filepath.Dir(path)
+	st, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("state file %s: folder %s does not exist: create it (owned by the user the check runs as, mode 0755) or give --state-file: %w", path, dir, ErrNoFolder)
+	}
 	if err != nil {
-		return fmt.Errorf("state file %s: folder: %v", path, err)
+		return fmt.Errorf("state file %s: folder %s: %v", path, dir, errText(err))
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("state file %s: %s is not a folder", path, filepath.Dir(path))
+		return fmt.Errorf("state file %s: %s is not a folder", path, dir)
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fmt.Errorf("state file %s: folder %s: cannot tell its owner", path, dir)
+	}
+	if uid := uint32(os.Geteuid()); sys.Uid != uid && sys.Uid != 0 {
+		return fmt.Errorf("state file %s: refusing folder %s: owned by uid %d, not by the running user (uid %d) or root", path, dir, sys.Uid, uid)
+	}
+	if st.Mode().Perm()&0o022 != 0 && st.Mode()&fs.ModeSticky == 0 {
+		return fmt.Errorf("state file %s: refusing folder %s: writable by group or others (mode %04o) without the sticky bit", path, dir, st.Mode().Perm())
 	}
 	return nil
 }
 
 // Update records the keys pending now and forgets the others, under an
-// exclusive lock, and returns the ledger as saved. A missing file starts
-// empty; a corrupt one is rebuilt, with a Note saying so.
+// exclusive lock, and returns the ledger as saved. A missing (or empty)
+// file starts empty; a corrupt file that carries our marker is rebuilt, with
+// a Note saying so; any other file is refused.
 func Update(path string, pending []string, now time.Time) (*Ledger, error) {
 	if err := ValidatePath(path); err != nil {
+		return nil, err
+	}
+	if err := checkFolder(path); err != nil {
 		return nil, err
 	}
 	unlock, err := lock(path + ".lock")
@@ -73,7 +112,7 @@ func Update(path string, pending []string, now time.Time) (*Ledger, error) {
 	}
 	defer unlock()
 
-	l, err := read(path)
+	l, err := read(path, true)
 	if err != nil {
 		return nil, err
 	}
@@ -92,48 +131,67 @@ func Update(path string, pending []string, now time.Time) (*Ledger, error) {
 	return l, nil
 }
 
-// Read returns the ledger without changing it (for a read-only run).
+// Read returns the ledger without changing it (for a read-only run). A
+// missing file or folder is an empty ledger: nothing was recorded.
 func Read(path string) (*Ledger, error) {
 	if err := ValidatePath(path); err != nil {
 		return nil, err
 	}
-	return read(path)
+	return read(path, false)
 }
 
-func read(path string) (*Ledger, error) {
+func read(path string, writing bool) (*Ledger, error) {
 	l := &Ledger{path: path, First: map[string]time.Time{}}
-	f, err := os.Open(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) && !writing {
 		return l, nil
 	}
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("state file %s: is a symbolic link; refusing to follow it", path)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("state file %s: %v", path, err)
+		return nil, fmt.Errorf("state file %s: %v", path, errText(err))
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("state file %s: %v", path, err)
+		return nil, fmt.Errorf("state file %s: %v", path, errText(err))
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("state file %s: not a regular file", path)
+		return nil, fmt.Errorf("state file %s: not a regular file; refusing it", path)
 	}
-	if st.Size() > maxSize {
-		l.Note = fmt.Sprintf("state file %s was larger than %d bytes and was rebuilt", path, maxSize)
-		return l, nil
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok && writing {
+		if uid := uint32(os.Geteuid()); sys.Uid != uid && sys.Uid != 0 {
+			return nil, fmt.Errorf("state file %s: owned by uid %d, not by the running user or root; refusing to overwrite it", path, sys.Uid)
+		}
+	}
+	data, err := readBounded(f)
+	if err != nil {
+		if errors.Is(err, located.ErrTooLarge) {
+			return nil, fmt.Errorf("state file %s: larger than %s: not a guardrail state file; refusing to overwrite it", path, located.Size(maxSize))
+		}
+		return nil, fmt.Errorf("state file %s: %v", path, err)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return l, nil // nothing to lose: an empty file starts an empty ledger
+	}
+	if !hasMarker(data) {
+		return nil, fmt.Errorf("state file %s: not a guardrail state file (no %q format marker); refusing to overwrite it", path, format)
 	}
 	var c fileContent
-	dec := json.NewDecoder(f)
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil || c.Format != format {
-		if st.Size() > 0 && err == nil {
-			err = fmt.Errorf("format %q, want %q", c.Format, format)
-		}
-		if st.Size() > 0 && !looksOurs(path) {
-			return nil, fmt.Errorf("state file %s: not a guardrail state file (%v); refusing to overwrite it", path, err)
-		}
-		if st.Size() > 0 {
-			l.Note = fmt.Sprintf("state file %s was corrupt (%v) and was rebuilt: first-seen times restart now", path, err)
-		}
+	err = dec.Decode(&c)
+	if err == nil && dec.More() {
+		err = errors.New("data after the JSON object")
+	}
+	if err == nil && c.Format != format {
+		err = fmt.Errorf("format %q, want %q", c.Format, format)
+	}
+	if err != nil {
+		// Ours (it carries the marker) but damaged: the first-seen times
+		// are lost either way, so start again and say so.
+		l.Note = fmt.Sprintf("state file %s was corrupt (%s) and was rebuilt: first-seen times restart now", path, jsonProblem(err))
 		return l, nil
 	}
 	for k, t := range c.FirstSeen {
@@ -142,10 +200,61 @@ func read(path string) (*Ledger, error) {
 	return l, nil
 }
 
-// looksOurs: a corrupt file is rebuilt only where guardrail keeps state, so
-// that a wrong --state-file never replaces somebody else's JSON.
-func looksOurs(path string) bool {
-	return strings.Contains(filepath.Base(path), "guardrail") || strings.Contains(path, "/guardrail/")
+// jsonProblem names what is wrong without quoting the file's bytes.
+func jsonProblem(err error) string {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Sprintf("JSON syntax error at byte %d", se.Offset)
+	case errors.As(err, &te):
+		return fmt.Sprintf("wrong type for %s at byte %d", te.Field, te.Offset)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "truncated"
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		return "unknown field"
+	}
+	return err.Error()
+}
+
+// readBounded reads at most maxSize bytes, counted as read.
+func readBounded(f *os.File) ([]byte, error) {
+	// Clear O_NONBLOCK (set only so that opening a planted FIFO cannot hang).
+	if err := syscall.SetNonblock(int(f.Fd()), false); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(io.LimitReader(f, maxSize+1))
+	if err != nil {
+		return nil, errors.New(errText(err))
+	}
+	if n > maxSize {
+		return nil, located.ErrTooLarge
+	}
+	return buf.Bytes(), nil
+}
+
+// errText is a system error without the path os puts in front of it.
+func errText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// hasMarker: the file opens with {"format": "guardrail-ledger/1" as save
+// writes it (any JSON white space between the tokens).
+func hasMarker(data []byte) bool {
+	rest := data
+	for _, tok := range []string{"{", `"format"`, ":", `"` + format + `"`} {
+		rest = bytes.TrimLeft(rest, " \t\r\n")
+		if !bytes.HasPrefix(rest, []byte(tok)) {
+			return false
+		}
+		rest = rest[len(tok):]
+	}
+	return true
 }
 
 func (l *Ledger) save() error {
@@ -154,38 +263,76 @@ func (l *Ledger) save() error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(l.path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(l.path)+".*")
+	tmpName := filepath.Join(filepath.Dir(l.path), "."+filepath.Base(l.path)+".tmp")
+	tmp, err := createExclusive(tmpName)
 	if err != nil {
-		return fmt.Errorf("state file %s: %v", l.path, err)
+		return fmt.Errorf("state file %s: temporary file: %v", l.path, err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
+	defer os.Remove(tmpName)
+	fail := func(err error) error {
 		tmp.Close()
-		return fmt.Errorf("state file %s: %v", l.path, err)
+		return fmt.Errorf("state file %s: %v", l.path, errText(err))
+	}
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		return fail(err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		return fail(err)
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("state file %s: %v", l.path, err)
+		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("state file %s: %v", l.path, err)
 	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("state file %s: %v", l.path, err)
-	}
-	if err := os.Rename(tmp.Name(), l.path); err != nil {
-		return fmt.Errorf("state file %s: %v", l.path, err)
+	if err := os.Rename(tmpName, l.path); err != nil {
+		return fmt.Errorf("state file %s: %v", l.path, errText(err))
 	}
 	return nil
 }
 
-func lock(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("state lock %s: %v", path, err)
+// createExclusive creates name with O_EXCL|O_NOFOLLOW. A leftover (a crashed
+// run, or anything planted, a symbolic link included) is unlinked, never
+// followed, and the create tried once more: we hold the lock, so no other
+// guardrail run is writing it.
+func createExclusive(name string) (*os.File, error) {
+	const flags = os.O_RDWR | os.O_CREATE | os.O_EXCL | syscall.O_NOFOLLOW | syscall.O_CLOEXEC
+	f, err := os.OpenFile(name, flags, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		if rerr := os.Remove(name); rerr != nil {
+			return nil, rerr
+		}
+		f, err = os.OpenFile(name, flags, 0o600)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	return f, err
+}
+
+// lock takes the exclusive lock on path, created if missing. A symbolic
+// link there is refused (never followed), and so is anything but a regular
+// file of ours or root's.
+func lock(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0o600)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, fmt.Errorf("state lock %s: is a symbolic link; refusing to follow it", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state lock %s: %v", path, errText(err))
+	}
+	st, err := f.Stat()
+	if err == nil && !st.Mode().IsRegular() {
+		err = errors.New("not a regular file; refusing it")
+	}
+	if err == nil {
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			if uid := uint32(os.Geteuid()); sys.Uid != uid && sys.Uid != 0 {
+				err = fmt.Errorf("owned by uid %d, not by the running user or root; refusing it", sys.Uid)
+			}
+		}
+	}
+	if err == nil {
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
+	}
+	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("state lock %s: %v", path, err)
 	}

@@ -63,10 +63,10 @@ func TestFutureFirstSeenIsReset(t *testing.T) {
 func TestCorruptStateIsRebuiltWithNote(t *testing.T) {
 	for name, content := range map[string]string{
 		"truncated":  `{"format":"guardrail-ledger/1","first_seen":{"a:amd64":"2026-`,
-		"garbage":    "\x00\x01binary",
 		"wrong type": `{"format":"guardrail-ledger/1","first_seen":[]}`,
 		"unknown":    `{"format":"guardrail-ledger/1","first_seen":{},"x":1}`,
-		"format":     `{"format":"other/9","first_seen":{}}`,
+		"indented":   "{\n  \"format\": \"guardrail-ledger/1\",\n  \"first_seen\": {\"a\": 1}}",
+		"trailing":   `{"format":"guardrail-ledger/1","first_seen":{}} {}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "guardrail", "security-updates.json")

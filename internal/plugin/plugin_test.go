@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -200,10 +202,10 @@ func TestMain(t *testing.T) {
 			return Result{}, errors.New("cannot read /x, line 3")
 		}), nil, 3, "TEST UNKNOWN: cannot read /x, line 3\n"},
 		{"panic", testSpec(func(context.Context, *Env) (Result, error) {
-			var m map[string]int
-			m["x"] = 1
+			var s []int
+			_ = s[len(s)] // index out of range, as a parser's bug would
 			return Result{}, nil
-		}), nil, 3, "TEST UNKNOWN: internal error: assignment to entry in nil map"},
+		}), nil, 3, "TEST UNKNOWN: internal error: runtime error: index out of range [0] with length 0"},
 		{"json error", testSpec(func(context.Context, *Env) (Result, error) {
 			return Result{}, errors.New("boom")
 		}), []string{"--format", "json"}, 3, `{"check":"check_test","status":"UNKNOWN","exit_code":3,"summary":"boom","perfdata":[],"items":[]}`},
@@ -233,5 +235,41 @@ func TestTimeoutEvenWhenBlocked(t *testing.T) {
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("took %v", time.Since(start))
+	}
+}
+
+// Issue 9: NUL and other control bytes from inputs never reach the output,
+// in the status line, the long output or JSON.
+func TestControlBytesNeverReachTheOutput(t *testing.T) {
+	hostile := "a\x00b\x1b[31mc\x07d\x7fe\u0085f\u202eg\xffh\tz"
+	s := testSpec(func(context.Context, *Env) (Result, error) {
+		return Result{Status: Warning, Summary: "sum " + hostile, Long: []string{"long " + hostile}}, nil
+	})
+	for _, format := range []string{"text", "json"} {
+		_, out := run(t, s, "--format", format)
+		want := "a?b?[31mc?d?e?f?g?h z"
+		if !strings.Contains(out, "sum "+want) {
+			t.Errorf("%s: %q, want it to contain %q", format, out, want)
+		}
+		for _, r := range strings.TrimSuffix(out, "\n") {
+			if r != '\n' && (r < 0x20 || r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0x202e || r == 0xfffd) {
+				t.Errorf("%s: control %U in %q", format, r, out)
+			}
+		}
+		if strings.Contains(out, "\\u0000") || strings.Contains(out, "\\u001b") {
+			t.Errorf("%s: escaped control bytes in %q", format, out)
+		}
+	}
+}
+
+// Main sets a soft memory limit (an out-of-memory death would exit 2,
+// CRITICAL), unless GOMEMLIMIT chose one.
+func TestMainSetsASoftMemoryLimit(t *testing.T) {
+	old := debug.SetMemoryLimit(math.MaxInt64)
+	defer debug.SetMemoryLimit(old)
+	t.Setenv("GOMEMLIMIT", "")
+	run(t, testSpec(func(context.Context, *Env) (Result, error) { return Result{}, nil }))
+	if got := debug.SetMemoryLimit(-1); got != memoryLimit {
+		t.Errorf("memory limit %d, want %d", got, memoryLimit)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // Result is what a check returns: the judged state and how to present it.
@@ -27,10 +28,21 @@ const (
 	JSON Format = "json"
 )
 
-// oneLine keeps a message on one line and out of the perfdata: newlines fold
-// to spaces and a '|' (which would start perfdata) becomes '/'.
+// oneLine keeps a message on one line, out of the perfdata and free of
+// anything a terminal or a web UI would act on: newlines fold to spaces, a
+// '|' (which would start perfdata) becomes '/', a tab a space, and control
+// characters (C0, DEL, C1, bidirectional overrides) and invalid UTF-8 — which
+// may come from any input file — become '?'.
 func oneLine(s string) string {
-	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "|", "/").Replace(s)
+	s = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "|", "/", "\t", " ").Replace(s)
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == utf8.RuneError, r < 0x20, r == 0x7f, r >= 0x80 && r <= 0x9f,
+			r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			return '?'
+		}
+		return r
+	}, s)
 	return strings.TrimSpace(s)
 }
 

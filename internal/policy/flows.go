@@ -1,9 +1,12 @@
 package policy
 
 import (
+	"bytes"
 	"fmt"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Flows is the section of check_firewall_flows: named objects and services,
@@ -84,8 +87,15 @@ func (a *Application) UnmarshalYAML(n *yaml.Node) error {
 // Node.Decode does not honour KnownFields, so the keys are checked here.
 func decodeStrict(n *yaml.Node, v any) error {
 	for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
-		if !hasField(v, n.Content[i].Value) {
-			return errorAt(n.Content[i], "field %s not found", n.Content[i].Value)
+		k, val := n.Content[i], n.Content[i+1]
+		if !hasField(v, k.Value) {
+			return errorAt(k, "field %s not found", k.Value)
+		}
+		// expect is exactly allow or deny: a null, ALLOW or typo must not
+		// read as the default allow.
+		if _, isFlow := v.(*Flow); isFlow && k.Value == "expect" &&
+			(val.Kind != yaml.ScalarNode || val.Tag != "!!str" || val.Value != "allow" && val.Value != "deny") {
+			return errorAt(val, "expect: want exactly allow or deny")
 		}
 	}
 	return n.Decode(v)
@@ -105,25 +115,26 @@ func hasField(v any, key string) bool {
 // ParseFlows reads an AlgoSec application-flows file (JSON or YAML):
 // {"applications": [...]}; objects and services may sit beside them.
 func ParseFlows(file string, data []byte) (*Flows, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(file, nil, err)
+	root, err := parseDocument("flows", file, data, "not a flows file: want a JSON or YAML mapping with applications",
+		"applications", "objects", "services")
+	if err != nil {
+		return nil, err
 	}
-	if len(root.Content) == 0 {
-		return nil, &Error{File: file, Msg: "empty flows file"}
+	if root == nil {
+		return nil, &located.Error{Kind: "flows", File: file, Msg: "empty flows file"}
 	}
 	var f Flows
 	if err := decodeKnown(data, &f); err != nil {
-		return nil, yamlError(file, &root, err)
+		return nil, yamlError("flows", file, root, err)
 	}
 	if len(f.Applications) == 0 {
-		return nil, &Error{File: file, Key: "applications", Msg: "no applications"}
+		return nil, &located.Error{Kind: "flows", File: file, Key: "applications", Msg: "no applications"}
 	}
 	return &f, nil
 }
 
 func decodeKnown(data []byte, v any) error {
-	dec := yaml.NewDecoder(bytesReader(data))
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(v); err != nil {
 		return err

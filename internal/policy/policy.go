@@ -7,14 +7,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Policy is the whole file.
@@ -28,7 +30,9 @@ type Policy struct {
 	File string `yaml:"-"`
 }
 
-// Error is a policy problem at a place in the file.
+// Error is a policy problem at a place in the file, for the packages that
+// interpret policy values after Load (osversion). It prints exactly as a
+// located.Error of Kind "policy"; new code should build that directly.
 type Error struct {
 	File string
 	Line int
@@ -37,61 +41,27 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("policy ")
-	b.WriteString(e.File)
-	if e.Line > 0 {
-		fmt.Fprintf(&b, ", line %d", e.Line)
-	}
-	if e.Key != "" {
-		fmt.Fprintf(&b, ", key %s", e.Key)
-	}
-	b.WriteString(": ")
-	b.WriteString(e.Msg)
-	return b.String()
+	return (&located.Error{Kind: "policy", File: e.File, Line: e.Line, Key: e.Key, Msg: e.Msg}).Error()
 }
 
-// maxSize bounds the policy file; a policy is hand-written and small.
-const maxSize = 16 << 20
+// Limit bounds the policy file as read: a policy is hand-written (flows
+// exported from AlgoSec included) and far smaller; /dev/zero or a FIFO
+// given as --policy ends here, not in memory.
+var Limit = located.Limit{Kind: "policy", Bytes: 4 << 20}
 
 // Load reads the policy at path. When the file does not exist and required is
 // false (the default path, not given on the command line), the built-in
 // defaults are returned.
 func Load(path string, required bool) (*Policy, error) {
-	data, err := readFile(path)
+	data, err := located.ReadFile(path, Limit)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) && !required {
 			return Default(), nil
 		}
-		return nil, &Error{File: path, Msg: err.Error()}
+		return nil, err
 	}
 	return Parse(path, data)
 }
-
-func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		return nil, errors.New("is a directory")
-	}
-	if st.Size() > maxSize {
-		return nil, fmt.Errorf("file of %d bytes is larger than %d", st.Size(), maxSize)
-	}
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(f); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
 
 // Default is the policy in force when there is no file.
 func Default() *Policy {
@@ -100,35 +70,150 @@ func Default() *Policy {
 
 var lineRE = regexp.MustCompile(`line (\d+): `)
 
+// quotedRE is what yaml.v3 quotes of a value in its type errors; a file that
+// is not what it should be (--flows /etc/shadow) must never be echoed.
+var quotedRE = regexp.MustCompile("`[^`]*`")
+
+var fieldRE = regexp.MustCompile(`field (.*) not found`)
+
 // Parse reads a policy from data; file names it in errors.
 func Parse(file string, data []byte) (*Policy, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(file, nil, err)
+	root, err := parseDocument("policy", file, data, "not a policy file: want a YAML mapping (version: 1, security_updates, os_versions, flows)",
+		"version", "security_updates", "os_versions", "flows")
+	if err != nil {
+		return nil, err
+	}
+	if root == nil { // empty file
+		return nil, &located.Error{Kind: "policy", File: file, Msg: "empty policy (expected at least \"version: 1\")"}
 	}
 	p := Default()
-	if len(root.Content) == 0 { // empty file
-		return nil, &Error{File: file, Msg: "empty policy (expected at least \"version: 1\")"}
-	}
 	p.Version = 0
 	if err := decodeKnown(data, p); err != nil {
-		return nil, yamlError(file, &root, err)
+		return nil, yamlError("policy", file, root, err)
 	}
 	p.File = file
-	if p.Version != 1 {
-		return nil, &Error{File: file, Line: keyLine(&root, "version"), Key: "version",
-			Msg: fmt.Sprintf("unsupported or missing version %d (this guardrail reads version 1)", p.Version)}
+	if v := topValue(root, "version"); p.Version != 1 || v == nil || v.Tag != "!!int" || v.Value != "1" {
+		msg := fmt.Sprintf("unsupported or missing version %d (this guardrail reads version 1)", p.Version)
+		if v != nil && p.Version == 1 {
+			msg = "version must be the integer 1 (this guardrail reads version 1)"
+		}
+		return nil, &located.Error{Kind: "policy", File: file, Line: keyLine(root, "version"), Key: "version", Msg: msg}
 	}
 	return p, nil
 }
 
+// parseDocument reads the one YAML document of data into a node tree and
+// refuses what a policy or flows file has no use for: a second document,
+// aliases (which would let a few KB expand to gigabytes: yaml.v3's alias
+// budget restarts in every custom unmarshaler), and a top level that is not
+// a mapping or has none of the known top-level keys (then the file is not
+// ours, and nothing of it is quoted). An empty file gives a nil node.
+func parseDocument(kind, file string, data []byte, notOurs string, known ...string) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, yamlError(kind, file, nil, err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		line := next.Line
+		if err != nil {
+			line = 0
+		}
+		return nil, &located.Error{Kind: kind, File: file, Line: line, Msg: "a second YAML document (---): the file must hold one"}
+	}
+	if len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode || !hasKnownKey(root.Content[0], known) {
+		return nil, &located.Error{Kind: kind, File: file, Msg: notOurs}
+	}
+	if a, key := findAlias(&root, ""); a != nil {
+		return nil, &located.Error{Kind: kind, File: file, Line: a.Line, Key: key,
+			Msg: "YAML aliases (*name) and merge keys are not accepted: write the values out"}
+	}
+	return &root, nil
+}
+
+func hasKnownKey(m *yaml.Node, known []string) bool {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		for _, k := range known {
+			if m.Content[i].Value == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nameRE is what a key may look like to be named in a message: anything
+// else (a line of /etc/shadow read as a key) is content, never quoted.
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_ ./()+-]{0,79}$`)
+
+func nameOf(key string) string {
+	if nameRE.MatchString(key) {
+		return key
+	}
+	return "?"
+}
+
+// findAlias returns the first alias node and its key path, never following
+// an alias.
+func findAlias(n *yaml.Node, path string) (*yaml.Node, string) {
+	switch n.Kind {
+	case yaml.AliasNode:
+		return n, path
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			p := nameOf(k.Value)
+			if path != "" {
+				p = path + "." + p
+			}
+			if k.Kind == yaml.AliasNode {
+				return k, p
+			}
+			if a, ap := findAlias(v, p); a != nil {
+				return a, ap
+			}
+		}
+	case yaml.SequenceNode:
+		for i, c := range n.Content {
+			if a, ap := findAlias(c, fmt.Sprintf("%s[%d]", path, i)); a != nil {
+				return a, ap
+			}
+		}
+	case yaml.DocumentNode:
+		for _, c := range n.Content {
+			if a, ap := findAlias(c, path); a != nil {
+				return a, ap
+			}
+		}
+	}
+	return nil, ""
+}
+
+// topValue is the value node of a top-level key, or nil.
+func topValue(root *yaml.Node, key string) *yaml.Node {
+	if root == nil || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	m := root.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
 // yamlError turns yaml.v3's errors ("yaml: line 4: ...", or a TypeError with
-// one "line N: ..." per problem) into an Error naming the first line and the
-// key found there.
-func yamlError(file string, root *yaml.Node, err error) error {
+// one "line N: ..." per problem) into a located.Error naming the first line
+// and the key found there. Values yaml.v3 quotes are dropped.
+func yamlError(kind, file string, root *yaml.Node, err error) error {
 	var le *locatedError
 	if errors.As(err, &le) {
-		return &Error{File: file, Line: le.line, Key: keyAt(root, le.line), Msg: le.msg}
+		return &located.Error{Kind: kind, File: file, Line: le.line, Key: keyAt(root, le.line), Msg: le.msg}
 	}
 	msg := err.Error()
 	var te *yaml.TypeError
@@ -141,8 +226,13 @@ func yamlError(file string, root *yaml.Node, err error) error {
 		line, _ = strconv.Atoi(msg[m[2]:m[3]])
 		msg = msg[:m[0]] + msg[m[1]:]
 	}
+	msg = quotedRE.ReplaceAllString(msg, "")
+	if m := fieldRE.FindStringSubmatch(msg); m != nil && nameOf(m[1]) == "?" {
+		msg = strings.Replace(msg, "field "+m[1]+" not found", "an unknown field", 1)
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
 	msg = strings.Replace(msg, "in type policy.", "in section ", 1)
-	return &Error{File: file, Line: line, Key: keyAt(root, line), Msg: msg}
+	return &located.Error{Kind: kind, File: file, Line: line, Key: keyAt(root, line), Msg: msg}
 }
 
 // locatedError is returned by custom unmarshalers that know their node.
@@ -173,9 +263,9 @@ func keyAt(root *yaml.Node, line int) string {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				p := k.Value
+				p := nameOf(k.Value)
 				if path != "" {
-					p = path + "." + k.Value
+					p = path + "." + p
 				}
 				if k.Line == line || v.Line == line && best == "" {
 					best = p

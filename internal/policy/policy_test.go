@@ -107,7 +107,9 @@ func FuzzParse(f *testing.F) {
 	if data, err := os.ReadFile("../../packaging/policy.example.yaml"); err == nil {
 		f.Add(data)
 	}
-	for _, s := range []string{"version: 1\n", "version: 1\nsecurity_updates:\n  sla:\n    warning_days: 3\n", "{", "version: 1\nflows:\n  applications:\n    - app_name: A\n      app_flows: {f: {sources: [a]}}\n", "&a [*a]"} {
+	for _, s := range []string{"version: 1\n", "version: 1\nsecurity_updates:\n  sla:\n    warning_days: 3\n", "{", "version: 1\nflows:\n  applications:\n    - app_name: A\n      app_flows: {f: {sources: [a]}}\n", "&a [*a]",
+		"version: 1.0\n", "version: 1\n---\nversion: 1\n", "version: 1\nx: &a [1]\ny: *a\n", "root:$y$x:1:::\n",
+		"version: 1\nflows:\n  applications:\n    - app_name: A\n      app_flows: {f: {expect: null}}\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -118,6 +120,68 @@ func FuzzParse(f *testing.F) {
 		if err != nil && !strings.HasPrefix(err.Error(), "policy fuzz.yaml") {
 			t.Fatalf("error without file: %v", err)
 		}
-		_, _ = ParseFlows("fuzz.yaml", data)
+		if _, err := ParseFlows("fuzz.yaml", data); err != nil && !strings.HasPrefix(err.Error(), "flows fuzz.yaml") {
+			t.Fatalf("flows error without file: %v", err)
+		}
 	})
+}
+
+// Issue 9: what the policy and flows files have no use for is refused.
+func TestStrictness(t *testing.T) {
+	flow := func(expect string) string {
+		return "version: 1\nflows:\n  applications:\n    - app_name: A\n      app_flows:\n        f:\n          sources: [10.0.0.1]\n          destinations: [10.0.0.2]\n          services: [tcp/22]\n" + expect
+	}
+	cases := []struct{ name, yaml, want string }{
+		{"version 1.0", "version: 1.0\n", "policy P, line 1, key version: version must be the integer 1"},
+		{"version 0x1", "version: 0x1\n", "policy P, line 1, key version: version must be the integer 1"},
+		{"second document", "version: 1\n---\nversion: 1\n", "policy P, line 2: a second YAML document"},
+		{"alias", "version: 1\nsecurity_updates:\n  exclude: &x ['a']\n  include: *x\n", "policy P, line 4, key security_updates.include: YAML aliases"},
+		{"merge key", "version: 1\nos_versions:\n  ios: &d {target: '15.2(7)E4'}\n  nx-os:\n    <<: *d\n", "policy P, line 5"},
+		{"expect null", flow("          expect: null\n"), "policy P, line 10, key flows.applications[0].app_flows.f.expect: expect: want exactly allow or deny"},
+		{"expect ALLOW", flow("          expect: ALLOW\n"), "expect: want exactly allow or deny"},
+		{"expect list", flow("          expect: [deny]\n"), "expect: want exactly allow or deny"},
+		{"not a mapping", "root:$y$j9T$secret:19000:0:99999:7:::\nbin:*:19000:0:99999:7:::\n", "policy P: not a policy file"},
+		{"key is content", "version: 1\nroot:$y$secret:1:\n", "policy P, line 2, key ?: an unknown field in section Policy"},
+		{"quoted value dropped", "version: 1\nflows:\n  objects: hunter2\n", "cannot unmarshal !!str into"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("P", []byte(c.yaml))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v\nwant it to contain %q", err, c.want)
+			}
+			if err != nil && (strings.Contains(err.Error(), "secret") || strings.Contains(err.Error(), "hunter2")) {
+				t.Errorf("error quotes the file: %v", err)
+			}
+		})
+	}
+	for _, ok := range []string{flow("          expect: allow\n"), flow("          expect: deny\n"), flow(""), "version: 1\n"} {
+		if _, err := Parse("P", []byte(ok)); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}
+
+// A 54 KB alias bomb inside flows.applications (where yaml.v3's alias budget
+// restarts in each custom unmarshaler) is refused before it expands.
+func TestAliasBombRefused(t *testing.T) {
+	_, err := Load("../../testdata/flows/alias-bomb-policy.yaml", true)
+	if err == nil || !strings.Contains(err.Error(), "alias-bomb-policy.yaml, line 9, key flows.applications[0].app_flows.f0.destinations: YAML aliases") {
+		t.Fatalf("policy: %v", err)
+	}
+	data, err := os.ReadFile("../../testdata/flows/alias-bomb.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ParseFlows("F", data)
+	if err == nil || !strings.HasPrefix(err.Error(), "flows F, line ") || !strings.Contains(err.Error(), "YAML aliases") {
+		t.Fatalf("flows file: %v", err)
+	}
+}
+
+func TestLoadIsBounded(t *testing.T) {
+	_, err := Load("/dev/zero", true)
+	if err == nil || err.Error() != "policy /dev/zero: larger than the 4 MiB limit for a policy file" {
+		t.Fatalf("/dev/zero: %v", err)
+	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/iptables"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/nftables"
 	"github.com/guardrail-monitoring/guardrail/internal/flows"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
@@ -141,42 +142,74 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 // inputs reads files, with "-" meaning stdin (once).
 type inputs struct{ stdinUsed bool }
 
+// limits bound each input as read (counted, so /dev/zero or a FIFO ends at
+// the bound): a flows file is hand-made or exported, a ruleset may be large
+// (tens of thousands of Kubernetes rules are a few MiB).
+var limits = map[string]located.Limit{
+	"flows":         {Kind: "flows", Bytes: 16 << 20},
+	"iptables":      {Kind: "iptables", Bytes: 64 << 20},
+	"ip6tables":     {Kind: "ip6tables", Bytes: 64 << 20},
+	"nftables":      {Kind: "nftables", Bytes: 64 << 20},
+	"aws-sg":        {Kind: "aws-sg", Bytes: 64 << 20},
+	"aws-instances": {Kind: "aws-instances", Bytes: 64 << 20},
+	"ipset":         {Kind: "ipset", Bytes: 64 << 20},
+}
+
 func (in *inputs) read(flag, name string) ([]byte, error) {
-	var r io.Reader
-	if name == "-" {
+	if name == located.Stdin {
 		if in.stdinUsed {
 			return nil, fmt.Errorf("bad arguments: --%s -: stdin is already used by another flag", flag)
 		}
 		in.stdinUsed = true
-		r = os.Stdin
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, fmt.Errorf("--%s: %v", flag, err)
-		}
-		defer f.Close()
-		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	limit, ok := limits[flag]
+	if !ok {
+		limit = located.Limit{Kind: flag, Bytes: 64 << 20}
+	}
+	r, err := located.Open(name, limit)
 	if err != nil {
-		return nil, fmt.Errorf("--%s %s: %v", flag, name, err)
+		return nil, err
 	}
-	if len(data) > maxInput {
-		return nil, fmt.Errorf("--%s %s: larger than %d MiB", flag, name, maxInput>>20)
+	defer r.Close()
+	return readChunks(r)
+}
+
+// readChunks reads r to its end in 1 MiB chunks joined once at the end, so
+// a read that ends at its limit costs about twice the limit, not the four
+// times a doubling buffer would.
+func readChunks(r io.Reader) ([]byte, error) {
+	var chunks [][]byte
+	total := 0
+	for {
+		buf := make([]byte, 1<<20)
+		n, err := io.ReadFull(r, buf)
+		chunks = append(chunks, buf[:n])
+		total += n
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return data, nil
+	out := make([]byte, 0, total)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
+	return out, nil
 }
 
 func readFlows(in *inputs, file string, pol *policy.Policy) ([]flows.Flow, error) {
 	eph, err := flows.Ephemeral(&pol.Flows)
-	if err != nil {
-		return nil, fmt.Errorf("policy %s: %v", pol.File, err)
+	if e, ok := located.As(err); ok {
+		e.File = pol.File
+		return nil, e
 	}
 	if file == "" {
 		if len(pol.Flows.Applications) == 0 {
 			return nil, errors.New("no flows: give --flows FILE or flows.applications in the policy")
 		}
-		return flows.Resolve(pol.File, pol.Flows.Applications, flows.NewNames(&pol.Flows), eph)
+		return flows.Resolve("policy", pol.File, pol.Flows.Applications, flows.NewNames(&pol.Flows), eph)
 	}
 	data, err := in.read("flows", file)
 	if err != nil {
@@ -190,7 +223,7 @@ func readFlows(in *inputs, file string, pol *policy.Policy) ([]flows.Flow, error
 	if err != nil {
 		return nil, err
 	}
-	return flows.Resolve(name, pf.Applications, flows.NewNames(pf, &pol.Flows), eph)
+	return flows.Resolve("flows", name, pf.Applications, flows.NewNames(pf, &pol.Flows), eph)
 }
 
 func readRulesets(ctx context.Context, in *inputs, c *cli.Context) (*firewall.Ruleset, []string, error) {

@@ -21,10 +21,14 @@ type Input struct {
 	// not pending, only counted.
 	Deferred []apt.Update
 	// FirstSeen maps package:arch of each pending security update to when
-	// it was first seen (from the ledger); missing means "now".
+	// it was first seen (from the ledger); missing means "now", unless
+	// AgesUnrecorded is set.
 	FirstSeen map[string]time.Time
-	Now       time.Time
-	SLA       policy.SLA
+	// AgesUnrecorded: the ledger was only read (--no-state), so an update it
+	// has no time for has an unknown age, never 0 days: WARNING, with why.
+	AgesUnrecorded bool
+	Now            time.Time
+	SLA            policy.SLA
 	// Counts are -w/-c on the number of pending security updates.
 	Counts plugin.Thresholds
 	// OnlyCritical ignores non-security upgrades, as check_apt -o.
@@ -118,6 +122,19 @@ func Judge(in Input) plugin.Result {
 	if len(security) > 0 {
 		oldest = age(security[0])
 	}
+	unmeasured := func(u apt.Update) bool {
+		if !in.AgesUnrecorded || !in.SLA.IsSet() {
+			return false
+		}
+		t, ok := in.FirstSeen[Key(u)]
+		return !ok || t.After(in.Now)
+	}
+	var unknownAge int
+	for _, u := range security {
+		if unmeasured(u) {
+			unknownAge++
+		}
+	}
 
 	status := plugin.OK
 	var slaWarn, slaCrit *plugin.Range
@@ -131,6 +148,9 @@ func Judge(in Input) plugin.Result {
 		}
 		if len(security) > 0 {
 			status = plugin.Thresholds{Warn: slaWarn, Crit: slaCrit}.Judge(float64(days(oldest)))
+		}
+		if unknownAge > 0 { // never an OK on ages not measured
+			status = plugin.Worse(status, plugin.Warning)
 		}
 	case !in.Counts.IsSet() && len(security) > 0:
 		status = plugin.Critical
@@ -152,8 +172,13 @@ func Judge(in Input) plugin.Result {
 				s += fmt.Sprintf(", past the %d-day SLA)", *in.SLA.CriticalDays)
 			case in.SLA.WarningDays != nil && slaWarn.Alert(float64(days(oldest))):
 				s += fmt.Sprintf(", past the %d-day warning)", *in.SLA.WarningDays)
+			case unknownAge == len(security):
+				s = plural(len(security), "security update", "security updates") + " pending"
 			default:
 				s += ", within SLA)"
+			}
+			if unknownAge > 0 {
+				s += fmt.Sprintf(", %d of unknown age (--no-state and no first-seen time recorded)", unknownAge)
 			}
 		}
 		parts = append(parts, s)
@@ -223,7 +248,11 @@ func Judge(in Input) plugin.Result {
 		}
 		s += ")"
 		if u.Security && in.SLA.IsSet() && !u.Held {
-			s += fmt.Sprintf(" pending %s", plural(days(age(u)), "day", "days"))
+			if unmeasured(u) {
+				s += " pending since an unknown time"
+			} else {
+				s += fmt.Sprintf(" pending %s", plural(days(age(u)), "day", "days"))
+			}
 		}
 		if u.KeptBack {
 			s += " [kept back]"
@@ -254,7 +283,9 @@ func Judge(in Input) plugin.Result {
 		plugin.Count("held", len(held), plugin.Thresholds{}),
 		plugin.Count("kept_back", len(keptBack), plugin.Thresholds{}),
 		plugin.Count("phased", len(in.Deferred), plugin.Thresholds{}),
-		{Label: "oldest_security_update_days", Value: float64(days(oldest)), Thresholds: slaTh, Min: plugin.Bound(0)},
+	}
+	if unknownAge == 0 || unknownAge < len(security) { // no figure for ages never measured
+		perf = append(perf, plugin.Perf{Label: "oldest_security_update_days", Value: float64(days(oldest)), Thresholds: slaTh, Min: plugin.Bound(0)})
 	}
 	if !in.ListsUpdated.IsZero() {
 		var maxAge *plugin.Range

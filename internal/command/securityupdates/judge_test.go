@@ -60,6 +60,18 @@ func TestJudge(t *testing.T) {
 		{"zero-day SLA", Input{Updates: []apt.Update{openssh}, SLA: policy.SLA{CriticalDays: ptr(0)}}, plugin.Critical,
 			"X CRITICAL: 1 security update pending (oldest 0 days, past the 0-day SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;@0:;0\n" +
 				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 0 days\n"},
+		{"--no-state: ages never recorded are unknown, not 0 days", Input{Updates: []apt.Update{openssh}, SLA: policy.SLA{WarningDays: ptr(7), CriticalDays: ptr(14)}, AgesUnrecorded: true}, plugin.Warning,
+			"X WARNING: 1 security update pending, 1 of unknown age (--no-state and no first-seen time recorded), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0\n" +
+				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending since an unknown time\n"},
+		{"--no-state: a recorded age still decides", Input{Updates: []apt.Update{libssl, openssh}, SLA: policy.SLA{CriticalDays: ptr(14)}, AgesUnrecorded: true,
+			FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(30)}}, plugin.Critical,
+			"X CRITICAL: 2 security updates pending (oldest 30 days, past the 14-day SLA), 1 of unknown age (--no-state and no first-seen time recorded), 2 upgrades | available_upgrades=2;;;0 critical_updates=2;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=30;;13;0\n" +
+				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 30 days\n" +
+				"security: libssl3:amd64 3.0.15-1~deb12u1 -> 3.0.17-1~deb12u2 (Debian:bookworm-security) pending since an unknown time\n"},
+		{"--no-state: every age recorded and within SLA is OK", Input{Updates: []apt.Update{openssh}, SLA: policy.SLA{CriticalDays: ptr(14)}, AgesUnrecorded: true,
+			FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(3)}}, plugin.OK,
+			"X OK: 1 security update pending (oldest 3 days, within SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=3;;13;0\n" +
+				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 3 days\n"},
 		{"held is reported apart, not actionable", Input{Updates: []apt.Update{heldK}}, plugin.OK,
 			"X OK: no security updates pending, 0 upgrades, 1 held | available_upgrades=0;;;0 critical_updates=0;;;0 held=1;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
 				"held: linux-image-amd64:amd64 6.1.115-1 -> 6.1.140-1 (Debian:bookworm-security)\n"},

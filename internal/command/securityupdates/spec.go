@@ -41,7 +41,7 @@ func Spec() plugin.Spec {
 			&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list every pending upgrade in the long output, not only security updates"},
 			&cli.StringFlag{Name: "warning", Aliases: []string{"w"}, Usage: "Nagios `RANGE` on the number of pending security updates (instead of any = CRITICAL)"},
 			&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of pending security updates"},
-			&cli.BoolFlag{Name: "no-state", Usage: "do not write the state file (ages are then read, not recorded)"},
+			&cli.BoolFlag{Name: "no-state", Usage: "do not write the state file: ages are read from it, and a security update it has no first-seen time for is WARNING (age unknown)"},
 		},
 		Check: check,
 	}
@@ -73,7 +73,7 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 		return plugin.Result{}, fmt.Errorf("bad arguments: --root %q must be an absolute path", root)
 	}
 	stateFile := c.String("state-file")
-	if err := ledger.ValidatePath(stateFile); err != nil {
+	if err := ledger.ValidatePath(stateFile); err != nil { // the path's form only; nothing is opened yet
 		return plugin.Result{}, fmt.Errorf("bad arguments: %v", err)
 	}
 	pol, err := policy.Load(env.PolicyPath, env.PolicyExplicit)
@@ -139,19 +139,25 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 			pending = append(pending, Key(u))
 		}
 	}
-	var led *ledger.Ledger
-	if c.Bool("no-state") {
-		led, err = ledger.Read(stateFile)
-	} else {
-		led, err = ledger.Update(stateFile, pending, env.Now)
-	}
-	switch {
-	case err != nil && sec.SLA.IsSet():
-		return plugin.Result{}, fmt.Errorf("cannot keep first-seen times for the SLA: %v", err)
-	case err != nil:
-		in.Notes = append(in.Notes, "note: "+err.Error())
-	default:
+	// The state is needed only for the SLA: without one the check never
+	// touches the state path; --no-state reads it (if there is one) and
+	// never writes.
+	if sec.SLA.IsSet() {
+		var led *ledger.Ledger
+		if c.Bool("no-state") {
+			led, err = ledger.Read(stateFile)
+		} else {
+			led, err = ledger.Update(stateFile, pending, env.Now)
+		}
+		if err != nil {
+			msg := err.Error()
+			if !strings.Contains(msg, "--state-file") {
+				msg += " (give --state-file FILE in a folder of the user the check runs as, or --no-state)"
+			}
+			return plugin.Result{}, fmt.Errorf("cannot keep first-seen times for the SLA: %s", msg)
+		}
 		in.FirstSeen = led.First
+		in.AgesUnrecorded = c.Bool("no-state")
 		if led.Note != "" {
 			in.Notes = append(in.Notes, "note: "+led.Note)
 		}
