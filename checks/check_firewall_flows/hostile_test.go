@@ -117,8 +117,8 @@ func TestInputsAreBounded(t *testing.T) {
 		stdin bool
 		want  string
 	}{
-		{[]string{"--flows", "/dev/zero", "--iptables", fw + "forward.rules"}, false, "flows /dev/zero: larger than the 16 MiB limit for a flows file"},
-		{[]string{"--flows", "-", "--iptables", fw + "forward.rules"}, true, "flows -: larger than the 16 MiB limit for a flows file"},
+		{[]string{"--flows", "/dev/zero", "--iptables", fw + "forward.rules"}, false, "flows /dev/zero: larger than the 16 MiB limit for flows files"},
+		{[]string{"--flows", "-", "--iptables", fw + "forward.rules"}, true, "flows -: larger than the 16 MiB limit for flows files"},
 		{[]string{"--flows", fl + "router.json", "--iptables", "/dev/zero"}, false, "iptables /dev/zero: larger than the 64 MiB limit"},
 		{[]string{"--flows", fl + "router.json", "--nftables", "-"}, true, "nftables -: larger than the 64 MiB limit"},
 		{[]string{"--flows", fl + "router.json", "--iptables", fw + "forward.rules", "--ipset", "/dev/zero"}, false, "ipset /dev/zero: larger than the 64 MiB limit"},

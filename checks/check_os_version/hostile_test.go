@@ -20,7 +20,7 @@ func TestPolicyFromDevZeroEndsFast(t *testing.T) {
 	for _, name := range checks {
 		b := proctest.Build(t, name)
 		r := proctest.Exec(t, b, nil, "--policy", "/dev/zero", "-t", "10")
-		if r.Code != 3 || !strings.HasSuffix(r.Stdout, "UNKNOWN: policy /dev/zero: larger than the 4 MiB limit for a policy file\n") {
+		if r.Code != 3 || !strings.HasSuffix(r.Stdout, "UNKNOWN: policy /dev/zero: larger than the 4 MiB limit for policy files\n") {
 			t.Errorf("%s: exit %d %q", name, r.Code, r.Stdout)
 		}
 		if r.Wall > 2*time.Second || r.MaxRSS > 256<<20 {

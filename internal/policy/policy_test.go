@@ -181,7 +181,7 @@ func TestAliasBombRefused(t *testing.T) {
 
 func TestLoadIsBounded(t *testing.T) {
 	_, err := Load("/dev/zero", true)
-	if err == nil || err.Error() != "policy /dev/zero: larger than the 4 MiB limit for a policy file" {
+	if err == nil || err.Error() != "policy /dev/zero: larger than the 4 MiB limit for policy files" {
 		t.Fatalf("/dev/zero: %v", err)
 	}
 }
