@@ -12,7 +12,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/guardrail-monitoring/guardrail/internal/command"
+	"github.com/guardrail-monitoring/guardrail/internal/checks"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/testenv"
 )
@@ -122,7 +122,7 @@ func binaries(t *testing.T) string {
 // specsByName are the checks that ship, by binary name.
 func specsByName() map[string]plugin.Spec {
 	m := map[string]plugin.Spec{}
-	for _, s := range command.All() {
+	for _, s := range checks.All() {
 		m[s.Name] = s
 	}
 	return m

@@ -11,7 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/guardrail-monitoring/guardrail/internal/command"
+	"github.com/guardrail-monitoring/guardrail/internal/checks"
 	"github.com/guardrail-monitoring/guardrail/internal/icinga2conf"
 	"github.com/guardrail-monitoring/guardrail/internal/proctest"
 	"github.com/guardrail-monitoring/guardrail/internal/testenv"
@@ -20,9 +20,9 @@ import (
 var update = flag.Bool("update", false, "rewrite packaging/icinga2/guardrail.conf from the checks' flags")
 
 // The committed CheckCommands must be what the checks' flags generate, so a
-// new flag (or a new check in command.All) cannot be forgotten.
+// new flag (or a new check in checks.All) cannot be forgotten.
 func TestIcinga2ConfIsGenerated(t *testing.T) {
-	got, err := icinga2conf.Render(command.All())
+	got, err := icinga2conf.Render(checks.All())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestIcinga2ConfCoversEveryFlag(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range command.All() {
+	for _, s := range checks.All() {
 		if !strings.Contains(string(conf), fmt.Sprintf("object CheckCommand %q {\n\tcommand = [ PluginDir + \"/%s\" ]", icinga2conf.Name(s), s.Name)) {
 			t.Errorf("no CheckCommand for %s", s.Name)
 		}
@@ -85,7 +85,7 @@ func icinga2Main(t *testing.T, dir, conf string, extra string) string {
 	b.WriteString("include <itl>\ninclude <plugins>\n")
 	fmt.Fprintf(&b, "include %q\n", conf)
 	b.WriteString("object Host \"guardrail-test\" {\n\tcheck_command = \"hostalive\"\n\taddress = \"127.0.0.1\"\n}\n")
-	for _, s := range command.All() {
+	for _, s := range checks.All() {
 		fmt.Fprintf(&b, "object Service %q {\n\thost_name = \"guardrail-test\"\n\tcheck_command = %q\n", icinga2conf.Name(s), icinga2conf.Name(s))
 		for _, f := range s.Flags {
 			v := icinga2conf.Var(s, f.Names()[0])
@@ -133,7 +133,7 @@ func TestIcinga2ValidatesConfig(t *testing.T) {
 	if err != nil {
 		t.Fatalf("icinga2 daemon -C: %v\n%s", err, out)
 	}
-	if want := fmt.Sprintf("Instantiated %d Service", len(command.All())); !strings.Contains(out, want) {
+	if want := fmt.Sprintf("Instantiated %d Service", len(checks.All())); !strings.Contains(out, want) {
 		t.Errorf("validation output lacks %q:\n%s", want, out)
 	}
 

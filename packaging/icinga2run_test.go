@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/guardrail-monitoring/guardrail/internal/command"
+	"github.com/guardrail-monitoring/guardrail/internal/checks"
 	"github.com/guardrail-monitoring/guardrail/internal/icinga2conf"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/testenv"
@@ -148,7 +148,7 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 	b.WriteString("object CheckerComponent \"checker\" {}\n")
 	fmt.Fprintf(&b, "object FileLogger \"file\" {\n\tpath = %q\n\tseverity = \"notice\"\n}\n", logFile)
 	b.WriteString("object Host \"guardrail-test\" {\n\tcheck_command = \"dummy\"\n\taddress = \"127.0.0.1\"\n}\n")
-	for _, s := range command.All() {
+	for _, s := range checks.All() {
 		fmt.Fprintf(&b, "object Service %q {\n\thost_name = \"guardrail-test\"\n\tcheck_command = %q\n\tcheck_interval = 2s\n", icinga2conf.Name(s), icinga2conf.Name(s))
 		for k, v := range vars[s.Name] {
 			fmt.Fprintf(&b, "\tvars.%s = %s\n", icinga2conf.Var(s, k), v)
@@ -218,12 +218,12 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 			lines[m[1]][m[2]] = true
 		}
 		done := 0
-		for _, s := range command.All() {
+		for _, s := range checks.All() {
 			if len(lines[bins+"/"+s.Name]) >= 2 {
 				done++
 			}
 		}
-		if done == len(command.All()) {
+		if done == len(checks.All()) {
 			break
 		}
 		select {
@@ -233,14 +233,14 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 		default:
 		}
 		if i > 600 {
-			t.Fatalf("icinga2 ran both services of %d of %d checks in 60 s", done, len(command.All()))
+			t.Fatalf("icinga2 ran both services of %d of %d checks in 60 s", done, len(checks.All()))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	stop()
 
 	results := icinga2State(t, filepath.Join(state, "icinga2.state"))
-	for _, s := range command.All() {
+	for _, s := range checks.All() {
 		r, ok := results["guardrail-test!"+icinga2conf.Name(s)]
 		if !ok {
 			t.Errorf("%s: no check result", s.Name)
@@ -267,7 +267,7 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 		}
 	}
 
-	for _, s := range command.All() {
+	for _, s := range checks.All() {
 		r := results["guardrail-test!"+icinga2conf.Name(s)+"-defaults"]
 		if want := []string{bins + "/" + s.Name, "--timeout", "10"}; fmt.Sprint(r.Command) != fmt.Sprint(want) {
 			t.Errorf("%s with the CheckCommand's defaults ran %q, want %q", s.Name, r.Command, want)

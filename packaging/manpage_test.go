@@ -4,13 +4,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/guardrail-monitoring/guardrail/internal/command"
+	"github.com/guardrail-monitoring/guardrail/internal/checks"
 	"github.com/guardrail-monitoring/guardrail/internal/manpage"
 )
 
 // Every check's man page names the check and documents each of its flags.
 func TestManPagesCoverEveryFlag(t *testing.T) {
-	for _, s := range command.All() {
+	for _, s := range checks.All() {
 		page, err := manpage.Roff(s)
 		if err != nil {
 			t.Fatal(err)

@@ -5,8 +5,8 @@ package main
 import (
 	"os"
 
-	"github.com/guardrail-monitoring/guardrail/internal/command/firewallflows"
+	"github.com/guardrail-monitoring/guardrail/internal/checks/checkfirewallflows"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 )
 
-func main() { os.Exit(plugin.Main(firewallflows.Spec(), os.Args, os.Stdout, os.Stderr)) }
+func main() { os.Exit(plugin.Main(checkfirewallflows.Spec(), os.Args, os.Stdout, os.Stderr)) }

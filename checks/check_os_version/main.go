@@ -5,10 +5,10 @@ package main
 import (
 	"os"
 
-	"github.com/guardrail-monitoring/guardrail/internal/command/osversion"
+	"github.com/guardrail-monitoring/guardrail/internal/checks/checkosversion"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 )
 
 func main() {
-	os.Exit(plugin.Main(osversion.Spec(), os.Args, os.Stdout, os.Stderr))
+	os.Exit(plugin.Main(checkosversion.Spec(), os.Args, os.Stdout, os.Stderr))
 }

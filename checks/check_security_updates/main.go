@@ -5,10 +5,10 @@ package main
 import (
 	"os"
 
-	"github.com/guardrail-monitoring/guardrail/internal/command/securityupdates"
+	"github.com/guardrail-monitoring/guardrail/internal/checks/checksecurityupdates"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 )
 
 func main() {
-	os.Exit(plugin.Main(securityupdates.Spec(), os.Args, os.Stdout, os.Stderr))
+	os.Exit(plugin.Main(checksecurityupdates.Spec(), os.Args, os.Stdout, os.Stderr))
 }

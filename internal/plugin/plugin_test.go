@@ -164,9 +164,26 @@ func TestWriteJSON(t *testing.T) {
 	}
 }
 
+// testOptions is a check's typed options, read once from its flags.
+type testOptions struct{ thing string }
+
 func testSpec(check func(context.Context, *Env) (Result, error)) Spec {
+	return testSpecOf(func(testOptions) Check { return check })
+}
+
+func testSpecOf(bind func(testOptions) Check) Spec {
 	return Spec{Name: "check_test", Label: "TEST", Usage: "a test check",
-		Flags: []cli.Flag{&cli.StringFlag{Name: "thing"}}, Check: check}
+		Flags: []cli.Flag{&cli.StringFlag{Name: "thing"}},
+		Options: func(c *cli.Context) (Check, error) {
+			o := testOptions{thing: c.String("thing")}
+			if o.thing == "bad" {
+				return nil, errors.New("--thing must not be bad")
+			}
+			if o.thing == "worse" {
+				return nil, Usagef("--thing %q is worse", o.thing)
+			}
+			return bind(o), nil
+		}}
 }
 
 func run(t *testing.T, s Spec, args ...string) (int, string) {
@@ -177,8 +194,10 @@ func run(t *testing.T, s Spec, args ...string) (int, string) {
 }
 
 func TestMain(t *testing.T) {
-	ok := testSpec(func(_ context.Context, env *Env) (Result, error) {
-		return Result{Status: OK, Summary: "fine v=" + strings.Repeat("v", env.Verbose) + " thing=" + env.CLI.String("thing")}, nil
+	ok := testSpecOf(func(o testOptions) Check {
+		return func(_ context.Context, env *Env) (Result, error) {
+			return Result{Status: OK, Summary: "fine v=" + strings.Repeat("v", env.Verbose) + " thing=" + o.thing}, nil
+		}
 	})
 	cases := []struct {
 		name string
@@ -192,6 +211,11 @@ func TestMain(t *testing.T) {
 		{"verbose repeated", ok, []string{"-v", "-v"}, 0, "TEST OK: fine v=vv "},
 		{"help", ok, []string{"-h"}, 3, "NAME:\n   check_test - a test check"},
 		{"version", ok, []string{"-V"}, 3, "check_test version dev"},
+		{"options error", ok, []string{"--thing", "bad"}, 3, "TEST UNKNOWN: bad arguments: --thing must not be bad (see --help)\n"},
+		{"options usage error", ok, []string{"--thing", "worse"}, 3, "TEST UNKNOWN: bad arguments: --thing \"worse\" is worse (see --help)\n"},
+		{"late usage error", testSpec(func(context.Context, *Env) (Result, error) {
+			return Result{}, Usagef("found late")
+		}), nil, 3, "TEST UNKNOWN: bad arguments: found late (see --help)\n"},
 		{"unknown flag", ok, []string{"--bogus"}, 3, "TEST UNKNOWN: bad arguments: flag provided but not defined: -bogus"},
 		{"positional", ok, []string{"; rm -rf /"}, 3, `TEST UNKNOWN: bad arguments: unexpected argument "; rm -rf /"`},
 		{"bad timeout", ok, []string{"-t", "0"}, 3, "TEST UNKNOWN: bad arguments: --timeout must be 1 to 3600"},

@@ -50,13 +50,29 @@ type Spec struct {
 	Usage       string // one line for --help
 	Description string // paragraphs for --help and the man page
 	Flags       []cli.Flag
-	// Check measures and judges; it returns a Result or an error (UNKNOWN).
-	Check func(ctx context.Context, env *Env) (Result, error)
+	// Options reads the check's own flags, once, into its typed options and
+	// returns the check bound to them; nothing after it looks a flag up by
+	// name. Its error is a usage error.
+	Options func(c *cli.Context) (Check, error)
 }
 
-// Env is what every check gets besides its own flags.
+// Check gathers, judges and reports: a Result, or an error (UNKNOWN).
+type Check func(ctx context.Context, env *Env) (Result, error)
+
+// UsageError is a bad command line: UNKNOWN with "bad arguments: ... (see
+// --help)", wherever it is found.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return "bad arguments: " + e.Err.Error() + " (see --help)" }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// Usagef makes a UsageError.
+func Usagef(format string, args ...any) error {
+	return &UsageError{fmt.Errorf(format, args...)}
+}
+
+// Env is what every check gets besides its own options.
 type Env struct {
-	CLI            *cli.Context
 	Verbose        int
 	Format         Format
 	PolicyPath     string
@@ -109,13 +125,11 @@ func (s Spec) App(action cli.ActionFunc) *cli.App {
 		UseShortOptionHandling: true,
 		Action:                 action,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return usageError{err}
+			return &UsageError{err}
 		},
 		ExitErrHandler: func(*cli.Context, error) {},
 	}
 }
-
-type usageError struct{ error }
 
 // Main runs a check with the given arguments (args[0] is the program name)
 // and returns the exit code. Bad arguments, errors, panics and timeouts all
@@ -156,35 +170,40 @@ func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
 	app := s.App(func(c *cli.Context) error {
 		ran = true
 		if c.NArg() > 0 {
-			return usageError{fmt.Errorf("unexpected argument %q", c.Args().First())}
+			return Usagef("unexpected argument %q", c.Args().First())
 		}
 		f := Format(c.String("format"))
 		if f != Text && f != JSON {
-			return usageError{fmt.Errorf("--format must be text or json, not %q", c.String("format"))}
+			return Usagef("--format must be text or json, not %q", c.String("format"))
 		}
 		format = f
 		t := c.Int("timeout")
 		if t < 1 || t > maxTimeout {
-			return usageError{fmt.Errorf("--timeout must be 1 to %d seconds, not %d", maxTimeout, t)}
+			return Usagef("--timeout must be 1 to %d seconds, not %d", maxTimeout, t)
 		}
 		at, err := now()
 		if err != nil {
 			return err
 		}
-		env := &Env{Now: at, CLI: c, Verbose: c.Count("verbose"), Format: f, PolicyPath: c.String("policy"),
+		check, err := s.Options(c)
+		if err != nil {
+			var ue *UsageError
+			if !errors.As(err, &ue) {
+				err = &UsageError{err}
+			}
+			return err
+		}
+		env := &Env{Now: at, Verbose: c.Count("verbose"), Format: f, PolicyPath: c.String("policy"),
 			PolicyExplicit: c.IsSet("policy"), Timeout: time.Duration(t) * time.Second}
 		result = RunWithTimeout(c.Context, budget(env.Timeout), func(ctx context.Context) (Result, error) {
-			return s.Check(ctx, env)
+			return check(ctx, env)
 		})
 		return nil
 	})
 	app.Writer = stdout
 	app.ErrWriter = stderr
 	err := app.Run(args)
-	var ue usageError
 	switch {
-	case errors.As(err, &ue):
-		return fail("bad arguments: " + ue.error.Error() + " (see --help)")
 	case err != nil:
 		return fail(err.Error())
 	case !ran: // --help or --version

@@ -11,7 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/guardrail-monitoring/guardrail/internal/command"
+	"github.com/guardrail-monitoring/guardrail/internal/checks"
 	"github.com/guardrail-monitoring/guardrail/internal/icinga2conf"
 	"github.com/guardrail-monitoring/guardrail/internal/manpage"
 )
@@ -27,7 +27,7 @@ func main() {
 }
 
 func run(icingaFile, manDir string) error {
-	specs := command.All()
+	specs := checks.All()
 	if icingaFile != "" {
 		conf, err := icinga2conf.Render(specs)
 		if err != nil {

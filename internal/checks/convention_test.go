@@ -13,7 +13,7 @@ import (
 )
 
 func TestEachMainIsOneCall(t *testing.T) {
-	mains, err := filepath.Glob("check_*/main.go")
+	mains, err := filepath.Glob("../../checks/check_*/main.go")
 	if err != nil || len(mains) == 0 {
 		t.Fatalf("no checks/check_*/main.go found (%v)", err)
 	}

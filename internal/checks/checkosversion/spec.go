@@ -1,7 +1,8 @@
-package osversion
+package checkosversion
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -50,46 +51,72 @@ func Spec() plugin.Spec {
 			&cli.StringFlag{Name: "warning", Aliases: []string{"w"}, Usage: "Nagios `RANGE` on the number of drifted devices (instead of the worst device)"},
 			&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of drifted devices"},
 		},
-		Check: check,
+		Options: func(c *cli.Context) (plugin.Check, error) {
+			o, err := parseOptions(c)
+			if err != nil {
+				return nil, err
+			}
+			return o.check, nil
+		},
 	}
 }
 
-func badArgs(format string, args ...any) error {
-	return fmt.Errorf("bad arguments: "+format, args...)
+// Options are check_os_version's flags, read once. One source is judged:
+// the inventory, the SNMP agent, or this host (under Root).
+type Options struct {
+	// Counts are -w/-c on the number of drifted devices.
+	Counts    plugin.Thresholds
+	Platform  string // a platform id; "" detects it
+	Inventory string
+	Root      string
+	// SNMP is the agent given with -H (its Timeout set at run time), or nil.
+	SNMP *snmp.Target
 }
 
-func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
-	c := env.CLI
-	counts, err := plugin.ParseThresholds(c.String("warning"), c.String("critical"))
-	if err != nil {
-		return plugin.Result{}, badArgs("%v", err)
+func parseOptions(c *cli.Context) (Options, error) {
+	o := Options{Inventory: c.String("inventory"), Root: c.String("root")}
+	var err error
+	if o.Counts, err = plugin.ParseThresholds(c.String("warning"), c.String("critical")); err != nil {
+		return o, err
 	}
-	platform := ""
 	if p := c.String("platform"); p != "" {
 		id, ok := osversion.Normalize(p)
 		if !ok {
-			return plugin.Result{}, badArgs("--platform %q is not one of %s", p, strings.Join(osversion.Platforms(), ", "))
+			return o, fmt.Errorf("--platform %q is not one of %s", p, strings.Join(osversion.Platforms(), ", "))
 		}
-		platform = id
+		o.Platform = id
 	}
 	snmpSet := false
-	for _, f := range []string{"hostname", "port", "community", "user", "security-level", "auth-protocol", "auth-passphrase", "priv-protocol", "priv-passphrase"} {
-		if given(c, f) && f != "hostname" {
+	for _, f := range []string{"port", "community", "user", "security-level", "auth-protocol", "auth-passphrase", "priv-protocol", "priv-passphrase"} {
+		if given(c, f) {
 			snmpSet = true
 		}
 	}
-	host, inv := c.String("hostname"), c.String("inventory")
+	host := c.String("hostname")
 	switch {
-	case host != "" && inv != "":
-		return plugin.Result{}, badArgs("give either -H (one device) or --inventory (a fleet), not both")
+	case host != "" && o.Inventory != "":
+		return o, errors.New("give either -H (one device) or --inventory (a fleet), not both")
 	case host == "" && snmpSet:
-		return plugin.Result{}, badArgs("SNMP options need -H HOST")
-	case (host != "" || inv != "") && c.IsSet("root"):
-		return plugin.Result{}, badArgs("--root reads this host's os-release; it does not go with -H or --inventory")
-	case inv != "" && platform != "":
-		return plugin.Result{}, badArgs("--platform does not go with --inventory (the inventory names each platform)")
+		return o, errors.New("SNMP options need -H HOST")
+	case (host != "" || o.Inventory != "") && c.IsSet("root"):
+		return o, errors.New("--root reads this host's os-release; it does not go with -H or --inventory")
+	case o.Inventory != "" && o.Platform != "":
+		return o, errors.New("--platform does not go with --inventory (the inventory names each platform)")
+	case host == "" && o.Inventory == "" && !filepath.IsAbs(o.Root):
+		return o, fmt.Errorf("--root %q must be an absolute path", o.Root)
 	}
+	if host != "" {
+		t, err := snmpTarget(c)
+		if err != nil {
+			return o, err
+		}
+		o.SNMP = &t
+	}
+	return o, nil
+}
 
+func (o Options) check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
+	counts, platform, inv := o.Counts, o.Platform, o.Inventory
 	pol, err := policy.Load(env.PolicyPath, env.PolicyExplicit)
 	if err != nil {
 		return plugin.Result{}, err
@@ -119,11 +146,11 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 		}
 		report.Fleet = true
 		return report.Result(out), nil
-	case host != "":
-		t, err := snmpTarget(c, env.Timeout)
-		if err != nil {
-			return plugin.Result{}, err
-		}
+	case o.SNMP != nil:
+		t := *o.SNMP
+		// Both attempts end before the plugin's own deadline, so a silent
+		// agent gives an error naming host:port, not a bare "timed out".
+		t.Timeout = snmpBudget(env.Timeout) / 2
 		as, notes, err := fromSNMP(ctx, a, t, platform, env.Timeout)
 		if err != nil {
 			return plugin.Result{}, err
@@ -131,7 +158,7 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 		report.Notes = notes
 		return report.Result([]Assessment{as}), nil
 	default:
-		as, notes, err := fromOSRelease(a, c.String("root"), platform)
+		as, notes, err := fromOSRelease(a, o.Root, platform)
 		if err != nil {
 			return plugin.Result{}, err
 		}
@@ -143,9 +170,6 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 // fromOSRelease judges this host (or the snapshot under root) by its
 // release files; osversion.ReadLocal does the reading.
 func fromOSRelease(a *Assessor, root, platform string) (Assessment, []string, error) {
-	if !filepath.IsAbs(root) {
-		return Assessment{}, nil, badArgs("--root %q must be an absolute path", root)
-	}
 	l, err := osversion.ReadLocal(root)
 	if err != nil {
 		return Assessment{}, nil, err
@@ -169,14 +193,14 @@ func fromOSRelease(a *Assessor, root, platform string) (Assessment, []string, er
 
 // snmpTarget builds the agent's target from the flags: -u selects SNMPv3
 // (and then -C must not be given), otherwise v2c needs -C.
-func snmpTarget(c *cli.Context, timeout time.Duration) (snmp.Target, error) {
+func snmpTarget(c *cli.Context) (snmp.Target, error) {
 	t := snmp.Target{Host: c.String("hostname"), Port: c.Int("port"), Retries: 1}
 	if t.Port < 1 || t.Port > 65535 {
-		return t, badArgs("-p %d is not a port (1-65535)", t.Port)
+		return t, fmt.Errorf("-p %d is not a port (1-65535)", t.Port)
 	}
 	if user := c.String("user"); user != "" {
 		if given(c, "community") {
-			return t, badArgs("-C is for SNMP v2c; with -u (SNMPv3) leave it out")
+			return t, fmt.Errorf("-C is for SNMP v2c; with -u (SNMPv3) leave it out")
 		}
 		t.Version, t.User = "3", user
 		t.AuthPassphrase, t.PrivPassphrase = c.String("auth-passphrase"), c.String("priv-passphrase")
@@ -202,19 +226,16 @@ func snmpTarget(c *cli.Context, timeout time.Duration) (snmp.Target, error) {
 	} else {
 		for _, f := range []string{"security-level", "auth-protocol", "auth-passphrase", "priv-protocol", "priv-passphrase"} {
 			if given(c, f) {
-				return t, badArgs("--%s is for SNMPv3 and needs -u USER", f)
+				return t, fmt.Errorf("--%s is for SNMPv3 and needs -u USER", f)
 			}
 		}
 		t.Version, t.Community = "2c", c.String("community")
 		if t.Community == "" {
-			return t, badArgs("-H needs -C COMMUNITY (SNMP v2c) or -u USER (SNMPv3)")
+			return t, fmt.Errorf("-H needs -C COMMUNITY (SNMP v2c) or -u USER (SNMPv3)")
 		}
 	}
-	// Both attempts end before the plugin's own deadline, so a silent agent
-	// gives an error naming host:port, not a bare "timed out".
-	t.Timeout = snmpBudget(timeout) / 2
 	if err := t.Validate(); err != nil {
-		return t, badArgs("%v", err)
+		return t, err
 	}
 	return t, nil
 }

@@ -1,7 +1,7 @@
 // Package osversion is check_os_version: its flags, the three sources
 // (this host's os-release, one device over SNMP, an inventory of a fleet)
 // and the judging of each device's version against the policy.
-package osversion
+package checkosversion
 
 import (
 	"cmp"

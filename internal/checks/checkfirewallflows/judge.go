@@ -1,4 +1,4 @@
-package firewallflows
+package checkfirewallflows
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package osversion
+package checkosversion
 
 import (
 	"fmt"

@@ -1,7 +1,7 @@
 // Package firewallflows is check_firewall_flows: do the host's (or given)
 // packet-filter rulesets really allow the declared application flows, and
 // keep the forbidden ones closed?
-package firewallflows
+package checkfirewallflows
 
 import (
 	"bytes"
@@ -59,12 +59,13 @@ func Spec() plugin.Spec {
 			&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of failing flows"},
 			&cli.BoolFlag{Name: "probe", Usage: "also connect for real (TCP, at most 64 connections, within -t) from this host's addresses that are flow sources, and report disagreements with the rules (WARNING)"},
 		},
-		Check: check,
+		Options: func(c *cli.Context) (plugin.Check, error) {
+			return func(ctx context.Context, env *plugin.Env) (plugin.Result, error) { return check(ctx, env, c) }, nil
+		},
 	}
 }
 
-func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
-	c := env.CLI
+func check(ctx context.Context, env *plugin.Env, c *cli.Context) (plugin.Result, error) {
 	th, err := plugin.ParseThresholds(c.String("warning"), c.String("critical"))
 	if err != nil {
 		return plugin.Result{}, fmt.Errorf("bad arguments: %v", err)

@@ -1,6 +1,6 @@
 // Package securityupdates is check_security_updates: its flags, and the
 // judging of apt's pending updates against the patch SLA and thresholds.
-package securityupdates
+package checksecurityupdates
 
 import (
 	"fmt"

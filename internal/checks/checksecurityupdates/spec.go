@@ -1,4 +1,4 @@
-package securityupdates
+package checksecurityupdates
 
 import (
 	"context"
@@ -43,54 +43,82 @@ func Spec() plugin.Spec {
 			&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of pending security updates"},
 			&cli.BoolFlag{Name: "no-state", Usage: "do not write the state file: ages are read from it, and a security update it has no first-seen time for is WARNING (age unknown)"},
 		},
-		Check: check,
+		Options: func(c *cli.Context) (plugin.Check, error) {
+			o, err := parseOptions(c)
+			if err != nil {
+				return nil, err
+			}
+			return o.check, nil
+		},
 	}
 }
 
-func compileAll(flag string, exprs []string, from []policy.Regexp) ([]*regexp.Regexp, error) {
-	var out []*regexp.Regexp
-	for _, r := range from {
-		out = append(out, r.Regexp)
+// Options are check_security_updates' flags, read once.
+type Options struct {
+	Root      string
+	StateFile string
+	// NoState reads the state file but never writes it.
+	NoState bool
+	// Include and Exclude are -i/-e; the policy's lists are added to them.
+	Include, Exclude []*regexp.Regexp
+	OnlyCritical     bool
+	List             bool
+	// Counts are -w/-c on the number of pending security updates.
+	Counts plugin.Thresholds
+}
+
+func parseOptions(c *cli.Context) (Options, error) {
+	o := Options{Root: c.String("root"), StateFile: c.String("state-file"), NoState: c.Bool("no-state"),
+		OnlyCritical: c.Bool("only-critical"), List: c.Bool("list")}
+	var err error
+	if o.Counts, err = plugin.ParseThresholds(c.String("warning"), c.String("critical")); err != nil {
+		return o, err
 	}
+	if !filepath.IsAbs(o.Root) {
+		return o, fmt.Errorf("--root %q must be an absolute path", o.Root)
+	}
+	if err := ledger.ValidatePath(o.StateFile); err != nil { // the path's form only; nothing is opened yet
+		return o, err
+	}
+	if o.Include, err = compileAll("include", c.StringSlice("include")); err != nil {
+		return o, err
+	}
+	if o.Exclude, err = compileAll("exclude", c.StringSlice("exclude")); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+func compileAll(flag string, exprs []string) ([]*regexp.Regexp, error) {
+	var out []*regexp.Regexp
 	for _, e := range exprs {
 		re, err := regexp.Compile(e)
 		if err != nil {
-			return nil, fmt.Errorf("bad arguments: --%s %q: %v", flag, e, err)
+			return nil, fmt.Errorf("--%s %q: %v", flag, e, err)
 		}
 		out = append(out, re)
 	}
 	return out, nil
 }
 
-func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
-	c := env.CLI
-	counts, err := plugin.ParseThresholds(c.String("warning"), c.String("critical"))
-	if err != nil {
-		return plugin.Result{}, fmt.Errorf("bad arguments: %v", err)
+// withPolicy is the policy's regexes, then the command line's.
+func withPolicy(from []policy.Regexp, flags []*regexp.Regexp) []*regexp.Regexp {
+	var out []*regexp.Regexp
+	for _, r := range from {
+		out = append(out, r.Regexp)
 	}
-	root := c.String("root")
-	if !filepath.IsAbs(root) {
-		return plugin.Result{}, fmt.Errorf("bad arguments: --root %q must be an absolute path", root)
-	}
-	stateFile := c.String("state-file")
-	if err := ledger.ValidatePath(stateFile); err != nil { // the path's form only; nothing is opened yet
-		return plugin.Result{}, fmt.Errorf("bad arguments: %v", err)
-	}
+	return append(out, flags...)
+}
+
+func (o Options) check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 	pol, err := policy.Load(env.PolicyPath, env.PolicyExplicit)
 	if err != nil {
 		return plugin.Result{}, err
 	}
 	sec := pol.SecurityUpdates
-	include, err := compileAll("include", c.StringSlice("include"), sec.Include)
-	if err != nil {
-		return plugin.Result{}, err
-	}
-	exclude, err := compileAll("exclude", c.StringSlice("exclude"), sec.Exclude)
-	if err != nil {
-		return plugin.Result{}, err
-	}
+	include, exclude := withPolicy(sec.Include, o.Include), withPolicy(sec.Exclude, o.Exclude)
 
-	sys, err := apt.Load(ctx, root)
+	sys, err := apt.Load(ctx, o.Root)
 	if err != nil {
 		return plugin.Result{}, err
 	}
@@ -118,8 +146,8 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 			deferred = append(deferred, u)
 		}
 	}
-	in = Input{Updates: updates, Deferred: deferred, Sources: in.Sources, Unfetched: in.Unfetched, NoSecuritySource: in.NoSecuritySource, Now: env.Now, SLA: sec.SLA, Counts: counts,
-		OnlyCritical: c.Bool("only-critical"), ListAll: c.Bool("list") || env.Verbose > 0,
+	in = Input{Updates: updates, Deferred: deferred, Sources: in.Sources, Unfetched: in.Unfetched, NoSecuritySource: in.NoSecuritySource, Now: env.Now, SLA: sec.SLA, Counts: o.Counts,
+		OnlyCritical: o.OnlyCritical, ListAll: o.List || env.Verbose > 0,
 		MaxListAge: defaultMaxListAge}
 	if sec.MaxListAgeDays != nil {
 		in.MaxListAge = sec.MaxListAgeDays.Duration()
@@ -144,10 +172,10 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 	// never writes.
 	if sec.SLA.IsSet() {
 		var led *ledger.Ledger
-		if c.Bool("no-state") {
-			led, err = ledger.Read(stateFile)
+		if o.NoState {
+			led, err = ledger.Read(o.StateFile)
 		} else {
-			led, err = ledger.Update(stateFile, pending, env.Now)
+			led, err = ledger.Update(o.StateFile, pending, env.Now)
 		}
 		if err != nil {
 			msg := err.Error()
@@ -157,7 +185,7 @@ func check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 			return plugin.Result{}, fmt.Errorf("cannot keep first-seen times for the SLA: %s", msg)
 		}
 		in.FirstSeen = led.First
-		in.AgesUnrecorded = c.Bool("no-state")
+		in.AgesUnrecorded = o.NoState
 		if led.Note != "" {
 			in.Notes = append(in.Notes, "note: "+led.Note)
 		}

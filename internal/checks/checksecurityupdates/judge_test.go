@@ -1,4 +1,4 @@
-package securityupdates
+package checksecurityupdates
 
 import (
 	"bytes"
