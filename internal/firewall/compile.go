@@ -37,7 +37,6 @@ type ccond struct {
 	// not: negated (FieldSrcLocal/FieldDstLocal/FieldTCPFlags, interfaces)
 	not              bool
 	tcpMask, tcpComp uint8 // FieldTCPFlags
-	never            bool  // cannot match this family (or "lo" interface)
 	always           bool  // assumed to hold (interfaces)
 }
 
@@ -380,15 +379,3 @@ func (r *crule) label() string {
 }
 
 func (r *crule) unknownText() string { return strings.Join(r.unknown, "; ") }
-
-func (h hull) union(o hull) hull {
-	if h.set && o.set {
-		if o.lo.less(h.lo) {
-			h.lo = o.lo
-		}
-		if h.hi.less(o.hi) {
-			h.hi = o.hi
-		}
-	}
-	return h
-}
