@@ -6,6 +6,7 @@ package iptables
 
 import (
 	"fmt"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -376,7 +377,7 @@ func (rp *ruleParser) option(tok string) error {
 			}
 			return nil
 		}
-		n, ok := protoNumber(v)
+		n, ok := protocol.Number(v)
 		if !ok {
 			return rp.errorf("unknown protocol %q", v)
 		}
@@ -814,16 +815,6 @@ func portNumber(s string) (uint64, error) {
 		return 0, fmt.Errorf("bad port %q", s)
 	}
 	return n, nil
-}
-
-var protoNumbers = map[string]uint8{"tcp": 6, "udp": 17, "icmp": 1, "ipv6-icmp": 58, "icmpv6": 58, "sctp": 132, "udplite": 136, "dccp": 33, "esp": 50, "ah": 51, "gre": 47, "ipip": 4, "igmp": 2, "ospf": 89, "vrrp": 112, "mh": 135}
-
-func protoNumber(s string) (uint8, bool) {
-	if n, ok := protoNumbers[s]; ok {
-		return n, true
-	}
-	n, err := strconv.ParseUint(s, 10, 8)
-	return uint8(n), err == nil
 }
 
 // addrs reads -s/-d values: comma-separated addresses and CIDRs; the mask

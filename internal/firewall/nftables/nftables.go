@@ -26,6 +26,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 	"math"
 	"net/netip"
 	"sort"
@@ -1297,16 +1298,6 @@ func (rb *ruleBuilder) portValue(v any) (firewall.PortSet, string, error) {
 	return firewall.PortSet{}, "port " + render(v), nil
 }
 
-// Protocol names as nft prints them (from /etc/protocols).
-var protoNames = map[string]uint8{
-	"icmp": 1, "igmp": 2, "ipencap": 4, "tcp": 6, "egp": 8, "udp": 17,
-	"ipv6": 41, "ipv6-route": 43, "ipv6-frag": 44, "rsvp": 46, "gre": 47,
-	"esp": 50, "ah": 51, "ipv6-icmp": 58, "icmpv6": 58, "ipv6-nonxt": 59,
-	"ipv6-opts": 60, "ospf": 89, "pim": 103, "vrrp": 112, "l2tp": 115,
-	"sctp": 132, "dccp": 33, "udplite": 136, "mpls-in-ip": 137, "ipip": 94,
-	"ipcomp": 108, "comp": 108,
-}
-
 func (rb *ruleBuilder) protoValue(v any) ([]uint8, string, error) {
 	v = elemValue(v)
 	switch x := v.(type) {
@@ -1329,11 +1320,8 @@ func (rb *ruleBuilder) protoValue(v any) ([]uint8, string, error) {
 			}
 			return ns.protos, "", nil
 		}
-		if p, ok := protoNames[x]; ok {
+		if p, ok := protocol.Number(x); ok {
 			return []uint8{p}, "", nil
-		}
-		if n, err := strconv.ParseUint(x, 10, 8); err == nil {
-			return []uint8{uint8(n)}, "", nil
 		}
 		return nil, "protocol " + strconv.Quote(x), nil
 	case object:

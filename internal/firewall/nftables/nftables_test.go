@@ -84,6 +84,10 @@ func TestConstructs(t *testing.T) {
 		{"ip protocol", "inet", match(`{"payload": {"protocol": "ip", "field": "protocol"}}`, "==", `"icmp"`) + "," + accept, "ipv4 proto 1 -> accept"},
 		{"ip6 nexthdr", "inet", match(`{"payload": {"protocol": "ip6", "field": "nexthdr"}}`, "==", `"ipv6-icmp"`) + "," + accept, "ipv6 proto 58 -> accept"},
 		{"meta l4proto number", "inet", match(l4proto, "!=", "47") + "," + drop, "proto != 47 -> drop"},
+		// names from the one protocol table (issue 8): ipip is 94, ipencap 4
+		{"meta l4proto ipip", "inet", match(l4proto, "==", `"ipip"`) + "," + drop, "proto 94 -> drop"},
+		{"meta l4proto ipencap", "inet", match(l4proto, "==", `"ipencap"`) + "," + drop, "proto 4 -> drop"},
+		{"meta l4proto ipcomp", "inet", match(l4proto, "==", `"ipcomp"`) + "," + drop, "proto 108 -> drop"},
 		{"meta nfproto", "inet", match(`{"meta": {"key": "nfproto"}}`, "==", `"ipv6"`) + "," + accept, "ipv6 family -> accept"},
 		{"meta nfproto negated", "inet", match(`{"meta": {"key": "nfproto"}}`, "!=", `"ipv6"`) + "," + accept, "ipv4 family -> accept"},
 		{"ct state list", "inet", match(ctState, "in", `["established", "related"]`) + "," + accept, "ct established|related -> accept"},
