@@ -87,7 +87,22 @@ type eval struct {
 	assume map[string]bool
 	// pending are the interface assumptions of the rule being matched.
 	pending []string
+	// assumed lists the assumptions in the order they were made, so that a
+	// memoised chain call can make them again.
+	assumed []string
 	out     []decided // final drops and unknowns of this phase
+	// memo holds the outcome of each chain called with a piece, so that
+	// chains reached many times by the same packets (each chain jumping
+	// twice to the next) are run once per distinct piece, not once per path.
+	memo map[string]*chainResult
+}
+
+// chainResult is what one call of a chain did: the pieces it accepted and
+// returned, the drops and unknowns it decided, the assumptions it made.
+type chainResult struct {
+	acc, ret []piece
+	out      []decided
+	assumed  []string
 }
 
 const maxDepth = 64
@@ -209,7 +224,10 @@ func (e *eval) match(r *crule, p piece) (in piece, hit bool, rest []piece) {
 			}
 		}
 		for _, a := range e.pending { // the rule matched on these assumptions
-			e.assume[a] = true
+			if !e.assume[a] {
+				e.assume[a] = true
+				e.assumed = append(e.assumed, a)
+			}
 		}
 	}
 	in.tcpUnsure = unsure
@@ -442,7 +460,7 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 			case VerdictReturn:
 				ret = append(ret, m)
 			case VerdictJump, VerdictGoto:
-				a, back := e.runChain(r.jump, []piece{m}, depth+1)
+				a, back := e.call(r.jump, m, depth+1)
 				acc = append(acc, a...)
 				if r.r.Verdict.Kind == VerdictGoto {
 					ret = append(ret, back...)
@@ -469,6 +487,33 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 		if !done {
 			ret = append(ret, p)
 		}
+	}
+	return acc, ret
+}
+
+// call runs chain ch on one piece, or repeats what an earlier call of ch
+// on an equal piece at the same depth did.
+func (e *eval) call(ch *cchain, p piece, depth int) (acc, ret []piece) {
+	key := memoKey(ch, p, depth, e.base)
+	if r := e.memo[key]; r != nil {
+		e.out = append(e.out, r.out...)
+		for _, a := range r.assumed {
+			if !e.assume[a] {
+				e.assume[a] = true
+				e.assumed = append(e.assumed, a)
+			}
+		}
+		return r.acc, r.ret
+	}
+	outFrom, assumedFrom := len(e.out), len(e.assumed)
+	acc, ret = e.runChain(ch, []piece{p}, depth)
+	if e.memo == nil {
+		e.memo = map[string]*chainResult{}
+	}
+	e.memo[key] = &chainResult{
+		acc: acc[:len(acc):len(acc)], ret: ret[:len(ret):len(ret)],
+		out:     slices.Clone(e.out[outFrom:]),
+		assumed: slices.Clone(e.assumed[assumedFrom:]),
 	}
 	return acc, ret
 }
@@ -904,4 +949,36 @@ func boxMinus(a, b piece) []piece {
 		out = append(out, o)
 	}
 	return out
+}
+
+// memoKey is the identity of a chain call: the chain, the depth, the kind
+// of base chain, and everything of the piece that the chain's rules can
+// see or that its results carry.
+func memoKey(ch *cchain, p piece, depth int, base ChainType) string {
+	b := make([]byte, 0, 128)
+	b = fmt.Appendf(b, "%p/%d/%d/%t%t%t%t/", ch, depth, base, p.xaddr, p.xport, p.multi, p.tcpUnsure)
+	for _, s := range []*AddrSet{&p.src, &p.dst, &p.xdst} {
+		b = appendAddrs(b, *s)
+	}
+	for _, s := range []*PortSet{&p.sport, &p.dport, &p.xdport} {
+		for _, r := range s.r {
+			b = fmt.Appendf(b, "%d-%d,", r.Lo, r.Hi)
+		}
+		b = append(b, '|')
+	}
+	for _, a := range []*ifaceAssumed{&p.ifClient, &p.ifServer} {
+		b = fmt.Appendf(b, "%q%q|", a.name, a.not)
+	}
+	b = fmt.Appendf(b, "%q%v", p.accept, p.acceptPos)
+	return string(b)
+}
+
+func appendAddrs(b []byte, s AddrSet) []byte {
+	for _, fam := range [][]span{s.v4, s.v6} {
+		for _, sp := range fam {
+			b = fmt.Appendf(b, "%x.%x-%x.%x,", sp.lo.hi, sp.lo.lo, sp.hi.hi, sp.hi.lo)
+		}
+		b = append(b, '|')
+	}
+	return b
 }

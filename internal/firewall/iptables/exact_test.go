@@ -3,6 +3,7 @@ package iptables
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 )
@@ -25,5 +26,29 @@ func TestProtocolNames(t *testing.T) {
 		if len(r.Conds) != 1 || r.Conds[0].Field != firewall.FieldProto || !slices.Equal(r.Conds[0].Protos, []uint8{want}) {
 			t.Errorf("-p %s: conds %+v, want protocol %d", name, r.Conds, want)
 		}
+	}
+}
+
+// TestDiamondChains: 25 chains that each jump twice to the next (issue 9)
+// are 2^24 paths; each chain is run once per distinct piece, so the verdicts
+// come at once.
+func TestDiamondChains(t *testing.T) {
+	rs := load(t, td+"diamond-chains.rules", "")
+	en, err := firewall.NewEngine(rs, firewall.HookForward)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	for _, c := range []struct {
+		dports  firewall.PortSet
+		verdict string
+	}{{firewall.Port(443), firewall.Allowed}, {firewall.Port(80), firewall.Blocked}, {firewall.Ports(80, 443), firewall.Partial}} {
+		j := en.Judge(firewall.Space{Family: firewall.FamilyIPv4, Proto: firewall.ProtoTCP, Src: firewall.MustPrefixSet("10.1.0.0/16"), Dst: firewall.MustPrefixSet("10.2.0.1"), SrcPorts: firewall.Ports(32768, 60999), DstPorts: c.dports})
+		if got := j.Verdict(); got != c.verdict {
+			t.Errorf("dport %v: %s, want %s", c.dports, got, c.verdict)
+		}
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("diamond chains took %v", d)
 	}
 }
