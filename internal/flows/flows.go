@@ -7,13 +7,13 @@ package flows
 
 import (
 	"fmt"
-	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
 
