@@ -27,13 +27,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 	"net/netip"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 )
 
 // Error is malformed input: Where is the JSON path (and the group id), Line

@@ -1,6 +1,7 @@
 package iptables
 
 import (
+	"net/netip"
 	"slices"
 	"testing"
 	"time"
@@ -50,5 +51,20 @@ func TestDiamondChains(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("diamond chains took %v", d)
+	}
+}
+
+// TestNonContiguousMask: iptables-save prints a mask that is no prefix as
+// given ("-s 10.0.0.0/255.0.255.0"); it was refused with the whole file.
+func TestNonContiguousMask(t *testing.T) {
+	r := oneRule(t, "-s 10.0.0.0/255.0.255.0 -j ACCEPT")
+	s := r.Conds[0].Addrs
+	for addr, want := range map[string]bool{"10.0.0.1": true, "10.77.0.255": true, "10.0.1.0": false, "11.0.0.0": false} {
+		if got := s.Contains(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("10.0.0.0/255.0.255.0 contains %s: %v, want %v", addr, got, want)
+		}
+	}
+	if r := oneRule(t, "-d 10.1.0.0/255.255.0.0 -j ACCEPT"); r.Conds[0].Addrs.String() != "10.1.0.0/16" {
+		t.Errorf("contiguous dotted mask: %s", r.Conds[0].Addrs)
 	}
 }

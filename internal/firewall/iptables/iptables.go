@@ -6,12 +6,12 @@ package iptables
 
 import (
 	"fmt"
-	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 	"net/netip"
 	"strconv"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 )
 
 // Error is a malformed line.
@@ -829,22 +829,27 @@ func (rp *ruleParser) addrs(v string) (firewall.AddrSet, error) {
 		}
 		a = a.Unmap()
 		bits := a.BitLen()
+		var s firewall.AddrSet
 		if hasMask {
 			if n, err := strconv.Atoi(mask); err == nil {
 				bits = n
-			} else if m, err := netip.ParseAddr(mask); err == nil && m.Is4() && a.Is4() {
-				if bits, err = maskBits(m); err != nil {
+			} else if m, err := netip.ParseAddr(mask); err == nil && m.Is4() == a.Is4() && m.Zone() == "" {
+				// a dotted (or IPv6) mask, contiguous or not, as
+				// iptables-save prints a mask that is no prefix
+				if s, err = firewall.MaskSet(a, m); err != nil {
 					return set, rp.errorf("address %q: %v", part, err)
 				}
 			} else {
 				return set, rp.errorf("bad mask in %q", part)
 			}
 		}
-		pfx, err := a.Prefix(bits)
-		if err != nil || bits < 0 || bits > a.BitLen() {
-			return set, rp.errorf("bad prefix length in %q", part)
+		if s.IsEmpty() {
+			pfx, err := a.Prefix(bits)
+			if err != nil || bits < 0 || bits > a.BitLen() {
+				return set, rp.errorf("bad prefix length in %q", part)
+			}
+			s = firewall.PrefixSet(pfx)
 		}
-		s := firewall.PrefixSet(pfx)
 		if err := rp.checkFamily(s, part); err != nil {
 			return set, err
 		}
@@ -858,18 +863,4 @@ func (rp *ruleParser) checkFamily(s firewall.AddrSet, what string) error {
 		return rp.errorf("address %s is not %s (is this %s output?)", what, rp.p.fam, map[bool]string{true: "ip6tables-save", false: "iptables-save"}[rp.p.fam == firewall.FamilyIPv6])
 	}
 	return nil
-}
-
-func maskBits(m netip.Addr) (int, error) {
-	b := m.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n := 0
-	for v&0x80000000 != 0 {
-		n++
-		v <<= 1
-	}
-	if v != 0 {
-		return 0, fmt.Errorf("non-contiguous mask %s", m)
-	}
-	return n, nil
 }
