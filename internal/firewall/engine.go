@@ -261,8 +261,10 @@ func (e *eval) ifaceSide(f Field) int {
 
 // ifaceHolds decides an interface condition for piece p: from --in-iface /
 // --out-iface when given; else from what p already assumed about that side
-// (one packet has one interface, so assumptions stay consistent); else it
-// assumes the condition holds, records that on p, and reports it.
+// (one packet has one interface, so assumptions stay consistent): a
+// condition that must hold holds, one that cannot hold does not ("! -i +",
+// "-i eth0" after "! -i eth+"), and only one that may hold is assumed,
+// recorded on p and reported.
 func (e *eval) ifaceHolds(k *ccond, r *crule, p *piece) bool {
 	side := e.ifaceSide(k.field)
 	name := ""
@@ -279,18 +281,22 @@ func (e *eval) ifaceHolds(k *ccond, r *crule, p *piece) bool {
 	if side == sideServer {
 		a = &p.ifServer
 	}
-	if a.name != "" {
-		return ifaceMatch(k.iface, a.name) != k.not
+	known := a.name
+	if known == "" {
+		known = "+" // some interface, any name
 	}
-	for _, n := range a.not {
-		if n == k.iface {
-			return k.not
-		}
+	meet, ok := ifaceMeet(known, k.iface)
+	ok = ok && !a.excludes(meet)
+	switch {
+	case !k.not && !ok, k.not && ifaceSub(known, k.iface):
+		return false // cannot hold
+	case !k.not && ifaceSub(known, k.iface), k.not && !ok:
+		return true // must hold
 	}
 	if k.not {
 		a.not = append(a.not[:len(a.not):len(a.not)], k.iface)
 	} else {
-		a.name = k.iface
+		a.name = meet
 	}
 	e.pending = append(e.pending, k.ifaceText+" ("+r.label()+")")
 	return true
@@ -298,8 +304,38 @@ func (e *eval) ifaceHolds(k *ccond, r *crule, p *piece) bool {
 
 // ifaceAssumed is what a piece has assumed about one side's interface.
 type ifaceAssumed struct {
-	name string   // assumed to be this (a pattern, as the rule wrote it)
-	not  []string // assumed not to be these
+	name string   // assumed to match this (a pattern); "" nothing assumed
+	not  []string // assumed not to match these
+}
+
+// excludes reports whether the names of pattern pat are all ruled out.
+func (a *ifaceAssumed) excludes(pat string) bool {
+	for _, n := range a.not {
+		if ifaceSub(pat, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// ifaceSub reports whether every name pattern a matches also matches b
+// (patterns: a name, or a prefix with "+").
+func ifaceSub(a, b string) bool {
+	if strings.HasSuffix(b, "+") {
+		return strings.HasPrefix(strings.TrimSuffix(a, "+"), b[:len(b)-1])
+	}
+	return a == b
+}
+
+// ifaceMeet is the pattern of the names both a and b match, if any.
+func ifaceMeet(a, b string) (string, bool) {
+	switch {
+	case ifaceSub(a, b):
+		return a, true
+	case ifaceSub(b, a):
+		return b, true
+	}
+	return "", false
 }
 
 // ifaceMatch is iptables' interface match: "eth+" is a prefix.
