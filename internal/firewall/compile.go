@@ -97,7 +97,10 @@ type crule struct {
 	r       *Rule
 	conds   []ccond
 	unknown []string // unmodelled matches or unresolved sets
-	never   bool
+	// unknownTarget: what the rule does is unknown (an unmodelled target,
+	// a missing chain); otherwise only whether it matches is.
+	unknownTarget bool
+	never         bool
 	jump    *cchain
 }
 
@@ -251,6 +254,7 @@ func compileRule(rs *Ruleset, r *Rule, fam Family, chains map[string]*cchain, lo
 		cr.jump = chains[r.Verdict.Chain]
 		if cr.jump == nil {
 			cr.unknown = append(cr.unknown, "target chain "+r.Verdict.Chain+" does not exist")
+			cr.unknownTarget = true
 		}
 	}
 	for _, cd := range r.Conds {
@@ -362,6 +366,7 @@ func compileRule(rs *Ruleset, r *Rule, fam Family, chains map[string]*cchain, lo
 			reason = "unmodelled target"
 		}
 		cr.unknown = append(cr.unknown, reason)
+		cr.unknownTarget = true
 	}
 	if r.Verdict.Kind == VerdictContinue {
 		// A rule that only counts or logs cannot change a verdict, whatever

@@ -25,7 +25,21 @@ type piece struct {
 	ifClient, ifServer ifaceAssumed
 	accept             string // last accepting rule of the first packet
 	acceptPos          Pos
+	// guess is set when the piece went one way at a rule whose match the
+	// engine cannot evaluate (the first such rule); its twin went the
+	// other way.
+	guess *guess
 }
+
+// guess is a rule taken both ways: matched and not matched.
+type guess struct {
+	rule, reason, phase string
+	pos                 Pos
+}
+
+// maxGuesses bounds the rules taken both ways in one judgement; past it an
+// unevaluable match makes its part unknown at once.
+const maxGuesses = 1024
 
 // phase is one kind of packet of the connection's handshake.
 type phase struct {
@@ -91,6 +105,8 @@ type eval struct {
 	// memoised chain call can make them again.
 	assumed []string
 	out     []decided // final drops and unknowns of this phase
+	// guesses counts the rules taken both ways in this judgement.
+	guesses *int
 	// memo holds the outcome of each chain called with a piece, so that
 	// chains reached many times by the same packets (each chain jumping
 	// twice to the next) are run once per distinct piece, not once per path.
@@ -473,15 +489,27 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 				work = append(work, item{p: q, k: qk, cands: qc})
 			}
 			done = true
-			if m.tcpUnsure && r.r.Verdict.Kind != VerdictContinue {
+			if r.r.Verdict.Kind == VerdictContinue {
 				m.tcpUnsure = false
-				e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: "TCP flags match only some packets of the " + e.ph.name})
-				continue
 			}
+			unsure := m.tcpUnsure
 			m.tcpUnsure = false
-			if len(r.unknown) > 0 {
-				e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: r.unknownText()})
-				continue
+			if len(r.unknown) > 0 || unsure {
+				reason := r.unknownText()
+				if unsure {
+					reason = "TCP flags match only some packets of the " + e.ph.name
+				}
+				if r.unknownTarget || *e.guesses >= maxGuesses {
+					e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: reason})
+					continue
+				}
+				// Ternary: the rule may match or not; follow both. Where
+				// the two give one fate, it is the fate.
+				*e.guesses++
+				if m.guess == nil {
+					m.guess = &guess{rule: r.label(), reason: reason, phase: e.ph.name, pos: r.r.Pos}
+				}
+				work = append(work, item{p: m, k: k, cands: cands})
 			}
 			switch r.r.Verdict.Kind {
 			case VerdictContinue:
@@ -840,8 +868,9 @@ func (en *Engine) Judge(s Space) Judgement {
 	var failed []decided
 	cur := []piece{p}
 	multi := false
+	guesses := 0
 	for _, ph := range en.phases {
-		e := &eval{c: c, hook: en.hook, ifaces: en.ifaces, proto: proto, ph: ph, assume: assume}
+		e := &eval{c: c, hook: en.hook, ifaces: en.ifaces, proto: proto, ph: ph, assume: assume, guesses: &guesses}
 		for _, h := range ph.hooks {
 			cur = e.runHook(h, cur)
 		}
@@ -855,6 +884,10 @@ func (en *Engine) Judge(s Space) Judgement {
 		j.Assumptions = append(j.Assumptions, "interface condition assumed to hold: "+a)
 	}
 	sort.Strings(j.Assumptions)
+	if guesses > 0 {
+		j.Open, j.Closed, j.Unknown = judgeBothWays(cur, failed, proto)
+		return j
+	}
 	// The witnesses are the lowest connections of their kind, so that
 	// they do not depend on the order the space was split in.
 	var lowDrop, lowUnknown *decided
@@ -1005,7 +1038,7 @@ func memoKey(ch *cchain, p piece, depth int, base ChainType) string {
 	for _, a := range []*ifaceAssumed{&p.ifClient, &p.ifServer} {
 		b = fmt.Appendf(b, "%q%q|", a.name, a.not)
 	}
-	b = fmt.Appendf(b, "%q%v", p.accept, p.acceptPos)
+	b = fmt.Appendf(b, "%q%v%p", p.accept, p.acceptPos, p.guess)
 	return string(b)
 }
 
