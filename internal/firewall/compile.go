@@ -101,7 +101,7 @@ type crule struct {
 	// a missing chain); otherwise only whether it matches is.
 	unknownTarget bool
 	never         bool
-	jump    *cchain
+	jump          *cchain
 }
 
 type cchain struct {
