@@ -116,10 +116,11 @@ func judgeBothWays(acc []piece, failed []decided, proto uint8) (open, closed, un
 	return open, closed, unknown
 }
 
-// guessed is piece p made unknown by the rule of g.
+// guessed is piece p made unknown by the rule of g: the verdict differs
+// whether its match holds or not.
 func guessed(p piece, g *guess) decided {
 	return decided{p: p, fate: fateUnknown, rule: g.rule, pos: g.pos, phase: g.phase,
-		reason: "the verdict differs whether this rule matches or not, and whether it does is not modelled: " + g.reason}
+		reason: g.reason}
 }
 
 func minusAll(ps []piece, b piece) []piece {
