@@ -690,6 +690,7 @@ type Engine struct {
 	hook   Hook
 	phases []phase
 	ifaces Interfaces
+	route  func(AddrSet) string
 	local  *AddrSet
 	mu     sync.Mutex
 	byFam  map[Family]*compiled
@@ -705,6 +706,13 @@ func (en *Engine) SetLocalAddrs(s AddrSet) { en.local = &s }
 // SetInterfaces tells the engine which interfaces the flows use (before
 // the first Judge).
 func (en *Engine) SetInterfaces(i Interfaces) { en.ifaces = i }
+
+// SetRouter gives the host's routing: the one interface all addresses of a
+// set are routed by, or "". Judge then takes a side's interface, when not
+// set by SetInterfaces, from the route to the flow's sources (the client
+// side) or destinations (the server side), so interface conditions are
+// decided instead of assumed.
+func (en *Engine) SetRouter(route func(AddrSet) string) { en.route = route }
 
 // NewEngine prepares rs for evaluation of connections at hook h (input,
 // forward or output).
@@ -864,13 +872,25 @@ func (en *Engine) Judge(s Space) Judgement {
 		w.Reason = "no " + s.Family.String() + " ruleset given"
 		return Judgement{Unknown: &w}
 	}
+	ifaces := en.ifaces
+	if en.route != nil {
+		// A forwarded packet enters from the client's side and leaves to
+		// the server's; an input one has no output interface, an output one
+		// no input interface.
+		if ifaces.In == "" && en.hook != HookOutput {
+			ifaces.In = en.route(p.src)
+		}
+		if ifaces.Out == "" && en.hook != HookInput {
+			ifaces.Out = en.route(p.dst)
+		}
+	}
 	assume := map[string]bool{}
 	var failed []decided
 	cur := []piece{p}
 	multi := false
 	guesses := 0
 	for _, ph := range en.phases {
-		e := &eval{c: c, hook: en.hook, ifaces: en.ifaces, proto: proto, ph: ph, assume: assume, guesses: &guesses}
+		e := &eval{c: c, hook: en.hook, ifaces: ifaces, proto: proto, ph: ph, assume: assume, guesses: &guesses}
 		for _, h := range ph.hooks {
 			cur = e.runHook(h, cur)
 		}

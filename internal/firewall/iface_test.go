@@ -37,3 +37,32 @@ func TestInterfaceReasoning(t *testing.T) {
 		}
 	}
 }
+
+// TestRouterDecidesInterfaces: with the host's routes (live mode) an
+// interface condition is decided from the route to the flow's sources and
+// destinations, with no assumption.
+func TestRouterDecidesInterfaces(t *testing.T) {
+	rs := &Ruleset{Tables: []*Table{{Family: FamilyAny, Name: "t", Chains: []*Chain{
+		{Name: "fwd", Hook: HookForward, Policy: VerdictDrop, Rules: []*Rule{
+			{Label: "est", Conds: []Cond{CtStates(CtEstablished)}, Verdict: Accept},
+			{Label: "eth+ to dummy+", Conds: []Cond{{Field: FieldInIface, Iface: "eth+"}, {Field: FieldOutIface, Iface: "dummy+"}}, Verdict: Accept},
+		}},
+	}}}}
+	route := func(s AddrSet) string {
+		switch {
+		case MustPrefixSet("10.1.0.0/16").Intersect(s).Equal(s):
+			return "eth0"
+		case MustPrefixSet("10.2.0.0/16").Intersect(s).Equal(s):
+			return "dummy1"
+		}
+		return "wlan0"
+	}
+	en, _ := NewEngine(rs, HookForward)
+	en.SetRouter(route)
+	for dst, want := range map[string]string{"10.2.0.5": Allowed, "10.3.0.5": Blocked} {
+		j := en.Judge(Space{Family: FamilyIPv4, Proto: ProtoTCP, Src: MustPrefixSet("10.1.0.2"), Dst: MustPrefixSet(dst), SrcPorts: Port(40000), DstPorts: Port(80)})
+		if j.Verdict() != want || len(j.Assumptions) != 0 {
+			t.Errorf("to %s: %s %q, want %s without assumptions", dst, j.Verdict(), j.Assumptions, want)
+		}
+	}
+}
