@@ -68,3 +68,18 @@ func TestNonContiguousMask(t *testing.T) {
 		t.Errorf("contiguous dotted mask: %s", r.Conds[0].Addrs)
 	}
 }
+
+// TestDNATPortShift: "--to-destination 1.1.1.1:1000-2000/3000" (a port
+// shift) is a valid target the engine does not model, not a refusal.
+func TestDNATPortShift(t *testing.T) {
+	for _, to := range []string{"1.1.1.1:1000-2000/3000", "1.1.1.1:10-20/21"} {
+		rs, err := Parse("x.rules", []byte("*nat\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j DNAT --to-destination "+to+"\nCOMMIT\n"), firewall.FamilyIPv4)
+		if err != nil {
+			t.Errorf("%s: %v", to, err)
+			continue
+		}
+		if v := rs.Tables[0].Chain("PREROUTING").Rules[0].Verdict; v.Kind != firewall.VerdictUnknown {
+			t.Errorf("%s: verdict %v", to, v.Kind)
+		}
+	}
+}

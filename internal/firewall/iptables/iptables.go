@@ -640,6 +640,13 @@ func (rp *ruleParser) target(tok string) error {
 			*v = firewall.UnknownTarget("-j DNAT without --to-destination")
 			return nil
 		}
+		if i := strings.LastIndexAny(to, "]:"); i >= 0 && to[i] == ':' && strings.Contains(to[i:], "/") {
+			// "ADDR:LO-HI/BASE": ports shifted by the packet's port
+			// (iptables 1.8.6, Linux 5.9); which port results depends
+			// on the packet.
+			*v = firewall.UnknownTarget("-j DNAT --to-destination " + to + " (port shift)")
+			return nil
+		}
 		d, err := parseDNAT(to, rp.p.fam)
 		if err != nil {
 			return rp.errorf("-j DNAT --to-destination %s: %v", to, err)
