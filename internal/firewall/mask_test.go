@@ -41,3 +41,19 @@ func TestMaskSet(t *testing.T) {
 		t.Error("0.0.0.255: 2^24 intervals accepted")
 	}
 }
+
+// FuzzMaskSet: an address is in MaskSet(a, m) exactly when x & m == a & m.
+func FuzzMaskSet(f *testing.F) {
+	f.Add(uint32(0x0a000000), uint32(0xff00ff00), uint32(0x0a070009))
+	f.Add(uint32(0xc0a80101), uint32(0xffffff00), uint32(0xc0a801ff))
+	f.Fuzz(func(t *testing.T, a, m, x uint32) {
+		v4 := func(v uint32) netip.Addr { return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}) }
+		s, err := MaskSet(v4(a), v4(m))
+		if err != nil {
+			return // too many intervals
+		}
+		if got, want := s.Contains(v4(x)), x&m == a&m; got != want {
+			t.Fatalf("%s/%s contains %s: %v, want %v", v4(a), v4(m), v4(x), got, want)
+		}
+	})
+}

@@ -74,3 +74,17 @@ func TestEtcProtocols(t *testing.T) {
 		t.Fatalf("/etc/protocols: only %d entries read", seen)
 	}
 }
+
+func FuzzNumber(f *testing.F) {
+	for _, s := range []string{"tcp", "IPIP", "108", "256", "-1", "", "ipv6-icmp"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, ok := Number(s)
+		if ok && Name(n) != "" {
+			if m, ok2 := Number(Name(n)); !ok2 || m != n {
+				t.Fatalf("Number(%q) = %d but Number(Name(%d)=%q) = %d, %v", s, n, n, Name(n), m, ok2)
+			}
+		}
+	})
+}
