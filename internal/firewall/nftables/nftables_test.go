@@ -339,6 +339,12 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add(oneRule("inet", match(ipSaddr, "==", `"@s4"`)+","+accept))
+	// issue 10's constructs: map lookups in statements, vmap catch-all,
+	// family-only rejects, extension headers
+	f.Add(oneRule("inet", `{"mangle": {"key": {"meta": {"key": "mark"}}, "value": {"map": {"key": `+ipSaddr+`, "data": {"set": [["10.1.0.2", 1], ["*", 2]]}}}}},`+accept))
+	f.Add(oneRule("inet", `{"vmap": {"key": `+ipSaddr+`, "data": {"set": [["*", {"accept": null}], ["10.1.0.5", {"drop": null}]]}}}`))
+	f.Add(oneRule("inet", `{"reject": {"type": "icmpv6", "expr": "port-unreachable"}}`))
+	f.Add(oneRule("inet", match(`{"exthdr": {"name": "frag", "field": "more-fragments"}}`, "==", "1")+","+drop))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := Parse("fuzz.json", data)
 		if err != nil {
