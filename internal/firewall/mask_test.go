@@ -47,7 +47,9 @@ func FuzzMaskSet(f *testing.F) {
 	f.Add(uint32(0x0a000000), uint32(0xff00ff00), uint32(0x0a070009))
 	f.Add(uint32(0xc0a80101), uint32(0xffffff00), uint32(0xc0a801ff))
 	f.Fuzz(func(t *testing.T, a, m, x uint32) {
-		v4 := func(v uint32) netip.Addr { return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}) }
+		v4 := func(v uint32) netip.Addr {
+			return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+		}
 		s, err := MaskSet(v4(a), v4(m))
 		if err != nil {
 			return // too many intervals
