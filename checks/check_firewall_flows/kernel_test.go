@@ -61,7 +61,7 @@ type kernelCase struct {
 	// noIfaces: the check is run without --in-iface/--out-iface (a file
 	// no-ifaces in the case's folder), to judge interface conditions alone.
 	noIfaces bool
-	text       string // the ruleset as loaded, for failure reports
+	text     string // the ruleset as loaded, for failure reports
 }
 
 // flowResult is what the kernel and the check said about one flow.
