@@ -37,7 +37,6 @@ type ccond struct {
 	// not: negated (FieldSrcLocal/FieldDstLocal/FieldTCPFlags, interfaces)
 	not              bool
 	tcpMask, tcpComp uint8 // FieldTCPFlags
-	never            bool  // cannot match this family (or "lo" interface)
 	always           bool  // assumed to hold (interfaces)
 }
 
@@ -98,8 +97,11 @@ type crule struct {
 	r       *Rule
 	conds   []ccond
 	unknown []string // unmodelled matches or unresolved sets
-	never   bool
-	jump    *cchain
+	// unknownTarget: what the rule does is unknown (an unmodelled target,
+	// a missing chain); otherwise only whether it matches is.
+	unknownTarget bool
+	never         bool
+	jump          *cchain
 }
 
 type cchain struct {
@@ -252,6 +254,7 @@ func compileRule(rs *Ruleset, r *Rule, fam Family, chains map[string]*cchain, lo
 		cr.jump = chains[r.Verdict.Chain]
 		if cr.jump == nil {
 			cr.unknown = append(cr.unknown, "target chain "+r.Verdict.Chain+" does not exist")
+			cr.unknownTarget = true
 		}
 	}
 	for _, cd := range r.Conds {
@@ -363,6 +366,7 @@ func compileRule(rs *Ruleset, r *Rule, fam Family, chains map[string]*cchain, lo
 			reason = "unmodelled target"
 		}
 		cr.unknown = append(cr.unknown, reason)
+		cr.unknownTarget = true
 	}
 	if r.Verdict.Kind == VerdictContinue {
 		// A rule that only counts or logs cannot change a verdict, whatever
@@ -380,15 +384,3 @@ func (r *crule) label() string {
 }
 
 func (r *crule) unknownText() string { return strings.Join(r.unknown, "; ") }
-
-func (h hull) union(o hull) hull {
-	if h.set && o.set {
-		if o.lo.less(h.lo) {
-			h.lo = o.lo
-		}
-		if h.hi.less(o.hi) {
-			h.hi = o.hi
-		}
-	}
-	return h
-}

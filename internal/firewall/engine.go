@@ -25,7 +25,21 @@ type piece struct {
 	ifClient, ifServer ifaceAssumed
 	accept             string // last accepting rule of the first packet
 	acceptPos          Pos
+	// guess is set when the piece went one way at a rule whose match the
+	// engine cannot evaluate (the first such rule); its twin went the
+	// other way.
+	guess *guess
 }
+
+// guess is a rule taken both ways: matched and not matched.
+type guess struct {
+	rule, reason, phase string
+	pos                 Pos
+}
+
+// maxGuesses bounds the rules taken both ways in one judgement; past it an
+// unevaluable match makes its part unknown at once.
+const maxGuesses = 1024
 
 // phase is one kind of packet of the connection's handshake.
 type phase struct {
@@ -87,7 +101,24 @@ type eval struct {
 	assume map[string]bool
 	// pending are the interface assumptions of the rule being matched.
 	pending []string
+	// assumed lists the assumptions in the order they were made, so that a
+	// memoised chain call can make them again.
+	assumed []string
 	out     []decided // final drops and unknowns of this phase
+	// guesses counts the rules taken both ways in this judgement.
+	guesses *int
+	// memo holds the outcome of each chain called with a piece, so that
+	// chains reached many times by the same packets (each chain jumping
+	// twice to the next) are run once per distinct piece, not once per path.
+	memo map[string]*chainResult
+}
+
+// chainResult is what one call of a chain did: the pieces it accepted and
+// returned, the drops and unknowns it decided, the assumptions it made.
+type chainResult struct {
+	acc, ret []piece
+	out      []decided
+	assumed  []string
 }
 
 const maxDepth = 64
@@ -209,7 +240,10 @@ func (e *eval) match(r *crule, p piece) (in piece, hit bool, rest []piece) {
 			}
 		}
 		for _, a := range e.pending { // the rule matched on these assumptions
-			e.assume[a] = true
+			if !e.assume[a] {
+				e.assume[a] = true
+				e.assumed = append(e.assumed, a)
+			}
 		}
 	}
 	in.tcpUnsure = unsure
@@ -243,8 +277,10 @@ func (e *eval) ifaceSide(f Field) int {
 
 // ifaceHolds decides an interface condition for piece p: from --in-iface /
 // --out-iface when given; else from what p already assumed about that side
-// (one packet has one interface, so assumptions stay consistent); else it
-// assumes the condition holds, records that on p, and reports it.
+// (one packet has one interface, so assumptions stay consistent): a
+// condition that must hold holds, one that cannot hold does not ("! -i +",
+// "-i eth0" after "! -i eth+"), and only one that may hold is assumed,
+// recorded on p and reported.
 func (e *eval) ifaceHolds(k *ccond, r *crule, p *piece) bool {
 	side := e.ifaceSide(k.field)
 	name := ""
@@ -261,18 +297,22 @@ func (e *eval) ifaceHolds(k *ccond, r *crule, p *piece) bool {
 	if side == sideServer {
 		a = &p.ifServer
 	}
-	if a.name != "" {
-		return ifaceMatch(k.iface, a.name) != k.not
+	known := a.name
+	if known == "" {
+		known = "+" // some interface, any name
 	}
-	for _, n := range a.not {
-		if n == k.iface {
-			return k.not
-		}
+	meet, ok := ifaceMeet(known, k.iface)
+	ok = ok && !a.excludes(meet)
+	switch {
+	case !k.not && !ok, k.not && ifaceSub(known, k.iface):
+		return false // cannot hold
+	case !k.not && ifaceSub(known, k.iface), k.not && !ok:
+		return true // must hold
 	}
 	if k.not {
 		a.not = append(a.not[:len(a.not):len(a.not)], k.iface)
 	} else {
-		a.name = k.iface
+		a.name = meet
 	}
 	e.pending = append(e.pending, k.ifaceText+" ("+r.label()+")")
 	return true
@@ -280,8 +320,38 @@ func (e *eval) ifaceHolds(k *ccond, r *crule, p *piece) bool {
 
 // ifaceAssumed is what a piece has assumed about one side's interface.
 type ifaceAssumed struct {
-	name string   // assumed to be this (a pattern, as the rule wrote it)
-	not  []string // assumed not to be these
+	name string   // assumed to match this (a pattern); "" nothing assumed
+	not  []string // assumed not to match these
+}
+
+// excludes reports whether the names of pattern pat are all ruled out.
+func (a *ifaceAssumed) excludes(pat string) bool {
+	for _, n := range a.not {
+		if ifaceSub(pat, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// ifaceSub reports whether every name pattern a matches also matches b
+// (patterns: a name, or a prefix with "+").
+func ifaceSub(a, b string) bool {
+	if strings.HasSuffix(b, "+") {
+		return strings.HasPrefix(strings.TrimSuffix(a, "+"), b[:len(b)-1])
+	}
+	return a == b
+}
+
+// ifaceMeet is the pattern of the names both a and b match, if any.
+func ifaceMeet(a, b string) (string, bool) {
+	switch {
+	case ifaceSub(a, b):
+		return a, true
+	case ifaceSub(b, a):
+		return b, true
+	}
+	return "", false
 }
 
 // ifaceMatch is iptables' interface match: "eth+" is a prefix.
@@ -419,15 +489,27 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 				work = append(work, item{p: q, k: qk, cands: qc})
 			}
 			done = true
-			if m.tcpUnsure && r.r.Verdict.Kind != VerdictContinue {
+			if r.r.Verdict.Kind == VerdictContinue {
 				m.tcpUnsure = false
-				e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: "TCP flags match only some packets of the " + e.ph.name})
-				continue
 			}
+			unsure := m.tcpUnsure
 			m.tcpUnsure = false
-			if len(r.unknown) > 0 {
-				e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: r.unknownText()})
-				continue
+			if len(r.unknown) > 0 || unsure {
+				reason := r.unknownText()
+				if unsure {
+					reason = "TCP flags match only some packets of the " + e.ph.name
+				}
+				if r.unknownTarget || *e.guesses >= maxGuesses {
+					e.out = append(e.out, decided{p: m, fate: fateUnknown, rule: r.label(), pos: r.r.Pos, phase: e.ph.name, reason: reason})
+					continue
+				}
+				// Ternary: the rule may match or not; follow both. Where
+				// the two give one fate, it is the fate.
+				*e.guesses++
+				if m.guess == nil {
+					m.guess = &guess{rule: r.label(), reason: reason, phase: e.ph.name, pos: r.r.Pos}
+				}
+				work = append(work, item{p: m, k: k, cands: cands})
 			}
 			switch r.r.Verdict.Kind {
 			case VerdictContinue:
@@ -442,7 +524,7 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 			case VerdictReturn:
 				ret = append(ret, m)
 			case VerdictJump, VerdictGoto:
-				a, back := e.runChain(r.jump, []piece{m}, depth+1)
+				a, back := e.call(r.jump, m, depth+1)
 				acc = append(acc, a...)
 				if r.r.Verdict.Kind == VerdictGoto {
 					ret = append(ret, back...)
@@ -469,6 +551,33 @@ func (e *eval) runChain(ch *cchain, in []piece, depth int) (acc, ret []piece) {
 		if !done {
 			ret = append(ret, p)
 		}
+	}
+	return acc, ret
+}
+
+// call runs chain ch on one piece, or repeats what an earlier call of ch
+// on an equal piece at the same depth did.
+func (e *eval) call(ch *cchain, p piece, depth int) (acc, ret []piece) {
+	key := memoKey(ch, p, depth, e.base)
+	if r := e.memo[key]; r != nil {
+		e.out = append(e.out, r.out...)
+		for _, a := range r.assumed {
+			if !e.assume[a] {
+				e.assume[a] = true
+				e.assumed = append(e.assumed, a)
+			}
+		}
+		return r.acc, r.ret
+	}
+	outFrom, assumedFrom := len(e.out), len(e.assumed)
+	acc, ret = e.runChain(ch, []piece{p}, depth)
+	if e.memo == nil {
+		e.memo = map[string]*chainResult{}
+	}
+	e.memo[key] = &chainResult{
+		acc: acc[:len(acc):len(acc)], ret: ret[:len(ret):len(ret)],
+		out:     slices.Clone(e.out[outFrom:]),
+		assumed: slices.Clone(e.assumed[assumedFrom:]),
 	}
 	return acc, ret
 }
@@ -581,6 +690,7 @@ type Engine struct {
 	hook   Hook
 	phases []phase
 	ifaces Interfaces
+	route  func(AddrSet) string
 	local  *AddrSet
 	mu     sync.Mutex
 	byFam  map[Family]*compiled
@@ -596,6 +706,13 @@ func (en *Engine) SetLocalAddrs(s AddrSet) { en.local = &s }
 // SetInterfaces tells the engine which interfaces the flows use (before
 // the first Judge).
 func (en *Engine) SetInterfaces(i Interfaces) { en.ifaces = i }
+
+// SetRouter gives the host's routing: the one interface all addresses of a
+// set are routed by, or "". Judge then takes a side's interface, when not
+// set by SetInterfaces, from the route to the flow's sources (the client
+// side) or destinations (the server side), so interface conditions are
+// decided instead of assumed.
+func (en *Engine) SetRouter(route func(AddrSet) string) { en.route = route }
 
 // NewEngine prepares rs for evaluation of connections at hook h (input,
 // forward or output).
@@ -755,12 +872,25 @@ func (en *Engine) Judge(s Space) Judgement {
 		w.Reason = "no " + s.Family.String() + " ruleset given"
 		return Judgement{Unknown: &w}
 	}
+	ifaces := en.ifaces
+	if en.route != nil {
+		// A forwarded packet enters from the client's side and leaves to
+		// the server's; an input one has no output interface, an output one
+		// no input interface.
+		if ifaces.In == "" && en.hook != HookOutput {
+			ifaces.In = en.route(p.src)
+		}
+		if ifaces.Out == "" && en.hook != HookInput {
+			ifaces.Out = en.route(p.dst)
+		}
+	}
 	assume := map[string]bool{}
 	var failed []decided
 	cur := []piece{p}
 	multi := false
+	guesses := 0
 	for _, ph := range en.phases {
-		e := &eval{c: c, hook: en.hook, ifaces: en.ifaces, proto: proto, ph: ph, assume: assume}
+		e := &eval{c: c, hook: en.hook, ifaces: ifaces, proto: proto, ph: ph, assume: assume, guesses: &guesses}
 		for _, h := range ph.hooks {
 			cur = e.runHook(h, cur)
 		}
@@ -774,6 +904,10 @@ func (en *Engine) Judge(s Space) Judgement {
 		j.Assumptions = append(j.Assumptions, "interface condition assumed to hold: "+a)
 	}
 	sort.Strings(j.Assumptions)
+	if guesses > 0 {
+		j.Open, j.Closed, j.Unknown = judgeBothWays(cur, failed, proto)
+		return j
+	}
 	// The witnesses are the lowest connections of their kind, so that
 	// they do not depend on the order the space was split in.
 	var lowDrop, lowUnknown *decided
@@ -904,4 +1038,36 @@ func boxMinus(a, b piece) []piece {
 		out = append(out, o)
 	}
 	return out
+}
+
+// memoKey is the identity of a chain call: the chain, the depth, the kind
+// of base chain, and everything of the piece that the chain's rules can
+// see or that its results carry.
+func memoKey(ch *cchain, p piece, depth int, base ChainType) string {
+	b := make([]byte, 0, 128)
+	b = fmt.Appendf(b, "%p/%d/%d/%t%t%t%t/", ch, depth, base, p.xaddr, p.xport, p.multi, p.tcpUnsure)
+	for _, s := range []*AddrSet{&p.src, &p.dst, &p.xdst} {
+		b = appendAddrs(b, *s)
+	}
+	for _, s := range []*PortSet{&p.sport, &p.dport, &p.xdport} {
+		for _, r := range s.r {
+			b = fmt.Appendf(b, "%d-%d,", r.Lo, r.Hi)
+		}
+		b = append(b, '|')
+	}
+	for _, a := range []*ifaceAssumed{&p.ifClient, &p.ifServer} {
+		b = fmt.Appendf(b, "%q%q|", a.name, a.not)
+	}
+	b = fmt.Appendf(b, "%q%v%p", p.accept, p.acceptPos, p.guess)
+	return string(b)
+}
+
+func appendAddrs(b []byte, s AddrSet) []byte {
+	for _, fam := range [][]span{s.v4, s.v6} {
+		for _, sp := range fam {
+			b = fmt.Appendf(b, "%x.%x-%x.%x,", sp.lo.hi, sp.lo.lo, sp.hi.hi, sp.hi.lo)
+		}
+		b = append(b, '|')
+	}
+	return b
 }

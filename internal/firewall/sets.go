@@ -12,15 +12,6 @@ import (
 type u128 struct{ hi, lo uint64 }
 
 func (a u128) less(b u128) bool { return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo) }
-func (a u128) cmp(b u128) int {
-	switch {
-	case a.less(b):
-		return -1
-	case b.less(a):
-		return 1
-	}
-	return 0
-}
 func (a u128) inc() u128 {
 	lo, c := bits.Add64(a.lo, 1, 0)
 	return u128{a.hi + c, lo}

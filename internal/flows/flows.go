@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 	"github.com/guardrail-monitoring/guardrail/internal/located"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
@@ -377,7 +378,23 @@ func (r *resolver) service(v string) ([]Service, error) {
 	return out, nil
 }
 
-var protoNumbers = map[string]uint8{"tcp": firewall.ProtoTCP, "udp": firewall.ProtoUDP, "sctp": firewall.ProtoSCTP, "icmp": firewall.ProtoICMP, "icmpv6": firewall.ProtoICMP, "ipv6-icmp": firewall.ProtoICMP}
+// flowProtocols are the protocols a flow's service may name; their numbers
+// come from the one protocol table. Other protocol names stay free for
+// service names ("rdp" is tcp/3389 here, not protocol 27).
+var flowProtocols = map[string]bool{"tcp": true, "udp": true, "sctp": true, "icmp": true, "icmpv6": true, "ipv6-icmp": true}
+
+// protoNumber is the number of a protocol a flow may name; ICMPv6 is
+// firewall.ProtoICMP, which stands for the ICMP of the packet's family.
+func protoNumber(name string) (uint8, bool) {
+	if !flowProtocols[name] {
+		return 0, false
+	}
+	n, ok := protocol.Number(name)
+	if n == firewall.ProtoICMPv6 {
+		n = firewall.ProtoICMP
+	}
+	return n, ok
+}
 
 func protoName(p uint8) string {
 	switch p {
@@ -389,6 +406,9 @@ func protoName(p uint8) string {
 		return "sctp"
 	case firewall.ProtoICMP:
 		return "icmp"
+	}
+	if name := protocol.Name(p); name != "" {
+		return name
 	}
 	return "proto-" + strconv.Itoa(int(p))
 }
@@ -402,7 +422,7 @@ func ParseService(v string) (s []Service, ok bool, err error) {
 		return []Service{{Proto: firewall.ProtoTCP, Ports: firewall.Ports(1, 65535)}, {Proto: firewall.ProtoUDP, Ports: firewall.Ports(1, 65535)}, {Proto: firewall.ProtoICMP}}, true, nil
 	}
 	proto, ports, hasSlash := strings.Cut(lv, "/")
-	n, known := protoNumbers[proto]
+	n, known := protoNumber(proto)
 	if !known {
 		if hasSlash && protoLike(proto) {
 			return nil, false, fmt.Errorf("service %q: unknown protocol %q (want tcp, udp, sctp or icmp)", v, proto)

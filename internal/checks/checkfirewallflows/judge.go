@@ -238,6 +238,10 @@ func longLine(r FlowResult, verbose int) string {
 		mark = "UNKNOWN"
 	}
 	s := fmt.Sprintf("%s %s: %s (expect %s)", mark, r.Flow.ID(), r.Verdict, r.Flow.Expect)
+	if n := len(r.Judgement.Assumptions); n > 0 {
+		// A verdict that rests on assumed interface conditions says so.
+		s += fmt.Sprintf(", assuming %d interface %s (-v lists them)", n, plural(n, "condition", "conditions"))
+	}
 	w := r.Witness
 	if w == nil {
 		return s

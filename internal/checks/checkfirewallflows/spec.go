@@ -19,6 +19,7 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/awssg"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/iptables"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/live"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/nftables"
 	"github.com/guardrail-monitoring/guardrail/internal/flows"
 	"github.com/guardrail-monitoring/guardrail/internal/located"
@@ -92,6 +93,14 @@ func check(ctx context.Context, env *plugin.Env, c *cli.Context) (plugin.Result,
 		return plugin.Result{}, err
 	}
 	en.SetInterfaces(firewall.Interfaces{In: c.String("in-iface"), Out: c.String("out-iface")})
+	if liveRead(c) {
+		// Live: interfaces come from the host's routes, not assumptions.
+		if routes, err := live.Read(); err == nil {
+			en.SetRouter(routes.Iface)
+		} else {
+			notes = append(notes, "interfaces assumed: "+err.Error())
+		}
+	}
 	if v := c.String("local-addrs"); v != "" {
 		var local firewall.AddrSet
 		for _, part := range strings.Split(v, ",") {

@@ -33,6 +33,7 @@ import (
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 )
 
 // Error is malformed input: Where is the JSON path (and the group id), Line
@@ -283,7 +284,7 @@ func permission(jp jsonPermission, where string) (Permission, error) {
 		return p, errors.New("no IpProtocol")
 	}
 	p.Protocol = *jp.IPProtocol
-	if _, _, err := protocol(p.Protocol); err != nil {
+	if _, _, err := ipProtocol(p.Protocol); err != nil {
 		return p, err
 	}
 	for i, r := range jp.IPRanges {
@@ -318,32 +319,24 @@ func permission(jp jsonPermission, where string) (Permission, error) {
 	return p, nil
 }
 
-// protocol reads IpProtocol: proto is the IP protocol number; all for "-1".
-func protocol(s string) (proto uint8, all bool, err error) {
+// ipProtocol reads IpProtocol: proto is the IP protocol number; all for "-1".
+func ipProtocol(s string) (proto uint8, all bool, err error) {
 	switch strings.ToLower(s) {
 	case "-1", "all":
 		return 0, true, nil
-	case "tcp":
-		return firewall.ProtoTCP, false, nil
-	case "udp":
-		return firewall.ProtoUDP, false, nil
-	case "icmp":
-		return firewall.ProtoICMP, false, nil
-	case "icmpv6":
-		return firewall.ProtoICMPv6, false, nil
 	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 0 || n > 255 {
-		return 0, false, fmt.Errorf("bad IpProtocol %q (want -1, tcp, udp, icmp, icmpv6 or a number 0-255)", s)
+	n, ok := protocol.Number(s)
+	if !ok {
+		return 0, false, fmt.Errorf("bad IpProtocol %q (want -1, a protocol name such as tcp, udp, icmp, icmpv6, or a number 0-255)", s)
 	}
-	return uint8(n), false, nil
+	return n, false, nil
 }
 
 // ports is what the permission's FromPort/ToPort allow: for tcp and udp a
 // port range; for icmp and icmpv6 a type and code (icmpTypes: not all). AWS
 // ignores the ports of other protocols.
 func (p Permission) ports() (ports firewall.PortSet, icmpTypes string, err error) {
-	proto, all, _ := protocol(p.Protocol)
+	proto, all, _ := ipProtocol(p.Protocol)
 	if all || !(firewall.HasPorts(proto) || proto == firewall.ProtoICMP || proto == firewall.ProtoICMPv6) {
 		return firewall.AllPorts(), "", nil
 	}
@@ -444,7 +437,7 @@ func (g *Groups) Ruleset(applied []string, members *Members) (*firewall.Ruleset,
 // rules turns one permission into accept rules: known for what resolves,
 // unknown (unmodelled) for what does not.
 func (g *Groups) rules(grp *Group, p Permission, ingress bool, members *Members) (known, unknown []*firewall.Rule) {
-	proto, all, _ := protocol(p.Protocol)
+	proto, all, _ := ipProtocol(p.Protocol)
 	ports, icmpTypes, _ := p.ports()
 	var base []firewall.Cond
 	svc := "all traffic"

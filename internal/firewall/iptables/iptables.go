@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 )
 
 // Error is a malformed line.
@@ -376,7 +377,7 @@ func (rp *ruleParser) option(tok string) error {
 			}
 			return nil
 		}
-		n, ok := protoNumber(v)
+		n, ok := protocol.Number(v)
 		if !ok {
 			return rp.errorf("unknown protocol %q", v)
 		}
@@ -639,6 +640,13 @@ func (rp *ruleParser) target(tok string) error {
 			*v = firewall.UnknownTarget("-j DNAT without --to-destination")
 			return nil
 		}
+		if i := strings.LastIndexAny(to, "]:"); i >= 0 && to[i] == ':' && strings.Contains(to[i:], "/") {
+			// "ADDR:LO-HI/BASE": ports shifted by the packet's port
+			// (iptables 1.8.6, Linux 5.9); which port results depends
+			// on the packet.
+			*v = firewall.UnknownTarget("-j DNAT --to-destination " + to + " (port shift)")
+			return nil
+		}
 		d, err := parseDNAT(to, rp.p.fam)
 		if err != nil {
 			return rp.errorf("-j DNAT --to-destination %s: %v", to, err)
@@ -816,16 +824,6 @@ func portNumber(s string) (uint64, error) {
 	return n, nil
 }
 
-var protoNumbers = map[string]uint8{"tcp": 6, "udp": 17, "icmp": 1, "ipv6-icmp": 58, "icmpv6": 58, "sctp": 132, "udplite": 136, "dccp": 33, "esp": 50, "ah": 51, "gre": 47, "ipip": 4, "igmp": 2, "ospf": 89, "vrrp": 112, "mh": 135}
-
-func protoNumber(s string) (uint8, bool) {
-	if n, ok := protoNumbers[s]; ok {
-		return n, true
-	}
-	n, err := strconv.ParseUint(s, 10, 8)
-	return uint8(n), err == nil
-}
-
 // addrs reads -s/-d values: comma-separated addresses and CIDRs; the mask
 // may be a prefix length or a contiguous dotted mask.
 func (rp *ruleParser) addrs(v string) (firewall.AddrSet, error) {
@@ -838,22 +836,27 @@ func (rp *ruleParser) addrs(v string) (firewall.AddrSet, error) {
 		}
 		a = a.Unmap()
 		bits := a.BitLen()
+		var s firewall.AddrSet
 		if hasMask {
 			if n, err := strconv.Atoi(mask); err == nil {
 				bits = n
-			} else if m, err := netip.ParseAddr(mask); err == nil && m.Is4() && a.Is4() {
-				if bits, err = maskBits(m); err != nil {
+			} else if m, err := netip.ParseAddr(mask); err == nil && m.Is4() == a.Is4() && m.Zone() == "" {
+				// a dotted (or IPv6) mask, contiguous or not, as
+				// iptables-save prints a mask that is no prefix
+				if s, err = firewall.MaskSet(a, m); err != nil {
 					return set, rp.errorf("address %q: %v", part, err)
 				}
 			} else {
 				return set, rp.errorf("bad mask in %q", part)
 			}
 		}
-		pfx, err := a.Prefix(bits)
-		if err != nil || bits < 0 || bits > a.BitLen() {
-			return set, rp.errorf("bad prefix length in %q", part)
+		if s.IsEmpty() {
+			pfx, err := a.Prefix(bits)
+			if err != nil || bits < 0 || bits > a.BitLen() {
+				return set, rp.errorf("bad prefix length in %q", part)
+			}
+			s = firewall.PrefixSet(pfx)
 		}
-		s := firewall.PrefixSet(pfx)
 		if err := rp.checkFamily(s, part); err != nil {
 			return set, err
 		}
@@ -867,18 +870,4 @@ func (rp *ruleParser) checkFamily(s firewall.AddrSet, what string) error {
 		return rp.errorf("address %s is not %s (is this %s output?)", what, rp.p.fam, map[bool]string{true: "ip6tables-save", false: "iptables-save"}[rp.p.fam == firewall.FamilyIPv6])
 	}
 	return nil
-}
-
-func maskBits(m netip.Addr) (int, error) {
-	b := m.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n := 0
-	for v&0x80000000 != 0 {
-		n++
-		v <<= 1
-	}
-	if v != 0 {
-		return 0, fmt.Errorf("non-contiguous mask %s", m)
-	}
-	return n, nil
 }

@@ -28,11 +28,13 @@ import (
 	"fmt"
 	"math"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 )
 
 // Error is malformed input: Where names the table, chain and rule handle (or
@@ -543,13 +545,33 @@ func (rb *ruleBuilder) build(exprs []any) ([]*firewall.Rule, error) {
 			case "set", "map":
 				// Adds to a set (see markWritten); no effect on this rule.
 			default:
+				// A map lookup in a statement ("mark set ip saddr map
+				// {...}") stops the rule when no key matches.
 				v, isVerdict, unm, err := rb.verdict(key, body)
 				if err != nil {
 					return nil, err
 				}
+				if !isVerdict {
+					lookups, lunm, err := rb.mapLookups(body)
+					if err != nil {
+						return nil, err
+					}
+					r.Conds = append(r.Conds, lookups...)
+					if lunm != "" {
+						r.Unmodelled = append(r.Unmodelled, lunm)
+					}
+				}
 				if isVerdict {
 					r.Verdict = v
 					decided = true
+					if key == "reject" {
+						// "reject with icmpv6 ..." (and "meta nfproto ipv6
+						// reject", printed the same) carries a meta nfproto
+						// match that nft does not print.
+						if fam, ok := rejectFamily(body); ok {
+							r.Conds = append(r.Conds, firewall.Cond{Field: firewall.FieldFamily, Family: fam})
+						}
+					}
 					if v.Kind == firewall.VerdictDNAT {
 						if b, ok := body.(object); ok {
 							if f, ok := str(b, "family"); ok {
@@ -762,13 +784,40 @@ func (rb *ruleBuilder) vmap(r *firewall.Rule, body any) ([]*firewall.Rule, error
 		return nil, rb.errorf("vmap: data: want {\"set\": [[key, verdict], ...]}")
 	}
 	var out []*firewall.Rule
+	// The catch-all element "*" applies when no other key matches: it
+	// comes last, with the condition that the key is none of the others.
+	var keys []any
+	var catchAll []any
 	for _, e := range elems {
 		pair, ok := e.([]any)
 		if !ok || len(pair) != 2 {
 			return nil, rb.errorf("vmap: element: want [key, verdict]")
 		}
+		if pair[0] == "*" {
+			catchAll = pair
+		} else {
+			keys = append(keys, pair[0])
+		}
+	}
+	if catchAll != nil {
+		elems = append(slices.DeleteFunc(slices.Clone(elems), func(e any) bool {
+			p, _ := e.([]any)
+			return len(p) == 2 && p[0] == "*"
+		}), catchAll)
+	}
+	for _, e := range elems {
+		pair, _ := e.([]any)
 		c := &firewall.Rule{Conds: append([]firewall.Cond(nil), r.Conds...), Unmodelled: append([]string(nil), r.Unmodelled...)}
-		conds, unm, err := rb.match(object{"op": "==", "left": key, "right": pair[0]})
+		m := object{"op": "==", "left": key, "right": pair[0]}
+		if pair[0] == "*" {
+			m = object{"op": "!=", "left": key, "right": object{"set": keys}}
+		}
+		var conds []firewall.Cond
+		var unm string
+		var err error
+		if pair[0] != "*" || len(keys) > 0 {
+			conds, unm, err = rb.match(m)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -802,6 +851,101 @@ func (rb *ruleBuilder) vmap(r *firewall.Rule, body any) ([]*firewall.Rule, error
 		out = append(out, &c)
 	}
 	return out, nil
+}
+
+// rejectFamily is the family a reject statement is limited to: ICMP types
+// exist in one family only; "icmpx" and "tcp reset" serve both.
+func rejectFamily(body any) (firewall.Family, bool) {
+	b, _ := body.(object)
+	switch typ, _ := str(b, "type"); typ {
+	case "icmp":
+		return firewall.FamilyIPv4, true
+	case "icmpv6":
+		return firewall.FamilyIPv6, true
+	}
+	return firewall.FamilyAny, false
+}
+
+// mapLookups are the conditions of the map lookups inside a statement: the
+// lookup's key is one of the map's keys (a "*" element matches every key).
+// The kernel stops evaluating the rule when the lookup finds nothing.
+func (rb *ruleBuilder) mapLookups(body any) ([]firewall.Cond, string, error) {
+	var conds []firewall.Cond
+	var unms []string
+	var walk func(v any, depth int) error
+	walk = func(v any, depth int) error {
+		if depth > 8 {
+			return nil
+		}
+		switch x := v.(type) {
+		case object:
+			if m, ok := x["map"].(object); ok {
+				if _, hasKey := m["key"]; hasKey {
+					c, unm, err := rb.mapKeyMatch(m)
+					if err != nil {
+						return err
+					}
+					conds = append(conds, c...)
+					if unm != "" {
+						unms = append(unms, unm)
+					}
+					return nil
+				}
+			}
+			for _, k := range sortedKeys(x) {
+				if err := walk(x[k], depth+1); err != nil {
+					return err
+				}
+			}
+		case []any:
+			for _, e := range x {
+				if err := walk(e, depth+1); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(body, 0); err != nil {
+		return nil, "", err
+	}
+	return conds, strings.Join(unms, "; "), nil
+}
+
+// mapKeyMatch is "KEY in the keys of the map m" ({"key": K, "data": D}).
+func (rb *ruleBuilder) mapKeyMatch(m object) ([]firewall.Cond, string, error) {
+	data, ok := m["data"].(object)
+	if !ok {
+		return nil, "map lookup " + render(m["data"]), nil
+	}
+	elems, ok := data["set"].([]any)
+	if !ok {
+		return nil, "map lookup " + render(m["data"]), nil
+	}
+	var keys []any
+	for _, e := range elems {
+		pair, ok := e.([]any)
+		if !ok || len(pair) != 2 {
+			return nil, "", rb.errorf("map: element: want [key, value]")
+		}
+		if pair[0] == "*" {
+			return nil, "", nil // every key is found
+		}
+		keys = append(keys, pair[0])
+	}
+	if len(keys) == 0 {
+		return []firewall.Cond{firewall.Protos()}, "", nil // finds nothing
+	}
+	return rb.match(object{"op": "==", "left": m["key"], "right": object{"set": keys}})
+}
+
+func sortedKeys(o object) []string {
+	ks := make([]string, 0, len(o))
+	for k := range o {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
 }
 
 // valueKind is what a match's left side is.
@@ -885,6 +1029,10 @@ func (rb *ruleBuilder) left(v any) left {
 		case "icmpv6":
 			l.family = firewall.FamilyIPv6
 			l.implied = []firewall.Cond{firewall.Protos(firewall.ProtoICMPv6)}
+		default:
+			if ipv6Headers[proto] {
+				l.family = firewall.FamilyIPv6
+			}
 		}
 		if pn, ok := portProtos[proto]; ok {
 			l.implied = []firewall.Cond{firewall.Protos(pn)}
@@ -933,11 +1081,20 @@ func (rb *ruleBuilder) left(v any) left {
 		}
 		return left{unm: "ct " + render(c["dir"]) + key}
 	}
+	if x, ok := o["exthdr"].(object); ok {
+		// IPv6 extension headers: never found in an IPv4 packet.
+		name, _ := str(x, "name")
+		field, _ := str(x, "field")
+		return left{unm: strings.TrimSpace("exthdr " + name + " " + field), family: firewall.FamilyIPv6}
+	}
 	for k := range o {
 		return left{unm: k + " " + render(v)}
 	}
 	return left{unm: render(v)}
 }
+
+// ipv6Headers are the payload protocols of IPv6 extension headers.
+var ipv6Headers = map[string]bool{"hbh": true, "rt": true, "rt0": true, "rt2": true, "srh": true, "frag": true, "dst": true, "mh": true}
 
 // match turns a match expression into conditions; unm is not empty when the
 // match (or part of it) is not modelled.
@@ -1297,16 +1454,6 @@ func (rb *ruleBuilder) portValue(v any) (firewall.PortSet, string, error) {
 	return firewall.PortSet{}, "port " + render(v), nil
 }
 
-// Protocol names as nft prints them (from /etc/protocols).
-var protoNames = map[string]uint8{
-	"icmp": 1, "igmp": 2, "ipencap": 4, "tcp": 6, "egp": 8, "udp": 17,
-	"ipv6": 41, "ipv6-route": 43, "ipv6-frag": 44, "rsvp": 46, "gre": 47,
-	"esp": 50, "ah": 51, "ipv6-icmp": 58, "icmpv6": 58, "ipv6-nonxt": 59,
-	"ipv6-opts": 60, "ospf": 89, "pim": 103, "vrrp": 112, "l2tp": 115,
-	"sctp": 132, "dccp": 33, "udplite": 136, "mpls-in-ip": 137, "ipip": 94,
-	"ipcomp": 108, "comp": 108,
-}
-
 func (rb *ruleBuilder) protoValue(v any) ([]uint8, string, error) {
 	v = elemValue(v)
 	switch x := v.(type) {
@@ -1329,11 +1476,8 @@ func (rb *ruleBuilder) protoValue(v any) ([]uint8, string, error) {
 			}
 			return ns.protos, "", nil
 		}
-		if p, ok := protoNames[x]; ok {
+		if p, ok := protocol.Number(x); ok {
 			return []uint8{p}, "", nil
-		}
-		if n, err := strconv.ParseUint(x, 10, 8); err == nil {
-			return []uint8{uint8(n)}, "", nil
 		}
 		return nil, "protocol " + strconv.Quote(x), nil
 	case object:

@@ -84,6 +84,24 @@ func TestConstructs(t *testing.T) {
 		{"ip protocol", "inet", match(`{"payload": {"protocol": "ip", "field": "protocol"}}`, "==", `"icmp"`) + "," + accept, "ipv4 proto 1 -> accept"},
 		{"ip6 nexthdr", "inet", match(`{"payload": {"protocol": "ip6", "field": "nexthdr"}}`, "==", `"ipv6-icmp"`) + "," + accept, "ipv6 proto 58 -> accept"},
 		{"meta l4proto number", "inet", match(l4proto, "!=", "47") + "," + drop, "proto != 47 -> drop"},
+		// issue 10: a map lookup in a statement stops the rule when its key is not found
+		{"mark set map", "inet", `{"mangle": {"key": {"meta": {"key": "mark"}}, "value": {"map": {"key": ` + ipSaddr + `, "data": {"set": [["10.1.0.2", 1], ["10.1.0.3", 2]]}}}}},` + accept, "ipv4 src 10.1.0.2/31 -> accept"},
+		{"ct mark set map with catch-all", "inet", `{"mangle": {"key": {"ct": {"key": "mark"}}, "value": {"map": {"key": ` + ipDaddr + `, "data": {"set": [["10.2.0.2", 1], ["*", 2]]}}}}},` + drop, " -> drop"},
+		{"dup to map", "inet", `{"dup": {"addr": {"map": {"key": ` + ipSaddr + `, "data": {"set": [["10.1.0.2", "10.9.0.1"]]}}}}},` + accept, "ipv4 src 10.1.0.2 -> accept"},
+		{"mark set named map", "inet", `{"mangle": {"key": {"meta": {"key": "mark"}}, "value": {"map": {"key": ` + ipSaddr + `, "data": "@m"}}}},` + accept, " -> accept [unmodelled: map lookup @m]"},
+		// issue 10: the hidden meta nfproto of IPv6-only rejects
+		{"reject with icmpv6", "inet", `{"reject": {"type": "icmpv6", "expr": "port-unreachable"}}`, "ipv6 family -> reject"},
+		{"reject with icmp", "inet", `{"reject": {"type": "icmp", "expr": "port-unreachable"}}`, "ipv4 family -> reject"},
+		{"reject with icmpx", "inet", `{"reject": {"type": "icmpx", "expr": "port-unreachable"}}`, " -> reject"},
+		// issue 10: IPv6 extension headers never in an IPv4 packet
+		{"exthdr frag", "inet", match(`{"exthdr": {"name": "frag", "field": "more-fragments"}}`, "==", "1") + "," + drop, "ipv6 family -> drop [unmodelled: exthdr frag more-fragments]"},
+		{"exthdr hbh exists", "inet", match(`{"exthdr": {"name": "hbh"}}`, "==", "true") + "," + drop, "ipv6 family -> drop [unmodelled: exthdr hbh]"},
+		// issue 10: a vmap catch-all "*" comes last, for the keys no element has
+		{"vmap catch-all", "inet", `{"vmap": {"key": ` + ipSaddr + `, "data": {"set": [["*", {"accept": null}], ["10.1.0.5", {"drop": null}]]}}}`, "ipv4 src 10.1.0.5 -> drop | ipv4 src != 10.1.0.5 -> accept"},
+		// names from the one protocol table (issue 8): ipip is 94, ipencap 4
+		{"meta l4proto ipip", "inet", match(l4proto, "==", `"ipip"`) + "," + drop, "proto 94 -> drop"},
+		{"meta l4proto ipencap", "inet", match(l4proto, "==", `"ipencap"`) + "," + drop, "proto 4 -> drop"},
+		{"meta l4proto ipcomp", "inet", match(l4proto, "==", `"ipcomp"`) + "," + drop, "proto 108 -> drop"},
 		{"meta nfproto", "inet", match(`{"meta": {"key": "nfproto"}}`, "==", `"ipv6"`) + "," + accept, "ipv6 family -> accept"},
 		{"meta nfproto negated", "inet", match(`{"meta": {"key": "nfproto"}}`, "!=", `"ipv6"`) + "," + accept, "ipv4 family -> accept"},
 		{"ct state list", "inet", match(ctState, "in", `["established", "related"]`) + "," + accept, "ct established|related -> accept"},
@@ -321,6 +339,12 @@ func FuzzParse(f *testing.F) {
 		f.Add(data)
 	}
 	f.Add(oneRule("inet", match(ipSaddr, "==", `"@s4"`)+","+accept))
+	// issue 10's constructs: map lookups in statements, vmap catch-all,
+	// family-only rejects, extension headers
+	f.Add(oneRule("inet", `{"mangle": {"key": {"meta": {"key": "mark"}}, "value": {"map": {"key": `+ipSaddr+`, "data": {"set": [["10.1.0.2", 1], ["*", 2]]}}}}},`+accept))
+	f.Add(oneRule("inet", `{"vmap": {"key": `+ipSaddr+`, "data": {"set": [["*", {"accept": null}], ["10.1.0.5", {"drop": null}]]}}}`))
+	f.Add(oneRule("inet", `{"reject": {"type": "icmpv6", "expr": "port-unreachable"}}`))
+	f.Add(oneRule("inet", match(`{"exthdr": {"name": "frag", "field": "more-fragments"}}`, "==", "1")+","+drop))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := Parse("fuzz.json", data)
 		if err != nil {
