@@ -47,6 +47,10 @@ func TestGolden(t *testing.T) {
 		{"aws-sg-which", []string{"--aws-sg", "../../testdata/awssg/security-groups.json", "--flows", fl + "aws-web.yaml", "--hook", "input"}},
 		{"docker-json", []string{"--iptables", fw + "docker.rules", "--flows", fl + "docker.yaml", "--local-addrs", "192.0.2.100,172.17.0.1", "--format", "json"}},
 		{"no-flows", []string{"--iptables", fw + "forward.rules"}},
+		// Every bad command line in one format, found before any file is read.
+		{"bad-local-addrs", []string{"--iptables", fw + "forward.rules", "--flows", fl + "router.json", "--local-addrs", "192.0.2.1,nope"}},
+		{"stdin-twice", []string{"--iptables", "-", "--flows", "-"}},
+		{"aws-sg-ids-without-aws-sg", []string{"--iptables", fw + "forward.rules", "--flows", fl + "router.json", "--aws-sg-ids", "sg-0web000000000001"}},
 	}
 	bin := proctest.Build(t, "check_firewall_flows")
 	for _, c := range cases {

@@ -31,45 +31,58 @@ func result(expect flows.Expect, open, closed, unknown bool) FlowResult {
 	return r
 }
 
-func TestReportStatus(t *testing.T) {
-	allow, deny := flows.ExpectAllow, flows.ExpectDeny
-	ok := result(allow, true, false, false)
-	blocked := result(allow, false, true, false)
-	partial := result(allow, true, true, false)
-	unknown := result(allow, true, false, true)
-	blockedOrUnknown := result(allow, false, true, true) // some blocked for sure
-	denyOK := result(deny, false, true, false)
-	denyOpen := result(deny, true, false, false)
-	denyUnknown := result(deny, false, true, true)
-	th := func(w, c string) plugin.Thresholds {
-		x, err := plugin.ParseThresholds(w, c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
+var (
+	ok               = result(flows.ExpectAllow, true, false, false)
+	blocked          = result(flows.ExpectAllow, false, true, false)
+	partial          = result(flows.ExpectAllow, true, true, false)
+	unknown          = result(flows.ExpectAllow, true, false, true)
+	blockedOrUnknown = result(flows.ExpectAllow, false, true, true) // some blocked for sure
+	denyOK           = result(flows.ExpectDeny, false, true, false)
+	denyOpen         = result(flows.ExpectDeny, true, false, false)
+	denyUnknown      = result(flows.ExpectDeny, false, true, true)
+)
+
+func thresholds(t *testing.T, w, c string) plugin.Thresholds {
+	t.Helper()
+	x, err := plugin.ParseThresholds(w, c)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return x
+}
+
+func TestJudgeStatus(t *testing.T) {
+	one := &ProbeOutcome{Tried: 2, Disagreements: []Disagreement{{Flow: "A/f"}}}
+	agrees := &ProbeOutcome{Tried: 2}
 	cases := []struct {
 		name    string
 		rs      []FlowResult
 		th      plugin.Thresholds
+		probe   *ProbeOutcome
 		status  plugin.Status
-		summary string
+		failing int
 	}{
-		{"all ok", []FlowResult{ok, denyOK}, plugin.Thresholds{}, plugin.OK, "all 2 flows as expected (1 required open, 1 forbidden closed)"},
-		{"blocked", []FlowResult{ok, blocked}, plugin.Thresholds{}, plugin.Critical, "1 of 2 required flows blocked"},
-		{"partial and open", []FlowResult{partial, blocked, denyOpen}, plugin.Thresholds{}, plugin.Critical, "1 of 2 required flows blocked, 1 partial; 1 forbidden flow open"},
-		{"unknown only", []FlowResult{ok, unknown, denyUnknown}, plugin.Thresholds{}, plugin.Unknown, "2 flows unknown"},
-		{"critical beats unknown", []FlowResult{blocked, unknown}, plugin.Thresholds{}, plugin.Critical, "1 of 2 required flows blocked; 1 flow unknown"},
-		{"known failure inside unknown", []FlowResult{blockedOrUnknown}, plugin.Thresholds{}, plugin.Critical, "1 of 1 required flow failing in part (rest unknown)"},
-		{"thresholds soften", []FlowResult{blocked, ok}, th("1", "2"), plugin.OK, "1 of 2 required flows blocked"},
-		{"thresholds warn", []FlowResult{blocked, partial}, th("1", "2"), plugin.Warning, "1 of 2 required flows blocked, 1 partial"},
-		{"thresholds critical", []FlowResult{blocked, partial, denyOpen}, th("1", "2"), plugin.Critical, "1 of 2 required flows blocked, 1 partial; 1 forbidden flow open"},
-		{"thresholds and unknown", []FlowResult{blocked, unknown}, th("1", "2"), plugin.Unknown, "1 of 2 required flows blocked; 1 flow unknown"},
+		{"all ok", []FlowResult{ok, denyOK}, plugin.Thresholds{}, nil, plugin.OK, 0},
+		{"blocked", []FlowResult{ok, blocked}, plugin.Thresholds{}, nil, plugin.Critical, 1},
+		{"partial and open", []FlowResult{partial, blocked, denyOpen}, plugin.Thresholds{}, nil, plugin.Critical, 3},
+		{"unknown only", []FlowResult{ok, unknown, denyUnknown}, plugin.Thresholds{}, nil, plugin.Unknown, 0},
+		{"critical beats unknown", []FlowResult{blocked, unknown}, plugin.Thresholds{}, nil, plugin.Critical, 1},
+		{"known failure inside unknown", []FlowResult{blockedOrUnknown}, plugin.Thresholds{}, nil, plugin.Critical, 1},
+		{"thresholds soften", []FlowResult{blocked, ok}, thresholds(t, "1", "2"), nil, plugin.OK, 1},
+		{"thresholds warn", []FlowResult{blocked, partial}, thresholds(t, "1", "2"), nil, plugin.Warning, 2},
+		{"thresholds critical", []FlowResult{blocked, partial, denyOpen}, thresholds(t, "1", "2"), nil, plugin.Critical, 3},
+		{"thresholds and unknown", []FlowResult{blocked, unknown}, thresholds(t, "1", "2"), nil, plugin.Unknown, 1},
+		// The probe is part of the verdict: a disagreement is at least WARNING.
+		{"probe agrees", []FlowResult{ok}, plugin.Thresholds{}, agrees, plugin.OK, 0},
+		{"probe disagrees", []FlowResult{ok}, plugin.Thresholds{}, one, plugin.Warning, 0},
+		{"probe disagrees, softened failure", []FlowResult{blocked, ok}, thresholds(t, "1", "2"), one, plugin.Warning, 1},
+		{"probe under critical", []FlowResult{blocked}, plugin.Thresholds{}, one, plugin.Critical, 1},
+		{"probe under unknown", []FlowResult{unknown}, plugin.Thresholds{}, one, plugin.Unknown, 0},
 	}
 	for _, c := range cases {
-		res := Report(c.rs, c.th, 0, nil)
-		if res.Status != c.status || res.Summary != c.summary {
-			t.Errorf("%s: %v %q, want %v %q", c.name, res.Status, res.Summary, c.status, c.summary)
+		v := Judge(c.rs, c.th, c.probe)
+		if v.Status != c.status || v.Counts.Failing != c.failing || v.Probe != c.probe || len(v.Flows) != len(c.rs) {
+			t.Errorf("%s: %v, %d failing, probe %v; want %v, %d failing", c.name, v.Status, v.Counts.Failing, v.Probe, c.status, c.failing)
 		}
 	}
 }

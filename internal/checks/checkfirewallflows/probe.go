@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/live"
 )
 
 // maxProbes bounds the real connects of one run (--probe).
@@ -70,6 +71,20 @@ func probeTargets(en *firewall.Engine, rs []FlowResult, local []netip.Addr) []pr
 	return out
 }
 
+// runProbe is --probe's gather step: it picks the connections to try from
+// this host's addresses, shares what is left of the deadline among them,
+// and connects.
+func runProbe(ctx context.Context, en *firewall.Engine, rs []FlowResult) *ProbeOutcome {
+	targets := probeTargets(en, rs, live.LocalAddrs())
+	each := 2 * time.Second
+	if dl, ok := ctx.Deadline(); ok && len(targets) > 0 {
+		if share := time.Until(dl) / time.Duration(len(targets)+1); share < each {
+			each = share
+		}
+	}
+	return &ProbeOutcome{Tried: len(targets), Disagreements: probe(ctx, targets, each)}
+}
+
 // probe connects for real and lists the disagreements. A refused connection
 // counts as through the filter (the server's reset came back), unless the
 // engine's drop was a REJECT, which the kernel answers the same way.
@@ -111,19 +126,4 @@ func shortErr(err error) string {
 		return op.Err.Error()
 	}
 	return err.Error()
-}
-
-// localAddrs are this host's addresses.
-func localAddrs() []netip.Addr {
-	addrs, err := net.InterfaceAddrs()
-	if err != nil {
-		return nil
-	}
-	var out []netip.Addr
-	for _, a := range addrs {
-		if p, err := netip.ParsePrefix(a.String()); err == nil {
-			out = append(out, p.Addr().Unmap())
-		}
-	}
-	return out
 }

@@ -1,5 +1,6 @@
-// Package live reads what the engine needs to know of the host it runs on
-// that a ruleset does not say: which interface a packet to or from an
+// Package live reads the host it runs on: its rulesets (nft, iptables-save,
+// through sudo -n when not root; see rulesets.go), its own addresses, and
+// what a ruleset does not say: which interface a packet to or from an
 // address uses, from the kernel's main routing table (/proc/net/route,
 // /proc/net/ipv6_route). With it, interface conditions ("-i eth+",
 // "iifname \"dummy*\"") are decided rather than assumed in live mode.

@@ -1,4 +1,4 @@
-package checkfirewallflows
+package live
 
 import (
 	"encoding/json"
@@ -51,4 +51,23 @@ func TestSavedTablesAndWithoutTables(t *testing.T) {
 	if _, err := withoutTables([]byte("{"), nil); err == nil {
 		t.Error("bad JSON accepted")
 	}
+}
+
+// FuzzIPTablesNFTMerge: the readers of iptables-save and nft -j output that
+// decide which tables come from where never panic, and withoutTables keeps
+// valid JSON valid.
+func FuzzIPTablesNFTMerge(f *testing.F) {
+	f.Add([]byte("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j DROP\nCOMMIT\n"))
+	f.Add([]byte("*filter\n# Table `filter' is incompatible, use 'nft' tool.\n"))
+	f.Add([]byte(`{"nftables":[{"table":{"family":"ip","name":"filter"}},{"rule":{"family":"ip","table":"filter","expr":[{"xt":{}}]}}]}`))
+	f.Add([]byte(`{"nftables":[{"chain":"x"},{"table":{"family":1}}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		savedTables(data)
+		legacyRules(data)
+		hasXT(data)
+		out, err := withoutTables(data, map[[2]string]bool{{"ip", "filter"}: true})
+		if err == nil && !json.Valid(out) {
+			t.Errorf("withoutTables made invalid JSON %q", out)
+		}
+	})
 }
