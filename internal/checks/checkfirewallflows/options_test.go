@@ -3,6 +3,7 @@ package checkfirewallflows
 import (
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/urfave/cli/v2"
@@ -62,4 +63,58 @@ func TestParseOptions(t *testing.T) {
 	if err != nil || !o.Live() || o.Hook != firewall.HookForward || o.LocalAddrs != nil || o.Failing.IsSet() {
 		t.Errorf("defaults: %+v %v", o, err)
 	}
+}
+
+// Every flag reaches its field: a flag name misspelt in parseOptions would
+// read as unset and fail here.
+func TestParseOptionsEveryFlag(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		set  func(Options) bool
+	}{
+		{[]string{"--flows", "f.yaml"}, func(o Options) bool { return o.Flows == "f.yaml" }},
+		{[]string{"--iptables", "a"}, func(o Options) bool { return len(o.IPTables) == 1 && !o.Live() }},
+		{[]string{"--ip6tables", "a"}, func(o Options) bool { return len(o.IP6Tables) == 1 && !o.Live() }},
+		{[]string{"--nftables", "a"}, func(o Options) bool { return o.NFTables == "a" && !o.Live() }},
+		{[]string{"--aws-sg", "a"}, func(o Options) bool { return o.AWSSG == "a" && !o.Live() }},
+		{[]string{"--aws-sg", "a", "--aws-sg-ids", "sg-1"}, func(o Options) bool { return len(o.AWSSGIDs) == 1 }},
+		{[]string{"--aws-sg", "a", "--aws-instances", "b"}, func(o Options) bool { return o.AWSInstances == "b" }},
+		{[]string{"--ipset", "s"}, func(o Options) bool { return o.IPSet == "s" && o.Live() }},
+		{[]string{"--hook", "output"}, func(o Options) bool { return o.Hook == firewall.HookOutput }},
+		{[]string{"--in-iface", "eth0"}, func(o Options) bool { return o.Ifaces.In == "eth0" }},
+		{[]string{"--out-iface", "eth1"}, func(o Options) bool { return o.Ifaces.Out == "eth1" }},
+		{[]string{"--local-addrs", "192.0.2.1"}, func(o Options) bool { return o.LocalAddrs != nil }},
+		{[]string{"-w", "3"}, func(o Options) bool { return o.Failing.IsSet() }},
+		{[]string{"-c", "3"}, func(o Options) bool { return o.Failing.IsSet() }},
+		{[]string{"--probe"}, func(o Options) bool { return o.Probe }},
+	} {
+		o, err := parse(t, c.args...)
+		if err != nil || !c.set(o) {
+			t.Errorf("%v: %+v %v", c.args, o, err)
+		}
+	}
+}
+
+func FuzzParseOptionLists(f *testing.F) {
+	for _, s := range []string{"192.0.2.1, 10.0.0.0/8", "::1,fe80::/10", "sg-1,,i-0abc, eni-2", ",", "10.0.0.0/33", "sg-1;i-2"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if set, err := parseAddrList(s); (err == nil) != (set != nil) {
+			t.Errorf("parseAddrList(%q) = %v, %v", s, set, err)
+		}
+		ids, err := parseGroupIDs(s, false)
+		for _, id := range ids {
+			if id == "" || id != strings.TrimSpace(id) || strings.Contains(id, ",") {
+				t.Errorf("parseGroupIDs(%q) gave %q", s, id)
+			}
+		}
+		if err == nil {
+			for _, id := range ids {
+				if strings.HasPrefix(id, "i-") || strings.HasPrefix(id, "eni-") {
+					t.Errorf("parseGroupIDs(%q) took %q without --aws-instances", s, id)
+				}
+			}
+		}
+	})
 }
