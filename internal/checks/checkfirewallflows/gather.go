@@ -100,13 +100,13 @@ func (o Options) readFlows(pol *policy.Policy) ([]flows.Flow, error) {
 // the ipset file; all of them make one ruleset.
 func (o Options) readRulesets(ctx context.Context) (*firewall.Ruleset, error) {
 	var parts []*firewall.Ruleset
-	add := func(flag string, files []string, fam firewall.Family) error {
+	add := func(flag string, files []string, parse func(name string, data []byte) (*firewall.Ruleset, error)) error {
 		for _, file := range files {
 			data, err := read(flag, file)
 			if err != nil {
 				return err
 			}
-			rs, err := iptables.Parse(displayName(file), data, fam)
+			rs, err := parse(displayName(file), data)
 			if err != nil {
 				return err
 			}
@@ -114,22 +114,19 @@ func (o Options) readRulesets(ctx context.Context) (*firewall.Ruleset, error) {
 		}
 		return nil
 	}
-	if err := add("iptables", o.IPTables, firewall.FamilyAny); err != nil {
+	family := func(fam firewall.Family) func(string, []byte) (*firewall.Ruleset, error) {
+		return func(name string, data []byte) (*firewall.Ruleset, error) { return iptables.Parse(name, data, fam) }
+	}
+	if err := add("iptables", o.IPTables, family(firewall.FamilyAny)); err != nil {
 		return nil, err
 	}
-	if err := add("ip6tables", o.IP6Tables, firewall.FamilyIPv6); err != nil {
+	if err := add("ip6tables", o.IP6Tables, family(firewall.FamilyIPv6)); err != nil {
 		return nil, err
 	}
-	if f := o.NFTables; f != "" {
-		data, err := read("nftables", f)
-		if err != nil {
+	if o.NFTables != "" {
+		if err := add("nftables", []string{o.NFTables}, nftables.Parse); err != nil {
 			return nil, err
 		}
-		rs, err := nftables.Parse(displayName(f), data)
-		if err != nil {
-			return nil, err
-		}
-		parts = append(parts, rs)
 	}
 	if o.AWSSG != "" {
 		rs, err := o.readAWS()
