@@ -93,6 +93,10 @@ func (s *System) findLists() error {
 		comps := src.Components
 		if src.Flat() {
 			comps = []string{""}
+		} else if !contains(want, "all") {
+			// apt also reads binary-all of every component when it was
+			// fetched: Architecture: all packages published only there.
+			want = append(append([]string(nil), want...), "all")
 		}
 		used := false
 		for _, comp := range comps {

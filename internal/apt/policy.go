@@ -124,7 +124,7 @@ func (s *System) judge() []judged {
 	for _, st := range states {
 		p := st.inst
 		u := judged{inst: p, Update: Update{Package: p.Package, Arch: p.Arch, Installed: p.Version, Held: p.Held}}
-		if st.cand != nil && st.cand.Version != p.Version {
+		if st.cand != nil && st.cand != st.instVer {
 			u.cand = st.cand
 			u.Candidate = st.cand.Version
 			upgrade := compareVersions(st.cand.Version, p.Version) > 0
@@ -150,7 +150,7 @@ func (s *System) judge() []judged {
 			if p.MultiArch == "same" {
 				for _, o := range states {
 					if o.inst != p && o.inst.Package == p.Package && o.inst.MultiArch == "same" &&
-						o.cand != nil && len(o.cand.Files) > 0 && o.cand.Version != st.cand.Version {
+						o.cand != nil && len(o.cand.Files) > 0 && compareVersions(o.cand.Version, st.cand.Version) != 0 {
 						// (an obsolete sibling no list offers is removed by dist-upgrade instead)
 						u.KeptBack = true
 						u.Missing = p.Package + ":" + o.inst.Arch + " (= " + st.cand.Version + ")"
@@ -194,7 +194,7 @@ func (s *System) withInstalled(k pkgKey, p *Installed) ([]*Version, *Version) {
 	vers := append([]*Version(nil), s.versions[k]...)
 	var inst *Version
 	for _, v := range vers {
-		if v.Version == p.Version {
+		if compareVersions(v.Version, p.Version) == 0 { // the same version to dpkg, however spelt
 			inst = v
 		}
 	}
