@@ -198,7 +198,7 @@ func (s *System) readLists(ctx context.Context) error {
 				l := s.Lists[i]
 				var vers []*Version
 				err := readList(ctx, l, wanted, func(v *Version) {
-					if okArch[v.Arch] && (s.Lists[i].Source.Flat() || v.Arch == "all" || v.Arch == l.Arch) {
+					if okArch[v.Arch] && (l.Source.Flat() || l.Arch == "all" || v.Arch == "all" || v.Arch == l.Arch) {
 						v.Files = []*IndexFile{l}
 						vers = append(vers, v)
 					}
@@ -220,7 +220,7 @@ func (s *System) readLists(ctx context.Context) error {
 			k := keyFor(v.Package, v.Arch, s.NativeArch)
 			merged := false
 			for _, old := range s.versions[k] {
-				if old.Version == v.Version {
+				if compareVersions(old.Version, v.Version) == 0 { // dpkg's equality: 1.01 is 1.1
 					old.Files = append(old.Files, v.Files...)
 					if v.Phased < old.Phased {
 						old.Phased = v.Phased
