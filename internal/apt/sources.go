@@ -182,9 +182,7 @@ func finishSource(s *Source, arches string) error {
 		return fmt.Errorf("suite %q needs at least one component", s.Suite)
 	}
 	if arches != "" {
-		for _, a := range strings.FieldsFunc(arches, func(r rune) bool { return r == ',' || r == ' ' }) {
-			s.Arches = append(s.Arches, a)
-		}
+		s.Arches = append(s.Arches, strings.FieldsFunc(arches, func(r rune) bool { return r == ',' || r == ' ' })...)
 	}
 	return nil
 }
@@ -255,10 +253,7 @@ func uriToFileName(uri string) string {
 			host, path = rest[:j], rest[j:]
 		}
 		if at := strings.LastIndexByte(host, '@'); at >= 0 {
-			host = host[at+1:]
-		}
-		if strings.HasPrefix(host, "[") {
-			// IPv6 literal: apt prints it back in brackets
+			host = host[at+1:] // an IPv6 literal keeps its brackets, as apt prints it
 		}
 	} else {
 		path = rest
