@@ -15,10 +15,13 @@
 //     dpkg will on its next run; apt-get itself would refuse to run.
 //   - A suite with no (In)Release file still counts, with empty release
 //     fields (only trusted=yes repositories look like that).
-//   - Kept back means: a Depends/Pre-Depends group of the candidate that no
-//     installed package (or its candidate, or a Provides) meets, or a
-//     Multi-Arch: same sibling whose candidate differs. Conflicts/Breaks
-//     are not modelled.
+//   - Kept back is apt-get upgrade's decision (keptback.go): every
+//     upgrade is tried, then what needs a package not installed (Depends,
+//     Pre-Depends, a new Recommends while APT::Install-Recommends is on),
+//     breaks or conflicts with an installed package, leaves an installed
+//     package's dependency unmet, moves a Multi-Arch: same package without
+//     its siblings, or needs a held or kept-back package is kept back, to a
+//     fixed point. Blocked marks what dist-upgrade would not move either.
 //
 // Every rule is checked against apt-get 2.6 itself on the fake roots under
 // testdata/apt and on the host (agreement_test.go).

@@ -26,7 +26,8 @@ type System struct {
 	Unfetched []Source
 	Releases  []*Release // their (In)Release files, one per suite
 	Pins      []*Pin
-	MachineID string // /etc/machine-id, for phasing
+	MachineID string  // /etc/machine-id, for phasing
+	Config    *Config // apt.conf
 
 	versions map[pkgKey][]*Version // offered versions of installed packages
 }

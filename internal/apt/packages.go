@@ -23,6 +23,10 @@ type Version struct {
 	SourceVersion string // source version (Version when absent)
 	Depends       [][]Relation
 	PreDepends    [][]Relation
+	Recommends    [][]Relation
+	Breaks        [][]Relation
+	Conflicts     [][]Relation
+	Provides      []Relation
 	Phased        int // Phased-Update-Percentage, 100 when absent
 	Files         []*IndexFile
 }
@@ -175,7 +179,7 @@ func scanStanza(st []byte, file string, line int, wanted map[string]struct{}, fn
 		value string
 		line  int
 	}
-	var deps, pre rawField
+	var deps, pre, recs, breaks, conflicts, provides rawField
 	var last *rawField
 	var scratch rawField
 	ln := line
@@ -220,6 +224,18 @@ func scanStanza(st []byte, file string, line int, wanted map[string]struct{}, fn
 			case "Pre-Depends":
 				pre = rawField{string(val), ln}
 				last = &pre
+			case "Recommends":
+				recs = rawField{string(val), ln}
+				last = &recs
+			case "Breaks":
+				breaks = rawField{string(val), ln}
+				last = &breaks
+			case "Conflicts":
+				conflicts = rawField{string(val), ln}
+				last = &conflicts
+			case "Provides":
+				provides = rawField{string(val), ln}
+				last = &provides
 			case "Phased-Update-Percentage":
 				n, err := strconv.Atoi(string(val))
 				if err != nil || n < 0 || n > 100 {
@@ -254,15 +270,29 @@ func scanStanza(st []byte, file string, line int, wanted map[string]struct{}, fn
 		v.Source = strings.TrimSpace(name)
 		v.SourceVersion = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(ver), ")"))
 	}
-	var err error
-	if deps.value != "" {
-		if v.Depends, err = parseRelations(deps.value); err != nil {
-			return errAt(file, deps.line, "package %s: Depends: %v", v.Package, err)
+	for _, r := range []struct {
+		name string
+		raw  rawField
+		dst  *[][]Relation
+	}{
+		{"Depends", deps, &v.Depends}, {"Pre-Depends", pre, &v.PreDepends}, {"Recommends", recs, &v.Recommends},
+		{"Breaks", breaks, &v.Breaks}, {"Conflicts", conflicts, &v.Conflicts},
+	} {
+		if r.raw.value == "" {
+			continue
+		}
+		var err error
+		if *r.dst, err = parseRelations(r.raw.value); err != nil {
+			return errAt(file, r.raw.line, "package %s: %s: %v", v.Package, r.name, err)
 		}
 	}
-	if pre.value != "" {
-		if v.PreDepends, err = parseRelations(pre.value); err != nil {
-			return errAt(file, pre.line, "package %s: Pre-Depends: %v", v.Package, err)
+	if provides.value != "" {
+		groups, err := parseRelations(provides.value)
+		if err != nil {
+			return errAt(file, provides.line, "package %s: Provides: %v", v.Package, err)
+		}
+		for _, g := range groups {
+			v.Provides = append(v.Provides, g...)
 		}
 	}
 	return fn(v, line)

@@ -18,8 +18,11 @@ type Installed struct {
 	Status    string // the full Status field
 	MultiArch string
 	Provides  []Relation
-	File      string
-	Line      int
+	// Relations of the installed version, as dpkg recorded them: an
+	// upgrade that would break one is kept back.
+	Depends, PreDepends, Recommends, Breaks, Conflicts [][]Relation
+	File                                               string
+	Line                                               int
 }
 
 // pkgKey identifies a package as apt does: Architecture: all packages
@@ -197,6 +200,21 @@ func parseStatusStanza(s *stanza, file string) (*Installed, error) {
 	}
 	if p.Arch == "" {
 		return nil, errAt(file, s.Line, "installed package %s has no Architecture", name)
+	}
+	for _, r := range []struct {
+		name string
+		dst  *[][]Relation
+	}{
+		{"Depends", &p.Depends}, {"Pre-Depends", &p.PreDepends}, {"Recommends", &p.Recommends},
+		{"Breaks", &p.Breaks}, {"Conflicts", &p.Conflicts},
+	} {
+		if v, ok := s.get(r.name); ok {
+			rel, err := parseRelations(v)
+			if err != nil {
+				return nil, errAt(file, s.lineOf(r.name), "package %s: %s: %v", name, r.name, err)
+			}
+			*r.dst = rel
+		}
 	}
 	if v, ok := s.get("Provides"); ok {
 		rel, err := parseRelations(v)
