@@ -210,13 +210,33 @@ func aptGetModeInRoot(t *testing.T, mode, root string, s *System) []string {
 	addFilenames(t, root)
 	cache := t.TempDir()
 	arches := strings.Join(append([]string{s.NativeArch}, s.ForeignArches...), ",")
-	return aptGetSimulate(t, mode,
-		"-o", "Dir="+root,
-		"-o", "Dir::State::status="+filepath.Join(root, "var/lib/dpkg/status"),
-		"-o", "Dir::Cache="+cache, "-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
-		"-o", "Dir::Etc::Parts="+filepath.Join(root, "etc/apt/apt.conf.d"),
-		"-o", "APT::Architecture="+s.NativeArch, "-o", "APT::Architectures="+arches,
-	)
+	args := []string{
+		"-o", "Dir=" + root,
+		"-o", "Dir::State::status=" + filepath.Join(root, "var/lib/dpkg/status"),
+		"-o", "Dir::Cache=" + cache, "-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
+		"-o", "Dir::Etc::Parts=" + filepath.Join(root, "etc/apt/apt.conf.d"),
+		"-o", "APT::Architecture=" + s.NativeArch, "-o", "APT::Architectures=" + arches,
+	}
+	return aptGetSimulate(t, mode, append(args, confFiles(t, root)...)...)
+}
+
+// confFiles gives apt-get the fake root's apt.conf.d/* and apt.conf (-c,
+// read after the -o above: relative Dir:: values land under Dir=root).
+// apt-get itself reads only the host's files from their fixed place.
+func confFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var args []string
+	parts, _ := filepath.Glob(filepath.Join(root, "etc/apt/apt.conf.d/*"))
+	sort.Strings(parts)
+	for _, p := range parts {
+		if ext := filepath.Ext(p); ext == "" || ext == ".conf" {
+			args = append(args, "-c", p)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc/apt/apt.conf")); err == nil {
+		args = append(args, "-c", filepath.Join(root, "etc/apt/apt.conf"))
+	}
+	return args
 }
 
 // TestFixturesAgreeWithAptGet: on every fake root, what we call pending
@@ -241,7 +261,7 @@ func TestFixturesAgreeWithAptGet(t *testing.T) {
 // apt-get needs to simulate an install and the fixtures leave out.
 func addFilenames(t testing.TB, root string) {
 	t.Helper()
-	lists, _ := filepath.Glob(filepath.Join(root, "var/lib/apt/lists/*Packages"))
+	lists, _ := filepath.Glob(filepath.Join(root, "var/lib/apt/*/*Packages"))
 	for _, l := range lists {
 		b, err := os.ReadFile(l)
 		if err != nil {

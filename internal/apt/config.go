@@ -1,8 +1,11 @@
 package apt
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Config is apt's configuration tree, flattened: "apt::install-recommends"
@@ -61,4 +64,41 @@ func (s *System) phasedOut(v *Version) bool {
 		return v.Phased < 100
 	}
 	return phasedOut(v, s.Config.String("APT::Machine-ID", s.MachineID))
+}
+
+// defaultReleasePin is APT::Default-Release as apt makes it: a release pin
+// of priority 990 placed before every pin of the preferences ("bookworm"
+// matches a suite or a codename, "a=stable,o=Debian" is a full release pin).
+func defaultReleasePin(rel string) (*Pin, error) {
+	pins, err := parsePreferences(strings.NewReader("Package: *\nPin: release "+rel+"\nPin-Priority: 990\n"), "APT::Default-Release")
+	if err != nil || len(pins) != 1 {
+		return nil, &located.Error{Kind: "apt.conf", Key: "APT::Default-Release", Msg: fmt.Sprintf("%q is not a release: %v", rel, err)}
+	}
+	pins[0].File = ""
+	return pins[0], nil
+}
+
+// checkDefaultRelease is apt's refusal: a Default-Release no list comes
+// from stops apt-get with an error, so it is one here too.
+func (s *System) checkDefaultRelease() error {
+	rel := s.Config.String("APT::Default-Release", "")
+	if rel == "" || (len(rel) > 2 && rel[1] == '=') {
+		return nil
+	}
+	m, err := newMatcher(rel)
+	if err != nil {
+		return &located.Error{Kind: "apt.conf", Key: "APT::Default-Release", Msg: fmt.Sprintf("%q is not a pattern: %v", rel, err)}
+	}
+	for _, f := range s.Lists {
+		if f.Release == nil {
+			continue
+		}
+		for _, v := range []string{f.Release.Suite, f.Release.Codename, f.Release.Version} {
+			if v != "" && m.match(v) {
+				return nil
+			}
+		}
+	}
+	return &located.Error{Kind: "apt.conf", Key: "APT::Default-Release",
+		Msg: fmt.Sprintf("%q is not a release any live source offers (apt-get refuses to run)", rel)}
 }

@@ -8,9 +8,12 @@
 //   - Native architecture: the Architecture of the installed dpkg package
 //     (dpkg is always native), else the first line of /var/lib/dpkg/arch,
 //     else the most common installed architecture. APT::Architecture in
-//     apt.conf is not read (it is almost never set).
-//   - apt.conf is not read at all: no APT::Default-Release, no
-//     APT::Machine-ID, no Always/Never-Include-Phased-Updates.
+//     apt.conf is not used (it is almost never set).
+//   - apt.conf (apt.conf.d/* then apt.conf, aptconf.go) is read for what
+//     changes the answer: APT::Default-Release, APT::Install-Recommends,
+//     APT::Get::Always/Never-Include-Phased-Updates, APT::Machine-ID and
+//     the Dir:: paths of status, lists, sources and preferences. The
+//     APT_CONFIG variable is not: the check is not apt's caller.
 //   - The dpkg journal (var/lib/dpkg/updates) is applied over status, as
 //     dpkg will on its next run; apt-get itself would refuse to run.
 //   - A suite with no (In)Release file still counts, with empty release

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // seeds adds every fixture file whose path matches one of the patterns.
@@ -117,6 +119,21 @@ func FuzzRelations(f *testing.F) {
 				if r.Name == "" {
 					t.Fatal("empty name accepted")
 				}
+			}
+		}
+	})
+}
+
+func FuzzAptConf(f *testing.F) {
+	seeds(f, "etc/apt/apt.conf", "etc/apt/apt.conf.d/*")
+	f.Add([]byte("APT { Get { X \"1\"; }; L { \"a\"; b; }; };\n#clear APT::L;\n// c\n/* d */ # e\n"))
+	f.Add([]byte("#include \"/nonexistent\";"))
+	f.Fuzz(func(t *testing.T, text []byte) {
+		c := &Config{}
+		// at the include depth limit: an #include is an error, never a read
+		if err := c.parse(string(text), "f", "/", maxIncludeDepth); err != nil {
+			if e, ok := located.As(err); !ok || e.File != "f" || e.Line < 1 {
+				t.Fatalf("not a located error naming file and line: %T %v", err, err)
 			}
 		}
 	})

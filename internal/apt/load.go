@@ -10,7 +10,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
+
+var machineIDLimit = located.Limit{Kind: "machine-id", Bytes: 4096}
 
 // System is everything gathered from one root: what dpkg has installed and
 // what the live apt lists offer for those packages.
@@ -38,22 +42,36 @@ func Load(ctx context.Context, root string) (*System, error) {
 	if root == "" {
 		root = "/"
 	}
-	d, err := readDpkg(root)
+	conf, err := readConfig(root)
+	if err != nil {
+		return nil, err
+	}
+	d, err := readDpkg(conf.File(root, "Dir::State::status"))
 	if err != nil {
 		return nil, err
 	}
 	s := &System{Root: root, NativeArch: d.native, ForeignArches: d.foreign, Installed: d.installed,
-		versions: map[pkgKey][]*Version{}}
-	if s.Sources, err = readSources(root); err != nil {
+		Config: conf, versions: map[pkgKey][]*Version{}}
+	if s.Sources, err = readSources(conf.File(root, "Dir::Etc::sourcelist"), conf.File(root, "Dir::Etc::sourceparts")); err != nil {
 		return nil, err
 	}
-	if s.Pins, err = readPreferences(root); err != nil {
+	if s.Pins, err = readPreferences(conf.File(root, "Dir::Etc::preferences"), conf.File(root, "Dir::Etc::preferencesparts")); err != nil {
 		return nil, err
 	}
-	if b, err := os.ReadFile(filepath.Join(root, "etc/machine-id")); err == nil {
+	if b, err := located.ReadFile(filepath.Join(root, "etc/machine-id"), machineIDLimit); err == nil {
 		s.MachineID = strings.TrimSpace(string(b))
 	}
+	if rel := conf.String("APT::Default-Release", ""); rel != "" {
+		pin, err := defaultReleasePin(rel)
+		if err != nil {
+			return nil, err
+		}
+		s.Pins = append([]*Pin{pin}, s.Pins...)
+	}
 	if err := s.findLists(); err != nil {
+		return nil, err
+	}
+	if err := s.checkDefaultRelease(); err != nil {
 		return nil, err
 	}
 	if err := s.readLists(ctx); err != nil {
@@ -66,7 +84,7 @@ func Load(ctx context.Context, root string) (*System, error) {
 // under var/lib/apt/lists; lists apt has not fetched are skipped as apt
 // skips them, and lists no source references are never looked at.
 func (s *System) findLists() error {
-	dir := filepath.Join(s.Root, "var/lib/apt/lists")
+	dir := s.Config.File(s.Root, "Dir::State::lists")
 	seen := map[string]bool{}
 	releases := map[string]*Release{}
 	arches := append([]string{s.NativeArch}, s.ForeignArches...)

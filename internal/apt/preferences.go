@@ -67,14 +67,13 @@ type nameMatcher struct {
 func (p *Pin) Generic() bool { return p.Packages == nil }
 
 // readPreferences reads /etc/apt/preferences then preferences.d/* (files
-// with no extension or ".pref", in name order, as apt does).
-func readPreferences(root string) ([]*Pin, error) {
+// with no extension or ".pref", in name order, as apt does;
+// Dir::Etc::preferences and Dir::Etc::preferencesparts).
+func readPreferences(main, dir string) ([]*Pin, error) {
 	var files []string
-	main := filepath.Join(root, "etc/apt/preferences")
 	if _, err := os.Stat(main); err == nil {
 		files = append(files, main)
 	}
-	dir := filepath.Join(root, "etc/apt/preferences.d")
 	ents, err := os.ReadDir(dir)
 	if err != nil && !os.IsNotExist(err) {
 		return nil, errAt(dir, 0, "%v", err)
@@ -157,9 +156,9 @@ func parsePreferences(r io.Reader, file string) ([]*Pin, error) {
 		case "release":
 			p.release = map[string]matcher{}
 			if !strings.Contains(data, "=") {
-				// "Pin: release stable": a bare word is an archive, a
-				// number a version (apt's pkgVersionMatch).
-				key := "a"
+				// "Pin: release stable": a bare word is an archive or a
+				// codename, a number a version (apt's pkgVersionMatch).
+				key := "r"
 				if data != "" && data[0] >= '0' && data[0] <= '9' {
 					key = "v"
 				}
@@ -243,6 +242,11 @@ func (p *Pin) matchesFile(f *IndexFile) bool {
 		for k, m := range p.release {
 			var s string
 			switch k {
+			case "r":
+				if !(r.Suite != "" && m.match(r.Suite)) && !(r.Codename != "" && m.match(r.Codename)) {
+					return false
+				}
+				continue
 			case "a":
 				s = r.Suite
 			case "n":

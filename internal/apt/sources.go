@@ -25,10 +25,10 @@ type Source struct {
 // Flat reports a flat repository ("deb uri ./"), which has no dists/.
 func (s Source) Flat() bool { return strings.HasSuffix(s.Suite, "/") }
 
-// readSources reads sources.list, sources.list.d/*.list and *.sources.
-func readSources(root string) ([]Source, error) {
+// readSources reads sources.list, sources.list.d/*.list and *.sources
+// (Dir::Etc::sourcelist and Dir::Etc::sourceparts).
+func readSources(main, dir string) ([]Source, error) {
 	var out []Source
-	main := filepath.Join(root, "etc/apt/sources.list")
 	if f, err := os.Open(main); err == nil {
 		s, err := parseOneLineSources(f, main)
 		f.Close()
@@ -39,7 +39,6 @@ func readSources(root string) ([]Source, error) {
 	} else if !os.IsNotExist(err) {
 		return nil, errAt(main, 0, "%v", err)
 	}
-	dir := filepath.Join(root, "etc/apt/sources.list.d")
 	ents, err := os.ReadDir(dir)
 	if err != nil && !os.IsNotExist(err) {
 		return nil, errAt(dir, 0, "%v", err)

@@ -45,7 +45,10 @@ type dpkgState struct {
 
 // readDpkg reads status, then applies the updates journal in numeric
 // order, then works out the architectures.
-func readDpkg(root string) (*dpkgState, error) {
+// statusPath is Dir::State::status; the journal and the architecture list
+// are dpkg's, next to it in its admin directory.
+func readDpkg(statusPath string) (*dpkgState, error) {
+	admin := filepath.Dir(statusPath)
 	type id struct{ name, arch string }
 	byID := map[id]*Installed{}
 	var order []id
@@ -71,10 +74,10 @@ func readDpkg(root string) (*dpkgState, error) {
 			return nil
 		})
 	}
-	if err := apply(filepath.Join(root, "var/lib/dpkg/status"), true); err != nil {
+	if err := apply(statusPath, true); err != nil {
 		return nil, err
 	}
-	journal, err := journalFiles(filepath.Join(root, "var/lib/dpkg/updates"))
+	journal, err := journalFiles(filepath.Join(admin, "updates"))
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +99,7 @@ func readDpkg(root string) (*dpkgState, error) {
 			}
 		}
 	}
-	archFile := filepath.Join(root, "var/lib/dpkg/arch")
+	archFile := filepath.Join(admin, "arch")
 	var listed []string
 	if b, err := os.ReadFile(archFile); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
@@ -122,7 +125,7 @@ func readDpkg(root string) (*dpkgState, error) {
 		if len(st.installed) == 0 {
 			st.native = "amd64" // nothing installed: nothing to judge either
 		} else {
-			return nil, errAt(filepath.Join(root, "var/lib/dpkg/status"), 0, "cannot tell the native architecture (no dpkg package, no %s)", archFile)
+			return nil, errAt(statusPath, 0, "cannot tell the native architecture (no dpkg package, no %s)", archFile)
 		}
 	}
 	for _, a := range listed {

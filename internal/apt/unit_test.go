@@ -137,7 +137,7 @@ var compressors = map[string]func([]byte) []byte{
 // compressLists replaces every plain Packages list of a root by ext.
 func compressLists(t testing.TB, root, ext string) {
 	t.Helper()
-	lists, _ := filepath.Glob(filepath.Join(root, "var/lib/apt/lists/*_Packages"))
+	lists, _ := filepath.Glob(filepath.Join(root, "var/lib/apt/*/*_Packages"))
 	if len(lists) == 0 {
 		t.Fatal("no lists")
 	}
