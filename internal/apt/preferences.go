@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Pin is one stanza of apt_preferences(5).
@@ -66,6 +68,9 @@ type nameMatcher struct {
 // Packages files rather than of versions.
 func (p *Pin) Generic() bool { return p.Packages == nil }
 
+// preferencesLimit bounds one preferences file as read.
+var preferencesLimit = located.Limit{Kind: "preferences", Bytes: 4 << 20}
+
 // readPreferences reads /etc/apt/preferences then preferences.d/* (files
 // with no extension or ".pref", in name order, as apt does;
 // Dir::Etc::preferences and Dir::Etc::preferencesparts).
@@ -95,9 +100,9 @@ func readPreferences(main, dir string) ([]*Pin, error) {
 	}
 	var pins []*Pin
 	for _, f := range files {
-		fh, err := os.Open(f)
+		fh, err := located.Open(f, preferencesLimit)
 		if err != nil {
-			return nil, errAt(f, 0, "%v", err)
+			return nil, err
 		}
 		p, err := parsePreferences(fh, f)
 		fh.Close()

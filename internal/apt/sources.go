@@ -2,6 +2,7 @@ package apt
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Source is one (type deb) entry of the sources: a URI, a suite and its
@@ -25,19 +28,22 @@ type Source struct {
 // Flat reports a flat repository ("deb uri ./"), which has no dists/.
 func (s Source) Flat() bool { return strings.HasSuffix(s.Suite, "/") }
 
+// sourcesLimit bounds one sources file as read.
+var sourcesLimit = located.Limit{Kind: "sources", Bytes: 4 << 20}
+
 // readSources reads sources.list, sources.list.d/*.list and *.sources
 // (Dir::Etc::sourcelist and Dir::Etc::sourceparts).
 func readSources(main, dir string) ([]Source, error) {
 	var out []Source
-	if f, err := os.Open(main); err == nil {
+	if f, err := located.Open(main, sourcesLimit); err == nil {
 		s, err := parseOneLineSources(f, main)
 		f.Close()
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s...)
-	} else if !os.IsNotExist(err) {
-		return nil, errAt(main, 0, "%v", err)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
 	}
 	ents, err := os.ReadDir(dir)
 	if err != nil && !os.IsNotExist(err) {
@@ -61,9 +67,9 @@ func readSources(main, dir string) ([]Source, error) {
 		default:
 			continue // apt ignores other extensions (*.disabled, *.save)
 		}
-		f, err := os.Open(path)
+		f, err := located.Open(path, sourcesLimit)
 		if err != nil {
-			return nil, errAt(path, 0, "%v", err)
+			return nil, err
 		}
 		s, err := parse(f, path)
 		f.Close()
@@ -93,7 +99,7 @@ func validPartName(n string) bool {
 func parseOneLineSources(r io.Reader, file string) ([]Source, error) {
 	var out []Source
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	sc.Buffer(make([]byte, 0, 4096), maxControlLine)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -138,7 +144,10 @@ func parseOneLineSources(r io.Reader, file string) ([]Source, error) {
 		out = append(out, s)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, errAt(file, line+1, "read: %v", err)
+		if err == bufio.ErrTooLong {
+			return nil, errAt(file, line+1, "line longer than %s", located.Size(maxControlLine))
+		}
+		return nil, readErrAt(err, file, line+1)
 	}
 	return out, nil
 }

@@ -1,11 +1,14 @@
 package apt
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Installed is one package dpkg has on the system (any state but
@@ -36,6 +39,12 @@ func keyFor(name, arch, native string) pkgKey {
 	return pkgKey{name, arch}
 }
 
+// Bounds of dpkg's files as read: a status of 5,000 packages is near 10 MiB.
+var (
+	statusLimit = located.Limit{Kind: "dpkg status", Bytes: 256 << 20}
+	archLimit   = located.Limit{Kind: "dpkg arch", Bytes: 64 << 10}
+)
+
 // dpkgState is what the dpkg database says.
 type dpkgState struct {
 	installed []*Installed
@@ -53,12 +62,12 @@ func readDpkg(statusPath string) (*dpkgState, error) {
 	byID := map[id]*Installed{}
 	var order []id
 	apply := func(path string, mustExist bool) error {
-		f, err := os.Open(path)
+		f, err := located.Open(path, statusLimit)
 		if err != nil {
-			if os.IsNotExist(err) && !mustExist {
+			if errors.Is(err, os.ErrNotExist) && !mustExist {
 				return nil
 			}
-			return errAt(path, 0, "%v", err)
+			return err
 		}
 		defer f.Close()
 		return readStanzas(f, path, controlOptions{}, 0, func(s *stanza) error {
@@ -101,14 +110,14 @@ func readDpkg(statusPath string) (*dpkgState, error) {
 	}
 	archFile := filepath.Join(admin, "arch")
 	var listed []string
-	if b, err := os.ReadFile(archFile); err == nil {
+	if b, err := located.ReadFile(archFile, archLimit); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
 			if l = strings.TrimSpace(l); l != "" {
 				listed = append(listed, l)
 			}
 		}
-	} else if !os.IsNotExist(err) {
-		return nil, errAt(archFile, 0, "%v", err)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
 	}
 	if st.native == "" && len(listed) > 0 {
 		st.native = listed[0]

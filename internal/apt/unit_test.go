@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
@@ -190,22 +190,22 @@ func TestBadInputNamesFileAndLine(t *testing.T) {
 		edit func([]byte) []byte
 		want string // substring of the error: file:line and what
 	}{
-		{"status without Version", "var/lib/dpkg/status", replace("Version: 2.36-9+deb12u9\n", ""), "status:18: installed package libc6 has no Version"},
-		{"status bad Status", "var/lib/dpkg/status", replace("Status: install ok installed\nArchitecture: all", "Status: install ok\nArchitecture: all"), "status:31: package tzdata: Status"},
+		{"status without Version", "var/lib/dpkg/status", replace("Version: 2.36-9+deb12u9\n", ""), "status, line 18: installed package libc6 has no Version"},
+		{"status bad Status", "var/lib/dpkg/status", replace("Status: install ok installed\nArchitecture: all", "Status: install ok\nArchitecture: all"), "status, line 31: package tzdata: Status"},
 		{"status truncated mid-field", "var/lib/dpkg/status", func(b []byte) []byte {
 			return append(b[:bytes.Index(b, []byte("Package: tzdata"))], []byte("Packa")...)
-		}, "status:30: not a \"Field: value\" line"},
-		{"status bad version", "var/lib/dpkg/status", replace("Version: 0.9", "Version: 0.9 beta"), "status:48: package local-only: bad version"},
-		{"journal bad", "var/lib/dpkg/updates/0001", replace("Version: 7.88.1-10+deb12u12", "Version 7.88"), "0001:4: not a \"Field: value\" line"},
-		{"list line without colon", main, replace("Architecture: amd64\n\nPackage: libssl3", "Architecture: amd64\ngarbage\n\nPackage: libssl3"), "Packages:19: not a \"Field: value\" line"},
-		{"list stanza without Version", main, replace("Version: 2.36-9+deb12u10\n", ""), "Packages:15: package libc6 has no Version"},
-		{"list bad phasing", main, replace("Architecture: all\n", "Architecture: all\nPhased-Update-Percentage: 150\n"), "Packages:28: Phased-Update-Percentage"},
-		{"list bad depends", main, replace("libssl3 (>= 3.0.0)", "libssl3 (>= )"), "Packages:6: package openssh-client: Depends"},
-		{"release bad date", rel, replace("Date: Sat, 10 May 2025 09:00:00 UTC", "Date: yesterday"), "InRelease:9: Date"},
-		{"release truncated", rel, func(b []byte) []byte { return b[:bytes.Index(b, []byte("-----BEGIN PGP SIGNATURE"))] }, "InRelease:13: clear-signed message is truncated"},
-		{"sources bad line", "etc/apt/sources.list", replace("deb http://deb.example.org/debian bookworm main", "deb http://deb.example.org/debian"), "sources.list:2: deb line needs a URI and a suite"},
-		{"sources bad option", "etc/apt/sources.list", replace("[signed-by=", "[signed-by"), "sources.list:4: bad option"},
-		{"deb822 bad Enabled", "etc/apt/sources.list.d/backports.sources", replace("Enabled: no", "Enabled: maybe"), "backports.sources:6: Enabled"},
+		}, "status, line 30: not a \"Field: value\" line"},
+		{"status bad version", "var/lib/dpkg/status", replace("Version: 0.9", "Version: 0.9 beta"), "status, line 48: package local-only: bad version"},
+		{"journal bad", "var/lib/dpkg/updates/0001", replace("Version: 7.88.1-10+deb12u12", "Version 7.88"), "0001, line 4: not a \"Field: value\" line"},
+		{"list line without colon", main, replace("Architecture: amd64\n\nPackage: libssl3", "Architecture: amd64\ngarbage\n\nPackage: libssl3"), "Packages, line 19: not a \"Field: value\" line"},
+		{"list stanza without Version", main, replace("Version: 2.36-9+deb12u10\n", ""), "Packages, line 15: package libc6 has no Version"},
+		{"list bad phasing", main, replace("Architecture: all\n", "Architecture: all\nPhased-Update-Percentage: 150\n"), "Packages, line 28: Phased-Update-Percentage"},
+		{"list bad depends", main, replace("libssl3 (>= 3.0.0)", "libssl3 (>= )"), "Packages, line 6: package openssh-client: Depends"},
+		{"release bad date", rel, replace("Date: Sat, 10 May 2025 09:00:00 UTC", "Date: yesterday"), "InRelease, line 9: Date"},
+		{"release truncated", rel, func(b []byte) []byte { return b[:bytes.Index(b, []byte("-----BEGIN PGP SIGNATURE"))] }, "InRelease, line 13: clear-signed message is truncated"},
+		{"sources bad line", "etc/apt/sources.list", replace("deb http://deb.example.org/debian bookworm main", "deb http://deb.example.org/debian"), "sources.list, line 2: deb line needs a URI and a suite"},
+		{"sources bad option", "etc/apt/sources.list", replace("[signed-by=", "[signed-by"), "sources.list, line 4: bad option"},
+		{"deb822 bad Enabled", "etc/apt/sources.list.d/backports.sources", replace("Enabled: no", "Enabled: maybe"), "backports.sources, line 6: Enabled"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			root := copyTree(t, base)
@@ -223,8 +223,7 @@ func TestBadInputNamesFileAndLine(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got error %v\nwant one containing %q", err, c.want)
 			}
-			var pe *ParseError
-			if !errors.As(err, &pe) || !strings.HasPrefix(pe.File, root) {
+			if pe, ok := located.As(err); !ok || !strings.HasPrefix(pe.File, root) {
 				t.Errorf("error %v does not name the file under the root", err)
 			}
 		})
@@ -255,14 +254,14 @@ func TestCorruptCompressedList(t *testing.T) {
 
 func TestPreferencesErrors(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
-		{"Package: foo\nPin: release a=x\n", "p:1: preferences stanza without Pin-Priority"},
-		{"Package: foo\nPin: release a=x\nPin-Priority: high\n", "p:3: Pin-Priority"},
-		{"Package: foo\nPin: release a=x\nPin-Priority: 0\n", "p:3: Pin-Priority"},
-		{"\n# c\nPackage: foo\nPin: bogus x\nPin-Priority: 1\n", "p:4: unknown pin type"},
-		{"Package: foo\nPin: release q=x\nPin-Priority: 1\n", "p:2: bad release pin term"},
-		{"Package: *\nPin: version 1.0\nPin-Priority: 1\n", "p:2: a version pin needs a package"},
-		{"Package: /([/\nPin: version 1.0\nPin-Priority: 1\n", "p:1: bad package pattern"},
-		{"Pin: version 1.0\nPin-Priority: 1\n", "p:1: preferences stanza without Package"},
+		{"Package: foo\nPin: release a=x\n", "p, line 1: preferences stanza without Pin-Priority"},
+		{"Package: foo\nPin: release a=x\nPin-Priority: high\n", "p, line 3: Pin-Priority"},
+		{"Package: foo\nPin: release a=x\nPin-Priority: 0\n", "p, line 3: Pin-Priority"},
+		{"\n# c\nPackage: foo\nPin: bogus x\nPin-Priority: 1\n", "p, line 4: unknown pin type"},
+		{"Package: foo\nPin: release q=x\nPin-Priority: 1\n", "p, line 2: bad release pin term"},
+		{"Package: *\nPin: version 1.0\nPin-Priority: 1\n", "p, line 2: a version pin needs a package"},
+		{"Package: /([/\nPin: version 1.0\nPin-Priority: 1\n", "p, line 1: bad package pattern"},
+		{"Pin: version 1.0\nPin-Priority: 1\n", "p, line 1: preferences stanza without Package"},
 	} {
 		_, err := parsePreferences(strings.NewReader(c.text), "p")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
