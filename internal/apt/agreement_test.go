@@ -83,6 +83,22 @@ func TestAgreementWithAptGetOnThisHost(t *testing.T) {
 	t.Logf("%d pending updates agree with apt-get", len(got))
 }
 
+// TestKeptBackAgreementWithAptGetOnThisHost: what we do not call kept
+// back or held is exactly what apt-get upgrade would upgrade here.
+func TestKeptBackAgreementWithAptGetOnThisHost(t *testing.T) {
+	testenv.Need(t, liveLists(), "populated /var/lib/apt/lists (apt-get update)")
+	want := aptGetSimulate(t, "upgrade")
+	s, err := Load(context.Background(), "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := upgraded(s.Updates())
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("upgrades differ from apt-get -s upgrade\n got: %q\nwant: %q", got, want)
+	}
+	t.Logf("%d upgrades agree with apt-get upgrade", len(got))
+}
+
 // TestSecurityCountAtLeastCheckApt: check_apt misses security fixes masked
 // by a newer point release; we must find at least as many.
 func TestSecurityCountAtLeastCheckApt(t *testing.T) {
