@@ -257,8 +257,9 @@ func realRoot(t *testing.T, seed int64) string {
 // kept back and pending agree with apt-get upgrade and dist-upgrade.
 func TestRealListsAgreeWithAptGet(t *testing.T) {
 	testenv.Need(t, liveLists(), "populated /var/lib/apt/lists (apt-get update)")
-	// seeds 2 and 4 also agree (236 and 257 updates); two keep the run short
-	for _, seed := range []int64{1, 3} {
+	// seeds 2, 3 and 4 also agree (236, 300 and 257 updates); one keeps
+	// the run short
+	for _, seed := range []int64{1} {
 		t.Run(fmt.Sprint("seed", seed), func(t *testing.T) {
 			root := realRoot(t, seed)
 			s, err := Load(context.Background(), root)
