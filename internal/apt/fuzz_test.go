@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/guardrail-monitoring/guardrail/internal/located"
+	debversion "github.com/knqyf263/go-deb-version"
 )
 
 // seeds adds every fixture file whose path matches one of the patterns.
@@ -135,6 +136,25 @@ func FuzzAptConf(f *testing.F) {
 			if e, ok := located.As(err); !ok || e.File != "f" || e.Line < 1 {
 				t.Fatalf("not a located error naming file and line: %T %v", err, err)
 			}
+		}
+	})
+}
+
+// FuzzVersionOrder: for any two versions the library accepts, our order is
+// its order (and antisymmetric).
+func FuzzVersionOrder(f *testing.F) {
+	f.Add("1.0~rc1-1", "1.0-1")
+	f.Add("1:2.36-9+deb12u10", "2.36-9+deb12u9")
+	f.Add("1.01", "1.1")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		va, err1 := debversion.NewVersion(a)
+		vb, err2 := debversion.NewVersion(b)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		got, want := sign(compareVersions(a, b)), sign(va.Compare(vb))
+		if got != want || sign(compareVersions(b, a)) != -got {
+			t.Fatalf("compare(%q, %q) = %d, library %d", a, b, got, want)
 		}
 	})
 }

@@ -14,6 +14,8 @@ type pkgState struct {
 	blocked bool // not even dist-upgrade would move it
 	missing string
 	reason  string
+
+	instRels, candRels *relations // built once, on first use
 }
 
 // future is the version the package has after the upgrade as decided so far.
@@ -31,12 +33,32 @@ type relations struct {
 	provides                               []Relation
 }
 
-func (st *pkgState) relationsOf(v *Version) relations {
+func (st *pkgState) relationsOf(v *Version) *relations {
 	if v == st.instVer {
-		p := st.inst
-		return relations{append(append([][]Relation{}, p.PreDepends...), p.Depends...), p.Recommends, p.Breaks, p.Conflicts, p.Provides}
+		if st.instRels == nil {
+			p := st.inst
+			st.instRels = &relations{joinGroups(p.PreDepends, p.Depends), p.Recommends, p.Breaks, p.Conflicts, p.Provides}
+		}
+		return st.instRels
 	}
-	return relations{append(append([][]Relation{}, v.PreDepends...), v.Depends...), v.Recommends, v.Breaks, v.Conflicts, v.Provides}
+	if v != st.cand { // not reached: a package is at one of its two versions
+		return &relations{joinGroups(v.PreDepends, v.Depends), v.Recommends, v.Breaks, v.Conflicts, v.Provides}
+	}
+	if st.candRels == nil {
+		st.candRels = &relations{joinGroups(v.PreDepends, v.Depends), v.Recommends, v.Breaks, v.Conflicts, v.Provides}
+	}
+	return st.candRels
+}
+
+// joinGroups is a then b, sharing storage when one is empty.
+func joinGroups(a, b [][]Relation) [][]Relation {
+	switch {
+	case len(a) == 0:
+		return b
+	case len(b) == 0:
+		return a
+	}
+	return append(append(make([][]Relation, 0, len(a)+len(b)), a...), b...)
 }
 
 // upgradeWorld answers "is this relation met" over the installed packages
@@ -67,7 +89,7 @@ func newUpgradeWorld(states []*pkgState, installRecommends bool) *upgradeWorld {
 			for _, p := range r.provides {
 				addOnce(w.providers, p.Name, st)
 			}
-			for _, g := range append(append([][]Relation{}, r.breaks...), r.conflicts...) {
+			for _, g := range joinGroups(r.breaks, r.conflicts) {
 				for _, alt := range g {
 					addOnce(w.breakers, alt.Name, st)
 				}
@@ -185,7 +207,7 @@ func (w *upgradeWorld) mustKeep(st *pkgState) bool {
 			return w.keepForGroup(st, g, "needs")
 		}
 	}
-	for _, g := range append(append([][]Relation{}, rel.breaks...), rel.conflicts...) {
+	for _, g := range joinGroups(rel.breaks, rel.conflicts) {
 		for _, r := range g {
 			for _, x := range append(append([]*pkgState{}, w.byName[r.Name]...), w.providers[r.Name]...) {
 				if x != st && hits(r, st, x, x.future()) {
@@ -200,7 +222,7 @@ func (w *upgradeWorld) mustKeep(st *pkgState) bool {
 				continue
 			}
 			xr := x.relationsOf(x.future())
-			for _, g := range append(append([][]Relation{}, xr.breaks...), xr.conflicts...) {
+			for _, g := range joinGroups(xr.breaks, xr.conflicts) {
 				for _, r := range g {
 					if hits(r, x, st, c) {
 						return keep(x.inst.Package+" breaks "+relationString(g), fmt.Sprintf("the installed %s breaks or conflicts with it", x.inst.Package), x.inst.Held)

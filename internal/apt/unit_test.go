@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/guardrail-monitoring/guardrail/internal/located"
 	"github.com/klauspost/compress/zstd"
+	debversion "github.com/knqyf263/go-deb-version"
 	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
 )
@@ -288,4 +290,64 @@ deb file:/srv/repo ./
 	if s := src[1]; !s.Flat() || s.packagesName("", "amd64") != "_srv_repo_._Packages" {
 		t.Errorf("flat: %+v %s", s, s.packagesName("", "amd64"))
 	}
+}
+
+// TestVersionOrderMatchesDpkg: our comparison against dpkg itself on
+// tricky pairs, and against the library's on every pair of neighbouring
+// versions of the fixtures and this host's lists.
+func TestVersionOrderMatchesDpkg(t *testing.T) {
+	pairs := [][2]string{
+		{"1.0~rc1", "1.0"}, {"1.0", "1.0~"}, {"1.0~~", "1.0~"}, {"1.0a", "1.0"}, {"1.0+", "1.0a"},
+		{"1.0.", "1.0a"}, {"1.01", "1.1"}, {"1.001", "1.1"}, {"1:1.0", "2.0"}, {"1.0-1", "1.0-1.1"},
+		{"1.0-1~bpo1", "1.0-1"}, {"2.36-9+deb12u10", "2.36-9+deb12u9"}, {"0:1.0", "1.0"}, {"1.0-0", "1.0"},
+		{"10", "9"}, {"1a", "1+"}, {"00000000000000000000001", "1"}, {"99999999999999999999999", "1"},
+		{"1.2.3-1+b1", "1.2.3-1"}, {"3.0.15-1~deb12u1", "3.0.15-1"}, {"1.0~rc1-1", "1.0-0"}, {"a", "B"}, {"1.0-1A", "1.0-1a"},
+	}
+	var dpkg string
+	if p, err := exec.LookPath("dpkg"); err == nil {
+		dpkg = p
+	}
+	for _, p := range pairs {
+		got := sign(compareVersions(p[0], p[1]))
+		if dpkg == "" {
+			continue
+		}
+		want := 0
+		if exec.Command(dpkg, "--compare-versions", p[0], "lt", p[1]).Run() == nil {
+			want = -1
+		} else if exec.Command(dpkg, "--compare-versions", p[0], "gt", p[1]).Run() == nil {
+			want = 1
+		}
+		if got != want {
+			t.Errorf("compare(%s, %s) = %d, dpkg says %d", p[0], p[1], got, want)
+		}
+	}
+	// every neighbouring pair of versions in the real lists: our order is the library's
+	var vers []string
+	files, _ := filepath.Glob("/var/lib/apt/lists/*_Packages*")
+	for _, f := range files {
+		r, _, err := openList(strings.TrimSuffix(f, filepath.Ext(f)))
+		if err != nil {
+			continue
+		}
+		readStanzas(r, f, controlOptions{}, 0, func(s *stanza) error {
+			vers = append(vers, s.value("Version"))
+			return nil
+		})
+		r.Close()
+	}
+	n := 0
+	for i := 1; i < len(vers); i++ {
+		a, b := vers[i-1], vers[i]
+		va, err1 := debversion.NewVersion(a)
+		vb, err2 := debversion.NewVersion(b)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if got, want := sign(compareVersions(a, b)), sign(va.Compare(vb)); got != want {
+			t.Fatalf("compare(%s, %s) = %d, go-deb-version says %d", a, b, got, want)
+		}
+		n++
+	}
+	t.Logf("%d pairs from real lists agree", n)
 }
