@@ -133,3 +133,26 @@ func TestMachineIDFromAptConf(t *testing.T) {
 		t.Fatal("Always-Include-Phased-Updates was not used")
 	}
 }
+
+// TestAptConfMainFromParts: the parts are read first and may move the main
+// file (Dir::Etc::main), as apt's ReadConfigFiles does; files with other
+// extensions are ignored.
+func TestAptConfMainFromParts(t *testing.T) {
+	root := t.TempDir()
+	os.MkdirAll(filepath.Join(root, "etc/apt/apt.conf.d"), 0o755)
+	os.WriteFile(filepath.Join(root, "etc/apt/apt.conf.d/10main"), []byte(`Dir::Etc::main "guardrail.conf";`), 0o644)
+	os.WriteFile(filepath.Join(root, "etc/apt/apt.conf.d/20x.conf"), []byte(`A::B "parts";`), 0o644)
+	os.WriteFile(filepath.Join(root, "etc/apt/apt.conf.d/30x.dpkg-old"), []byte(`A::C "ignored";`), 0o644)
+	os.WriteFile(filepath.Join(root, "etc/apt/apt.conf"), []byte(`A::B "apt.conf";`), 0o644)
+	os.WriteFile(filepath.Join(root, "etc/apt/guardrail.conf"), []byte(`A::B "main";`), 0o644)
+	c, err := readConfig(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.String("A::B", ""); got != "main" {
+		t.Errorf("A::B = %q, want the moved main file's", got)
+	}
+	if got := c.String("A::C", "unset"); got != "unset" {
+		t.Errorf("a .dpkg-old part was read: %q", got)
+	}
+}
