@@ -21,8 +21,15 @@ var instLine = regexp.MustCompile(`^Inst (\S+) \[([^\]]+)\] \((\S+) `)
 // and returns "pkg version" for each upgrade of an installed package.
 func aptGetUpgrades(t *testing.T, args ...string) []string {
 	t.Helper()
+	return aptGetSimulate(t, "dist-upgrade", args...)
+}
+
+// aptGetSimulate runs apt-get -s MODE (upgrade or dist-upgrade) and returns
+// "pkg version" for each upgrade of an installed package.
+func aptGetSimulate(t *testing.T, mode string, args ...string) []string {
+	t.Helper()
 	aptGet := testenv.NeedCommand(t, "apt-get")
-	cmd := exec.Command(aptGet, append([]string{"-s", "-o", "Debug::NoLocking=1", "-o", "APT::Get::Show-Versions=1"}, append(args, "dist-upgrade")...)...)
+	cmd := exec.Command(aptGet, append([]string{"-s", "-o", "Debug::NoLocking=1", "-o", "APT::Get::Show-Versions=1"}, append(args, mode)...)...)
 	cmd.Env = append(os.Environ(), "LC_ALL=C")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -45,9 +52,9 @@ func aptGetUpgrades(t *testing.T, args ...string) []string {
 func pending(us []Update) []string {
 	var out []string
 	for _, u := range us {
-		// apt-get dist-upgrade installs new dependencies but cannot
-		// move one Multi-Arch: same architecture without the others.
-		if !u.Held && !(u.KeptBack && strings.HasPrefix(u.Missing, u.Package+":")) {
+		// apt-get dist-upgrade installs new dependencies and removes
+		// what is in the way, but moves nothing Blocked.
+		if !u.Blocked {
 			out = append(out, u.Package+" "+u.Candidate)
 		}
 	}
@@ -74,6 +81,22 @@ func TestAgreementWithAptGetOnThisHost(t *testing.T) {
 		t.Errorf("pending updates differ from apt-get -s dist-upgrade\n got: %q\nwant: %q", got, want)
 	}
 	t.Logf("%d pending updates agree with apt-get", len(got))
+}
+
+// TestKeptBackAgreementWithAptGetOnThisHost: what we do not call kept
+// back or held is exactly what apt-get upgrade would upgrade here.
+func TestKeptBackAgreementWithAptGetOnThisHost(t *testing.T) {
+	testenv.Need(t, liveLists(), "populated /var/lib/apt/lists (apt-get update)")
+	want := aptGetSimulate(t, "upgrade")
+	s, err := Load(context.Background(), "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := upgraded(s.Updates())
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("upgrades differ from apt-get -s upgrade\n got: %q\nwant: %q", got, want)
+	}
+	t.Logf("%d upgrades agree with apt-get upgrade", len(got))
 }
 
 // TestSecurityCountAtLeastCheckApt: check_apt misses security fixes masked
@@ -177,21 +200,59 @@ func foldJournal(t testing.TB, root string) {
 	}
 }
 
-// aptGetInRoot asks apt-get about a fake root, as apt -o Dir= would see it.
+// upgraded is what apt-get upgrade moves: neither held nor kept back.
+func upgraded(us []Update) []string {
+	var out []string
+	for _, u := range us {
+		if !u.Held && !u.KeptBack {
+			out = append(out, u.Package+" "+u.Candidate)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// aptGetInRoot asks apt-get dist-upgrade about a fake root, as apt -o
+// Dir= would see it.
 func aptGetInRoot(t *testing.T, root string, s *System) []string {
+	t.Helper()
+	return aptGetModeInRoot(t, "dist-upgrade", root, s)
+}
+
+func aptGetModeInRoot(t *testing.T, mode, root string, s *System) []string {
 	t.Helper()
 	root = copyTree(t, root)
 	foldJournal(t, root)
 	addFilenames(t, root)
 	cache := t.TempDir()
 	arches := strings.Join(append([]string{s.NativeArch}, s.ForeignArches...), ",")
-	return aptGetUpgrades(t,
-		"-o", "Dir="+root,
-		"-o", "Dir::State::status="+filepath.Join(root, "var/lib/dpkg/status"),
-		"-o", "Dir::Cache="+cache, "-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
-		"-o", "Dir::Etc::Parts="+filepath.Join(root, "etc/apt/apt.conf.d"),
-		"-o", "APT::Architecture="+s.NativeArch, "-o", "APT::Architectures="+arches,
-	)
+	args := []string{
+		"-o", "Dir=" + root,
+		"-o", "Dir::State::status=" + filepath.Join(root, "var/lib/dpkg/status"),
+		"-o", "Dir::Cache=" + cache, "-o", "Dir::Cache::pkgcache=", "-o", "Dir::Cache::srcpkgcache=",
+		"-o", "Dir::Etc::Parts=" + filepath.Join(root, "etc/apt/apt.conf.d"),
+		"-o", "APT::Architecture=" + s.NativeArch, "-o", "APT::Architectures=" + arches,
+	}
+	return aptGetSimulate(t, mode, append(args, confFiles(t, root)...)...)
+}
+
+// confFiles gives apt-get the fake root's apt.conf.d/* and apt.conf (-c,
+// read after the -o above: relative Dir:: values land under Dir=root).
+// apt-get itself reads only the host's files from their fixed place.
+func confFiles(t *testing.T, root string) []string {
+	t.Helper()
+	var args []string
+	parts, _ := filepath.Glob(filepath.Join(root, "etc/apt/apt.conf.d/*"))
+	sort.Strings(parts)
+	for _, p := range parts {
+		if ext := filepath.Ext(p); ext == "" || ext == ".conf" {
+			args = append(args, "-c", p)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "etc/apt/apt.conf")); err == nil {
+		args = append(args, "-c", filepath.Join(root, "etc/apt/apt.conf"))
+	}
+	return args
 }
 
 // TestFixturesAgreeWithAptGet: on every fake root, what we call pending
@@ -216,7 +277,7 @@ func TestFixturesAgreeWithAptGet(t *testing.T) {
 // apt-get needs to simulate an install and the fixtures leave out.
 func addFilenames(t testing.TB, root string) {
 	t.Helper()
-	lists, _ := filepath.Glob(filepath.Join(root, "var/lib/apt/lists/*Packages"))
+	lists, _ := filepath.Glob(filepath.Join(root, "var/lib/apt/*/*Packages"))
 	for _, l := range lists {
 		b, err := os.ReadFile(l)
 		if err != nil {
@@ -232,5 +293,23 @@ func addFilenames(t testing.TB, root string) {
 		if err := os.WriteFile(l, []byte(strings.Join(out, "\n")), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestFixturesKeptBackAgreeWithAptGetUpgrade: on every fake root, what we
+// do not call kept back (or held) is exactly what apt-get upgrade moves.
+func TestFixturesKeptBackAgreeWithAptGetUpgrade(t *testing.T) {
+	for _, dir := range fixtureCases(t) {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			s, err := Load(context.Background(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := aptGetModeInRoot(t, "upgrade", dir, s)
+			got := upgraded(s.Updates())
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("upgraded differs from apt-get -s upgrade -o Dir=%s\n got: %q\nwant: %q\n%s", dir, got, want, describe(s))
+			}
+		})
 	}
 }

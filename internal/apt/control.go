@@ -8,17 +8,23 @@
 //   - Native architecture: the Architecture of the installed dpkg package
 //     (dpkg is always native), else the first line of /var/lib/dpkg/arch,
 //     else the most common installed architecture. APT::Architecture in
-//     apt.conf is not read (it is almost never set).
-//   - apt.conf is not read at all: no APT::Default-Release, no
-//     APT::Machine-ID, no Always/Never-Include-Phased-Updates.
+//     apt.conf is not used (it is almost never set).
+//   - apt.conf (apt.conf.d/* then apt.conf, aptconf.go) is read for what
+//     changes the answer: APT::Default-Release, APT::Install-Recommends,
+//     APT::Get::Always/Never-Include-Phased-Updates, APT::Machine-ID and
+//     the Dir:: paths of status, lists, sources and preferences. The
+//     APT_CONFIG variable is not: the check is not apt's caller.
 //   - The dpkg journal (var/lib/dpkg/updates) is applied over status, as
 //     dpkg will on its next run; apt-get itself would refuse to run.
 //   - A suite with no (In)Release file still counts, with empty release
 //     fields (only trusted=yes repositories look like that).
-//   - Kept back means: a Depends/Pre-Depends group of the candidate that no
-//     installed package (or its candidate, or a Provides) meets, or a
-//     Multi-Arch: same sibling whose candidate differs. Conflicts/Breaks
-//     are not modelled.
+//   - Kept back is apt-get upgrade's decision (keptback.go): every
+//     upgrade is tried, then what needs a package not installed (Depends,
+//     Pre-Depends, a new Recommends while APT::Install-Recommends is on),
+//     breaks or conflicts with an installed package, leaves an installed
+//     package's dependency unmet, moves a Multi-Arch: same package without
+//     its siblings, or needs a held or kept-back package is kept back, to a
+//     fixed point. Blocked marks what dist-upgrade would not move either.
 //
 // Every rule is checked against apt-get 2.6 itself on the fake roots under
 // testdata/apt and on the host (agreement_test.go).
@@ -30,6 +36,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // field is one "Name: value" of a control stanza; Line is where it starts.
@@ -68,23 +76,30 @@ func (s *stanza) lineOf(name string) int {
 	return s.Line
 }
 
-// ParseError names the file and line of bad input.
-type ParseError struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *ParseError) Error() string {
-	if e.Line > 0 {
-		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
-	}
-	return fmt.Sprintf("%s: %s", e.File, e.Msg)
-}
-
+// errAt is a located error: the file, the line (0: the whole file), what.
 func errAt(file string, line int, format string, a ...any) error {
-	return &ParseError{File: file, Line: line, Msg: fmt.Sprintf(format, a...)}
+	return &located.Error{File: file, Line: line, Msg: fmt.Sprintf(format, a...)}
 }
+
+// readErrAt places a read error at a line; a located error (a read past
+// its limit) keeps its kind and message and gains the line.
+func readErrAt(err error, file string, line int) error {
+	if e, ok := located.As(err); ok {
+		at := *e
+		if at.Line == 0 {
+			at.Line = line
+		}
+		return &at
+	}
+	return errAt(file, line, "read: %v", err)
+}
+
+// Bounds of one control file line and one stanza: no real one comes near,
+// and corrupt or hostile input (one endless line) must not eat memory.
+const (
+	maxControlLine = 1 << 20
+	maxStanza      = 16 << 20
+)
 
 // controlOptions says which liberties a control file may take: apt allows
 // comments in preferences and deb822 sources, not in status or lists.
@@ -98,7 +113,9 @@ func readStanzas(r io.Reader, file string, opt controlOptions, lineOffset int, f
 	br := bufio.NewReaderSize(r, 64<<10)
 	var cur *stanza
 	line := lineOffset
+	size := 0 // bytes of the current stanza
 	flush := func() error {
+		size = 0
 		if cur == nil {
 			return nil
 		}
@@ -115,21 +132,30 @@ func readStanzas(r io.Reader, file string, opt controlOptions, lineOffset int, f
 	for {
 		raw, err := br.ReadSlice('\n')
 		if err == bufio.ErrBufferFull {
-			// a long line: accumulate it
+			// a long line: accumulate it, up to the bound
 			buf := append([]byte(nil), raw...)
 			for err == bufio.ErrBufferFull {
+				if len(buf) > maxControlLine {
+					return errAt(file, line+1, "line longer than %s", located.Size(maxControlLine))
+				}
 				raw, err = br.ReadSlice('\n')
 				buf = append(buf, raw...)
 			}
 			raw = buf
 		}
+		if len(raw) > maxControlLine {
+			return errAt(file, line+1, "line longer than %s", located.Size(maxControlLine))
+		}
 		if len(raw) == 0 && err != nil {
 			if err == io.EOF {
 				return flush()
 			}
-			return errAt(file, line+1, "read: %v", err)
+			return readErrAt(err, file, line+1)
 		}
 		line++
+		if size += len(raw); size > maxStanza {
+			return errAt(file, line, "stanza longer than %s", located.Size(maxStanza))
+		}
 		text := bytes.TrimRight(raw, "\r\n")
 		switch {
 		case len(bytes.TrimSpace(text)) == 0:
@@ -165,7 +191,7 @@ func readStanzas(r io.Reader, file string, opt controlOptions, lineOffset int, f
 			if err == io.EOF {
 				return flush()
 			}
-			return errAt(file, line, "read: %v", err)
+			return readErrAt(err, file, line+1)
 		}
 	}
 }

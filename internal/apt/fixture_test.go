@@ -43,7 +43,10 @@ func describe(s *System) string {
 			b.WriteString(" held")
 		}
 		if u.KeptBack {
-			fmt.Fprintf(&b, " kept-back(%s)", u.Missing)
+			fmt.Fprintf(&b, " kept-back(%s: %s)", u.Missing, u.Reason)
+			if u.Blocked && !u.Held {
+				b.WriteString(" blocked")
+			}
 		}
 		if u.Phased {
 			fmt.Fprintf(&b, " phased(%s)", u.PhasedVersion)

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
+	debversion "github.com/knqyf263/go-deb-version"
 )
 
 // seeds adds every fixture file whose path matches one of the patterns.
@@ -118,6 +121,40 @@ func FuzzRelations(f *testing.F) {
 					t.Fatal("empty name accepted")
 				}
 			}
+		}
+	})
+}
+
+func FuzzAptConf(f *testing.F) {
+	seeds(f, "etc/apt/apt.conf", "etc/apt/apt.conf.d/*")
+	f.Add([]byte("APT { Get { X \"1\"; }; L { \"a\"; b; }; };\n#clear APT::L;\n// c\n/* d */ # e\n"))
+	f.Add([]byte("#include \"/nonexistent\";"))
+	f.Fuzz(func(t *testing.T, text []byte) {
+		c := &Config{}
+		// at the include depth limit: an #include is an error, never a read
+		if err := c.parse(string(text), "f", "/", maxIncludeDepth); err != nil {
+			if e, ok := located.As(err); !ok || e.File != "f" || e.Line < 1 {
+				t.Fatalf("not a located error naming file and line: %T %v", err, err)
+			}
+		}
+	})
+}
+
+// FuzzVersionOrder: for any two versions the library accepts, our order is
+// its order (and antisymmetric).
+func FuzzVersionOrder(f *testing.F) {
+	f.Add("1.0~rc1-1", "1.0-1")
+	f.Add("1:2.36-9+deb12u10", "2.36-9+deb12u9")
+	f.Add("1.01", "1.1")
+	f.Fuzz(func(t *testing.T, a, b string) {
+		va, err1 := debversion.NewVersion(a)
+		vb, err2 := debversion.NewVersion(b)
+		if err1 != nil || err2 != nil {
+			return
+		}
+		got, want := sign(compareVersions(a, b)), sign(va.Compare(vb))
+		if got != want || sign(compareVersions(b, a)) != -got {
+			t.Fatalf("compare(%q, %q) = %d, library %d", a, b, got, want)
 		}
 	})
 }

@@ -10,7 +10,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
+
+var machineIDLimit = located.Limit{Kind: "machine-id", Bytes: 4096}
 
 // System is everything gathered from one root: what dpkg has installed and
 // what the live apt lists offer for those packages.
@@ -26,7 +30,8 @@ type System struct {
 	Unfetched []Source
 	Releases  []*Release // their (In)Release files, one per suite
 	Pins      []*Pin
-	MachineID string // /etc/machine-id, for phasing
+	MachineID string  // /etc/machine-id, for phasing
+	Config    *Config // apt.conf
 
 	versions map[pkgKey][]*Version // offered versions of installed packages
 }
@@ -37,22 +42,36 @@ func Load(ctx context.Context, root string) (*System, error) {
 	if root == "" {
 		root = "/"
 	}
-	d, err := readDpkg(root)
+	conf, err := readConfig(root)
+	if err != nil {
+		return nil, err
+	}
+	d, err := readDpkg(conf.File(root, "Dir::State::status"))
 	if err != nil {
 		return nil, err
 	}
 	s := &System{Root: root, NativeArch: d.native, ForeignArches: d.foreign, Installed: d.installed,
-		versions: map[pkgKey][]*Version{}}
-	if s.Sources, err = readSources(root); err != nil {
+		Config: conf, versions: map[pkgKey][]*Version{}}
+	if s.Sources, err = readSources(conf.File(root, "Dir::Etc::sourcelist"), conf.File(root, "Dir::Etc::sourceparts")); err != nil {
 		return nil, err
 	}
-	if s.Pins, err = readPreferences(root); err != nil {
+	if s.Pins, err = readPreferences(conf.File(root, "Dir::Etc::preferences"), conf.File(root, "Dir::Etc::preferencesparts")); err != nil {
 		return nil, err
 	}
-	if b, err := os.ReadFile(filepath.Join(root, "etc/machine-id")); err == nil {
+	if b, err := located.ReadFile(filepath.Join(root, "etc/machine-id"), machineIDLimit); err == nil {
 		s.MachineID = strings.TrimSpace(string(b))
 	}
+	if rel := conf.String("APT::Default-Release", ""); rel != "" {
+		pin, err := defaultReleasePin(rel)
+		if err != nil {
+			return nil, err
+		}
+		s.Pins = append([]*Pin{pin}, s.Pins...)
+	}
 	if err := s.findLists(); err != nil {
+		return nil, err
+	}
+	if err := s.checkDefaultRelease(); err != nil {
 		return nil, err
 	}
 	if err := s.readLists(ctx); err != nil {
@@ -65,7 +84,7 @@ func Load(ctx context.Context, root string) (*System, error) {
 // under var/lib/apt/lists; lists apt has not fetched are skipped as apt
 // skips them, and lists no source references are never looked at.
 func (s *System) findLists() error {
-	dir := filepath.Join(s.Root, "var/lib/apt/lists")
+	dir := s.Config.File(s.Root, "Dir::State::lists")
 	seen := map[string]bool{}
 	releases := map[string]*Release{}
 	arches := append([]string{s.NativeArch}, s.ForeignArches...)
@@ -93,6 +112,10 @@ func (s *System) findLists() error {
 		comps := src.Components
 		if src.Flat() {
 			comps = []string{""}
+		} else if !contains(want, "all") {
+			// apt also reads binary-all of every component when it was
+			// fetched: Architecture: all packages published only there.
+			want = append(append([]string(nil), want...), "all")
 		}
 		used := false
 		for _, comp := range comps {
@@ -194,7 +217,7 @@ func (s *System) readLists(ctx context.Context) error {
 				l := s.Lists[i]
 				var vers []*Version
 				err := readList(ctx, l, wanted, func(v *Version) {
-					if okArch[v.Arch] && (s.Lists[i].Source.Flat() || v.Arch == "all" || v.Arch == l.Arch) {
+					if okArch[v.Arch] && (l.Source.Flat() || l.Arch == "all" || v.Arch == "all" || v.Arch == l.Arch) {
 						v.Files = []*IndexFile{l}
 						vers = append(vers, v)
 					}
@@ -216,7 +239,7 @@ func (s *System) readLists(ctx context.Context) error {
 			k := keyFor(v.Package, v.Arch, s.NativeArch)
 			merged := false
 			for _, old := range s.versions[k] {
-				if old.Version == v.Version {
+				if compareVersions(old.Version, v.Version) == 0 { // dpkg's equality: 1.01 is 1.1
 					old.Files = append(old.Files, v.Files...)
 					if v.Phased < old.Phased {
 						old.Phased = v.Phased

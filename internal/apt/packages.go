@@ -3,10 +3,14 @@ package apt
 import (
 	"bytes"
 	"compress/bzip2"
+	"errors"
+	"fmt"
 	"io"
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -23,6 +27,10 @@ type Version struct {
 	SourceVersion string // source version (Version when absent)
 	Depends       [][]Relation
 	PreDepends    [][]Relation
+	Recommends    [][]Relation
+	Breaks        [][]Relation
+	Conflicts     [][]Relation
+	Provides      []Relation
 	Phased        int // Phased-Update-Percentage, 100 when absent
 	Files         []*IndexFile
 }
@@ -44,21 +52,45 @@ var compressions = []string{"", ".lz4", ".zst", ".xz", ".gz", ".bz2"}
 // returns a reader of the plain text.
 func openList(base string) (io.ReadCloser, string, error) {
 	for _, ext := range compressions {
-		f, err := os.Open(base + ext)
+		f, err := located.Open(base+ext, listLimit)
 		if err != nil {
-			if os.IsNotExist(err) {
+			if errors.Is(err, os.ErrNotExist) {
 				continue
 			}
-			return nil, base + ext, errAt(base+ext, 0, "%v", err)
+			return nil, base + ext, err
 		}
 		r, err := decompress(f, ext)
 		if err != nil {
 			f.Close()
 			return nil, base + ext, errAt(base+ext, 0, "cannot decompress: %v", err)
 		}
+		if ext != "" {
+			r = readCloser{&plainBound{r: r, file: base + ext}, r.Close}
+		}
 		return r, base + ext, nil
 	}
 	return nil, "", os.ErrNotExist
+}
+
+// listLimit bounds a Packages list as read from disk; the largest real
+// ones (Ubuntu universe) are near 100 MiB uncompressed.
+var listLimit = located.Limit{Kind: "Packages list", Bytes: 1 << 30}
+
+// plainBound bounds what a compressed list decompresses to, so that a
+// small file cannot expand without end.
+type plainBound struct {
+	r    io.Reader
+	n    int64
+	file string
+}
+
+func (p *plainBound) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if p.n += int64(n); p.n > listLimit.Bytes {
+		return n, &located.Error{Kind: listLimit.Kind, File: p.file, Err: located.ErrTooLarge,
+			Msg: fmt.Sprintf("decompresses to more than the %s limit for a %s file", located.Size(listLimit.Bytes), listLimit.Kind)}
+	}
+	return n, err
 }
 
 type readCloser struct {
@@ -68,7 +100,7 @@ type readCloser struct {
 
 func (r readCloser) Close() error { return r.close() }
 
-func decompress(f *os.File, ext string) (io.ReadCloser, error) {
+func decompress(f *located.Reader, ext string) (io.ReadCloser, error) {
 	switch ext {
 	case "":
 		return f, nil
@@ -98,9 +130,6 @@ func decompress(f *os.File, ext string) (io.ReadCloser, error) {
 	return nil, os.ErrInvalid
 }
 
-// maxStanza bounds one stanza so corrupt input cannot eat memory.
-const maxStanza = 16 << 20
-
 // scanPackages streams a Packages list and calls fn for the stanzas of
 // packages in wanted. Other stanzas are skipped at the Package line, without
 // parsing the rest: that is where the time of a full list would go.
@@ -122,7 +151,7 @@ func scanPackages(r io.Reader, file string, wanted map[string]struct{}, fn func(
 			}
 			if end == len(buf) {
 				if len(buf) >= maxStanza {
-					return errAt(file, line, "stanza longer than %d bytes", maxStanza)
+					return errAt(file, line, "stanza longer than %s", located.Size(maxStanza))
 				}
 				nb := make([]byte, 2*len(buf))
 				copy(nb, buf[:end])
@@ -133,7 +162,7 @@ func scanPackages(r io.Reader, file string, wanted map[string]struct{}, fn func(
 			if err == io.EOF {
 				eof = true
 			} else if err != nil {
-				return errAt(file, line+bytes.Count(buf[start:end], []byte("\n")), "read: %v", err)
+				return readErrAt(err, file, line+bytes.Count(buf[start:end], []byte("\n")))
 			}
 			continue
 		}
@@ -175,7 +204,7 @@ func scanStanza(st []byte, file string, line int, wanted map[string]struct{}, fn
 		value string
 		line  int
 	}
-	var deps, pre rawField
+	var deps, pre, recs, breaks, conflicts, provides rawField
 	var last *rawField
 	var scratch rawField
 	ln := line
@@ -220,6 +249,18 @@ func scanStanza(st []byte, file string, line int, wanted map[string]struct{}, fn
 			case "Pre-Depends":
 				pre = rawField{string(val), ln}
 				last = &pre
+			case "Recommends":
+				recs = rawField{string(val), ln}
+				last = &recs
+			case "Breaks":
+				breaks = rawField{string(val), ln}
+				last = &breaks
+			case "Conflicts":
+				conflicts = rawField{string(val), ln}
+				last = &conflicts
+			case "Provides":
+				provides = rawField{string(val), ln}
+				last = &provides
 			case "Phased-Update-Percentage":
 				n, err := strconv.Atoi(string(val))
 				if err != nil || n < 0 || n > 100 {
@@ -254,15 +295,29 @@ func scanStanza(st []byte, file string, line int, wanted map[string]struct{}, fn
 		v.Source = strings.TrimSpace(name)
 		v.SourceVersion = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(ver), ")"))
 	}
-	var err error
-	if deps.value != "" {
-		if v.Depends, err = parseRelations(deps.value); err != nil {
-			return errAt(file, deps.line, "package %s: Depends: %v", v.Package, err)
+	for _, r := range []struct {
+		name string
+		raw  rawField
+		dst  *[][]Relation
+	}{
+		{"Depends", deps, &v.Depends}, {"Pre-Depends", pre, &v.PreDepends}, {"Recommends", recs, &v.Recommends},
+		{"Breaks", breaks, &v.Breaks}, {"Conflicts", conflicts, &v.Conflicts},
+	} {
+		if r.raw.value == "" {
+			continue
+		}
+		var err error
+		if *r.dst, err = parseRelations(r.raw.value); err != nil {
+			return errAt(file, r.raw.line, "package %s: %s: %v", v.Package, r.name, err)
 		}
 	}
-	if pre.value != "" {
-		if v.PreDepends, err = parseRelations(pre.value); err != nil {
-			return errAt(file, pre.line, "package %s: Pre-Depends: %v", v.Package, err)
+	if provides.value != "" {
+		groups, err := parseRelations(provides.value)
+		if err != nil {
+			return errAt(file, provides.line, "package %s: Provides: %v", v.Package, err)
+		}
+		for _, g := range groups {
+			v.Provides = append(v.Provides, g...)
 		}
 	}
 	return fn(v, line)

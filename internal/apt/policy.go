@@ -18,8 +18,10 @@ type Update struct {
 	Security        bool
 	SecurityVersion string // newest such security version
 	Held            bool   // dpkg selection hold: reported apart, not actionable
-	KeptBack        bool   // the candidate needs a package not installed: dist-upgrade needed
-	Missing         string // the first unmet dependency when KeptBack
+	KeptBack        bool   // apt-get upgrade would not move it (see Reason)
+	Missing         string // the relation in the way when KeptBack
+	Reason          string // why it is kept back, a sentence
+	Blocked         bool   // not even apt-get dist-upgrade would upgrade it (held, or kept by a held package)
 	Phased          bool   // deferred for this machine by phasing (only in Deferred)
 	PhasedVersion   string // the Phased-Update-Percentage'd candidate
 	Origin          string // release of the candidate, "Debian:bookworm-security"
@@ -76,55 +78,16 @@ func (s *System) judge() []judged {
 	}
 	// candidates of all installed packages first: dependencies of one
 	// upgrade may be met by the upgrade of another.
-	type state struct {
-		inst    *Installed
-		vers    []*Version
-		instVer *Version
-		cand    *Version
-	}
-	states := make([]state, 0, len(s.Installed))
-	candByName := map[string][]*Version{}
+	states := make([]*pkgState, 0, len(s.Installed))
+	out := make([]judged, 0, len(s.Installed))
 	for _, p := range s.Installed {
 		k := keyFor(p.Package, p.Arch, s.NativeArch)
 		vers, instVer := s.withInstalled(k, p)
-		st := state{inst: p, vers: vers, instVer: instVer}
+		st := &pkgState{inst: p, vers: vers, instVer: instVer}
 		st.cand = s.candidate(vers, instVer, prio, specific)
 		states = append(states, st)
-		if st.cand != nil {
-			candByName[p.Package] = append(candByName[p.Package], st.cand)
-		}
-	}
-	installedByName := map[string][]*Installed{}
-	provides := map[string][]Relation{}
-	for _, p := range s.Installed {
-		installedByName[p.Package] = append(installedByName[p.Package], p)
-		for _, pr := range p.Provides {
-			provides[pr.Name] = append(provides[pr.Name], pr)
-		}
-	}
-	met := func(r Relation) bool {
-		for _, p := range installedByName[r.Name] {
-			if satisfies(p.Version, r.Op, r.Version) {
-				return true
-			}
-		}
-		for _, c := range candByName[r.Name] {
-			if satisfies(c.Version, r.Op, r.Version) {
-				return true
-			}
-		}
-		for _, pr := range provides[r.Name] {
-			if r.Op == "" || (pr.Op == "=" && satisfies(pr.Version, r.Op, r.Version)) {
-				return true
-			}
-		}
-		return false
-	}
-	var out []judged
-	for _, st := range states {
-		p := st.inst
 		u := judged{inst: p, Update: Update{Package: p.Package, Arch: p.Arch, Installed: p.Version, Held: p.Held}}
-		if st.cand != nil && st.cand.Version != p.Version {
+		if st.cand != nil && st.cand != st.instVer {
 			u.cand = st.cand
 			u.Candidate = st.cand.Version
 			upgrade := compareVersions(st.cand.Version, p.Version) > 0
@@ -141,44 +104,28 @@ func (s *System) judge() []judged {
 			}
 			// apt 2.x (pkgDepCache::PhasingApplied): a phased-out candidate
 			// is kept back whole, unless the update is a security update.
-			if upgrade && !u.Security && phasedOut(st.cand, s.MachineID) {
+			if upgrade && !u.Security && s.phasedOut(st.cand) {
 				u.Phased, u.PhasedVersion = true, st.cand.Version
 			}
 			u.Origin = st.cand.origin(u.Security && st.cand.fromSecurity(), prio)
-			// Multi-Arch: same siblings move together: an amd64 upgrade
-			// waits for the i386 one (mirror lag between architectures).
-			if p.MultiArch == "same" {
-				for _, o := range states {
-					if o.inst != p && o.inst.Package == p.Package && o.inst.MultiArch == "same" &&
-						o.cand != nil && len(o.cand.Files) > 0 && o.cand.Version != st.cand.Version {
-						// (an obsolete sibling no list offers is removed by dist-upgrade instead)
-						u.KeptBack = true
-						u.Missing = p.Package + ":" + o.inst.Arch + " (= " + st.cand.Version + ")"
-					}
-				}
-			}
-			for _, group := range append(append([][]Relation{}, st.cand.PreDepends...), st.cand.Depends...) {
-				if u.KeptBack {
-					break
-				}
-				ok := false
-				for _, alt := range group {
-					if met(alt) {
-						ok = true
-						break
-					}
-				}
-				if !ok {
-					u.KeptBack = true
-					u.Missing = relationString(group)
-					break
-				}
-			}
+			st.moving = !p.Held && !u.Phased
 		}
-		if u.Candidate != "" {
-			out = append(out, u)
-		}
+		out = append(out, u)
 	}
+	keepBack(states, s.installRecommends())
+	kept := out[:0]
+	for i, st := range states {
+		u := out[i]
+		if u.Candidate == "" {
+			continue
+		}
+		u.KeptBack, u.Missing, u.Reason, u.Blocked = st.kept, st.missing, st.reason, st.kept && st.blocked
+		if u.Held {
+			u.Blocked = true
+		}
+		kept = append(kept, u)
+	}
+	out = kept
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Package != out[j].Package {
 			return out[i].Package < out[j].Package
@@ -194,7 +141,7 @@ func (s *System) withInstalled(k pkgKey, p *Installed) ([]*Version, *Version) {
 	vers := append([]*Version(nil), s.versions[k]...)
 	var inst *Version
 	for _, v := range vers {
-		if v.Version == p.Version {
+		if compareVersions(v.Version, p.Version) == 0 { // the same version to dpkg, however spelt
 			inst = v
 		}
 	}

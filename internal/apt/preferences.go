@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Pin is one stanza of apt_preferences(5).
@@ -66,15 +68,17 @@ type nameMatcher struct {
 // Packages files rather than of versions.
 func (p *Pin) Generic() bool { return p.Packages == nil }
 
+// preferencesLimit bounds one preferences file as read.
+var preferencesLimit = located.Limit{Kind: "preferences", Bytes: 4 << 20}
+
 // readPreferences reads /etc/apt/preferences then preferences.d/* (files
-// with no extension or ".pref", in name order, as apt does).
-func readPreferences(root string) ([]*Pin, error) {
+// with no extension or ".pref", in name order, as apt does;
+// Dir::Etc::preferences and Dir::Etc::preferencesparts).
+func readPreferences(main, dir string) ([]*Pin, error) {
 	var files []string
-	main := filepath.Join(root, "etc/apt/preferences")
 	if _, err := os.Stat(main); err == nil {
 		files = append(files, main)
 	}
-	dir := filepath.Join(root, "etc/apt/preferences.d")
 	ents, err := os.ReadDir(dir)
 	if err != nil && !os.IsNotExist(err) {
 		return nil, errAt(dir, 0, "%v", err)
@@ -96,9 +100,9 @@ func readPreferences(root string) ([]*Pin, error) {
 	}
 	var pins []*Pin
 	for _, f := range files {
-		fh, err := os.Open(f)
+		fh, err := located.Open(f, preferencesLimit)
 		if err != nil {
-			return nil, errAt(f, 0, "%v", err)
+			return nil, err
 		}
 		p, err := parsePreferences(fh, f)
 		fh.Close()
@@ -157,9 +161,9 @@ func parsePreferences(r io.Reader, file string) ([]*Pin, error) {
 		case "release":
 			p.release = map[string]matcher{}
 			if !strings.Contains(data, "=") {
-				// "Pin: release stable": a bare word is an archive, a
-				// number a version (apt's pkgVersionMatch).
-				key := "a"
+				// "Pin: release stable": a bare word is an archive or a
+				// codename, a number a version (apt's pkgVersionMatch).
+				key := "r"
 				if data != "" && data[0] >= '0' && data[0] <= '9' {
 					key = "v"
 				}
@@ -243,6 +247,11 @@ func (p *Pin) matchesFile(f *IndexFile) bool {
 		for k, m := range p.release {
 			var s string
 			switch k {
+			case "r":
+				if !(r.Suite != "" && m.match(r.Suite)) && !(r.Codename != "" && m.match(r.Codename)) {
+					return false
+				}
+				continue
 			case "a":
 				s = r.Suite
 			case "n":

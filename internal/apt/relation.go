@@ -106,7 +106,66 @@ func compareVersions(a, b string) int {
 	if err1 != nil || err2 != nil {
 		return strings.Compare(a, b)
 	}
-	return va.Compare(vb)
+	if c := va.Epoch() - vb.Epoch(); c != 0 {
+		return c
+	}
+	if c := versionPartOrder(va.Version(), vb.Version()); c != 0 {
+		return c
+	}
+	return versionPartOrder(va.Revision(), vb.Revision())
+}
+
+// versionPartOrder is Debian Policy's order (5.6.12) of an upstream version
+// or a revision: alternately the longest runs of non-digits, compared
+// character by character with "~" before everything (the end included)
+// and letters before other characters, and runs of digits, compared as
+// numbers. It allocates nothing: the library's Compare splits with
+// regular expressions on every call, and deciding kept-back packages
+// compares often.
+func versionPartOrder(a, b string) int {
+	for a != "" || b != "" {
+		for (a != "" && !isDigit(a[0])) || (b != "" && !isDigit(b[0])) {
+			ca, cb := charOrder(a), charOrder(b)
+			if ca != cb {
+				return ca - cb
+			}
+			a, b = a[1:], b[1:]
+		}
+		na, nb := digitRun(a), digitRun(b)
+		a, b = a[len(na):], b[len(nb):]
+		na, nb = strings.TrimLeft(na, "0"), strings.TrimLeft(nb, "0")
+		if len(na) != len(nb) {
+			return len(na) - len(nb)
+		}
+		if c := strings.Compare(na, nb); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// charOrder is the weight of the first character of s in a non-digit run
+// (s ends or reaches a digit: 0).
+func charOrder(s string) int {
+	switch {
+	case s == "" || isDigit(s[0]):
+		return 0
+	case s[0] == '~':
+		return -1
+	case s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z':
+		return int(s[0])
+	}
+	return int(s[0]) + 256
+}
+
+func digitRun(s string) string {
+	i := 0
+	for i < len(s) && isDigit(s[i]) {
+		i++
+	}
+	return s[:i]
 }
 
 // satisfies reports whether version v meets op/want.

@@ -3,10 +3,10 @@ package apt
 import (
 	"bytes"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Release is what an (In)Release file says about a suite, plus the
@@ -129,15 +129,13 @@ func parseReleaseDate(s string) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("not an RFC 1123 date: %q", s)
 }
 
+// releaseLimit bounds an (In)Release file; real ones are under 1 MiB.
+var releaseLimit = located.Limit{Kind: "Release", Bytes: 8 << 20}
+
 func readReleaseFile(path string) (*Release, error) {
-	f, err := os.Open(path)
+	data, err := located.ReadFile(path, releaseLimit)
 	if err != nil {
 		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 64<<20))
-	if err != nil {
-		return nil, errAt(path, 0, "%v", err)
 	}
 	return parseRelease(data, path)
 }

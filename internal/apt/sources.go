@@ -2,6 +2,7 @@ package apt
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Source is one (type deb) entry of the sources: a URI, a suite and its
@@ -25,21 +28,23 @@ type Source struct {
 // Flat reports a flat repository ("deb uri ./"), which has no dists/.
 func (s Source) Flat() bool { return strings.HasSuffix(s.Suite, "/") }
 
-// readSources reads sources.list, sources.list.d/*.list and *.sources.
-func readSources(root string) ([]Source, error) {
+// sourcesLimit bounds one sources file as read.
+var sourcesLimit = located.Limit{Kind: "sources", Bytes: 4 << 20}
+
+// readSources reads sources.list, sources.list.d/*.list and *.sources
+// (Dir::Etc::sourcelist and Dir::Etc::sourceparts).
+func readSources(main, dir string) ([]Source, error) {
 	var out []Source
-	main := filepath.Join(root, "etc/apt/sources.list")
-	if f, err := os.Open(main); err == nil {
+	if f, err := located.Open(main, sourcesLimit); err == nil {
 		s, err := parseOneLineSources(f, main)
 		f.Close()
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, s...)
-	} else if !os.IsNotExist(err) {
-		return nil, errAt(main, 0, "%v", err)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
 	}
-	dir := filepath.Join(root, "etc/apt/sources.list.d")
 	ents, err := os.ReadDir(dir)
 	if err != nil && !os.IsNotExist(err) {
 		return nil, errAt(dir, 0, "%v", err)
@@ -62,9 +67,9 @@ func readSources(root string) ([]Source, error) {
 		default:
 			continue // apt ignores other extensions (*.disabled, *.save)
 		}
-		f, err := os.Open(path)
+		f, err := located.Open(path, sourcesLimit)
 		if err != nil {
-			return nil, errAt(path, 0, "%v", err)
+			return nil, err
 		}
 		s, err := parse(f, path)
 		f.Close()
@@ -94,7 +99,7 @@ func validPartName(n string) bool {
 func parseOneLineSources(r io.Reader, file string) ([]Source, error) {
 	var out []Source
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	sc.Buffer(make([]byte, 0, 4096), maxControlLine)
 	line := 0
 	for sc.Scan() {
 		line++
@@ -139,7 +144,10 @@ func parseOneLineSources(r io.Reader, file string) ([]Source, error) {
 		out = append(out, s)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, errAt(file, line+1, "read: %v", err)
+		if err == bufio.ErrTooLong {
+			return nil, errAt(file, line+1, "line longer than %s", located.Size(maxControlLine))
+		}
+		return nil, readErrAt(err, file, line+1)
 	}
 	return out, nil
 }
@@ -182,9 +190,7 @@ func finishSource(s *Source, arches string) error {
 		return fmt.Errorf("suite %q needs at least one component", s.Suite)
 	}
 	if arches != "" {
-		for _, a := range strings.FieldsFunc(arches, func(r rune) bool { return r == ',' || r == ' ' }) {
-			s.Arches = append(s.Arches, a)
-		}
+		s.Arches = append(s.Arches, strings.FieldsFunc(arches, func(r rune) bool { return r == ',' || r == ' ' })...)
 	}
 	return nil
 }
@@ -255,10 +261,7 @@ func uriToFileName(uri string) string {
 			host, path = rest[:j], rest[j:]
 		}
 		if at := strings.LastIndexByte(host, '@'); at >= 0 {
-			host = host[at+1:]
-		}
-		if strings.HasPrefix(host, "[") {
-			// IPv6 literal: apt prints it back in brackets
+			host = host[at+1:] // an IPv6 literal keeps its brackets, as apt prints it
 		}
 	} else {
 		path = rest

@@ -1,11 +1,14 @@
 package apt
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Installed is one package dpkg has on the system (any state but
@@ -18,8 +21,11 @@ type Installed struct {
 	Status    string // the full Status field
 	MultiArch string
 	Provides  []Relation
-	File      string
-	Line      int
+	// Relations of the installed version, as dpkg recorded them: an
+	// upgrade that would break one is kept back.
+	Depends, PreDepends, Recommends, Breaks, Conflicts [][]Relation
+	File                                               string
+	Line                                               int
 }
 
 // pkgKey identifies a package as apt does: Architecture: all packages
@@ -33,6 +39,12 @@ func keyFor(name, arch, native string) pkgKey {
 	return pkgKey{name, arch}
 }
 
+// Bounds of dpkg's files as read: a status of 5,000 packages is near 10 MiB.
+var (
+	statusLimit = located.Limit{Kind: "dpkg status", Bytes: 256 << 20}
+	archLimit   = located.Limit{Kind: "dpkg arch", Bytes: 64 << 10}
+)
+
 // dpkgState is what the dpkg database says.
 type dpkgState struct {
 	installed []*Installed
@@ -42,17 +54,20 @@ type dpkgState struct {
 
 // readDpkg reads status, then applies the updates journal in numeric
 // order, then works out the architectures.
-func readDpkg(root string) (*dpkgState, error) {
+// statusPath is Dir::State::status; the journal and the architecture list
+// are dpkg's, next to it in its admin directory.
+func readDpkg(statusPath string) (*dpkgState, error) {
+	admin := filepath.Dir(statusPath)
 	type id struct{ name, arch string }
 	byID := map[id]*Installed{}
 	var order []id
 	apply := func(path string, mustExist bool) error {
-		f, err := os.Open(path)
+		f, err := located.Open(path, statusLimit)
 		if err != nil {
-			if os.IsNotExist(err) && !mustExist {
+			if errors.Is(err, os.ErrNotExist) && !mustExist {
 				return nil
 			}
-			return errAt(path, 0, "%v", err)
+			return err
 		}
 		defer f.Close()
 		return readStanzas(f, path, controlOptions{}, 0, func(s *stanza) error {
@@ -68,10 +83,10 @@ func readDpkg(root string) (*dpkgState, error) {
 			return nil
 		})
 	}
-	if err := apply(filepath.Join(root, "var/lib/dpkg/status"), true); err != nil {
+	if err := apply(statusPath, true); err != nil {
 		return nil, err
 	}
-	journal, err := journalFiles(filepath.Join(root, "var/lib/dpkg/updates"))
+	journal, err := journalFiles(filepath.Join(admin, "updates"))
 	if err != nil {
 		return nil, err
 	}
@@ -93,16 +108,16 @@ func readDpkg(root string) (*dpkgState, error) {
 			}
 		}
 	}
-	archFile := filepath.Join(root, "var/lib/dpkg/arch")
+	archFile := filepath.Join(admin, "arch")
 	var listed []string
-	if b, err := os.ReadFile(archFile); err == nil {
+	if b, err := located.ReadFile(archFile, archLimit); err == nil {
 		for _, l := range strings.Split(string(b), "\n") {
 			if l = strings.TrimSpace(l); l != "" {
 				listed = append(listed, l)
 			}
 		}
-	} else if !os.IsNotExist(err) {
-		return nil, errAt(archFile, 0, "%v", err)
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
 	}
 	if st.native == "" && len(listed) > 0 {
 		st.native = listed[0]
@@ -119,7 +134,7 @@ func readDpkg(root string) (*dpkgState, error) {
 		if len(st.installed) == 0 {
 			st.native = "amd64" // nothing installed: nothing to judge either
 		} else {
-			return nil, errAt(filepath.Join(root, "var/lib/dpkg/status"), 0, "cannot tell the native architecture (no dpkg package, no %s)", archFile)
+			return nil, errAt(statusPath, 0, "cannot tell the native architecture (no dpkg package, no %s)", archFile)
 		}
 	}
 	for _, a := range listed {
@@ -197,6 +212,21 @@ func parseStatusStanza(s *stanza, file string) (*Installed, error) {
 	}
 	if p.Arch == "" {
 		return nil, errAt(file, s.Line, "installed package %s has no Architecture", name)
+	}
+	for _, r := range []struct {
+		name string
+		dst  *[][]Relation
+	}{
+		{"Depends", &p.Depends}, {"Pre-Depends", &p.PreDepends}, {"Recommends", &p.Recommends},
+		{"Breaks", &p.Breaks}, {"Conflicts", &p.Conflicts},
+	} {
+		if v, ok := s.get(r.name); ok {
+			rel, err := parseRelations(v)
+			if err != nil {
+				return nil, errAt(file, s.lineOf(r.name), "package %s: %s: %v", name, r.name, err)
+			}
+			*r.dst = rel
+		}
 	}
 	if v, ok := s.get("Provides"); ok {
 		rel, err := parseRelations(v)

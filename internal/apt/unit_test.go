@@ -4,14 +4,16 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 	"github.com/klauspost/compress/zstd"
+	debversion "github.com/knqyf263/go-deb-version"
 	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz"
 )
@@ -137,7 +139,7 @@ var compressors = map[string]func([]byte) []byte{
 // compressLists replaces every plain Packages list of a root by ext.
 func compressLists(t testing.TB, root, ext string) {
 	t.Helper()
-	lists, _ := filepath.Glob(filepath.Join(root, "var/lib/apt/lists/*_Packages"))
+	lists, _ := filepath.Glob(filepath.Join(root, "var/lib/apt/*/*_Packages"))
 	if len(lists) == 0 {
 		t.Fatal("no lists")
 	}
@@ -190,22 +192,22 @@ func TestBadInputNamesFileAndLine(t *testing.T) {
 		edit func([]byte) []byte
 		want string // substring of the error: file:line and what
 	}{
-		{"status without Version", "var/lib/dpkg/status", replace("Version: 2.36-9+deb12u9\n", ""), "status:18: installed package libc6 has no Version"},
-		{"status bad Status", "var/lib/dpkg/status", replace("Status: install ok installed\nArchitecture: all", "Status: install ok\nArchitecture: all"), "status:31: package tzdata: Status"},
+		{"status without Version", "var/lib/dpkg/status", replace("Version: 2.36-9+deb12u9\n", ""), "status, line 18: installed package libc6 has no Version"},
+		{"status bad Status", "var/lib/dpkg/status", replace("Status: install ok installed\nArchitecture: all", "Status: install ok\nArchitecture: all"), "status, line 31: package tzdata: Status"},
 		{"status truncated mid-field", "var/lib/dpkg/status", func(b []byte) []byte {
 			return append(b[:bytes.Index(b, []byte("Package: tzdata"))], []byte("Packa")...)
-		}, "status:30: not a \"Field: value\" line"},
-		{"status bad version", "var/lib/dpkg/status", replace("Version: 0.9", "Version: 0.9 beta"), "status:48: package local-only: bad version"},
-		{"journal bad", "var/lib/dpkg/updates/0001", replace("Version: 7.88.1-10+deb12u12", "Version 7.88"), "0001:4: not a \"Field: value\" line"},
-		{"list line without colon", main, replace("Architecture: amd64\n\nPackage: libssl3", "Architecture: amd64\ngarbage\n\nPackage: libssl3"), "Packages:19: not a \"Field: value\" line"},
-		{"list stanza without Version", main, replace("Version: 2.36-9+deb12u10\n", ""), "Packages:15: package libc6 has no Version"},
-		{"list bad phasing", main, replace("Architecture: all\n", "Architecture: all\nPhased-Update-Percentage: 150\n"), "Packages:28: Phased-Update-Percentage"},
-		{"list bad depends", main, replace("libssl3 (>= 3.0.0)", "libssl3 (>= )"), "Packages:6: package openssh-client: Depends"},
-		{"release bad date", rel, replace("Date: Sat, 10 May 2025 09:00:00 UTC", "Date: yesterday"), "InRelease:9: Date"},
-		{"release truncated", rel, func(b []byte) []byte { return b[:bytes.Index(b, []byte("-----BEGIN PGP SIGNATURE"))] }, "InRelease:13: clear-signed message is truncated"},
-		{"sources bad line", "etc/apt/sources.list", replace("deb http://deb.example.org/debian bookworm main", "deb http://deb.example.org/debian"), "sources.list:2: deb line needs a URI and a suite"},
-		{"sources bad option", "etc/apt/sources.list", replace("[signed-by=", "[signed-by"), "sources.list:4: bad option"},
-		{"deb822 bad Enabled", "etc/apt/sources.list.d/backports.sources", replace("Enabled: no", "Enabled: maybe"), "backports.sources:6: Enabled"},
+		}, "status, line 30: not a \"Field: value\" line"},
+		{"status bad version", "var/lib/dpkg/status", replace("Version: 0.9", "Version: 0.9 beta"), "status, line 48: package local-only: bad version"},
+		{"journal bad", "var/lib/dpkg/updates/0001", replace("Version: 7.88.1-10+deb12u12", "Version 7.88"), "0001, line 4: not a \"Field: value\" line"},
+		{"list line without colon", main, replace("Architecture: amd64\n\nPackage: libssl3", "Architecture: amd64\ngarbage\n\nPackage: libssl3"), "Packages, line 19: not a \"Field: value\" line"},
+		{"list stanza without Version", main, replace("Version: 2.36-9+deb12u10\n", ""), "Packages, line 15: package libc6 has no Version"},
+		{"list bad phasing", main, replace("Architecture: all\n", "Architecture: all\nPhased-Update-Percentage: 150\n"), "Packages, line 28: Phased-Update-Percentage"},
+		{"list bad depends", main, replace("libssl3 (>= 3.0.0)", "libssl3 (>= )"), "Packages, line 6: package openssh-client: Depends"},
+		{"release bad date", rel, replace("Date: Sat, 10 May 2025 09:00:00 UTC", "Date: yesterday"), "InRelease, line 9: Date"},
+		{"release truncated", rel, func(b []byte) []byte { return b[:bytes.Index(b, []byte("-----BEGIN PGP SIGNATURE"))] }, "InRelease, line 13: clear-signed message is truncated"},
+		{"sources bad line", "etc/apt/sources.list", replace("deb http://deb.example.org/debian bookworm main", "deb http://deb.example.org/debian"), "sources.list, line 2: deb line needs a URI and a suite"},
+		{"sources bad option", "etc/apt/sources.list", replace("[signed-by=", "[signed-by"), "sources.list, line 4: bad option"},
+		{"deb822 bad Enabled", "etc/apt/sources.list.d/backports.sources", replace("Enabled: no", "Enabled: maybe"), "backports.sources, line 6: Enabled"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			root := copyTree(t, base)
@@ -223,8 +225,7 @@ func TestBadInputNamesFileAndLine(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("got error %v\nwant one containing %q", err, c.want)
 			}
-			var pe *ParseError
-			if !errors.As(err, &pe) || !strings.HasPrefix(pe.File, root) {
+			if pe, ok := located.As(err); !ok || !strings.HasPrefix(pe.File, root) {
 				t.Errorf("error %v does not name the file under the root", err)
 			}
 		})
@@ -255,14 +256,14 @@ func TestCorruptCompressedList(t *testing.T) {
 
 func TestPreferencesErrors(t *testing.T) {
 	for _, c := range []struct{ text, want string }{
-		{"Package: foo\nPin: release a=x\n", "p:1: preferences stanza without Pin-Priority"},
-		{"Package: foo\nPin: release a=x\nPin-Priority: high\n", "p:3: Pin-Priority"},
-		{"Package: foo\nPin: release a=x\nPin-Priority: 0\n", "p:3: Pin-Priority"},
-		{"\n# c\nPackage: foo\nPin: bogus x\nPin-Priority: 1\n", "p:4: unknown pin type"},
-		{"Package: foo\nPin: release q=x\nPin-Priority: 1\n", "p:2: bad release pin term"},
-		{"Package: *\nPin: version 1.0\nPin-Priority: 1\n", "p:2: a version pin needs a package"},
-		{"Package: /([/\nPin: version 1.0\nPin-Priority: 1\n", "p:1: bad package pattern"},
-		{"Pin: version 1.0\nPin-Priority: 1\n", "p:1: preferences stanza without Package"},
+		{"Package: foo\nPin: release a=x\n", "p, line 1: preferences stanza without Pin-Priority"},
+		{"Package: foo\nPin: release a=x\nPin-Priority: high\n", "p, line 3: Pin-Priority"},
+		{"Package: foo\nPin: release a=x\nPin-Priority: 0\n", "p, line 3: Pin-Priority"},
+		{"\n# c\nPackage: foo\nPin: bogus x\nPin-Priority: 1\n", "p, line 4: unknown pin type"},
+		{"Package: foo\nPin: release q=x\nPin-Priority: 1\n", "p, line 2: bad release pin term"},
+		{"Package: *\nPin: version 1.0\nPin-Priority: 1\n", "p, line 2: a version pin needs a package"},
+		{"Package: /([/\nPin: version 1.0\nPin-Priority: 1\n", "p, line 1: bad package pattern"},
+		{"Pin: version 1.0\nPin-Priority: 1\n", "p, line 1: preferences stanza without Package"},
 	} {
 		_, err := parsePreferences(strings.NewReader(c.text), "p")
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -289,4 +290,64 @@ deb file:/srv/repo ./
 	if s := src[1]; !s.Flat() || s.packagesName("", "amd64") != "_srv_repo_._Packages" {
 		t.Errorf("flat: %+v %s", s, s.packagesName("", "amd64"))
 	}
+}
+
+// TestVersionOrderMatchesDpkg: our comparison against dpkg itself on
+// tricky pairs, and against the library's on every pair of neighbouring
+// versions of the fixtures and this host's lists.
+func TestVersionOrderMatchesDpkg(t *testing.T) {
+	pairs := [][2]string{
+		{"1.0~rc1", "1.0"}, {"1.0", "1.0~"}, {"1.0~~", "1.0~"}, {"1.0a", "1.0"}, {"1.0+", "1.0a"},
+		{"1.0.", "1.0a"}, {"1.01", "1.1"}, {"1.001", "1.1"}, {"1:1.0", "2.0"}, {"1.0-1", "1.0-1.1"},
+		{"1.0-1~bpo1", "1.0-1"}, {"2.36-9+deb12u10", "2.36-9+deb12u9"}, {"0:1.0", "1.0"}, {"1.0-0", "1.0"},
+		{"10", "9"}, {"1a", "1+"}, {"00000000000000000000001", "1"}, {"99999999999999999999999", "1"},
+		{"1.2.3-1+b1", "1.2.3-1"}, {"3.0.15-1~deb12u1", "3.0.15-1"}, {"1.0~rc1-1", "1.0-0"}, {"a", "B"}, {"1.0-1A", "1.0-1a"},
+	}
+	var dpkg string
+	if p, err := exec.LookPath("dpkg"); err == nil {
+		dpkg = p
+	}
+	for _, p := range pairs {
+		got := sign(compareVersions(p[0], p[1]))
+		if dpkg == "" {
+			continue
+		}
+		want := 0
+		if exec.Command(dpkg, "--compare-versions", p[0], "lt", p[1]).Run() == nil {
+			want = -1
+		} else if exec.Command(dpkg, "--compare-versions", p[0], "gt", p[1]).Run() == nil {
+			want = 1
+		}
+		if got != want {
+			t.Errorf("compare(%s, %s) = %d, dpkg says %d", p[0], p[1], got, want)
+		}
+	}
+	// every neighbouring pair of versions in the real lists: our order is the library's
+	var vers []string
+	files, _ := filepath.Glob("/var/lib/apt/lists/*_Packages*")
+	for _, f := range files {
+		r, _, err := openList(strings.TrimSuffix(f, filepath.Ext(f)))
+		if err != nil {
+			continue
+		}
+		readStanzas(r, f, controlOptions{}, 0, func(s *stanza) error {
+			vers = append(vers, s.value("Version"))
+			return nil
+		})
+		r.Close()
+	}
+	n := 0
+	for i := 1; i < len(vers); i++ {
+		a, b := vers[i-1], vers[i]
+		va, err1 := debversion.NewVersion(a)
+		vb, err2 := debversion.NewVersion(b)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		if got, want := sign(compareVersions(a, b)), sign(va.Compare(vb)); got != want {
+			t.Fatalf("compare(%s, %s) = %d, go-deb-version says %d", a, b, got, want)
+		}
+		n++
+	}
+	t.Logf("%d pairs from real lists agree", n)
 }

@@ -63,6 +63,7 @@ type Item struct {
 	Security  bool       `json:"security"`
 	Held      bool       `json:"held"`
 	KeptBack  bool       `json:"kept_back"`
+	Reason    string     `json:"reason,omitempty"` // why kept back; says so when not even dist-upgrade would move it
 	Origin    string     `json:"origin"`
 	FirstSeen *time.Time `json:"first_seen,omitempty"`
 	AgeDays   *int       `json:"age_days,omitempty"`
@@ -299,6 +300,12 @@ func Judge(in Input) plugin.Result {
 	for _, u := range in.Updates {
 		it := Item{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate,
 			Security: u.Security, Held: u.Held, KeptBack: u.KeptBack, Origin: u.Origin}
+		if u.KeptBack {
+			it.Reason = "kept back: " + u.Reason
+			if u.Blocked && !u.Held {
+				it.Reason += "; apt-get dist-upgrade would not upgrade it either"
+			}
+		}
 		if t, ok := in.FirstSeen[Key(u)]; ok && u.Security && !u.Held {
 			t := t.UTC()
 			d := days(age(u))

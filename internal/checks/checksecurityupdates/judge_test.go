@@ -140,3 +140,23 @@ func TestJudgeItems(t *testing.T) {
 		}
 	}
 }
+
+// TestJudgeItemsSayWhyKeptBack: a kept-back item carries apt's reason, and
+// says when not even dist-upgrade would move it.
+func TestJudgeItemsSayWhyKeptBack(t *testing.T) {
+	needsNew := keptB
+	needsNew.Reason = "it needs libnew2, not installed"
+	blocked := openssh
+	blocked.KeptBack, blocked.Blocked, blocked.Reason = true, true, "it needs libssl3 (>= 3.0.17), whose newer version is held"
+	r := Judge(Input{Now: now, Sources: 1, Updates: []apt.Update{needsNew, blocked}})
+	var b bytes.Buffer
+	plugin.Write(&b, "check_security_updates", "X", r, plugin.JSON)
+	for _, want := range []string{
+		`"kept_back":true,"reason":"kept back: it needs libnew2, not installed","origin":"Debian:bookworm-security"}`,
+		`"kept_back":true,"reason":"kept back: it needs libssl3 (>= 3.0.17), whose newer version is held; apt-get dist-upgrade would not upgrade it either","origin":"Debian:bookworm-security"}`,
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("JSON lacks %s\n%s", want, b.String())
+		}
+	}
+}
