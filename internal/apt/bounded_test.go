@@ -48,9 +48,9 @@ func TestEndlessInputsFailFast(t *testing.T) {
 		{"preferences one 100 MB line", "etc/apt/preferences", hugeLine("Package: *\nPin: "), ", line 2: line longer than 1 MiB"},
 		{"sources.list is /dev/zero", "etc/apt/sources.list", devZero, ", line 1: line longer than 1 MiB"},
 		{"deb822 sources one 100 MB line", "etc/apt/sources.list.d/backports.sources", hugeLine("Types: deb\nURIs: "), ", line 2: line longer than 1 MiB"},
-		{"apt.conf is /dev/zero", "etc/apt/apt.conf", devZero, ": larger than the 1 MiB limit for a apt.conf file"},
-		{"dpkg arch is /dev/zero", "var/lib/dpkg/arch", devZero, ": larger than the 64 KiB limit for a dpkg arch file"},
-		{"InRelease is /dev/zero", lists + "deb.example.org_debian_dists_bookworm_InRelease", devZero, ": larger than the 8 MiB limit for a Release file"},
+		{"apt.conf is /dev/zero", "etc/apt/apt.conf", devZero, ": larger than the 1 MiB limit for apt.conf files"},
+		{"dpkg arch is /dev/zero", "var/lib/dpkg/arch", devZero, ": larger than the 64 KiB limit for dpkg arch files"},
+		{"InRelease is /dev/zero", lists + "deb.example.org_debian_dists_bookworm_InRelease", devZero, ": larger than the 8 MiB limit for Release files"},
 		{"Packages is /dev/zero", lists + "deb.example.org_debian_dists_bookworm_main_binary-amd64_Packages", devZero, ", line 1: stanza longer than 16 MiB"},
 		{"Packages one 100 MB line", lists + "deb.example.org_debian_dists_bookworm_main_binary-amd64_Packages", hugeLine("Package: libc6\nDescription: "), ", line 1: stanza longer than 16 MiB"},
 	} {
