@@ -16,6 +16,16 @@ var platformTable = []*platform{
 	{id: "routeros", example: "7.14.3", parse: parseRouterOS},
 	{id: "gaia", example: "R81.20 Take 92", parse: parseGaia},
 
+	// Security appliances (appliances.go).
+	{id: "asa", example: "9.16(4)48", parse: parseASA},
+	{id: "ftd", example: "7.2.5.1", parse: parseFTD},
+	{id: "bigip", example: "17.1.1.3", parse: parseBIGIP},
+	{id: "sonicos", example: "7.0.1-5145", parse: parseSonicOS},
+	{id: "aos-cx", example: "FL.10.10.1060", parse: parseAOSCX},
+	{id: "vrp", example: "V200R019C10SPC500", parse: parseVRP},
+	{id: "opnsense", example: "24.7.9", parse: parseOPNsense},
+	{id: "pfsense", example: "2.7.2", parse: parsePFSense, crossScheme: pfsenseCrossScheme},
+
 	// os-release IDs: VERSION_ID is plain dotted numbers.
 	{id: "debian", example: osReleaseExample, parse: parseNumeric},
 	{id: "ubuntu", example: osReleaseExample, parse: parseNumeric},

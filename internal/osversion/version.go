@@ -78,6 +78,10 @@ var aliases = map[string]string{
 	"checkpoint": "gaia", "check-point": "gaia", "redhat": "rhel",
 	"juniper": "junos", "juniper_junos": "junos",
 	"rockylinux": "rocky", "alma": "almalinux",
+	"cisco-asa": "asa", "cisco_asa": "asa", "firepower": "ftd", "cisco-ftd": "ftd", "cisco_ftd": "ftd",
+	"f5": "bigip", "big-ip": "bigip", "f5-bigip": "bigip", "tmos": "bigip",
+	"sonicwall": "sonicos", "arubaos-cx": "aos-cx", "aoscx": "aos-cx", "aos_cx": "aos-cx",
+	"huawei-vrp": "vrp", "huawei_vrp": "vrp",
 }
 
 // Platforms lists the known platform ids, sorted.
