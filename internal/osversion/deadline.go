@@ -67,3 +67,74 @@ func (t *DeadlineTally) Add(s DeadlineStatus) {
 		t.MinDaysLeft = s.DaysLeft
 	}
 }
+
+// DueFinding is one deadline a version misses: the target it is below,
+// or a blocked entry with a window that it is in. Ref says which (the
+// target version, or the block as written with its reason) and Line is
+// the policy line.
+type DueFinding struct {
+	Target bool // true: below the target; false: in a blocked entry
+	Ref    string
+	Line   int
+	Status DeadlineStatus
+}
+
+// Deadlines lists the deadlines v misses at time now, for the judge to
+// turn into WARNING (due, with days left) or CRITICAL (overdue). Blocked
+// entries without a window and the minimum are not deadlines: Evaluate
+// reports them CRITICAL at once. A comparison the platform cannot make is
+// left out here; Evaluate reports it UNKNOWN.
+func (r *Rules) Deadlines(v Version, now time.Time) []DueFinding {
+	if r.Err != nil {
+		return nil
+	}
+	var out []DueFinding
+	for _, b := range r.Blocked {
+		if b.Window == nil || !inBlock(v, b) {
+			continue
+		}
+		ref := b.describe()
+		out = append(out, DueFinding{Ref: ref, Line: b.Line, Status: b.Window.At(now)})
+	}
+	if r.Target != nil && r.TargetDeadline != nil {
+		if c, err := Compare(v, *r.Target); err == nil && c < 0 {
+			out = append(out, DueFinding{Target: true, Ref: r.Target.Text, Line: r.TargetDeadline.Line, Status: r.TargetDeadline.At(now)})
+		}
+	}
+	return out
+}
+
+// inBlock reports whether v is in the blocked entry (false where a
+// comparison is not possible).
+func inBlock(v Version, b Block) bool {
+	if b.From != nil {
+		if c, err := Compare(v, *b.From); err != nil || c < 0 {
+			return false
+		}
+	}
+	if b.To != nil {
+		if c, err := Compare(v, *b.To); err != nil || c > 0 {
+			return false
+		}
+	}
+	return b.From != nil || b.To != nil
+}
+
+// describe is the entry as Evaluate names it: "blocked (16.1.1 to
+// 17.9.3): CVE-2023-20198".
+func (b Block) describe() string {
+	what := "blocked"
+	switch {
+	case b.Single:
+	case b.From == nil:
+		what += " (up to " + b.To.Text + ")"
+	case b.To == nil:
+		what += " (" + b.From.Text + " and later)"
+	default:
+		what += " (" + b.From.Text + " to " + b.To.Text + ")"
+	}
+	if b.Reason != "" {
+		what += ": " + b.Reason
+	}
+	return what
+}

@@ -1,6 +1,7 @@
 package osversion
 
 import (
+	"fmt"
 	"testing"
 	"time"
 )
@@ -63,5 +64,38 @@ func TestDeadlineTally(t *testing.T) {
 	want := DeadlineTally{Overdue: 3, Due: 2, MaxDaysOverdue: 50, MinDaysLeft: 6} // due 2026-10-31: day 50 on 2026-12-19
 	if tally != want {
 		t.Errorf("tally %+v, want %+v", tally, want)
+	}
+}
+
+func TestRulesDeadlines(t *testing.T) {
+	r := compileOne(t, `version: 1
+os_versions:
+  ios-xe:
+    minimum: "16.12.1"
+    target: {version: "17.9.5", since: 2026-11-01, within_days: 30}
+    blocked:
+      - {from: "16.1.1", to: "17.9.3", reason: "CVE-2023-20198", published: 2023-10-16, within_days: 14}
+      - {version: "17.9.4", reason: "CSCwh00000"}
+`, "ios-xe")
+	cases := []struct {
+		version, now string
+		want         []DueFinding
+	}{
+		{"17.9.5", "2026-12-10T00:00:00Z", nil},
+		{"17.9.4a", "2026-11-20T12:00:00Z", []DueFinding{{Target: true, Ref: "17.9.5", Line: 5, Status: DeadlineStatus{Due: at("2026-12-01T00:00:00Z"), DaysLeft: 11}}}},
+		{"17.9.4", "2026-12-19T08:00:00Z", []DueFinding{{Target: true, Ref: "17.9.5", Line: 5, Status: DeadlineStatus{Due: at("2026-12-01T00:00:00Z"), Overdue: true, DaysOverdue: 19}}}},
+		{"17.6.3", "2023-10-20T00:00:00Z", []DueFinding{
+			{Ref: "blocked (16.1.1 to 17.9.3): CVE-2023-20198", Line: 7, Status: DeadlineStatus{Due: at("2023-10-30T00:00:00Z"), DaysLeft: 10}},
+			{Target: true, Ref: "17.9.5", Line: 5, Status: DeadlineStatus{Due: at("2026-12-01T00:00:00Z"), DaysLeft: 1138}},
+		}},
+	}
+	for _, c := range cases {
+		got := r.Deadlines(mustParse(t, "ios-xe", c.version), at(c.now))
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s at %s:\n got %+v\nwant %+v", c.version, c.now, got, c.want)
+		}
+	}
+	if r.Deadlines(mustParse(t, "ios-xe", "17.9.4"), at("2026-12-19T08:00:00Z"))[0].Ref != "17.9.5" {
+		t.Error("the blocked entry without a window is not a deadline")
 	}
 }
