@@ -285,20 +285,7 @@ func (r *Rules) Evaluate(v Version, now time.Time) Finding {
 		if !in {
 			continue
 		}
-		what := "blocked"
-		switch {
-		case b.Single:
-		case b.From == nil:
-			what += fmt.Sprintf(" (up to %s)", b.To)
-		case b.To == nil:
-			what += fmt.Sprintf(" (%s and later)", b.From)
-		default:
-			what += fmt.Sprintf(" (%s to %s)", b.From, b.To)
-		}
-		if b.Reason != "" {
-			what += ": " + b.Reason
-		}
-		add(plugin.Critical, "%s", what)
+		add(plugin.Critical, "%s", b.describe())
 	}
 	if r.Minimum != nil {
 		if c, ok := cmp(r.Minimum, "minimum"); ok && c < 0 {
