@@ -175,3 +175,25 @@ func TestApplianceVersionFrom(t *testing.T) {
 		}
 	}
 }
+
+func TestDetectWithOPNsenseExtend(t *testing.T) {
+	freebsd := "FreeBSD fw.example.org 14.1-RELEASE-p6 FreeBSD 14.1-RELEASE-p6 amd64"
+	if p, ok := DetectWith(freebsd, "1.3.6.1.4.1.8072.3.2.8", map[string]string{OIDOPNsenseVersion: "OPNsense 25.1 (amd64)"}); !ok || p != "opnsense" {
+		t.Errorf("OPNsense by its extend: %q %v", p, ok)
+	}
+	for _, c := range []struct {
+		oid    string
+		values map[string]string
+	}{
+		{"1.3.6.1.4.1.8072.3.2.8", nil},
+		{"1.3.6.1.4.1.8072.3.2.8", map[string]string{OIDOPNsenseVersion: "pfSense 2.7.2"}},
+		{"1.3.6.1.4.1.8072.3.2.10", map[string]string{OIDOPNsenseVersion: "OPNsense 25.1"}},
+	} {
+		if p, ok := DetectWith(freebsd, c.oid, c.values); ok {
+			t.Errorf("%s %v: detected %s", c.oid, c.values, p)
+		}
+	}
+	if p, ok := DetectWith("Cisco Adaptive Security Appliance Version 9.16(4)48", "1.3.6.1.4.1.9.1", nil); !ok || p != "asa" {
+		t.Errorf("falls back to Detect: %q %v", p, ok)
+	}
+}

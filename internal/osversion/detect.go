@@ -153,6 +153,20 @@ func Detect(sysDescr, sysObjectID string) (string, bool) {
 	return "", false
 }
 
+// DetectWith is Detect with the vendor OID values read in the same GET
+// (VersionOIDs): an OPNsense whose sysDescr is FreeBSD's is recognised, as
+// LibreNMS does, by net-snmp's FreeBSD sysObjectID (8072.3.2.8) and the
+// "version" extend naming OPNsense.
+func DetectWith(sysDescr, sysObjectID string, values map[string]string) (string, bool) {
+	if p, ok := Detect(sysDescr, sysObjectID); ok {
+		return p, true
+	}
+	if underOID(sysObjectID, "1.3.6.1.4.1.8072.3.2.8") && strings.Contains(values[OIDOPNsenseVersion], "OPNsense") {
+		return "opnsense", true
+	}
+	return "", false
+}
+
 var (
 	ciscoVersionRE = regexp.MustCompile(`Version ([^ ,]{1,60})`)
 	junosVersionRE = regexp.MustCompile(`JUNOS (?:EVO )?([^ ,\[\]]{1,60})`)

@@ -33,6 +33,15 @@ func TestApplianceDetectionRealAgent(t *testing.T) {
 			"aos-cx", "GL.10.04.2000"},
 		{"vrp sysDescr", "Huawei AR1220 Huawei Versatile Routing Platform Software  VRP (R) software,Version 5.120 (AR1220 V200R003C01SPC900) Copyright (C) 2011-2013 Huawei Technologies Co., Ltd", "1.3.6.1.4.1.2011.2.224.1", nil,
 			"vrp", "V200R003C01SPC900"},
+		{"opnsense from nsExtend", "FreeBSD fw.example.org 14.1-RELEASE-p6 FreeBSD 14.1-RELEASE-p6 amd64", "1.3.6.1.4.1.8072.3.2.8",
+			[]snmptest.Value{{OID: osversion.OIDOPNsenseVersion, Value: "OPNsense 24.7.9_1 (amd64)"}},
+			"opnsense", "24.7.9_1"},
+		{"plain FreeBSD is not OPNsense", "FreeBSD host.example.org 14.1-RELEASE-p6 FreeBSD 14.1-RELEASE-p6 amd64", "1.3.6.1.4.1.8072.3.2.8", nil, "", ""},
+		{"pfsense sysDescr", "pfSense 2.3.2-RELEASE pfSense FreeBSD 10.3-RELEASE-p5 amd64", "1.3.6.1.4.1.12325.1.1.2.1.1", nil,
+			"pfsense", "2.3.2-RELEASE"},
+		{"ftd sysDescr", "Cisco Firepower Threat Defense, Version 7.2.5 (Build 208), ASA Version 9.18(3)53", "1.3.6.1.4.1.9.1", nil,
+			"ftd", "7.2.5-208"},
+		{"SonicWall SMA is not SonicOS", "SonicWall SMA 500v", "1.3.6.1.4.1.8741.6", nil, "", ""},
 		{"F5OS is not BIG-IP", "Linux appliance-1 4.18.0-372.9.1.el8.x86_64 #1 SMP x86_64", "1.3.6.1.4.1.12276.1.3.1.1", nil, "", ""},
 	}
 	for _, c := range cases {
@@ -42,7 +51,7 @@ func TestApplianceDetectionRealAgent(t *testing.T) {
 			if err != nil {
 				t.Fatalf("ReadSystem: %v\n%s", err, agent.Log())
 			}
-			platform, ok := osversion.Detect(sys.Descr, sys.ObjectID)
+			platform, ok := osversion.DetectWith(sys.Descr, sys.ObjectID, sys.Values)
 			if c.platform == "" {
 				if ok {
 					t.Fatalf("detected %s, want none", platform)
