@@ -131,3 +131,25 @@ func FuzzParseInventory(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseOSVersions: the target and blocked forms with deadlines, any
+// mutation, give a policy or an error naming the file.
+func FuzzParseOSVersions(f *testing.F) {
+	f.Add([]byte("version: 1\nos_versions:\n  ios-xe:\n    target: {version: \"17.9.5\", since: 2026-11-01, within_days: 30}\n"))
+	f.Add([]byte("version: 1\nos_versions:\n  ios-xe:\n    blocked:\n      - {from: \"16.1.1\", to: \"17.9.3\", published: 2023-10-16, within_days: 14}\n"))
+	f.Add([]byte("version: 1\nos_versions:\n  debian:\n    eol_tier: lts\n    eol_file: /x.json\n    target:\n      version: '12'\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Parse("fuzz.yaml", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "policy fuzz.yaml") {
+				t.Fatalf("error without file: %v", err)
+			}
+			return
+		}
+		for id, pl := range p.OSVersions {
+			if pl.Target != nil && (pl.Target.Since == nil) != (pl.Target.WithinDays == nil) {
+				t.Fatalf("%s: target deadline half given: %+v", id, pl.Target)
+			}
+		}
+	})
+}
