@@ -145,6 +145,8 @@ func TestApplianceVersionFrom(t *testing.T) {
 		{"bigip", "Linux f5 x86_64", map[string]string{OIDBigIPVersion: "17.1.1.3"}, "17.1.1.3"},
 		{"bigip", "Linux f5 x86_64", map[string]string{OIDBigIPVersion: "15.1.10.2", OIDBigIPHotfix: "EHF3"}, "15.1.10.2 EHF3"},
 		{"bigip", "Linux f5 x86_64", map[string]string{OIDBigIPHotfix: "EHF3"}, ""},
+		{"bigip", "Linux f5 x86_64", map[string]string{OIDBigIPVersion: "17.1.1.3", OIDBigIPHotfix: "none"}, "17.1.1.3"},
+		{"bigip", "Linux f5 x86_64", map[string]string{OIDBigIPVersion: "11.6.1", OIDBigIPHotfix: "HF2"}, "11.6.1 HF2"},
 		{"sonicos", "SonicWALL TZ 210 (SonicOS Enhanced 5.9.1.6-5o)", map[string]string{OIDSonicOSVersion: "SonicOS Enhanced 5.9.1.7-2o"}, "SonicOS Enhanced 5.9.1.7-2o"},
 		{"sonicos", "SonicWall NSa 2700", nil, ""},
 		{"asa", "Cisco Adaptive Security Appliance", map[string]string{ent1: "9.16(4)48"}, "9.16(4)48"},

@@ -214,6 +214,15 @@ func firstGroup(re *regexp.Regexp) func(string) (string, bool) {
 	}
 }
 
+// noHotfix reports whether sysProductHotfix says there is none.
+func noHotfix(s string) bool {
+	switch strings.ToLower(s) {
+	case "", "0", "none", "n/a", "-":
+		return true
+	}
+	return false
+}
+
 // entityFallback lists the platforms whose sysDescr may lack the version
 // (ASA's "Cisco Adaptive Security Appliance", some NX-OS releases): then
 // ENTITY-MIB entPhysicalSoftwareRev holds it.
@@ -228,8 +237,8 @@ var entityFallback = map[string]bool{"asa": true, "nx-os": true}
 func VersionFrom(platform, sysDescr string, values map[string]string) (string, error) {
 	if oid, ok := versionOIDs[platform]; ok {
 		if v := strings.TrimSpace(values[oid]); v != "" {
-			if hf := strings.TrimSpace(values[OIDBigIPHotfix]); platform == "bigip" && hf != "" {
-				v += " " + hf
+			if hf := strings.TrimSpace(values[OIDBigIPHotfix]); platform == "bigip" && !noHotfix(hf) {
+				v += " " + hf // whatever it says; Parse refuses what it cannot order
 			}
 			return v, nil
 		}
