@@ -199,3 +199,20 @@ func TestDetectWithOPNsenseExtend(t *testing.T) {
 		t.Errorf("falls back to Detect: %q %v", p, ok)
 	}
 }
+
+func TestNormalizeApplianceAliases(t *testing.T) {
+	for in, want := range map[string]string{
+		"ASA": "asa", "cisco-asa": "asa", "Firepower": "ftd", "F5": "bigip", "BIG-IP": "bigip", "f5-bigip": "bigip",
+		"SonicWall": "sonicos", "ArubaOS-CX": "aos-cx", "VRP": "vrp", "OPNsense": "opnsense", "pfSense": "pfsense",
+		"cisco-ios-xe": "ios-xe", "Cisco-NX-OS": "nx-os", "juniper-junos": "junos", "paloalto-panos": "pan-os",
+	} {
+		if got, ok := Normalize(in); !ok || got != want {
+			t.Errorf("Normalize(%q) = %q %v, want %s", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"f5os", "arubaos", "aos-s", "procurve", "sma"} {
+		if got, ok := Normalize(in); ok {
+			t.Errorf("look-alike %q normalized to %s", in, got)
+		}
+	}
+}

@@ -82,6 +82,10 @@ var aliases = map[string]string{
 	"f5": "bigip", "big-ip": "bigip", "f5-bigip": "bigip", "tmos": "bigip",
 	"sonicwall": "sonicos", "arubaos-cx": "aos-cx", "aoscx": "aos-cx", "aos_cx": "aos-cx",
 	"huawei-vrp": "vrp", "huawei_vrp": "vrp",
+	// platform slugs as NetBox installations commonly name them
+	"cisco-ios": "ios", "cisco-ios-xe": "ios-xe", "cisco-nx-os": "nx-os", "cisco-nxos": "nx-os",
+	"juniper-junos": "junos", "fortinet-fortios": "fortios", "paloalto-panos": "pan-os", "palo-alto-pan-os": "pan-os",
+	"mikrotik-routeros": "routeros", "aruba-aos-cx": "aos-cx",
 }
 
 // Platforms lists the known platform ids, sorted.
