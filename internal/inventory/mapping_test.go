@@ -142,6 +142,11 @@ func TestNetBox(t *testing.T) {
 	if devs, err = ParseWith("nb.json", []byte(`{"results": [{"name": "r1", "custom_fields": {"version": 21}}]}`), named); err != nil || devs[0].Version != "21" {
 		t.Errorf("named field: %v %v", devs, err)
 	}
+	deep := Mapping{NetBoxVersionField: "config_context.software.version"}
+	if devs, err = ParseWith("nb.json", []byte(`{"results": [{"name": "r1", "config_context": {"software": {"version": "17.9.4a"}}}, {"name": "r2"}]}`), deep); err != nil ||
+		devs[0].Version != "17.9.4a" || devs[1].Version != "" {
+		t.Errorf("nested field: %v %v", devs, err)
+	}
 }
 
 func TestNetBoxErrors(t *testing.T) {
@@ -194,4 +199,30 @@ func FuzzParseWith(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkParseNetBox: 100,000 devices in pages of 1,000, each device
+// with the nested objects NetBox serves (platform, site, tenant, custom
+// fields).
+func BenchmarkParseNetBox(b *testing.B) {
+	var sb strings.Builder
+	for p := range 100 {
+		sb.WriteString(`{"count": 100000, "next": null, "previous": null, "results": [`)
+		for i := range 1000 {
+			if i > 0 {
+				sb.WriteString(",\n")
+			}
+			n := p*1000 + i
+			fmt.Fprintf(&sb, `{"id": %d, "name": "dev%d", "display": "dev%d", "status": {"value": "active", "label": "Active"}, "platform": {"id": 1, "url": "https://nb/api/dcim/platforms/1/", "display": "Cisco IOS XE", "name": "Cisco IOS XE", "slug": "cisco-ios-xe"}, "site": {"id": 2, "name": "site%d", "slug": "s%d"}, "tenant": {"id": 3, "name": "NetOps", "slug": "netops"}, "custom_fields": {"os_version": "17.9.%d"}, "tags": []}`, n, n, n, n%50, n%50, n%10)
+		}
+		sb.WriteString("]}\n")
+	}
+	data := []byte(sb.String())
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if devs, err := Parse("nb.json", data); err != nil || len(devs) != 100000 {
+			b.Fatal(err, len(devs))
+		}
+	}
 }

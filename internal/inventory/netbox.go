@@ -61,11 +61,13 @@ type netboxRef struct {
 }
 
 type netboxDevice struct {
-	Name     *string    `json:"name"`
-	Display  *string    `json:"display"`
-	Platform *netboxRef `json:"platform"`
-	Site     *netboxRef `json:"site"`
-	Tenant   *netboxRef `json:"tenant"`
+	Name            *string                    `json:"name"`
+	Display         *string                    `json:"display"`
+	Platform        *netboxRef                 `json:"platform"`
+	Site            *netboxRef                 `json:"site"`
+	Tenant          *netboxRef                 `json:"tenant"`
+	CustomFields    map[string]json.RawMessage `json:"custom_fields"`
+	SoftwareVersion json.RawMessage            `json:"software_version"`
 }
 
 // defaultVersionFields are tried in order when the mapping names none.
@@ -77,10 +79,23 @@ type netboxReader struct {
 	dec  *json.Decoder
 	m    Mapping
 	out  []Device
+	// lastOff and lastLine count lines incrementally: devices come in
+	// file order, and counting from the start each time is quadratic.
+	lastOff, lastLine int
+}
+
+// lineOf is the line of an offset at or after the previous one asked.
+func (r *netboxReader) lineOf(off int) int {
+	if off < r.lastOff {
+		return lineAt(r.data, off)
+	}
+	r.lastLine += bytes.Count(r.data[r.lastOff:off], []byte("\n"))
+	r.lastOff = off
+	return r.lastLine
 }
 
 func parseNetBox(file string, data []byte, m Mapping) ([]Device, error) {
-	r := &netboxReader{file: file, data: data, dec: json.NewDecoder(bytes.NewReader(data)), m: m}
+	r := &netboxReader{file: file, data: data, dec: json.NewDecoder(bytes.NewReader(data)), m: m, lastLine: 1}
 	for page := 0; ; {
 		tok, err := r.dec.Token()
 		if err == io.EOF {
@@ -137,13 +152,32 @@ func (r *netboxReader) page(n int) error {
 			}
 			return r.at(r.offset(), "page %d: results must be a list of devices", n+1)
 		}
+		generic := !r.structPath()
 		for r.dec.More() {
-			line := lineAt(r.data, r.elementStart())
-			var raw json.RawMessage
-			if err := r.dec.Decode(&raw); err != nil {
-				return r.syntax(err)
+			line := r.lineOf(r.elementStart())
+			var d Device
+			var err error
+			if generic {
+				var raw json.RawMessage
+				if err := r.dec.Decode(&raw); err != nil {
+					return r.syntax(err)
+				}
+				var nd netboxDevice
+				if err := json.Unmarshal(raw, &nd); err != nil {
+					return r.typeError(err, line)
+				}
+				d, err = r.device(&nd, raw, line)
+			} else {
+				var nd netboxDevice
+				if err := r.dec.Decode(&nd); err != nil {
+					var se *json.SyntaxError
+					if errors.As(err, &se) || errors.Is(err, io.ErrUnexpectedEOF) {
+						return r.syntax(err)
+					}
+					return r.typeError(err, line)
+				}
+				d, err = r.device(&nd, nil, line)
 			}
-			d, err := r.device(raw, line)
 			if err != nil {
 				return err
 			}
@@ -162,15 +196,36 @@ func (r *netboxReader) page(n int) error {
 	return nil
 }
 
-func (r *netboxReader) device(raw json.RawMessage, line int) (Device, error) {
-	var nd netboxDevice
-	if err := json.Unmarshal(raw, &nd); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			return Device{}, errAt(r.file, line, "device field %q: want %s, not %s", te.Field, te.Type, te.Value)
+// structPath reports whether the version fields are ones netboxDevice
+// decodes (custom_fields.X, software_version), so each device is decoded
+// once into the struct; another path needs the device's raw JSON.
+func (r *netboxReader) structPath() bool {
+	for _, f := range r.versionFields() {
+		if f != "software_version" && (!strings.HasPrefix(f, "custom_fields.") || strings.Count(f, ".") != 1) {
+			return false
 		}
-		return Device{}, errAt(r.file, line, "each result must be a NetBox device object")
 	}
+	return true
+}
+
+func (r *netboxReader) versionFields() []string {
+	if r.m.NetBoxVersionField != "" {
+		return []string{r.m.NetBoxVersionField}
+	}
+	return defaultVersionFields
+}
+
+func (r *netboxReader) typeError(err error, line int) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return errAt(r.file, line, "device field %q: want %s, not %s", te.Field, te.Type, te.Value)
+	}
+	return errAt(r.file, line, "each result must be a NetBox device object")
+}
+
+// device turns one decoded device into a Device; raw is its JSON when
+// the version path is not one the struct holds.
+func (r *netboxReader) device(nd *netboxDevice, raw json.RawMessage, line int) (Device, error) {
 	d := Device{Line: line}
 	switch {
 	case nd.Name != nil && strings.TrimSpace(*nd.Name) != "":
@@ -189,12 +244,18 @@ func (r *netboxReader) device(raw json.RawMessage, line int) (Device, error) {
 	if t := nd.Tenant; t != nil {
 		d.Owner = refName(t)
 	}
-	fields := defaultVersionFields
-	if r.m.NetBoxVersionField != "" {
-		fields = []string{r.m.NetBoxVersionField}
-	}
-	for _, f := range fields {
-		v, found, err := fieldText(raw, f)
+	for _, f := range r.versionFields() {
+		var v string
+		var found bool
+		var err error
+		switch {
+		case raw != nil:
+			v, found, err = fieldText(raw, f)
+		case f == "software_version":
+			v, found, err = valueText(nd.SoftwareVersion)
+		default:
+			v, found, err = valueText(nd.CustomFields[strings.TrimPrefix(f, "custom_fields.")])
+		}
 		if err != nil {
 			return Device{}, errAt(r.file, line, "device %q: %s %v", d.Name, f, err)
 		}
@@ -248,7 +309,13 @@ func fieldText(raw json.RawMessage, path string) (string, bool, error) {
 		}
 		cur = v
 	}
-	if string(bytes.TrimSpace(cur)) == "null" {
+	return valueText(cur)
+}
+
+// valueText is a JSON string or number as text; null or absent is not
+// found, anything else an error.
+func valueText(cur json.RawMessage) (string, bool, error) {
+	if len(cur) == 0 || string(bytes.TrimSpace(cur)) == "null" {
 		return "", false, nil
 	}
 	var s string
