@@ -162,13 +162,17 @@ func parseReleases(file string, data []byte, off int, key string, f fields) ([]C
 		return nil, eolErr(file, lineAt(data, off), key, "want a list of release cycles")
 	}
 	var out []Cycle
+	lastOff, lastLine := off, lineAt(data, off) // lines counted incrementally, not from the start each time
 	for i := 0; dec.More(); i++ {
 		at := off + int(dec.InputOffset())
 		// InputOffset is before the separating comma and space.
 		for at < len(data) && strings.IndexByte(", \t\r\n", data[at]) >= 0 {
 			at++
 		}
-		line := lineAt(data, at)
+		at = min(at, len(data))
+		lastLine += bytes.Count(data[lastOff:at], []byte("\n"))
+		lastOff = at
+		line := lastLine
 		k := fmt.Sprintf("%s[%d]", key, i)
 		if key == "" {
 			k = fmt.Sprintf("[%d]", i)

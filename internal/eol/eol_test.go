@@ -253,3 +253,28 @@ func FuzzParseEndOfLife(f *testing.F) {
 		}
 	})
 }
+
+// A file of the largest size with the most cycles parses in linear time
+// (lines are counted once, not from the start for every cycle).
+func TestEndOfLifeManyCyclesLinear(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString("[")
+	for i := 0; sb.Len() < int(EndOfLifeLimit.Bytes)-64; i++ {
+		if i > 0 {
+			sb.WriteString(",\n")
+		}
+		sb.WriteString(`{"cycle":"1","eol":false}`)
+	}
+	sb.WriteString("]")
+	start := time.Now()
+	cycles, err := ParseEndOfLife("F", []byte(sb.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("%d cycles took %v", len(cycles), took)
+	}
+	if last := cycles[len(cycles)-1]; last.Line != len(cycles) {
+		t.Errorf("last cycle on line %d, want %d", last.Line, len(cycles))
+	}
+}
