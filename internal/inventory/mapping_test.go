@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
@@ -224,5 +225,30 @@ func BenchmarkParseNetBox(b *testing.B) {
 		if devs, err := Parse("nb.json", data); err != nil || len(devs) != 100000 {
 			b.Fatal(err, len(devs))
 		}
+	}
+}
+
+// Lines of NetBox devices are counted once: 200,000 small devices parse
+// in linear time (counting from the start for each was quadratic).
+func TestNetBoxManyDevicesLinear(t *testing.T) {
+	var sb strings.Builder
+	sb.WriteString(`{"results": [`)
+	for i := range 200000 {
+		if i > 0 {
+			sb.WriteString(",\n")
+		}
+		fmt.Fprintf(&sb, `{"name": "d%d", "custom_fields": {"os_version": "1"}}`, i)
+	}
+	sb.WriteString("]}\n")
+	start := time.Now()
+	devs, err := Parse("nb.json", []byte(sb.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("%d devices took %v", len(devs), took)
+	}
+	if last := devs[len(devs)-1]; last.Line != 200000 || last.Name != "d199999" {
+		t.Errorf("last device %+v", last)
 	}
 }
