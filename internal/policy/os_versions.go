@@ -1,9 +1,13 @@
 package policy
 
 import (
+	"errors"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // OSVersions maps a platform id (ios, ios-xe, junos, debian, ...) to what is
@@ -238,15 +242,36 @@ func (i *Inventory) UnmarshalYAML(n *yaml.Node) error {
 // document (for flags and tests; in the policy file it is the top-level
 // key inventory), strictly and with lines in its errors.
 func ParseInventory(file string, data []byte) (*Inventory, error) {
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, yamlError(file, nil, err)
-	}
 	var doc struct {
 		Inventory Inventory `yaml:"inventory"`
 	}
-	if err := decodeKnown(data, &doc); err != nil {
-		return nil, yamlError(file, &root, err)
+	err := decodeKnown(data, &doc)
+	if err == nil {
+		return &doc.Inventory, nil
 	}
-	return &doc.Inventory, nil
+	var root yaml.Node
+	_ = yaml.Unmarshal(data, &root)
+	return nil, inventoryError(file, &root, err)
+}
+
+// inventoryError names the line and key of a decoding error, as the
+// policy's own errors do (it keeps to the helpers every version of this
+// package has: locatedError, lineRE, keyAt).
+func inventoryError(file string, root *yaml.Node, err error) error {
+	var le *locatedError
+	if errors.As(err, &le) {
+		return &located.Error{Kind: "policy", File: file, Line: le.line, Key: keyAt(root, le.line), Msg: le.msg}
+	}
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	line := 0
+	if m := lineRE.FindStringSubmatchIndex(msg); m != nil {
+		line, _ = strconv.Atoi(msg[m[2]:m[3]])
+		msg = msg[:m[0]] + msg[m[1]:]
+	}
+	return &located.Error{Kind: "policy", File: file, Line: line, Key: keyAt(root, line), Msg: msg}
 }
