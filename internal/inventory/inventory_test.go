@@ -19,13 +19,13 @@ func TestRead(t *testing.T) {
 		file string
 		want []Device
 	}{
-		{"bom-crlf.csv", []Device{{"sw1", "ios-xe", "17.9.4a", 2}, {"sw2", "IOS-XE", "17.6.5", 4}}},
+		{"bom-crlf.csv", []Device{{"sw1", "ios-xe", "17.9.4a", 2, "", ""}, {"sw2", "IOS-XE", "17.6.5", 4, "", ""}}},
 		{"fleet.json", []Device{
-			{"core-sw1", "ios-xe", "17.9.4a", 2},
-			{"core-sw2", "ios-xe", "17.6.3", 3},
-			{"edge-rtr1", "junos", "21.4R3-S1", 4},
-			{"fw2", "pan-os", "10.2.9", 6},
-			{"web1", "debian", "12", 7},
+			{"core-sw1", "ios-xe", "17.9.4a", 2, "dal", ""},
+			{"core-sw2", "ios-xe", "17.6.3", 3, "", ""},
+			{"edge-rtr1", "junos", "21.4R3-S1", 4, "", ""},
+			{"fw2", "pan-os", "10.2.9", 6, "", ""},
+			{"web1", "debian", "12", 7, "", ""},
 		}},
 	}
 	for _, c := range cases {
@@ -45,7 +45,7 @@ func TestRead(t *testing.T) {
 	if len(fleet) != 17 {
 		t.Fatalf("fleet.csv: %d devices", len(fleet))
 	}
-	if d := fleet[3]; d != (Device{"edge, rtr1", "junos", "21.4R3-S1", 5}) {
+	if d := fleet[3]; d != (Device{"edge, rtr1", "junos", "21.4R3-S1", 5, "fra", `wan "team"`}) {
 		t.Errorf("quoted row: %+v", d)
 	}
 	if d := fleet[5]; d.Version != "v7.2.8,build1639,240313 (GA.M)" || d.Line != 7 {

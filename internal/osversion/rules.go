@@ -3,6 +3,7 @@ package osversion
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,6 +25,14 @@ type Rules struct {
 	Blocked         []Block
 	EOL             []Cycle
 	EOLWarningDays  int
+	// TargetDeadline is the target's since + within_days, when given.
+	TargetDeadline *Deadline
+	// EOLTier is the support tier end-of-life files are read for
+	// (DefaultEOLTier unless the policy says), EOLFile the endoflife.date
+	// file the policy names ("" for none) and EOLFileLine its line.
+	EOLTier     string
+	EOLFile     string
+	EOLFileLine int
 	// Err is why the platform's entry could not be compiled (a
 	// *located.Error naming the policy file, line and key); its devices
 	// are UNKNOWN with it, and the other platforms are still judged.
@@ -39,13 +48,21 @@ type Block struct {
 	Single   bool
 	Reason   string
 	Line     int
+	// Window is the published + within_days of the entry, when given:
+	// until it closes a device in the block is due, not yet CRITICAL.
+	Window *Deadline
 }
 
 // Cycle is the end of life of one release cycle: from Date on (00:00 UTC)
-// the cycle is past its end of life.
+// the cycle is past its end of life. Past says the source gives no date
+// but says the end is reached (endoflife.date's "eol": true). Source is
+// the file the cycle came from ("" for the policy's eol entries), Line
+// its line there.
 type Cycle struct {
 	Release Version
 	Date    time.Time
+	Past    bool
+	Source  string
 	Line    int
 }
 
@@ -106,8 +123,15 @@ func compilePlatform(file, id string, p policy.Platform) (*Rules, error) {
 	if r.Minimum, err = parse(p.Minimum, "minimum"); err != nil {
 		return nil, err
 	}
-	if r.Target, err = parse(p.Target, "target"); err != nil {
+	var target *policy.Text
+	if p.Target != nil {
+		target = &p.Target.Text
+	}
+	if r.Target, err = parse(target, "target"); err != nil {
 		return nil, err
+	}
+	if p.Target.HasDeadline() {
+		r.TargetDeadline = &Deadline{Start: p.Target.Since.Time, WithinDays: int(*p.Target.WithinDays), Line: p.Target.Since.Line}
 	}
 	if r.Minimum != nil && r.Target != nil {
 		c, err := Compare(*r.Target, *r.Minimum)
@@ -124,6 +148,14 @@ func compilePlatform(file, id string, p policy.Platform) (*Rules, error) {
 		line := firstLine(policy.Platform{Blocked: []policy.Blocked{b}})
 		var blk Block
 		blk.Reason, blk.Line = strings.TrimSpace(b.Reason), line
+		switch {
+		case b.Published != nil && b.WithinDays != nil:
+			blk.Window = &Deadline{Start: b.Published.Time, WithinDays: int(*b.WithinDays), Line: b.Published.Line}
+		case b.Published != nil:
+			return nil, policyError(file, b.Published.Line, key+"."+k+".published", "published needs within_days (the devices' window to leave the version)")
+		case b.WithinDays != nil:
+			return nil, policyError(file, line, key+"."+k+".within_days", "within_days needs published (the day the window opens)")
+		}
 		switch {
 		case b.Version != nil && (b.From != nil || b.To != nil):
 			return nil, policyError(file, line, key+"."+k, "give either version or from/to, not both")
@@ -165,6 +197,20 @@ func compilePlatform(file, id string, p policy.Platform) (*Rules, error) {
 	if p.EOLWarningDays != nil {
 		r.EOLWarningDays = int(*p.EOLWarningDays)
 	}
+	r.EOLTier = DefaultEOLTier
+	if p.EOLTier != nil {
+		tier := strings.TrimSpace(p.EOLTier.Value)
+		if !slices.Contains(EOLTiers(id), tier) {
+			return nil, policyError(file, p.EOLTier.Line, key+".eol_tier", fmt.Sprintf("%s has no support tier %q (tiers: %s)", id, tier, strings.Join(EOLTiers(id), ", ")))
+		}
+		r.EOLTier = tier
+	}
+	if p.EOLFile != nil {
+		if r.EOLFile = strings.TrimSpace(p.EOLFile.Value); r.EOLFile == "" {
+			return nil, policyError(file, p.EOLFile.Line, key+".eol_file", "empty file name")
+		}
+		r.EOLFileLine = p.EOLFile.Line
+	}
 	return r, nil
 }
 
@@ -178,7 +224,9 @@ func firstLine(p policy.Platform) int {
 		}
 	}
 	see(p.Minimum)
-	see(p.Target)
+	if p.Target != nil {
+		see(&p.Target.Text)
+	}
 	for _, b := range p.Blocked {
 		see(b.Version)
 		see(b.From)
@@ -237,20 +285,7 @@ func (r *Rules) Evaluate(v Version, now time.Time) Finding {
 		if !in {
 			continue
 		}
-		what := "blocked"
-		switch {
-		case b.Single:
-		case b.From == nil:
-			what += fmt.Sprintf(" (up to %s)", b.To)
-		case b.To == nil:
-			what += fmt.Sprintf(" (%s and later)", b.From)
-		default:
-			what += fmt.Sprintf(" (%s to %s)", b.From, b.To)
-		}
-		if b.Reason != "" {
-			what += ": " + b.Reason
-		}
-		add(plugin.Critical, "%s", what)
+		add(plugin.Critical, "%s", b.describe())
 	}
 	if r.Minimum != nil {
 		if c, ok := cmp(r.Minimum, "minimum"); ok && c < 0 {
@@ -261,7 +296,14 @@ func (r *Rules) Evaluate(v Version, now time.Time) Finding {
 		if !v.InCycle(cy.Release) {
 			continue
 		}
+		if cy.Past {
+			add(plugin.Critical, "release %s past end of life (no date published, %s line %d)", cy.Release, cy.Source, cy.Line)
+			continue
+		}
 		date := cy.Date.Format("2006-01-02")
+		if cy.Source != "" {
+			date += ", " + cy.Source
+		}
 		left := int(math.Ceil(cy.Date.Sub(now).Hours() / 24))
 		switch {
 		case !now.Before(cy.Date):

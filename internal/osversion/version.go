@@ -14,7 +14,6 @@ package osversion
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,7 +58,16 @@ type platform struct {
 	crossScheme func(a, b Version) (int, error)
 }
 
-var platforms = map[string]*platform{}
+// platforms indexes platformTable (platforms.go) by id.
+var platforms = index(platformTable)
+
+func index(table []*platform) map[string]*platform {
+	m := make(map[string]*platform, len(table))
+	for _, p := range table {
+		m[p.id] = p
+	}
+	return m
+}
 
 // aliases are other spellings seen in inventories (LibreNMS os names,
 // vendor names); Normalize maps them to the policy's platform ids.
@@ -70,9 +78,15 @@ var aliases = map[string]string{
 	"checkpoint": "gaia", "check-point": "gaia", "redhat": "rhel",
 	"juniper": "junos", "juniper_junos": "junos",
 	"rockylinux": "rocky", "alma": "almalinux",
+	"cisco-asa": "asa", "cisco_asa": "asa", "firepower": "ftd", "cisco-ftd": "ftd", "cisco_ftd": "ftd",
+	"f5": "bigip", "big-ip": "bigip", "f5-bigip": "bigip", "tmos": "bigip",
+	"sonicwall": "sonicos", "arubaos-cx": "aos-cx", "aoscx": "aos-cx", "aos_cx": "aos-cx",
+	"huawei-vrp": "vrp", "huawei_vrp": "vrp",
+	// platform slugs as NetBox installations commonly name them
+	"cisco-ios": "ios", "cisco-ios-xe": "ios-xe", "cisco-nx-os": "nx-os", "cisco-nxos": "nx-os",
+	"juniper-junos": "junos", "fortinet-fortios": "fortios", "paloalto-panos": "pan-os", "palo-alto-pan-os": "pan-os",
+	"mikrotik-routeros": "routeros", "aruba-aos-cx": "aos-cx",
 }
-
-func register(p *platform) { platforms[p.id] = p }
 
 // Platforms lists the known platform ids, sorted.
 func Platforms() []string {
@@ -198,258 +212,4 @@ func letter(s string) int {
 		return 0
 	}
 	return int(s[0]-'a') + 1
-}
-
-const d = `(\d{1,9})`
-
-var (
-	// IOS: 15.2(7)E4, 12.4(21a), 15.1(4)M12a, 12.2(55)SE12, 12.2(33)SXJ10.
-	// major.minor(maintenance[letter])[train][rebuild[letter]].
-	iosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\(` + d + `([a-z]?)\)([A-Z]{0,4})(?:` + d + `([a-z]?))?)?$`)
-	// IOS-XE: 17.9.4a, 17.09.04a, 16.12.4; 3.x with a train: 3.16.8S, 03.16.08.S.
-	iosxeRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `([a-z]?)(?:\.?([A-Z]{1,2}))?)?$`)
-	// NX-OS: 9.3(10), 10.3(4a)M, 7.0(3)I7(9), 7.0(8)N1(1), 5.2(1)N1(9b).
-	nxosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\(` + d + `([a-z]?)\)(?:([A-Z]{1,2})` + d + `(?:\(` + d + `([a-z]?)\))?)?([MF])?)?$`)
-	// NX-OS as image files spell it (nxos.7.0.3.I7.8.bin, seen in
-	// sysDescr and inventories): 7.0.3.I7.8 is 7.0(3)I7(8), 9.3.10 is
-	// 9.3(10), 10.3.4a.M is 10.3(4a)M. The groups are nxosRE's.
-	nxosDotRE = regexp.MustCompile(`^` + d + `\.` + d + `\.` + d + `([a-z]?)(?:\.([A-Z]{1,2})` + d + `(?:\.` + d + `([a-z]?))?)?(?:\.([MF]))?$`)
-	// Junos: 21.4R3, 21.4R3-S5.4, 21.4R3.15, 12.3X48-D35.7, 21.4R3-S5-EVO.
-	junosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:([RBXF])` + d + `(?:-([SD])` + d + `)?(?:\.` + d + `)?)?(?:-EVO)?$`)
-	// FortiOS: 7.2.8, v7.2.8, v7.2.8,build1639,240313 (GA.M), FortiOS v7.4.3.
-	fortiosRE = regexp.MustCompile(`^(?:FortiOS\s+)?v?` + d + `\.` + d + `(?:\.` + d + `)?(?:,build\d{1,9}(?:,\d{1,9})?)?(?:\s*\([A-Za-z0-9. ]{0,20}\))?$`)
-	// PAN-OS: 10.2.9, 10.2.9-h1.
-	panosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `(?:-h` + d + `)?)?$`)
-	// EOS: 4.30.2F, 4.28.3M, 4.21.1.1F.
-	eosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `(?:\.` + d + `)?)?([A-Z]{1,3})?$`)
-	// RouterOS: 7.14.3, 7.9, 7.15rc2, 7.10beta3, 6.49.10 (long-term).
-	routerosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `)?(?:(beta|rc)` + d + `)?(?:\s*\((?:stable|long-term|testing|development)\))?$`)
-	// Check Point Gaia: R81.20, R82, R81.20 Take 92, R81.20 JHF T92;
-	// R80.20SP (Scalable Platform, a train of its own); R80.20M1,
-	// R80.20.M2 (management releases ahead of the R80.20 GA).
-	gaiaRE = regexp.MustCompile(`(?i)^R` + d + `(?:\.` + d + `)?(?:(SP)|\.?M(\d{1,3}))?(?:\s*(?:JHF\s*T|Take\s*|Jumbo(?:\s+Hotfix)?(?:\s+Accumulator)?\s+Take\s*)` + d + `)?$`)
-	// os-release VERSION_ID: 12, 9.2, 22.04, 3.19.1.
-	numericRE = regexp.MustCompile(`^` + d + `(?:\.` + d + `)?(?:\.` + d + `)?(?:\.` + d + `)?$`)
-)
-
-// parseIOS: release major.minor, then maintenance, train and rebuild.
-// Trains are ordered only across releases (12.1(22)EA14 is before
-// 12.2(50)SE3); within one release a 15.2(4)M is neither older nor newer
-// than a 15.2(7)E.
-func parseIOS(s string) (Version, bool) {
-	m := iosRE.FindStringSubmatch(s)
-	if m == nil {
-		return Version{}, false
-	}
-	v := Version{key: []int{num(m[1]), num(m[2])}, trainAt: 2}
-	if m[3] != "" {
-		v.key = append(v.key, num(m[3]), letter(m[4]))
-		v.train, v.hasTrain = m[5], true
-		if m[6] != "" {
-			v.key = append(v.key, num(m[6]), letter(m[7]))
-		} else if m[7] != "" {
-			return Version{}, false
-		}
-	}
-	return v, true
-}
-
-// parseIOSXE reads IOS-XE's own numbering (17.9.4a, 3.16.8S) and the IOSd
-// version that IOS-XE 3.x (and 2.x) devices report in sysDescr
-// ("15.5(3)S1" on an ASR1000 running 3.16.1S), in the "iosd" scheme with
-// IOS's rules. A bare 12.x or 15.x (a policy's release cycle) is IOSd too:
-// IOS-XE's own majors are 2, 3 and 16 on, so 4 to 15 are refused otherwise.
-func parseIOSXE(s string) (Version, bool) {
-	m := iosxeRE.FindStringSubmatch(s)
-	if m == nil {
-		v, ok := parseIOS(s)
-		v.scheme = "iosd"
-		return v, ok
-	}
-	major := num(m[1])
-	if major >= 4 && major <= 15 {
-		if m[3] == "" && (major == 12 || major == 15) {
-			v, ok := parseIOS(s)
-			v.scheme = "iosd"
-			return v, ok
-		}
-		return Version{}, false
-	}
-	// The 3.x trains (3.6.5E, 3.16.8S) are never ordered with each other:
-	// trainAt stays 0.
-	v := Version{key: []int{major, num(m[2])}}
-	if m[3] != "" {
-		v.key = append(v.key, num(m[3]))
-		if m[4] != "" {
-			v.key = append(v.key, letter(m[4]))
-		}
-		v.train, v.hasTrain = m[5], m[5] != ""
-	}
-	return v, true
-}
-
-// iosxeCrossScheme orders an IOSd version (12.x, 15.x) against IOS-XE's
-// own numbering: 16.x followed the IOSd 15.x releases, so every 16.x and
-// later is newer. Against 2.x and 3.x, which run IOSd 12.2/15.x under
-// another number, there is no order without Cisco's mapping table: an error.
-func iosxeCrossScheme(a, b Version) (int, error) {
-	iosd, native, sign := a, b, -1
-	if b.scheme == "iosd" {
-		iosd, native, sign = b, a, 1
-	}
-	if native.key[0] >= 16 {
-		return sign, nil
-	}
-	return 0, fmt.Errorf("ios-xe %s is an IOSd version (as IOS-XE 3.x devices report it) and %s is numbered as IOS-XE %d.x: they are not ordered (write the policy's 3.x versions as the devices report them)",
-		iosd.Text, native.Text, native.key[0])
-}
-
-func init() {
-	register(&platform{id: "ios", example: "15.2(7)E4", parse: parseIOS})
-	register(&platform{id: "ios-xe", example: "17.9.4a", crossScheme: iosxeCrossScheme, parse: parseIOSXE})
-	register(&platform{id: "nx-os", example: "9.3(10)", parse: func(s string) (Version, bool) {
-		m := nxosRE.FindStringSubmatch(s)
-		if m == nil {
-			if m = nxosDotRE.FindStringSubmatch(s); m == nil {
-				return Version{}, false
-			}
-		}
-		v := Version{key: []int{num(m[1]), num(m[2])}, trainAt: 4}
-		if m[3] != "" {
-			v.key = append(v.key, num(m[3]), letter(m[4]))
-			v.train, v.hasTrain = m[5], true
-			if m[5] != "" {
-				v.key = append(v.key, num(m[6]))
-				if m[7] != "" {
-					v.key = append(v.key, num(m[7]), letter(m[8]))
-				}
-			}
-			// m[9], M or F (maintenance or feature release), is a label.
-		}
-		return v, true
-	}})
-	register(&platform{id: "junos", example: "21.4R3-S5.4", parse: func(s string) (Version, bool) {
-		m := junosRE.FindStringSubmatch(s)
-		if m == nil {
-			return Version{}, false
-		}
-		v := Version{key: []int{num(m[1]), num(m[2])}, trainAt: 2}
-		if m[3] != "" {
-			// B(eta) comes before R(elease) of the same major.minor; X
-			// (the SRX/EX branches) and F are trains of their own.
-			rank := 2
-			switch m[3] {
-			case "B":
-				rank = 1
-			case "X", "F":
-				v.train = m[3]
-			}
-			if (m[5] == "D") != (m[3] == "X") && m[5] != "" {
-				return Version{}, false // -D belongs to X releases, -S to the others
-			}
-			v.hasTrain = true
-			v.key = append(v.key, rank, num(m[4]))
-			if m[6] != "" || m[7] != "" {
-				v.key = append(v.key, num(m[6]))
-			}
-			if m[7] != "" {
-				v.key = append(v.key, num(m[7]))
-			}
-		}
-		return v, true
-	}})
-	register(&platform{id: "fortios", example: "7.2.8", parse: func(s string) (Version, bool) {
-		m := fortiosRE.FindStringSubmatch(s)
-		if m == nil {
-			return Version{}, false
-		}
-		// The build number is the same release (7.2.8 is build 1639).
-		v := Version{key: []int{num(m[1]), num(m[2])}}
-		if m[3] != "" {
-			v.key = append(v.key, num(m[3]))
-		}
-		return v, true
-	}})
-	register(&platform{id: "pan-os", example: "10.2.9-h1", parse: func(s string) (Version, bool) {
-		m := panosRE.FindStringSubmatch(s)
-		if m == nil {
-			return Version{}, false
-		}
-		v := Version{key: []int{num(m[1]), num(m[2])}}
-		if m[3] != "" {
-			v.key = append(v.key, num(m[3]))
-			if m[4] != "" {
-				v.key = append(v.key, num(m[4]))
-			}
-		}
-		return v, true
-	}})
-	register(&platform{id: "eos", example: "4.30.2F", parse: func(s string) (Version, bool) {
-		m := eosRE.FindStringSubmatch(s)
-		if m == nil {
-			return Version{}, false
-		}
-		// F(eature)/M(aintenance) is a label: the numbers decide.
-		v := Version{key: []int{num(m[1]), num(m[2])}}
-		for _, g := range m[3:5] {
-			if g != "" {
-				v.key = append(v.key, num(g))
-			}
-		}
-		return v, true
-	}})
-	register(&platform{id: "routeros", example: "7.14.3", parse: func(s string) (Version, bool) {
-		m := routerosRE.FindStringSubmatch(s)
-		if m == nil {
-			return Version{}, false
-		}
-		v := Version{key: []int{num(m[1]), num(m[2])}}
-		switch {
-		case m[4] != "":
-			stage := -2 // beta
-			if m[4] == "rc" {
-				stage = -1
-			}
-			v.key = append(v.key, num(m[3]), stage, num(m[5]))
-		case m[3] != "":
-			v.key = append(v.key, num(m[3]))
-		}
-		return v, true
-	}})
-	register(&platform{id: "gaia", example: "R81.20 Take 92", parse: func(s string) (Version, bool) {
-		m := gaiaRE.FindStringSubmatch(s)
-		if m == nil {
-			return Version{}, false
-		}
-		// R81 is a release of its own, not a prefix of R81.10: the minor
-		// is always in the key. Every version has a train, "" (GA) or
-		// "SP": R80.20SP is ordered against other releases (after R80.10,
-		// before R81.10) but not against R80.20, whose takes it does not
-		// share. A management release Mn comes before its GA, hence
-		// n-1000 (the key holds nothing else negative).
-		v := Version{key: []int{num(m[1]), num(m[2])}, train: strings.ToUpper(m[3]), hasTrain: true, trainAt: 2}
-		if m[4] != "" {
-			v.key = append(v.key, num(m[4])-1000)
-		}
-		if m[5] != "" {
-			v.key = append(v.key, num(m[5]))
-		}
-		return v, true
-	}})
-	numeric := func(s string) (Version, bool) {
-		m := numericRE.FindStringSubmatch(s)
-		if m == nil {
-			return Version{}, false
-		}
-		var v Version
-		for _, g := range m[1:] {
-			if g != "" {
-				v.key = append(v.key, num(g))
-			}
-		}
-		return v, true
-	}
-	for _, id := range []string{"debian", "ubuntu", "rhel", "centos", "rocky", "almalinux", "ol", "fedora", "sles", "alpine"} {
-		register(&platform{id: id, example: "12 or 22.04 (os-release VERSION_ID)", parse: numeric})
-	}
 }

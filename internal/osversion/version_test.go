@@ -415,3 +415,18 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// Every platform id is in the table once (index keeps the last of two),
+// and every example parses with its own parser.
+func TestPlatformTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, p := range platformTable {
+		if seen[p.id] {
+			t.Errorf("platform %s twice in platformTable", p.id)
+		}
+		seen[p.id] = true
+	}
+	if len(platforms) != len(platformTable) {
+		t.Errorf("index has %d platforms, table %d", len(platforms), len(platformTable))
+	}
+}
