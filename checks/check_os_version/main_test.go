@@ -171,14 +171,22 @@ func TestFIFOInputsTimeOut(t *testing.T) {
 	}
 	for _, args := range [][]string{{"--inventory", fifo}, {"--root", root}} {
 		for _, timeout := range []int{1, 3} {
-			start := time.Now()
-			r := proctest.Exec(t, b, fixedNow, append([]string{"--policy", policy, "-t", strconv.Itoa(timeout)}, args...)...)
-			took := time.Since(start)
-			want := fmt.Sprintf("OS VERSION UNKNOWN: timed out after %d s while reading %s", timeout, fifo)
-			if r.Code != 3 || !strings.HasPrefix(r.Stdout, want) {
-				t.Errorf("%v -t %d: exit %d: %q\nwant %q", args, timeout, r.Code, r.Stdout, want)
+			// On a loaded machine one run may start late: the best of three
+			// must be on time (as TestTimeoutHonouredWithinTenPercent does).
+			limit := time.Duration(timeout) * 1100 * time.Millisecond
+			var took []time.Duration
+			for attempt := 0; attempt < 3; attempt++ {
+				r := proctest.Exec(t, b, fixedNow, append([]string{"--policy", policy, "-t", strconv.Itoa(timeout)}, args...)...)
+				want := fmt.Sprintf("OS VERSION UNKNOWN: timed out after %d s while reading %s", timeout, fifo)
+				if r.Code != 3 || !strings.HasPrefix(r.Stdout, want) {
+					t.Errorf("%v -t %d: exit %d: %q\nwant %q", args, timeout, r.Code, r.Stdout, want)
+				}
+				took = append(took, r.Wall)
+				if r.Wall <= limit {
+					break
+				}
 			}
-			if limit := time.Duration(timeout) * 1100 * time.Millisecond; took > limit {
+			if w := took[len(took)-1]; w > limit {
 				t.Errorf("%v -t %d took %v (over %v)", args, timeout, took, limit)
 			}
 		}
