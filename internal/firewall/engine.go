@@ -5,8 +5,11 @@ import (
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
 )
 
 // piece is a box of the flow space: every combination of its source and
@@ -766,21 +769,16 @@ func endpoint(a netip.Addr, port uint16, proto uint8) string {
 	return netip.AddrPortFrom(a, port).String()
 }
 
-// ProtoName is "tcp", "udp", "icmp"... or the number.
+// ProtoName is "tcp", "udp", "icmp", "icmpv6", a name from the protocol
+// table ("esp", "ipip"), or "proto-N" for a number without a name.
 func ProtoName(p uint8) string {
-	switch p {
-	case ProtoTCP:
-		return "tcp"
-	case ProtoUDP:
-		return "udp"
-	case ProtoSCTP:
-		return "sctp"
-	case ProtoICMP:
-		return "icmp"
-	case ProtoICMPv6:
-		return "icmpv6"
+	if p == ProtoICMPv6 {
+		return "icmpv6" // the table's usual name is "ipv6-icmp"
 	}
-	return fmt.Sprintf("proto-%d", p)
+	if name := protocol.Name(p); name != "" {
+		return name
+	}
+	return "proto-" + strconv.Itoa(int(p))
 }
 
 // Judgement is the verdict over a whole space (or several).
@@ -793,17 +791,24 @@ type Judgement struct {
 	Assumptions           []string
 }
 
-// Verdict words.
+// Outcome is the verdict of a judgement, spelled as in the check's text and
+// JSON output. (Verdict, the type, is a rule's target.)
+type Outcome string
+
+// The outcomes.
 const (
-	Allowed = "allowed"
-	Blocked = "blocked"
-	Partial = "partial"
-	Unknown = "unknown"
+	Allowed Outcome = "allowed"
+	Blocked Outcome = "blocked"
+	Partial Outcome = "partial"
+	Unknown Outcome = "unknown"
 )
+
+// String is the outcome's word.
+func (o Outcome) String() string { return string(o) }
 
 // Verdict is allowed (every connection gets through), blocked (none does),
 // partial, or unknown when unmodelled rules could change the answer.
-func (j Judgement) Verdict() string {
+func (j Judgement) Verdict() Outcome {
 	switch {
 	case j.Open != nil && j.Closed != nil:
 		return Partial
@@ -820,7 +825,7 @@ func (j Judgement) Verdict() string {
 // Merge combines the judgements of parts of one flow (services, families).
 // Witness is the example connection behind a verdict: an open one for
 // Allowed, a closed one for Blocked, an undecidable one for Unknown.
-func (j Judgement) Witness(verdict string) *Witness {
+func (j Judgement) Witness(verdict Outcome) *Witness {
 	switch verdict {
 	case Allowed:
 		return j.Open

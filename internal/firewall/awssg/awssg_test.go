@@ -341,7 +341,7 @@ func TestVerdicts(t *testing.T) {
 		src     string
 		dst     string
 		dport   uint16
-		want    string
+		want    firewall.Outcome
 		because string
 	}{
 		{"https from anywhere v4", []string{web}, ni, firewall.HookInput, 4, firewall.ProtoTCP, "198.51.100.7", "10.0.2.20", 443, firewall.Allowed, "ingress tcp 443 from 0.0.0.0/0"},

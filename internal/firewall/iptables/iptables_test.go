@@ -43,7 +43,7 @@ func TestVerdicts(t *testing.T) {
 		src, dst    string
 		proto       uint8
 		dports      firewall.PortSet
-		verdict     string
+		verdict     firewall.Outcome
 		rule        string // substring of the deciding rule: the blocked (or unknown) witness's, else the open one's
 		witness     string // substring of the witness, when given
 	}
