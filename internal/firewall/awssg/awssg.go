@@ -34,27 +34,8 @@ import (
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
-
-// Error is malformed input: Where is the JSON path (and the group id), Line
-// the line of the file when known.
-type Error struct {
-	File  string
-	Line  int
-	Where string
-	Msg   string
-}
-
-func (e *Error) Error() string {
-	s := e.File
-	if e.Line > 0 {
-		s += ":" + strconv.Itoa(e.Line)
-	}
-	if e.Where != "" {
-		s += ": " + e.Where
-	}
-	return s + ": " + e.Msg
-}
 
 // Groups are the security groups of one describe-security-groups output.
 type Groups struct {
@@ -131,16 +112,16 @@ func decode(file string, data []byte, v any) error {
 		var te *json.UnmarshalTypeError
 		switch {
 		case len(bytes.TrimSpace(data)) == 0:
-			return &Error{File: file, Msg: "empty input"}
+			return &located.Error{Kind: "aws-sg", File: file, Msg: "empty input"}
 		case errors.As(err, &se):
-			return &Error{File: file, Line: lineAt(data, se.Offset), Msg: "not JSON: " + se.Error()}
+			return &located.Error{Kind: "aws-sg", File: file, Line: lineAt(data, se.Offset), Msg: "not JSON: " + se.Error()}
 		case errors.As(err, &te):
-			return &Error{File: file, Line: lineAt(data, te.Offset), Where: te.Field, Msg: fmt.Sprintf("want %s, not a JSON %s", te.Type, te.Value)}
+			return &located.Error{Kind: "aws-sg", File: file, Line: lineAt(data, te.Offset), Key: te.Field, Msg: fmt.Sprintf("want %s, not a JSON %s", te.Type, te.Value)}
 		}
-		return &Error{File: file, Msg: "not JSON: " + err.Error()}
+		return &located.Error{Kind: "aws-sg", File: file, Msg: "not JSON: " + err.Error()}
 	}
 	if _, err := dec.Token(); err == nil {
-		return &Error{File: file, Line: lineAt(data, dec.InputOffset()), Msg: "more than one JSON value"}
+		return &located.Error{Kind: "aws-sg", File: file, Line: lineAt(data, dec.InputOffset()), Msg: "more than one JSON value"}
 	}
 	return nil
 }
@@ -238,7 +219,7 @@ func Parse(file string, data []byte) (*Groups, error) {
 		return nil, err
 	}
 	if doc.SecurityGroups == nil {
-		return nil, &Error{File: file, Msg: `no "SecurityGroups" array (want aws ec2 describe-security-groups output)`}
+		return nil, &located.Error{Kind: "aws-sg", File: file, Msg: `no "SecurityGroups" array (want aws ec2 describe-security-groups output)`}
 	}
 	g := &Groups{File: file, byID: map[string]*Group{}}
 	el := elementLines(data, []string{"SecurityGroups"}, []string{"SecurityGroups", "*", "IpPermissions"}, []string{"SecurityGroups", "*", "IpPermissionsEgress"})
@@ -248,11 +229,11 @@ func Parse(file string, data []byte) (*Groups, error) {
 		where := fmt.Sprintf("SecurityGroups[%d]", i)
 		line := at(groupLines, i)
 		if jg.GroupID == "" {
-			return nil, &Error{File: file, Where: where, Msg: "no GroupId"}
+			return nil, &located.Error{Kind: "aws-sg", File: file, Key: where, Msg: "no GroupId"}
 		}
 		where += " (" + jg.GroupID + ")"
 		if g.byID[jg.GroupID] != nil {
-			return nil, &Error{File: file, Line: line, Where: where, Msg: "listed twice"}
+			return nil, &located.Error{Kind: "aws-sg", File: file, Line: line, Key: where, Msg: "listed twice"}
 		}
 		grp := &Group{ID: jg.GroupID, Name: jg.GroupName, VpcID: jg.VpcID, OwnerID: jg.OwnerID, Line: line}
 		for k, list := range [][]jsonPermission{jg.IPPermissions, jg.IPPermissionsEgress} {
@@ -263,7 +244,7 @@ func Parse(file string, data []byte) (*Groups, error) {
 				p.Line = at(permLines[k], permCount[k])
 				permCount[k]++
 				if err != nil {
-					return nil, &Error{File: file, Line: p.Line, Where: pw, Msg: err.Error()}
+					return nil, &located.Error{Kind: "aws-sg", File: file, Line: p.Line, Key: pw, Msg: err.Error()}
 				}
 				if k == 0 {
 					grp.Ingress = append(grp.Ingress, p)
@@ -380,14 +361,14 @@ func (g *Groups) Group(id string) *Group { return g.byID[id] }
 // resolve).
 func (g *Groups) Ruleset(applied []string, members *Members) (*firewall.Ruleset, error) {
 	if len(applied) == 0 {
-		return nil, &Error{File: g.File, Msg: "no security group applies (give the group ids)"}
+		return nil, &located.Error{Kind: "aws-sg", File: g.File, Msg: "no security group applies (give the group ids)"}
 	}
 	var groups []*Group
 	seen := map[string]bool{}
 	for _, id := range applied {
 		grp := g.byID[id]
 		if grp == nil {
-			return nil, &Error{File: g.File, Msg: fmt.Sprintf("security group %s is not in this file", id)}
+			return nil, &located.Error{Kind: "aws-sg", File: g.File, Msg: fmt.Sprintf("security group %s is not in this file", id)}
 		}
 		if !seen[id] {
 			seen[id] = true
@@ -609,7 +590,7 @@ func ParseMembers(file string, data []byte) (*Members, error) {
 		for i, ni := range *doc.NetworkInterfaces {
 			where := fmt.Sprintf("NetworkInterfaces[%d]", i)
 			if err := m.addIface(ni, nil, ""); err != nil {
-				return nil, &Error{File: file, Line: at(ifaceLines, i), Where: where + " (" + ni.NetworkInterfaceID + ")", Msg: err.Error()}
+				return nil, &located.Error{Kind: "aws-sg", File: file, Line: at(ifaceLines, i), Key: where + " (" + ni.NetworkInterfaceID + ")", Msg: err.Error()}
 			}
 			if ni.OwnerID != "" {
 				m.owners[ni.OwnerID] = true
@@ -647,19 +628,19 @@ func ParseMembers(file string, data []byte) (*Members, error) {
 						}{in.IPv6Address})
 					}
 					if err := m.addIface(ni, groups, in.InstanceID); err != nil {
-						return nil, &Error{File: file, Line: line, Where: where, Msg: err.Error()}
+						return nil, &located.Error{Kind: "aws-sg", File: file, Line: line, Key: where, Msg: err.Error()}
 					}
 					continue
 				}
 				for k, ni := range in.NetworkInterfaces {
 					if err := m.addIface(ni, nil, in.InstanceID); err != nil {
-						return nil, &Error{File: file, Line: line, Where: fmt.Sprintf("%s NetworkInterfaces[%d]", where, k), Msg: err.Error()}
+						return nil, &located.Error{Kind: "aws-sg", File: file, Line: line, Key: fmt.Sprintf("%s NetworkInterfaces[%d]", where, k), Msg: err.Error()}
 					}
 				}
 			}
 		}
 	default:
-		return nil, &Error{File: file, Msg: `want "NetworkInterfaces" (aws ec2 describe-network-interfaces) or "Reservations" (aws ec2 describe-instances)`}
+		return nil, &located.Error{Kind: "aws-sg", File: file, Msg: `want "NetworkInterfaces" (aws ec2 describe-network-interfaces) or "Reservations" (aws ec2 describe-instances)`}
 	}
 	return m, nil
 }

@@ -12,16 +12,8 @@ import (
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
-
-// Error is a malformed line.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
 
 // maxLines bounds the work on hostile input; real rulesets are far smaller.
 const maxLines = 2_000_000
@@ -51,7 +43,7 @@ func Parse(file string, data []byte, fam firewall.Family) (*firewall.Ruleset, er
 	}
 	lines := strings.Split(string(data), "\n")
 	if len(lines) > maxLines {
-		return nil, &Error{file, maxLines, "too many lines"}
+		return nil, &located.Error{Kind: "iptables", File: file, Line: maxLines, Msg: "too many lines"}
 	}
 	for i, line := range lines {
 		p.line = i + 1
@@ -63,7 +55,7 @@ func Parse(file string, data []byte, fam firewall.Family) (*firewall.Ruleset, er
 		return nil, p.errorf("table %s has no COMMIT", p.table.Name)
 	}
 	if len(p.rs.Tables) == 0 && strings.TrimSpace(stripComments(lines)) != "" {
-		return nil, &Error{file, 0, "no tables (want iptables-save output: *filter ... COMMIT)"}
+		return nil, &located.Error{Kind: "iptables", File: file, Line: 0, Msg: "no tables (want iptables-save output: *filter ... COMMIT)"}
 	}
 	// An empty file is what iptables-save prints with no rules loaded:
 	// nothing filters this family.
@@ -118,7 +110,7 @@ type jumpRef struct {
 }
 
 func (p *parser) errorf(format string, args ...any) error {
-	return &Error{p.file, p.line, fmt.Sprintf(format, args...)}
+	return &located.Error{Kind: "iptables", File: p.file, Line: p.line, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (p *parser) parseLine(line string) error {
@@ -149,7 +141,7 @@ func (p *parser) parseLine(line string) error {
 		}
 		for _, j := range p.jumps {
 			if p.table.Chain(j.rule.Verdict.Chain) == nil {
-				return &Error{p.file, j.line, fmt.Sprintf("jump to chain %s that table %s does not declare", j.rule.Verdict.Chain, p.table.Name)}
+				return &located.Error{Kind: "iptables", File: p.file, Line: j.line, Msg: fmt.Sprintf("jump to chain %s that table %s does not declare", j.rule.Verdict.Chain, p.table.Name)}
 			}
 		}
 		p.jumps = nil

@@ -35,22 +35,8 @@ import (
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
-
-// Error is malformed input: Where names the table, chain and rule handle (or
-// the index of the object in the nftables array).
-type Error struct {
-	File  string
-	Where string
-	Msg   string
-}
-
-func (e *Error) Error() string {
-	if e.Where == "" {
-		return e.File + ": " + e.Msg
-	}
-	return e.File + ": " + e.Where + ": " + e.Msg
-}
 
 // maxObjects bounds the work on hostile input; real rulesets are far smaller.
 const maxObjects = 4_000_000
@@ -193,7 +179,7 @@ func jsonErr(err error, data []byte) string {
 }
 
 func (p *parser) errorf(where, format string, args ...any) error {
-	return &Error{File: p.file, Where: where, Msg: fmt.Sprintf(format, args...)}
+	return &located.Error{Kind: "nftables", File: p.file, Key: where, Msg: fmt.Sprintf(format, args...)}
 }
 
 func str(o object, k string) (string, bool) {
