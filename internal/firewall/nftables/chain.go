@@ -45,13 +45,13 @@ var priorityNames = map[string]int{
 	"srcnat":   firewall.PrioritySrcNAT,
 }
 
-func (p *parser) chain(i int, o object) error {
-	name, ok := str(o, "name")
+func (p *parser) chain(i int, o chainObject) error {
+	name := o.name
 	where := fmt.Sprintf("nftables[%d] chain", i)
-	if !ok {
+	if !o.named {
 		return p.errorf(where, "no name")
 	}
-	t, skip, err := p.tableOf(where+" "+name, o)
+	t, skip, err := p.tableOf(where+" "+name, o.tableRef)
 	if err != nil || skip {
 		return err
 	}
@@ -61,10 +61,9 @@ func (p *parser) chain(i int, o object) error {
 	}
 	ch := &firewall.Chain{Name: name, Pos: firewall.Pos{File: p.file}}
 	info := &chainInfo{}
-	hook, isBase := str(o, "hook")
-	if isBase {
-		typ, _ := str(o, "type")
-		switch typ {
+	hook := o.hook
+	if o.isBase {
+		switch typ := o.typ; typ {
 		case "filter", "":
 			ch.Type = firewall.ChainFilter
 		case "nat":
@@ -75,7 +74,7 @@ func (p *parser) chain(i int, o object) error {
 			return p.errorf(where, "unknown chain type %q", typ)
 		}
 		prio := 0
-		switch v := o["prio"].(type) {
+		switch v := o.prio.(type) {
 		case nil:
 		case json.Number:
 			n, ok := num(v)
@@ -92,7 +91,7 @@ func (p *parser) chain(i int, o object) error {
 		default:
 			return p.errorf(where, "bad priority")
 		}
-		switch pol, _ := str(o, "policy"); pol {
+		switch pol := o.policy; pol {
 		case "accept", "":
 			info.policy = firewall.VerdictAccept
 		case "drop":
@@ -100,7 +99,7 @@ func (p *parser) chain(i int, o object) error {
 		default:
 			return p.errorf(where, "unknown policy %q", pol)
 		}
-		dev := devices(o)
+		dev := devices(o.dev)
 		switch {
 		case hook == "ingress":
 			// Runs for packets arriving on the device, before prerouting.
@@ -130,8 +129,8 @@ const unknownDevice = "?"
 
 // devices is the device (or the devices, as alternatives) of an
 // ingress/egress chain.
-func devices(o object) string {
-	switch v := o["dev"].(type) {
+func devices(dev any) string {
+	switch v := dev.(type) {
 	case string:
 		if v != "" && !strings.Contains(v, alternatives) {
 			return v

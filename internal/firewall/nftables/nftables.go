@@ -26,7 +26,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/located"
@@ -34,8 +33,6 @@ import (
 
 // maxObjects bounds the work on hostile input; real rulesets are far smaller.
 const maxObjects = 4_000_000
-
-type object = map[string]any
 
 // table is a table being read, with its named sets.
 type table struct {
@@ -85,6 +82,7 @@ func Parse(file string, data []byte) (*firewall.Ruleset, error) {
 		i    int
 		kind string
 		o    object
+		rule ruleObject // kind "rule"
 	}
 	var items []item
 	for i, v := range list {
@@ -97,14 +95,18 @@ func Parse(file string, data []byte) (*firewall.Ruleset, error) {
 			if !ok {
 				return nil, p.errorf(fmt.Sprintf("nftables[%d]", i), "%s: want an object", k)
 			}
-			items = append(items, item{i, k, b})
+			it := item{i: i, kind: k, o: b}
+			if k == "rule" {
+				it.rule = readRule(b)
+			}
+			items = append(items, it)
 		}
 	}
 	for _, pass := range []string{"table", "set", "chain", "written", "rule"} {
 		if pass == "written" {
 			for _, it := range items {
 				if it.kind == "rule" {
-					p.markWritten(it.o)
+					p.markWritten(it.rule)
 				}
 			}
 			continue
@@ -120,13 +122,13 @@ func Parse(file string, data []byte) (*firewall.Ruleset, error) {
 			var err error
 			switch it.kind {
 			case "table":
-				err = p.table(it.i, it.o)
+				err = p.table(it.i, readTable(it.o))
 			case "set", "map":
-				err = p.set(it.i, it.o, it.kind == "map")
+				err = p.set(it.i, readSet(it.o), it.kind == "map")
 			case "chain":
-				err = p.chain(it.i, it.o)
+				err = p.chain(it.i, readChain(it.o))
 			case "rule":
-				err = p.rule(it.i, it.o)
+				err = p.rule(it.i, it.rule)
 			}
 			if err != nil {
 				return nil, err
@@ -151,20 +153,6 @@ func (p *parser) errorf(where, format string, args ...any) error {
 	return &located.Error{Kind: "nftables", File: p.file, Key: where, Msg: fmt.Sprintf(format, args...)}
 }
 
-func str(o object, k string) (string, bool) {
-	s, ok := o[k].(string)
-	return s, ok
-}
-
-func num(v any) (int64, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, false
-	}
-	i, err := strconv.ParseInt(string(n), 10, 64)
-	return i, err == nil
-}
-
 // tableFamily maps an nft family to the model's; skip for families that do
 // not filter routed IP packets.
 func tableFamily(f string) (fam firewall.Family, skip, ok bool) {
@@ -181,11 +169,10 @@ func tableFamily(f string) (fam firewall.Family, skip, ok bool) {
 	return 0, false, false
 }
 
-func (p *parser) table(i int, o object) error {
+func (p *parser) table(i int, o tableObject) error {
 	where := fmt.Sprintf("nftables[%d] table", i)
-	fam, _ := str(o, "family")
-	name, ok := str(o, "name")
-	if !ok {
+	fam, name := o.family, o.name
+	if !o.named {
 		return p.errorf(where, "no name")
 	}
 	f, skip, ok := tableFamily(fam)
@@ -207,14 +194,12 @@ func (p *parser) table(i int, o object) error {
 
 // tableOf finds the table of a chain, set or rule; skip when it belongs to
 // a skipped family.
-func (p *parser) tableOf(where string, o object) (*table, bool, error) {
-	fam, _ := str(o, "family")
-	name, ok := str(o, "table")
-	if !ok {
+func (p *parser) tableOf(where string, o tableRef) (*table, bool, error) {
+	fam, name := o.family, o.table
+	if !o.hasTable {
 		return nil, false, p.errorf(where, "no table")
 	}
-	f, skip, ok := tableFamily(fam)
-	_ = f
+	_, skip, ok := tableFamily(fam)
 	if !ok {
 		return nil, false, p.errorf(where, "unknown family %q", fam)
 	}

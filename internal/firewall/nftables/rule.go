@@ -17,21 +17,21 @@ var passStatements = map[string]bool{
 	"ct expectation": true, "secmark": true, "xt": false, "last": true,
 }
 
-func (p *parser) rule(i int, o object) error {
-	chName, _ := str(o, "chain")
+func (p *parser) rule(i int, o ruleObject) error {
+	chName := o.chain
 	where := fmt.Sprintf("nftables[%d] rule", i)
-	t, skip, err := p.tableOf(where, o)
+	t, skip, err := p.tableOf(where, o.tableRef)
 	if err != nil || skip {
 		return err
 	}
-	handle, _ := num(o["handle"])
+	handle := o.handle
 	where = fmt.Sprintf("%s chain %s rule handle %d", t.t.Name, chName, handle)
 	ch := t.t.Chain(chName)
 	if ch == nil {
 		return p.errorf(where, "chain %s is not listed", chName)
 	}
-	exprs, ok := o["expr"].([]any)
-	if !ok {
+	exprs := o.expr
+	if !o.hasExpr {
 		return p.errorf(where, "no expr array")
 	}
 	rb := &ruleBuilder{p: p, t: t, ch: ch, where: where}
@@ -175,13 +175,12 @@ func dedupe(conds []firewall.Cond) []firewall.Cond {
 
 // markWritten marks the sets a rule adds elements to ("update @set { ip
 // saddr }"): their contents change at run time.
-func (p *parser) markWritten(o object) {
-	t, skip, err := p.tableOf("", o)
+func (p *parser) markWritten(o ruleObject) {
+	t, skip, err := p.tableOf("", o.tableRef)
 	if err != nil || skip {
 		return
 	}
-	exprs, _ := o["expr"].([]any)
-	for _, e := range exprs {
+	for _, e := range o.expr {
 		st, _ := e.(object)
 		for _, key := range []string{"set", "map"} {
 			b, _ := st[key].(object)

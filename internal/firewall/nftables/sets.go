@@ -21,13 +21,13 @@ type namedSet struct {
 }
 
 // set reads a named set or map.
-func (p *parser) set(i int, o object, isMap bool) error {
-	name, ok := str(o, "name")
+func (p *parser) set(i int, o setObject, isMap bool) error {
+	name := o.name
 	where := fmt.Sprintf("nftables[%d] set", i)
-	if !ok {
+	if !o.named {
 		return p.errorf(where, "no name")
 	}
-	t, skip, err := p.tableOf(where+" "+name, o)
+	t, skip, err := p.tableOf(where+" "+name, o.tableRef)
 	if err != nil || skip {
 		return err
 	}
@@ -38,7 +38,7 @@ func (p *parser) set(i int, o object, isMap bool) error {
 	ns := &namedSet{name: name, isMap: isMap}
 	t.sets[name] = ns
 	rb := &ruleBuilder{p: p, t: t, where: where}
-	typ, _ := o["type"].(string)
+	typ, _ := o.typ.(string)
 	var fam firewall.Family
 	switch typ {
 	case "ipv4_addr":
@@ -50,22 +50,22 @@ func (p *parser) set(i int, o object, isMap bool) error {
 	case "inet_proto":
 		ns.kind = kindProto
 	default:
-		ns.unmodelled = "type " + render(o["type"])
+		ns.unmodelled = "type " + render(o.typ)
 	}
 	if isMap {
 		ns.unmodelled = "a map"
 	}
-	if flags, ok := o["flags"].([]any); ok {
-		for _, f := range flags {
+	if o.flags != nil {
+		for _, f := range o.flags {
 			if f == "dynamic" || f == "timeout" {
 				ns.unmodelled = "its elements change at run time (flags " + render(f) + ")"
 			}
 		}
 	}
-	if _, ok := o["timeout"]; ok && ns.unmodelled == "" {
+	if o.timeout && ns.unmodelled == "" {
 		ns.unmodelled = "its elements time out"
 	}
-	elems, _ := o["elem"].([]any)
+	elems := o.elem
 	if ns.unmodelled == "" {
 		switch ns.kind {
 		case kindAddr:
