@@ -4,7 +4,9 @@
 package iptables
 
 import (
+	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
@@ -244,4 +246,104 @@ func icmpTypeOption(rp *ruleParser, opt string, vals []string) error {
 		rp.unmodelled(rp.neg() + opt + " " + vals[0])
 	}
 	return nil
+}
+
+// moduleArgs skips the options of an unmodelled match module.
+func (rp *ruleParser) moduleArgs() []string {
+	var vals []string
+	for rp.i < len(rp.toks) {
+		t := rp.toks[rp.i]
+		if isCore(t) {
+			break
+		}
+		if t == "!" && rp.i+1 < len(rp.toks) && isCore(rp.toks[rp.i+1]) {
+			break
+		}
+		vals = append(vals, t)
+		rp.i++
+	}
+	return vals
+}
+
+func isCore(t string) bool {
+	switch t {
+	case "-s", "--source", "--src", "-d", "--destination", "--dst", "-p", "--protocol", "-i", "--in-interface", "-o", "--out-interface", "-f", "--fragment", "-m", "--match", "-j", "--jump", "-g", "--goto":
+		return true
+	}
+	return false
+}
+
+func portCond(tok string, ports firewall.PortSet) firewall.Cond {
+	if strings.HasPrefix(tok, "--sport") || strings.HasPrefix(tok, "--source") {
+		return firewall.SrcPorts(ports)
+	}
+	return firewall.DstPorts(ports)
+}
+
+func tcpFlagList(s string) (uint8, error) {
+	var f uint8
+	for _, n := range strings.Split(s, ",") {
+		switch n {
+		case "FIN":
+			f |= firewall.TCPFin
+		case "SYN":
+			f |= firewall.TCPSyn
+		case "RST":
+			f |= firewall.TCPRst
+		case "PSH":
+			f |= firewall.TCPPsh
+		case "ACK":
+			f |= firewall.TCPAck
+		case "URG":
+			f |= firewall.TCPUrg
+		case "ALL":
+			f |= 0x3f
+		case "NONE":
+		default:
+			return 0, fmt.Errorf("unknown TCP flag %q", n)
+		}
+	}
+	return f, nil
+}
+
+// parsePorts reads "80", "80:90" (or sep "-"), comma lists, and ":90" / "80:"
+// open ends as iptables allows.
+func parsePorts(s, sep string) (firewall.PortSet, error) {
+	var set firewall.PortSet
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, sep)
+		if !isRange && sep == ":" {
+			lo, hi, isRange = strings.Cut(part, "-") // some tools print a-b
+		}
+		a, b := uint64(0), uint64(65535)
+		var err error
+		if lo != "" || !isRange {
+			if a, err = portNumber(lo); err != nil {
+				return set, err
+			}
+		}
+		if !isRange {
+			b = a
+		} else if hi != "" {
+			if b, err = portNumber(hi); err != nil {
+				return set, err
+			}
+		}
+		if a > b {
+			a, b = b, a // iptables swaps a reversed range
+		}
+		set = set.Union(firewall.Ports(uint16(a), uint16(b)))
+	}
+	return set, nil
+}
+
+func portNumber(s string) (uint64, error) {
+	if n, ok := serviceNames[s]; ok {
+		return n, nil
+	}
+	n, err := strconv.ParseUint(s, 10, 16)
+	if err != nil {
+		return 0, fmt.Errorf("bad port %q", s)
+	}
+	return n, nil
 }
