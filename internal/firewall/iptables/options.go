@@ -280,28 +280,20 @@ func portCond(tok string, ports firewall.PortSet) firewall.Cond {
 	return firewall.DstPorts(ports)
 }
 
+// tcpFlagNames are the words of --tcp-flags lists.
+var tcpFlagNames = map[string]uint8{
+	"FIN": firewall.TCPFin, "SYN": firewall.TCPSyn, "RST": firewall.TCPRst, "PSH": firewall.TCPPsh,
+	"ACK": firewall.TCPAck, "URG": firewall.TCPUrg, "ALL": 0x3f, "NONE": 0,
+}
+
 func tcpFlagList(s string) (uint8, error) {
 	var f uint8
 	for _, n := range strings.Split(s, ",") {
-		switch n {
-		case "FIN":
-			f |= firewall.TCPFin
-		case "SYN":
-			f |= firewall.TCPSyn
-		case "RST":
-			f |= firewall.TCPRst
-		case "PSH":
-			f |= firewall.TCPPsh
-		case "ACK":
-			f |= firewall.TCPAck
-		case "URG":
-			f |= firewall.TCPUrg
-		case "ALL":
-			f |= 0x3f
-		case "NONE":
-		default:
+		bit, ok := tcpFlagNames[n]
+		if !ok {
 			return 0, fmt.Errorf("unknown TCP flag %q", n)
 		}
+		f |= bit
 	}
 	return f, nil
 }

@@ -47,15 +47,10 @@ var priorityNames = map[string]int{
 
 func (p *parser) chain(i int, o chainObject) error {
 	name := o.name
-	where := fmt.Sprintf("nftables[%d] chain", i)
-	if !o.named {
-		return p.errorf(where, "no name")
-	}
-	t, skip, err := p.tableOf(where+" "+name, o.tableRef)
+	t, where, skip, err := p.place(i, "chain", name, o.named, o.tableRef)
 	if err != nil || skip {
 		return err
 	}
-	where = t.t.Name + " chain " + name
 	if t.t.Chain(name) != nil {
 		return p.errorf(where, "listed twice")
 	}

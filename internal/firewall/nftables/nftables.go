@@ -192,6 +192,21 @@ func (p *parser) table(i int, o tableObject) error {
 	return nil
 }
 
+// place finds the table of the chain or set (kind) named name at
+// nftables[i], and the key its errors name from then on ("inet fw chain
+// input"); skip when the table's family is skipped.
+func (p *parser) place(i int, kind, name string, named bool, ref tableRef) (t *table, where string, skip bool, err error) {
+	where = fmt.Sprintf("nftables[%d] %s", i, kind)
+	if !named {
+		return nil, where, false, p.errorf(where, "no name")
+	}
+	t, skip, err = p.tableOf(where+" "+name, ref)
+	if err != nil || skip {
+		return nil, where, skip, err
+	}
+	return t, t.t.Name + " " + kind + " " + name, false, nil
+}
+
 // tableOf finds the table of a chain, set or rule; skip when it belongs to
 // a skipped family.
 func (p *parser) tableOf(where string, o tableRef) (*table, bool, error) {

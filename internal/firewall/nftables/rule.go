@@ -86,10 +86,7 @@ func (rb *ruleBuilder) build(exprs []any) ([]*firewall.Rule, error) {
 				if err != nil {
 					return nil, err
 				}
-				r.Conds = append(r.Conds, conds...)
-				if unm != "" {
-					r.Unmodelled = append(r.Unmodelled, unm)
-				}
+				addMatch(r, conds, unm)
 			case "vmap":
 				rs, err := rb.vmap(r, body)
 				if err != nil {
@@ -111,10 +108,7 @@ func (rb *ruleBuilder) build(exprs []any) ([]*firewall.Rule, error) {
 					if err != nil {
 						return nil, err
 					}
-					r.Conds = append(r.Conds, lookups...)
-					if lunm != "" {
-						r.Unmodelled = append(r.Unmodelled, lunm)
-					}
+					addMatch(r, lookups, lunm)
 				}
 				if isVerdict {
 					r.Verdict = v
@@ -157,6 +151,15 @@ func (rb *ruleBuilder) build(exprs []any) ([]*firewall.Rule, error) {
 
 // dedupe drops repeated protocol and family conditions ("tcp sport 1 tcp
 // dport 2" implies tcp twice).
+// addMatch adds the conditions of a match to r, and what of it is not
+// modelled (unm, when not empty).
+func addMatch(r *firewall.Rule, conds []firewall.Cond, unm string) {
+	r.Conds = append(r.Conds, conds...)
+	if unm != "" {
+		r.Unmodelled = append(r.Unmodelled, unm)
+	}
+}
+
 func dedupe(conds []firewall.Cond) []firewall.Cond {
 	seen := map[string]bool{}
 	out := conds[:0:0]

@@ -3,8 +3,6 @@
 package nftables
 
 import (
-	"fmt"
-
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 )
 
@@ -23,15 +21,10 @@ type namedSet struct {
 // set reads a named set or map.
 func (p *parser) set(i int, o setObject, isMap bool) error {
 	name := o.name
-	where := fmt.Sprintf("nftables[%d] set", i)
-	if !o.named {
-		return p.errorf(where, "no name")
-	}
-	t, skip, err := p.tableOf(where+" "+name, o.tableRef)
+	t, where, skip, err := p.place(i, "set", name, o.named, o.tableRef)
 	if err != nil || skip {
 		return err
 	}
-	where = t.t.Name + " set " + name
 	if t.sets[name] != nil {
 		return p.errorf(where, "listed twice")
 	}
@@ -65,44 +58,15 @@ func (p *parser) set(i int, o setObject, isMap bool) error {
 	if o.timeout && ns.unmodelled == "" {
 		ns.unmodelled = "its elements time out"
 	}
-	elems := o.elem
 	if ns.unmodelled == "" {
-		switch ns.kind {
-		case kindAddr:
-			for _, e := range elems {
-				s, unm, err := rb.addrValue(e, fam)
-				if err != nil {
-					return err
-				}
-				if unm != "" {
-					ns.unmodelled = unm
-					break
-				}
-				ns.addrs = ns.addrs.Union(s)
+		for _, e := range o.elem {
+			unm, err := ns.add(rb, e, fam)
+			if err != nil {
+				return err
 			}
-		case kindPort:
-			for _, e := range elems {
-				s, unm, err := rb.portValue(e)
-				if err != nil {
-					return err
-				}
-				if unm != "" {
-					ns.unmodelled = unm
-					break
-				}
-				ns.ports = ns.ports.Union(s)
-			}
-		case kindProto:
-			for _, e := range elems {
-				s, unm, err := rb.protoValue(e)
-				if err != nil {
-					return err
-				}
-				if unm != "" {
-					ns.unmodelled = unm
-					break
-				}
-				ns.protos = append(ns.protos, s...)
+			if unm != "" {
+				ns.unmodelled = unm
+				break
 			}
 		}
 	}
@@ -114,4 +78,30 @@ func (p *parser) set(i int, o setObject, isMap bool) error {
 		p.rs.Sets[ns.key] = &firewall.Set{Name: ns.key, Addrs: ns.addrs, Unmodelled: ns.unmodelled, Pos: firewall.Pos{File: p.file}}
 	}
 	return nil
+}
+
+// add puts one element into a set of addresses, ports or protocols; unm is
+// not empty (and the set unchanged) when the element is not modelled.
+func (ns *namedSet) add(rb *ruleBuilder, e any, fam firewall.Family) (unm string, err error) {
+	switch ns.kind {
+	case kindAddr:
+		s, unm, err := rb.addrValue(e, fam)
+		if err == nil && unm == "" {
+			ns.addrs = ns.addrs.Union(s)
+		}
+		return unm, err
+	case kindPort:
+		s, unm, err := rb.portValue(e)
+		if err == nil && unm == "" {
+			ns.ports = ns.ports.Union(s)
+		}
+		return unm, err
+	case kindProto:
+		s, unm, err := rb.protoValue(e)
+		if err == nil && unm == "" {
+			ns.protos = append(ns.protos, s...)
+		}
+		return unm, err
+	}
+	return "", nil
 }
