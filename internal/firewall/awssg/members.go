@@ -185,28 +185,34 @@ func (m *Members) addIface(ni jsonIface, groups []string, instance string) error
 		addrs = addrs.Union(firewall.PrefixSet(p.Masked()))
 		return nil
 	}
+	// The interface's own addresses and delegated prefixes, in the order
+	// their errors are reported.
+	type value struct {
+		s          string
+		v6, prefix bool
+	}
+	var values []value
 	if ni.PrivateIPAddress != "" {
-		if err := addAddr(ni.PrivateIPAddress, false); err != nil {
-			return err
-		}
+		values = append(values, value{s: ni.PrivateIPAddress})
 	}
 	for _, a := range ni.PrivateIPAddresses {
-		if err := addAddr(a.PrivateIPAddress, false); err != nil {
-			return err
-		}
+		values = append(values, value{s: a.PrivateIPAddress})
 	}
 	for _, a := range ni.IPv6Addresses {
-		if err := addAddr(a.IPv6Address, true); err != nil {
-			return err
-		}
+		values = append(values, value{s: a.IPv6Address, v6: true})
 	}
 	for _, p := range ni.IPv4Prefixes {
-		if err := addPrefix(p.IPv4Prefix, false); err != nil {
-			return err
-		}
+		values = append(values, value{s: p.IPv4Prefix, prefix: true})
 	}
 	for _, p := range ni.IPv6Prefixes {
-		if err := addPrefix(p.IPv6Prefix, true); err != nil {
+		values = append(values, value{s: p.IPv6Prefix, v6: true, prefix: true})
+	}
+	for _, v := range values {
+		add := addAddr
+		if v.prefix {
+			add = addPrefix
+		}
+		if err := add(v.s, v.v6); err != nil {
 			return err
 		}
 	}

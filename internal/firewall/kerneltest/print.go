@@ -15,11 +15,7 @@ import (
 func (rs Ruleset) IPTables() string {
 	var b strings.Builder
 	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n")
-	pol := "ACCEPT"
-	if rs.Policy == Drop {
-		pol = "DROP"
-	}
-	fmt.Fprintf(&b, ":FORWARD %s [0:0]\n:OUTPUT ACCEPT [0:0]\n", pol)
+	fmt.Fprintf(&b, ":FORWARD %s [0:0]\n:OUTPUT ACCEPT [0:0]\n", rs.policy("ACCEPT", "DROP"))
 	for _, c := range rs.Chains {
 		fmt.Fprintf(&b, ":%s - [0:0]\n", c.Name)
 	}
@@ -166,11 +162,7 @@ func (rs Ruleset) NFT() string {
 		}
 		b.WriteString("\t}\n")
 	}
-	pol := "accept"
-	if rs.Policy == Drop {
-		pol = "drop"
-	}
-	fmt.Fprintf(&b, "\tchain forward {\n\t\ttype filter hook forward priority 0; policy %s;\n", pol)
+	fmt.Fprintf(&b, "\tchain forward {\n\t\ttype filter hook forward priority 0; policy %s;\n", rs.policy("accept", "drop"))
 	for _, ru := range rs.Forward {
 		fmt.Fprintf(&b, "\t\t%s\n", ru.nft(rs.IPv6, &n))
 	}
@@ -286,4 +278,12 @@ func (ru Rule) nft(v6 bool, sets *int) string {
 		parts = append(parts, fmt.Sprintf("comment %q", ru.Comment))
 	}
 	return strings.Join(parts, " ")
+}
+
+// policy is the forward chain's policy, spelled accept or drop.
+func (rs Ruleset) policy(accept, drop string) string {
+	if rs.Policy == Drop {
+		return drop
+	}
+	return accept
 }
