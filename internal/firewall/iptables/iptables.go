@@ -276,6 +276,9 @@ type ruleParser struct {
 	// module is the last -m; options not known for it are unmodelled.
 	proto     string
 	hasTarget bool
+	// vals holds the values of the option being read (at most two), so
+	// that reading them allocates nothing.
+	vals [2]string
 }
 
 func (rp *ruleParser) errorf(format string, args ...any) error {

@@ -17,7 +17,7 @@ import (
 // follow it, and what it does with them (opt is the spelling used).
 type optionSpec struct {
 	names []string
-	args  int
+	args  int // at most len(ruleParser.vals), or reading them allocates
 	apply func(rp *ruleParser, opt string, vals []string) error
 }
 
@@ -78,7 +78,7 @@ func (rp *ruleParser) option(tok string) error {
 		}
 		return rp.errorf("unexpected %q", tok)
 	}
-	var vals []string
+	vals := rp.vals[:0]
 	for range spec.args {
 		v, err := rp.next(tok)
 		if err != nil {

@@ -82,7 +82,6 @@ func Parse(file string, data []byte) (*firewall.Ruleset, error) {
 		i    int
 		kind string
 		o    object
-		rule ruleObject // kind "rule"
 	}
 	var items []item
 	for i, v := range list {
@@ -95,18 +94,14 @@ func Parse(file string, data []byte) (*firewall.Ruleset, error) {
 			if !ok {
 				return nil, p.errorf(fmt.Sprintf("nftables[%d]", i), "%s: want an object", k)
 			}
-			it := item{i: i, kind: k, o: b}
-			if k == "rule" {
-				it.rule = readRule(b)
-			}
-			items = append(items, it)
+			items = append(items, item{i, k, b})
 		}
 	}
 	for _, pass := range []string{"table", "set", "chain", "written", "rule"} {
 		if pass == "written" {
 			for _, it := range items {
 				if it.kind == "rule" {
-					p.markWritten(it.rule)
+					p.markWritten(readRule(it.o))
 				}
 			}
 			continue
@@ -128,7 +123,7 @@ func Parse(file string, data []byte) (*firewall.Ruleset, error) {
 			case "chain":
 				err = p.chain(it.i, readChain(it.o))
 			case "rule":
-				err = p.rule(it.i, it.rule)
+				err = p.rule(it.i, readRule(it.o))
 			}
 			if err != nil {
 				return nil, err
