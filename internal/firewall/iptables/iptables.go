@@ -101,6 +101,9 @@ type parser struct {
 	table *firewall.Table
 	// jumps to check once the table is complete
 	jumps []jumpRef
+	// rp reads the rule of the current line; kept here so that the option
+	// table's funcs, which it is passed to, do not make one per rule escape.
+	rp ruleParser
 }
 
 type jumpRef struct {
@@ -245,7 +248,8 @@ func (p *parser) rule(t string) error {
 	}
 	r := &firewall.Rule{Pos: firewall.Pos{File: p.file, Line: p.line}}
 	r.Label = fmt.Sprintf("%s %s rule %d: %s", p.table.Name, ch.Name, len(ch.Rules)+1, strings.Join(cleanLabel(toks), " "))
-	rp := ruleParser{p: p, r: r, toks: toks[2:]}
+	rp := &p.rp
+	*rp = ruleParser{p: p, r: r, toks: toks[2:]}
 	if err := rp.parse(); err != nil {
 		return err
 	}
