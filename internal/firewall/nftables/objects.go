@@ -120,3 +120,63 @@ func readSet(o object) setObject {
 	s.elem, _ = o["elem"].([]any)
 	return s
 }
+
+// Statements of a rule's "expr" array whose bodies have a fixed shape are
+// read into these; a body of the wrong JSON type reads as empty.
+
+// jumpStatement is {"jump": {"target": CHAIN}} or {"goto": {...}}.
+type jumpStatement struct {
+	target string
+	ok     bool // "target" is a string
+}
+
+// natStatement is {"dnat": {"addr": ..., "port": ..., "family": "ip"}}:
+// addr and port are values (an address, a set, a map lookup...).
+type natStatement struct {
+	addr, port       any
+	hasAddr, hasPort bool
+	family           string
+	hasFamily        bool
+}
+
+// xtStatement is {"xt": {"type": "match" | "target", "name": N}}, an
+// iptables-nft extension nft prints but cannot translate.
+type xtStatement struct {
+	typ, name string
+}
+
+// mangleStatement is {"mangle": {"key": EXPR, "value": ...}}; key is the
+// expression written (meta mark, ct mark, a payload field...).
+type mangleStatement struct {
+	key object
+}
+
+func readJump(body any) jumpStatement {
+	b, ok := body.(object)
+	var j jumpStatement
+	j.target, j.ok = str(b, "target")
+	j.ok = j.ok && ok
+	return j
+}
+
+func readNAT(b object) natStatement {
+	var n natStatement
+	n.addr, n.hasAddr = b["addr"]
+	n.port, n.hasPort = b["port"]
+	n.family, n.hasFamily = str(b, "family")
+	return n
+}
+
+func readXT(body any) xtStatement {
+	b, _ := body.(object)
+	var x xtStatement
+	x.typ, _ = str(b, "type")
+	x.name, _ = str(b, "name")
+	return x
+}
+
+func readMangle(body any) mangleStatement {
+	b, _ := body.(object)
+	k, _ := b["key"].(object)
+	return mangleStatement{key: k}
+}

@@ -123,8 +123,8 @@ func (rb *ruleBuilder) build(exprs []any) ([]*firewall.Rule, error) {
 					}
 					if v.Kind == firewall.VerdictDNAT {
 						if b, ok := body.(object); ok {
-							if f, ok := str(b, "family"); ok {
-								if fam, ok := familyName(f); ok {
+							if n := readNAT(b); n.hasFamily {
+								if fam, ok := familyName(n.family); ok {
 									r.Conds = append(r.Conds, firewall.Cond{Field: firewall.FieldFamily, Family: fam})
 								}
 							}

@@ -37,15 +37,14 @@ func (rb *ruleBuilder) verdict(key string, body any) (v firewall.Verdict, isVerd
 	case "return":
 		return firewall.Return, true, "", nil
 	case "jump", "goto":
-		b, ok := body.(object)
-		target, ok2 := str(b, "target")
-		if !ok || !ok2 {
+		j := readJump(body)
+		if !j.ok {
 			return v, false, "", rb.errorf("%s: want {\"target\": CHAIN}", key)
 		}
 		if key == "jump" {
-			return firewall.Jump(target), true, "", nil
+			return firewall.Jump(j.target), true, "", nil
 		}
-		return firewall.Goto(target), true, "", nil
+		return firewall.Goto(j.target), true, "", nil
 	case "dnat":
 		v, err := rb.dnat(body)
 		return v, true, "", err
@@ -64,13 +63,11 @@ func (rb *ruleBuilder) verdict(key string, body any) (v firewall.Verdict, isVerd
 	case "tproxy", "synproxy", "fwd":
 		return firewall.UnknownTarget(key), true, "", nil
 	case "xt":
-		b, _ := body.(object)
-		typ, _ := str(b, "type")
-		name, _ := str(b, "name")
-		if typ == "target" {
-			return firewall.UnknownTarget("iptables-nft target " + name), true, "", nil
+		x := readXT(body)
+		if x.typ == "target" {
+			return firewall.UnknownTarget("iptables-nft target " + x.name), true, "", nil
 		}
-		return v, false, "iptables-nft " + typ + " " + name, nil
+		return v, false, "iptables-nft " + x.typ + " " + x.name, nil
 	case "limit", "quota", "meter", "ct count", "numgen":
 		return v, false, key, nil
 	case "notrack":
@@ -80,8 +77,7 @@ func (rb *ruleBuilder) verdict(key string, body any) (v firewall.Verdict, isVerd
 	case "mangle":
 		// Setting a mark or a conntrack field leaves the packet alone;
 		// rewriting a header (stateless NAT) does not.
-		b, _ := body.(object)
-		k, _ := b["key"].(object)
+		k := readMangle(body).key
 		if _, ok := k["payload"]; ok {
 			return firewall.UnknownTarget("rewrites " + render(k)), true, "", nil
 		}
@@ -101,9 +97,10 @@ func (rb *ruleBuilder) dnat(body any) (firewall.Verdict, error) {
 	if !ok {
 		return firewall.Verdict{}, rb.errorf("dnat: want an object")
 	}
+	n := readNAT(b)
 	v := firewall.Verdict{Kind: firewall.VerdictDNAT}
-	if a, ok := b["addr"]; ok {
-		set, unm, err := rb.addrValue(a, firewall.FamilyAny)
+	if n.hasAddr {
+		set, unm, err := rb.addrValue(n.addr, firewall.FamilyAny)
 		if err != nil {
 			return v, err
 		}
@@ -112,8 +109,8 @@ func (rb *ruleBuilder) dnat(body any) (firewall.Verdict, error) {
 		}
 		v.ToAddrs = set
 	}
-	if pv, ok := b["port"]; ok {
-		ports, unm, err := rb.portValue(pv)
+	if n.hasPort {
+		ports, unm, err := rb.portValue(n.port)
 		if err != nil {
 			return v, err
 		}
