@@ -33,7 +33,7 @@ func TestEngineBaseChainsAndJumps(t *testing.T) {
 		name    string
 		rs      *Ruleset
 		s       Space
-		verdict string
+		verdict Outcome
 		rule    string
 	}{
 		// an accept in the early chain does not end evaluation: late drops 22
@@ -136,4 +136,15 @@ func describeJ(j Judgement) string {
 		}
 	}
 	return s
+}
+
+func TestProtoName(t *testing.T) {
+	for p, want := range map[uint8]string{ProtoTCP: "tcp", ProtoUDP: "udp", ProtoSCTP: "sctp", ProtoICMP: "icmp", ProtoICMPv6: "icmpv6", 50: "esp", 94: "ipip", 250: "proto-250"} {
+		if got := ProtoName(p); got != want {
+			t.Errorf("ProtoName(%d) = %q, want %q", p, got, want)
+		}
+	}
+	if got := Allowed.String(); got != "allowed" {
+		t.Errorf("Allowed.String() = %q", got)
+	}
 }

@@ -17,7 +17,7 @@ func TestInterfaceReasoning(t *testing.T) {
 	cases := []struct {
 		name    string
 		rs      *Ruleset
-		verdict string
+		verdict Outcome
 		assumed int
 	}{
 		{"! -i + never", rs(&Rule{Label: "r", Conds: []Cond{in("+", true)}, Verdict: Accept}), Blocked, 0},
@@ -59,7 +59,7 @@ func TestRouterDecidesInterfaces(t *testing.T) {
 	}
 	en, _ := NewEngine(rs, HookForward)
 	en.SetRouter(route)
-	for dst, want := range map[string]string{"10.2.0.5": Allowed, "10.3.0.5": Blocked} {
+	for dst, want := range map[string]Outcome{"10.2.0.5": Allowed, "10.3.0.5": Blocked} {
 		j := en.Judge(Space{Family: FamilyIPv4, Proto: ProtoTCP, Src: MustPrefixSet("10.1.0.2"), Dst: MustPrefixSet(dst), SrcPorts: Port(40000), DstPorts: Port(80)})
 		if j.Verdict() != want || len(j.Assumptions) != 0 {
 			t.Errorf("to %s: %s %q, want %s without assumptions", dst, j.Verdict(), j.Assumptions, want)

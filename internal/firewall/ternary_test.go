@@ -26,7 +26,7 @@ func TestBothWays(t *testing.T) {
 		name    string
 		rs      *Ruleset
 		s       Space
-		verdict string
+		verdict Outcome
 		rule    string // of the deciding witness
 	}{
 		{"accept either way", rs(VerdictDrop, est, limit("lim", Accept), &Rule{Label: "all", Verdict: Accept}), space("10.2.0.2", 80), Allowed, ""},

@@ -43,7 +43,7 @@ type Service struct {
 }
 
 func (s Service) String() string {
-	name := protoName(s.Proto)
+	name := firewall.ProtoName(s.Proto)
 	if firewall.HasPorts(s.Proto) {
 		return name + "/" + s.Ports.String()
 	}
@@ -394,23 +394,6 @@ func protoNumber(name string) (uint8, bool) {
 		n = firewall.ProtoICMP
 	}
 	return n, ok
-}
-
-func protoName(p uint8) string {
-	switch p {
-	case firewall.ProtoTCP:
-		return "tcp"
-	case firewall.ProtoUDP:
-		return "udp"
-	case firewall.ProtoSCTP:
-		return "sctp"
-	case firewall.ProtoICMP:
-		return "icmp"
-	}
-	if name := protocol.Name(p); name != "" {
-		return name
-	}
-	return "proto-" + strconv.Itoa(int(p))
 }
 
 // ParseService reads "tcp/443", "udp/500-510", "tcp/any", "icmp" or "any"

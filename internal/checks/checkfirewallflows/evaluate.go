@@ -12,7 +12,7 @@ import (
 type FlowResult struct {
 	Flow      flows.Flow
 	Judgement firewall.Judgement
-	Verdict   string // allowed, blocked, partial, unknown
+	Verdict   firewall.Outcome
 	// Failing: a required flow with a connection that does not get through,
 	// or a forbidden flow with one that does (known, not guessed).
 	Failing bool

@@ -176,7 +176,7 @@ type Item struct {
 }
 
 func item(r FlowResult) Item {
-	it := Item{Application: r.Flow.App, Flow: r.Flow.Name, Expect: r.Flow.Expect.String(), Verdict: r.Verdict, Failing: r.Failing, Assumptions: r.Judgement.Assumptions}
+	it := Item{Application: r.Flow.App, Flow: r.Flow.Name, Expect: r.Flow.Expect.String(), Verdict: string(r.Verdict), Failing: r.Failing, Assumptions: r.Judgement.Assumptions}
 	if w := r.Witness; w != nil {
 		it.Rule, it.Witness, it.Phase, it.Reason = w.Rule, w.String(), w.Phase, w.Reason
 		if w.Pos.File != "" {

@@ -59,7 +59,7 @@ func TestReportScopeAndProbe(t *testing.T) {
 	if got := strings.Join(labels, " "); got != "flows allowed blocked partial forbidden_open unknown failing probe_disagree" {
 		t.Errorf("perfdata labels %s", got)
 	}
-	if items, _ := res.Items.([]Item); len(items) != 2 || items[1].Verdict != firewall.Blocked || !items[1].Failing {
+	if items, _ := res.Items.([]Item); len(items) != 2 || items[1].Verdict != string(firewall.Blocked) || !items[1].Failing {
 		t.Errorf("items %+v", res.Items)
 	}
 	// Two disagreements read in the plural; without --probe no probe parts.

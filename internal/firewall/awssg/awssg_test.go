@@ -1,7 +1,6 @@
 package awssg
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -10,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 const fixtures = "../../../testdata/awssg/"
@@ -271,14 +271,14 @@ func TestErrors(t *testing.T) {
 		return "{\n \"SecurityGroups\": [\n  {\n   \"GroupId\": \"sg-1\",\n   \"IpPermissions\": [" + perm + "]\n  }\n ]\n}\n"
 	}
 	tests := []struct{ name, data, want string }{
-		{"empty", "", "sg.json: empty input"},
-		{"syntax", "{\n\"SecurityGroups\": [\n}", "sg.json:3: not JSON"},
-		{"wrong type", "{\n\"SecurityGroups\": [\n{\"GroupId\": 7}]}", "sg.json:3: SecurityGroups.GroupId: want string, not a JSON number"},
+		{"empty", "", "aws-sg sg.json: empty input"},
+		{"syntax", "{\n\"SecurityGroups\": [\n}", "aws-sg sg.json, line 3: not JSON"},
+		{"wrong type", "{\n\"SecurityGroups\": [\n{\"GroupId\": 7}]}", "aws-sg sg.json, line 3, key SecurityGroups.GroupId: want string, not a JSON number"},
 		{"no array", `{"Reservations": []}`, `no "SecurityGroups" array`},
 		{"trailing", `{"SecurityGroups": []} []`, "more than one JSON value"},
-		{"no group id", `{"SecurityGroups": [{}]}`, "SecurityGroups[0]: no GroupId"},
-		{"twice", `{"SecurityGroups": [{"GroupId": "sg-1"}, {"GroupId": "sg-1"}]}`, "SecurityGroups[1] (sg-1): listed twice"},
-		{"no protocol", group(`{"FromPort": 1, "ToPort": 2}`), "sg.json:5: SecurityGroups[0] (sg-1) IpPermissions[0]: no IpProtocol"},
+		{"no group id", `{"SecurityGroups": [{}]}`, "aws-sg sg.json, key SecurityGroups[0]: no GroupId"},
+		{"twice", `{"SecurityGroups": [{"GroupId": "sg-1"}, {"GroupId": "sg-1"}]}`, ", key SecurityGroups[1] (sg-1): listed twice"},
+		{"no protocol", group(`{"FromPort": 1, "ToPort": 2}`), "aws-sg sg.json, line 5, key SecurityGroups[0] (sg-1) IpPermissions[0]: no IpProtocol"},
 		{"bad protocol", group(`{"IpProtocol": "tcpx"}`), `bad IpProtocol "tcpx"`},
 		{"protocol number too big", group(`{"IpProtocol": "256"}`), `bad IpProtocol "256"`},
 		{"tcp without ports", group(`{"IpProtocol": "tcp"}`), "tcp without FromPort and ToPort"},
@@ -293,9 +293,9 @@ func TestErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("sg.json", []byte(tc.data))
-			var e *Error
-			if !errors.As(err, &e) || e.File != "sg.json" {
-				t.Fatalf("want *Error naming sg.json, got %v", err)
+			e, ok := located.As(err)
+			if !ok || e.File != "sg.json" || e.Kind != "aws-sg" {
+				t.Fatalf("want a located aws-sg error naming sg.json, got %v", err)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %q, want it to contain %q", err, tc.want)
@@ -311,7 +311,7 @@ func TestErrors(t *testing.T) {
 	}
 	memberErrors := []struct{ name, data, want string }{
 		{"neither", `{"SecurityGroups": []}`, `want "NetworkInterfaces"`},
-		{"bad address", "{\"NetworkInterfaces\": [\n{\"NetworkInterfaceId\": \"eni-1\",\n\"PrivateIpAddress\": \"10.0.0.300\"}]}", `ni.json:2: NetworkInterfaces[0] (eni-1): bad address "10.0.0.300"`},
+		{"bad address", "{\"NetworkInterfaces\": [\n{\"NetworkInterfaceId\": \"eni-1\",\n\"PrivateIpAddress\": \"10.0.0.300\"}]}", `aws-sg ni.json, line 2, key NetworkInterfaces[0] (eni-1): bad address "10.0.0.300"`},
 		{"bad public address", `{"NetworkInterfaces": [{"PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.1", "Association": {"PublicIp": "2001:db8::1"}}]}]}`, `bad public address "2001:db8::1"`},
 		{"v4 as v6", `{"NetworkInterfaces": [{"Ipv6Addresses": [{"Ipv6Address": "10.0.0.1"}]}]}`, `bad address "10.0.0.1"`},
 		{"bad prefix", `{"Reservations": [{"Instances": [{"InstanceId": "i-1", "NetworkInterfaces": [{"Ipv4Prefixes": [{"Ipv4Prefix": "10.0.0.0"}]}]}]}]}`, `Reservations[0].Instances[0] (i-1) NetworkInterfaces[0]: bad prefix "10.0.0.0"`},
@@ -341,7 +341,7 @@ func TestVerdicts(t *testing.T) {
 		src     string
 		dst     string
 		dport   uint16
-		want    string
+		want    firewall.Outcome
 		because string
 	}{
 		{"https from anywhere v4", []string{web}, ni, firewall.HookInput, 4, firewall.ProtoTCP, "198.51.100.7", "10.0.2.20", 443, firewall.Allowed, "ingress tcp 443 from 0.0.0.0/0"},

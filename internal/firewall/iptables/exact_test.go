@@ -42,7 +42,7 @@ func TestDiamondChains(t *testing.T) {
 	start := time.Now()
 	for _, c := range []struct {
 		dports  firewall.PortSet
-		verdict string
+		verdict firewall.Outcome
 	}{{firewall.Port(443), firewall.Allowed}, {firewall.Port(80), firewall.Blocked}, {firewall.Ports(80, 443), firewall.Partial}} {
 		j := en.Judge(firewall.Space{Family: firewall.FamilyIPv4, Proto: firewall.ProtoTCP, Src: firewall.MustPrefixSet("10.1.0.0/16"), Dst: firewall.MustPrefixSet("10.2.0.1"), SrcPorts: firewall.Ports(32768, 60999), DstPorts: c.dports})
 		if got := j.Verdict(); got != c.verdict {

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // ParseIPSet reads "ipset save" output: the address sets that "-m set
@@ -16,7 +17,7 @@ func ParseIPSet(file string, data []byte) (map[string]*firewall.Set, error) {
 	fams := map[string]firewall.Family{}
 	lines := strings.Split(string(data), "\n")
 	if len(lines) > maxLines {
-		return nil, &Error{file, maxLines, "too many lines"}
+		return nil, &located.Error{Kind: "ipset", File: file, Line: maxLines, Msg: "too many lines"}
 	}
 	for i, line := range lines {
 		n := i + 1
@@ -24,7 +25,7 @@ func ParseIPSet(file string, data []byte) (map[string]*firewall.Set, error) {
 		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
 			continue
 		}
-		bad := func(msg string) error { return &Error{file, n, msg} }
+		bad := func(msg string) error { return &located.Error{Kind: "ipset", File: file, Line: n, Msg: msg} }
 		switch f[0] {
 		case "create", "-N", "-exist":
 			if len(f) < 3 {

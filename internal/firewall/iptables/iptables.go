@@ -11,17 +11,8 @@ import (
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
-	"github.com/guardrail-monitoring/guardrail/internal/firewall/protocol"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
-
-// Error is a malformed line.
-type Error struct {
-	File string
-	Line int
-	Msg  string
-}
-
-func (e *Error) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg) }
 
 // maxLines bounds the work on hostile input; real rulesets are far smaller.
 const maxLines = 2_000_000
@@ -51,7 +42,7 @@ func Parse(file string, data []byte, fam firewall.Family) (*firewall.Ruleset, er
 	}
 	lines := strings.Split(string(data), "\n")
 	if len(lines) > maxLines {
-		return nil, &Error{file, maxLines, "too many lines"}
+		return nil, &located.Error{Kind: "iptables", File: file, Line: maxLines, Msg: "too many lines"}
 	}
 	for i, line := range lines {
 		p.line = i + 1
@@ -63,7 +54,7 @@ func Parse(file string, data []byte, fam firewall.Family) (*firewall.Ruleset, er
 		return nil, p.errorf("table %s has no COMMIT", p.table.Name)
 	}
 	if len(p.rs.Tables) == 0 && strings.TrimSpace(stripComments(lines)) != "" {
-		return nil, &Error{file, 0, "no tables (want iptables-save output: *filter ... COMMIT)"}
+		return nil, &located.Error{Kind: "iptables", File: file, Line: 0, Msg: "no tables (want iptables-save output: *filter ... COMMIT)"}
 	}
 	// An empty file is what iptables-save prints with no rules loaded:
 	// nothing filters this family.
@@ -110,6 +101,9 @@ type parser struct {
 	table *firewall.Table
 	// jumps to check once the table is complete
 	jumps []jumpRef
+	// rp reads the rule of the current line; kept here so that the option
+	// table's funcs, which it is passed to, do not make one per rule escape.
+	rp ruleParser
 }
 
 type jumpRef struct {
@@ -118,7 +112,7 @@ type jumpRef struct {
 }
 
 func (p *parser) errorf(format string, args ...any) error {
-	return &Error{p.file, p.line, fmt.Sprintf(format, args...)}
+	return &located.Error{Kind: "iptables", File: p.file, Line: p.line, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (p *parser) parseLine(line string) error {
@@ -149,7 +143,7 @@ func (p *parser) parseLine(line string) error {
 		}
 		for _, j := range p.jumps {
 			if p.table.Chain(j.rule.Verdict.Chain) == nil {
-				return &Error{p.file, j.line, fmt.Sprintf("jump to chain %s that table %s does not declare", j.rule.Verdict.Chain, p.table.Name)}
+				return &located.Error{Kind: "iptables", File: p.file, Line: j.line, Msg: fmt.Sprintf("jump to chain %s that table %s does not declare", j.rule.Verdict.Chain, p.table.Name)}
 			}
 		}
 		p.jumps = nil
@@ -254,7 +248,8 @@ func (p *parser) rule(t string) error {
 	}
 	r := &firewall.Rule{Pos: firewall.Pos{File: p.file, Line: p.line}}
 	r.Label = fmt.Sprintf("%s %s rule %d: %s", p.table.Name, ch.Name, len(ch.Rules)+1, strings.Join(cleanLabel(toks), " "))
-	rp := ruleParser{p: p, r: r, toks: toks[2:]}
+	rp := &p.rp
+	*rp = ruleParser{p: p, r: r, toks: toks[2:]}
 	if err := rp.parse(); err != nil {
 		return err
 	}
@@ -285,6 +280,9 @@ type ruleParser struct {
 	// module is the last -m; options not known for it are unmodelled.
 	proto     string
 	hasTarget bool
+	// vals holds the values of the option being read (at most two), so
+	// that reading them allocates nothing.
+	vals [2]string
 }
 
 func (rp *ruleParser) errorf(format string, args ...any) error {
@@ -345,236 +343,6 @@ func (rp *ruleParser) parse() error {
 	return nil
 }
 
-func (rp *ruleParser) option(tok string) error {
-	neg := ""
-	if rp.not {
-		neg = "! "
-	}
-	switch tok {
-	case "-s", "--source", "--src", "-d", "--destination", "--dst":
-		v, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		set, err := rp.addrs(v)
-		if err != nil {
-			return err
-		}
-		f := firewall.FieldSrcAddr
-		if tok[1] == 'd' || strings.HasPrefix(tok, "--d") {
-			f = firewall.FieldDstAddr
-		}
-		rp.add(firewall.Cond{Field: f, Addrs: set})
-	case "-p", "--protocol":
-		v, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		v = strings.ToLower(v)
-		if v == "all" || v == "0" {
-			if rp.not { // "! -p all" matches no protocol
-				rp.r.Conds = append(rp.r.Conds, firewall.Cond{Field: firewall.FieldProto, Family: rp.p.fam})
-			}
-			return nil
-		}
-		n, ok := protocol.Number(v)
-		if !ok {
-			return rp.errorf("unknown protocol %q", v)
-		}
-		rp.proto = v
-		rp.add(firewall.Protos(n))
-	case "-i", "--in-interface", "-o", "--out-interface":
-		v, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		f := firewall.FieldInIface
-		if tok == "-o" || tok == "--out-interface" {
-			f = firewall.FieldOutIface
-		}
-		rp.add(firewall.Cond{Field: f, Iface: v})
-	case "-f", "--fragment":
-		// Only second and later fragments: never a connection's packets.
-		if !rp.not {
-			rp.add(firewall.Cond{Field: firewall.FieldProto}) // matches no protocol
-		}
-	case "-m", "--match":
-		v, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		if rp.not {
-			return rp.errorf("\"!\" before -m")
-		}
-		switch v {
-		case "tcp", "udp", "sctp", "multiport", "conntrack", "state", "iprange", "set", "comment", "icmp", "icmp6", "icmpv6", "addrtype":
-		default:
-			rp.unmodelled("-m " + v + joinVals(rp.moduleArgs()))
-		}
-	case "-j", "--jump", "-g", "--goto":
-		return rp.target(tok)
-	case "--dport", "--destination-port", "--sport", "--source-port",
-		"--dports", "--destination-ports", "--sports", "--source-ports":
-		v, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		ports, err := parsePorts(v, ":")
-		if err != nil {
-			return rp.errorf("%s %s: %v", tok, v, err)
-		}
-		rp.add(portCond(tok, ports))
-	case "--ctstate", "--state":
-		v, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		var st firewall.CtState
-		for _, s := range strings.Split(v, ",") {
-			switch strings.ToUpper(s) {
-			case "NEW":
-				st |= firewall.CtNew
-			case "ESTABLISHED":
-				st |= firewall.CtEstablished
-			case "RELATED":
-				st |= firewall.CtRelated
-			case "INVALID":
-				st |= firewall.CtInvalid
-			case "UNTRACKED":
-				st |= firewall.CtUntracked
-			case "DNAT":
-				st |= firewall.CtDNAT
-			case "SNAT":
-				st |= firewall.CtSNAT
-			default:
-				return rp.errorf("%s: unknown state %q", tok, s)
-			}
-		}
-		if st&(firewall.CtDNAT|firewall.CtSNAT) != 0 {
-			rp.unmodelled(neg + tok + " " + v)
-			return nil
-		}
-		rp.add(firewall.CtStates(st))
-	case "--syn":
-		// SYN set, ACK/RST/FIN clear: of a connection's packets only the
-		// client's first one, which is the one in state NEW.
-		rp.add(firewall.CtStates(firewall.CtNew))
-	case "--tcp-flags":
-		mask, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		comp, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		m, err1 := tcpFlagList(mask)
-		c, err2 := tcpFlagList(comp)
-		if err1 != nil || err2 != nil {
-			return rp.errorf("--tcp-flags %s %s: want flag lists like SYN,ACK (or ALL, NONE)", mask, comp)
-		}
-		rp.add(firewall.Cond{Field: firewall.FieldTCPFlags, TCPMask: m, TCPComp: c})
-	case "--src-range", "--dst-range":
-		v, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		lo, hi, ok := strings.Cut(v, "-")
-		a, errA := netip.ParseAddr(lo)
-		b, errB := netip.ParseAddr(hi)
-		if !ok || errA != nil || errB != nil {
-			return rp.errorf("%s %s: want ADDR-ADDR", tok, v)
-		}
-		set, err := firewall.RangeSet(a, b)
-		if err != nil {
-			return rp.errorf("%s: %v", tok, err)
-		}
-		if err := rp.checkFamily(set, v); err != nil {
-			return err
-		}
-		f := firewall.FieldSrcAddr
-		if tok == "--dst-range" {
-			f = firewall.FieldDstAddr
-		}
-		rp.add(firewall.Cond{Field: f, Addrs: set})
-	case "--match-set":
-		name, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		dirs, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		switch dirs {
-		case "src":
-			rp.add(firewall.Cond{Field: firewall.FieldSrcAddr, SetName: name})
-		case "dst":
-			rp.add(firewall.Cond{Field: firewall.FieldDstAddr, SetName: name})
-		default:
-			rp.unmodelled(neg + "--match-set " + name + " " + dirs)
-		}
-	case "--src-type", "--dst-type":
-		v, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		if v != "LOCAL" {
-			rp.unmodelled(neg + tok + " " + v)
-			return nil
-		}
-		f := firewall.FieldSrcLocal
-		if tok == "--dst-type" {
-			f = firewall.FieldDstLocal
-		}
-		rp.add(firewall.Cond{Field: f})
-	case "--comment":
-		if _, err := rp.next(tok); err != nil {
-			return err
-		}
-	case "--icmp-type", "--icmpv6-type":
-		v, err := rp.next(tok)
-		if err != nil {
-			return err
-		}
-		if v != "any" || rp.not {
-			rp.unmodelled(neg + tok + " " + v)
-		}
-	default:
-		if strings.HasPrefix(tok, "-") {
-			rp.unmodelled(neg + tok + joinVals(rp.skipValues()))
-			return nil
-		}
-		return rp.errorf("unexpected %q", tok)
-	}
-	return nil
-}
-
-// moduleArgs skips the options of an unmodelled match module.
-func (rp *ruleParser) moduleArgs() []string {
-	var vals []string
-	for rp.i < len(rp.toks) {
-		t := rp.toks[rp.i]
-		if isCore(t) {
-			break
-		}
-		if t == "!" && rp.i+1 < len(rp.toks) && isCore(rp.toks[rp.i+1]) {
-			break
-		}
-		vals = append(vals, t)
-		rp.i++
-	}
-	return vals
-}
-
-func isCore(t string) bool {
-	switch t {
-	case "-s", "--source", "--src", "-d", "--destination", "--dst", "-p", "--protocol", "-i", "--in-interface", "-o", "--out-interface", "-f", "--fragment", "-m", "--match", "-j", "--jump", "-g", "--goto":
-		return true
-	}
-	return false
-}
-
 func joinVals(v []string) string {
 	if len(v) == 0 {
 		return ""
@@ -582,247 +350,7 @@ func joinVals(v []string) string {
 	return " " + strings.Join(v, " ")
 }
 
-func portCond(tok string, ports firewall.PortSet) firewall.Cond {
-	if strings.HasPrefix(tok, "--sport") || strings.HasPrefix(tok, "--source") {
-		return firewall.SrcPorts(ports)
-	}
-	return firewall.DstPorts(ports)
-}
-
-func (rp *ruleParser) target(tok string) error {
-	if rp.not {
-		return rp.errorf("\"!\" before %s", tok)
-	}
-	if rp.hasTarget {
-		return rp.errorf("two targets")
-	}
-	rp.hasTarget = true
-	name, err := rp.next(tok)
-	if err != nil {
-		return err
-	}
-	args := rp.targetArgs()
-	if tok == "-g" || tok == "--goto" {
-		rp.r.Verdict = firewall.Goto(name)
-		return nil
-	}
-	v := &rp.r.Verdict
-	switch name {
-	case "ACCEPT":
-		*v = firewall.Accept
-	case "DROP":
-		*v = firewall.Drop
-	case "REJECT":
-		*v = firewall.Reject
-	case "RETURN":
-		*v = firewall.Return
-	case "LOG", "NFLOG", "ULOG", "MARK", "CONNMARK", "TCPMSS", "TRACE", "AUDIT", "CHECKSUM", "CLASSIFY", "DSCP", "TOS", "TTL", "HL", "SET", "SECMARK", "CONNSECMARK", "IDLETIMER", "LED", "RATEEST":
-		*v = firewall.Continue
-	case "CT":
-		if containsTok(args, "--notrack") {
-			*v = firewall.UnknownTarget("-j CT --notrack (untracked connections)")
-		} else {
-			*v = firewall.Continue
-		}
-	case "NOTRACK":
-		*v = firewall.UnknownTarget("-j NOTRACK (untracked connections)")
-	case "SNAT", "MASQUERADE", "NETMAP":
-		if rp.p.table.Name != "nat" {
-			return rp.errorf("-j %s outside the nat table", name)
-		}
-		*v = firewall.Accept // source NAT ends the nat chain; filtering is done
-	case "DNAT":
-		if rp.p.table.Name != "nat" {
-			return rp.errorf("-j DNAT outside the nat table")
-		}
-		to := argValue(args, "--to-destination")
-		if to == "" {
-			*v = firewall.UnknownTarget("-j DNAT without --to-destination")
-			return nil
-		}
-		if i := strings.LastIndexAny(to, "]:"); i >= 0 && to[i] == ':' && strings.Contains(to[i:], "/") {
-			// "ADDR:LO-HI/BASE": ports shifted by the packet's port
-			// (iptables 1.8.6, Linux 5.9); which port results depends
-			// on the packet.
-			*v = firewall.UnknownTarget("-j DNAT --to-destination " + to + " (port shift)")
-			return nil
-		}
-		d, err := parseDNAT(to, rp.p.fam)
-		if err != nil {
-			return rp.errorf("-j DNAT --to-destination %s: %v", to, err)
-		}
-		*v = d
-	default:
-		if rp.p.table.Chain(name) != nil || !isUpper(name) {
-			*v = firewall.Jump(name)
-			return nil
-		}
-		if _, builtinChain := builtin[rp.p.table.Name].chains[name]; builtinChain {
-			return rp.errorf("-j %s: cannot jump to a built-in chain", name)
-		}
-		// An upper-case name that is no chain (yet): a target we do not know.
-		if rp.p.table.Chain(name) == nil {
-			*v = firewall.UnknownTarget("-j " + name + joinVals(args))
-		}
-	}
-	return nil
-}
-
-func tcpFlagList(s string) (uint8, error) {
-	var f uint8
-	for _, n := range strings.Split(s, ",") {
-		switch n {
-		case "FIN":
-			f |= firewall.TCPFin
-		case "SYN":
-			f |= firewall.TCPSyn
-		case "RST":
-			f |= firewall.TCPRst
-		case "PSH":
-			f |= firewall.TCPPsh
-		case "ACK":
-			f |= firewall.TCPAck
-		case "URG":
-			f |= firewall.TCPUrg
-		case "ALL":
-			f |= 0x3f
-		case "NONE":
-		default:
-			return 0, fmt.Errorf("unknown TCP flag %q", n)
-		}
-	}
-	return f, nil
-}
-
-func isUpper(s string) bool {
-	for _, r := range s {
-		if r >= 'a' && r <= 'z' {
-			return false
-		}
-	}
-	return true
-}
-
-// targetArgs collects the target's options (everything up to a core option).
-func (rp *ruleParser) targetArgs() []string {
-	var vals []string
-	for rp.i < len(rp.toks) && !isCore(rp.toks[rp.i]) {
-		vals = append(vals, rp.toks[rp.i])
-		rp.i++
-	}
-	return vals
-}
-
-func containsTok(toks []string, t string) bool {
-	for _, x := range toks {
-		if x == t {
-			return true
-		}
-	}
-	return false
-}
-
-func argValue(toks []string, opt string) string {
-	for i := 0; i+1 < len(toks); i++ {
-		if toks[i] == opt {
-			return toks[i+1]
-		}
-	}
-	return ""
-}
-
-// parseDNAT reads ADDR[-ADDR][:PORT[-PORT]] ([ADDR] brackets for IPv6).
-func parseDNAT(s string, fam firewall.Family) (firewall.Verdict, error) {
-	v := firewall.Verdict{Kind: firewall.VerdictDNAT}
-	addr, port := s, ""
-	if strings.HasPrefix(s, "[") {
-		end := strings.Index(s, "]")
-		if end < 0 {
-			return v, fmt.Errorf("unclosed [")
-		}
-		addr, port = s[1:end], strings.TrimPrefix(s[end+1:], ":")
-		if strings.Contains(addr, "]-[") {
-			addr = strings.ReplaceAll(addr, "]-[", "-")
-		}
-	} else if fam == firewall.FamilyIPv4 || strings.Count(s, ":") == 1 {
-		if i := strings.LastIndex(s, ":"); i >= 0 {
-			addr, port = s[:i], s[i+1:]
-		}
-	}
-	if addr != "" {
-		lo, hi, isRange := strings.Cut(addr, "-")
-		a, err := netip.ParseAddr(lo)
-		if err != nil {
-			return v, fmt.Errorf("bad address %q", lo)
-		}
-		b := a
-		if isRange {
-			if b, err = netip.ParseAddr(hi); err != nil {
-				return v, fmt.Errorf("bad address %q", hi)
-			}
-		}
-		set, err := firewall.RangeSet(a, b)
-		if err != nil {
-			return v, err
-		}
-		if (fam == firewall.FamilyIPv4) != a.Unmap().Is4() {
-			return v, fmt.Errorf("address %s is not %s", a, fam)
-		}
-		v.ToAddrs = set
-	}
-	if port != "" {
-		ps, err := parsePorts(port, "-")
-		if err != nil {
-			return v, err
-		}
-		v.ToPorts = ps
-	}
-	return v, nil
-}
-
-// parsePorts reads "80", "80:90" (or sep "-"), comma lists, and ":90" / "80:"
-// open ends as iptables allows.
-func parsePorts(s, sep string) (firewall.PortSet, error) {
-	var set firewall.PortSet
-	for _, part := range strings.Split(s, ",") {
-		lo, hi, isRange := strings.Cut(part, sep)
-		if !isRange && sep == ":" {
-			lo, hi, isRange = strings.Cut(part, "-") // some tools print a-b
-		}
-		a, b := uint64(0), uint64(65535)
-		var err error
-		if lo != "" || !isRange {
-			if a, err = portNumber(lo); err != nil {
-				return set, err
-			}
-		}
-		if !isRange {
-			b = a
-		} else if hi != "" {
-			if b, err = portNumber(hi); err != nil {
-				return set, err
-			}
-		}
-		if a > b {
-			a, b = b, a // iptables swaps a reversed range
-		}
-		set = set.Union(firewall.Ports(uint16(a), uint16(b)))
-	}
-	return set, nil
-}
-
 var serviceNames = map[string]uint64{"ssh": 22, "http": 80, "https": 443, "domain": 53, "smtp": 25, "ntp": 123, "ftp": 21, "telnet": 23, "snmp": 161, "ldap": 389, "ldaps": 636, "imap": 143, "imaps": 993, "pop3": 110, "pop3s": 995, "syslog": 514, "submission": 587, "bootps": 67, "bootpc": 68, "mysql": 3306, "postgresql": 5432, "ms-wbt-server": 3389}
-
-func portNumber(s string) (uint64, error) {
-	if n, ok := serviceNames[s]; ok {
-		return n, nil
-	}
-	n, err := strconv.ParseUint(s, 10, 16)
-	if err != nil {
-		return 0, fmt.Errorf("bad port %q", s)
-	}
-	return n, nil
-}
 
 // addrs reads -s/-d values: comma-separated addresses and CIDRs; the mask
 // may be a prefix length or a contiguous dotted mask.

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 func load(t testing.TB, file string, ipset string) *firewall.Ruleset {
@@ -43,7 +44,7 @@ func TestVerdicts(t *testing.T) {
 		src, dst    string
 		proto       uint8
 		dports      firewall.PortSet
-		verdict     string
+		verdict     firewall.Outcome
 		rule        string // substring of the deciding rule: the blocked (or unknown) witness's, else the open one's
 		witness     string // substring of the witness, when given
 	}
@@ -194,22 +195,25 @@ func mustAddrs(t testing.TB, s string) firewall.AddrSet {
 
 func TestParseErrors(t *testing.T) {
 	cases := []struct{ in, want string }{
-		{"-A INPUT -j ACCEPT\n", "x.rules:1: rule outside a table"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.300 -j ACCEPT\nCOMMIT\n", "x.rules:3: bad address \"10.0.0.300\""},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A FOO -j ACCEPT\nCOMMIT\n", "x.rules:3: rule for chain FOO"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j nochain\nCOMMIT\n", "x.rules:3: jump to chain nochain"},
+		{"-A INPUT -j ACCEPT\n", "iptables x.rules, line 1: rule outside a table"},
+		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 10.0.0.300 -j ACCEPT\nCOMMIT\n", "iptables x.rules, line 3: bad address \"10.0.0.300\""},
+		{"*filter\n:INPUT ACCEPT [0:0]\n-A FOO -j ACCEPT\nCOMMIT\n", "iptables x.rules, line 3: rule for chain FOO"},
+		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j nochain\nCOMMIT\n", "iptables x.rules, line 3: jump to chain nochain"},
 		{"*filter\n:INPUT ACCEPT [0:0]\n", "has no COMMIT"},
-		{"*filter\n:INPUT MAYBE [0:0]\nCOMMIT\n", "x.rules:2: chain INPUT: policy \"MAYBE\""},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 99999 -j ACCEPT\nCOMMIT\n", "x.rules:3: --dport 99999"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 2001:db8::1 -j ACCEPT\n-A INPUT -d 10.0.0.1 -j ACCEPT\nCOMMIT\n", "x.rules:4: address 10.0.0.1 is not ipv6"},
-		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"open -j ACCEPT\nCOMMIT\n", "x.rules:3: unterminated quote"},
-		{":0 0", "x.rules:1: chain declaration outside a table"},
-		{"garbage\n", "x.rules:1: rule outside a table"},
+		{"*filter\n:INPUT MAYBE [0:0]\nCOMMIT\n", "iptables x.rules, line 2: chain INPUT: policy \"MAYBE\""},
+		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 99999 -j ACCEPT\nCOMMIT\n", "iptables x.rules, line 3: --dport 99999"},
+		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -s 2001:db8::1 -j ACCEPT\n-A INPUT -d 10.0.0.1 -j ACCEPT\nCOMMIT\n", "iptables x.rules, line 4: address 10.0.0.1 is not ipv6"},
+		{"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"open -j ACCEPT\nCOMMIT\n", "iptables x.rules, line 3: unterminated quote"},
+		{":0 0", "iptables x.rules, line 1: chain declaration outside a table"},
+		{"garbage\n", "iptables x.rules, line 1: rule outside a table"},
 	}
 	for _, c := range cases {
 		_, err := Parse("x.rules", []byte(c.in), firewall.FamilyAny)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: got %v, want %q", c.in, err, c.want)
+		}
+		if e, ok := located.As(err); !ok || e.Kind != "iptables" || e.File != "x.rules" || e.Line == 0 {
+			t.Errorf("%q: want a located iptables error with a line, got %#v", c.in, err)
 		}
 	}
 }
@@ -252,7 +256,7 @@ func TestParseIPSet(t *testing.T) {
 		t.Error("hash:ip,port not marked unmodelled")
 	}
 	for _, bad := range []string{"add x 10.0.0.1\n", "create a hash:ip family inet6\nadd a 10.0.0.1\n", "create a hash:ip\nadd a 10.0.0.300\n", "flush\n"} {
-		if _, err := ParseIPSet("b", []byte(bad)); err == nil || !strings.HasPrefix(err.Error(), "b:") {
+		if _, err := ParseIPSet("b", []byte(bad)); err == nil || !strings.HasPrefix(err.Error(), "ipset b, line ") {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}

@@ -1,7 +1,6 @@
 package nftables
 
 import (
-	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/nftables/*.model (and, as root, the *.json from the *.nft)")
@@ -257,14 +257,14 @@ func TestDNAT(t *testing.T) {
 
 func TestErrors(t *testing.T) {
 	tests := []struct{ name, data, want string }{
-		{"empty", ``, "bad.json: not JSON: empty input"},
-		{"not json", `{"nftables": [`, "bad.json: not JSON"},
+		{"empty", ``, "nftables bad.json: not JSON: empty input"},
+		{"not json", `{"nftables": [`, "nftables bad.json: not JSON"},
 		{"no nftables", `{"tables": []}`, `want a JSON object with an "nftables" array`},
 		{"trailing", `{"nftables": []} {}`, "more than one JSON value"},
-		{"object with two keys", `{"nftables": [{"table": {}, "chain": {}}]}`, "nftables[0]: want an object with one key"},
-		{"unknown family", `{"nftables": [{"table": {"family": "ipx", "name": "t"}}]}`, `nftables[0] table: table t: unknown family "ipx"`},
-		{"chain of missing table", `{"nftables": [{"chain": {"family": "inet", "table": "t", "name": "c"}}]}`, "nftables[0] chain c: table inet t is not listed"},
-		{"rule of missing chain", `{"nftables": [{"table": {"family": "inet", "name": "t"}}, {"rule": {"family": "inet", "table": "t", "chain": "c", "handle": 7, "expr": []}}]}`, "inet t chain c rule handle 7: chain c is not listed"},
+		{"object with two keys", `{"nftables": [{"table": {}, "chain": {}}]}`, "nftables bad.json, key nftables[0]: want an object with one key"},
+		{"unknown family", `{"nftables": [{"table": {"family": "ipx", "name": "t"}}]}`, `, key nftables[0] table: table t: unknown family "ipx"`},
+		{"chain of missing table", `{"nftables": [{"chain": {"family": "inet", "table": "t", "name": "c"}}]}`, ", key nftables[0] chain c: table inet t is not listed"},
+		{"rule of missing chain", `{"nftables": [{"table": {"family": "inet", "name": "t"}}, {"rule": {"family": "inet", "table": "t", "chain": "c", "handle": 7, "expr": []}}]}`, ", key inet t chain c rule handle 7: chain c is not listed"},
 		{"bad hook", `{"nftables": [{"table": {"family": "inet", "name": "t"}}, {"chain": {"family": "inet", "table": "t", "name": "c", "type": "filter", "hook": "sideways", "prio": 0}}]}`, `inet t chain c: unknown hook "sideways"`},
 		{"bad policy", `{"nftables": [{"table": {"family": "inet", "name": "t"}}, {"chain": {"family": "inet", "table": "t", "name": "c", "type": "filter", "hook": "input", "prio": 0, "policy": "maybe"}}]}`, `unknown policy "maybe"`},
 		{"bad priority", `{"nftables": [{"table": {"family": "inet", "name": "t"}}, {"chain": {"family": "inet", "table": "t", "name": "c", "type": "filter", "hook": "input", "prio": 1.5}}]}`, "bad priority 1.5"},
@@ -282,9 +282,9 @@ func TestErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("bad.json", []byte(tc.data))
-			var e *Error
-			if !errors.As(err, &e) || e.File != "bad.json" {
-				t.Fatalf("want *Error naming bad.json, got %v", err)
+			e, ok := located.As(err)
+			if !ok || e.File != "bad.json" || e.Kind != "nftables" {
+				t.Fatalf("want a located nftables error naming bad.json, got %v", err)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("got %q, want it to contain %q", err, tc.want)

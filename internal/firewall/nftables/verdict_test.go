@@ -33,7 +33,7 @@ func TestVerdicts(t *testing.T) {
 		src     string
 		dst     string
 		dport   uint16
-		want    string
+		want    firewall.Outcome
 		because string // in the deciding witness's rule or reason
 	}{
 		{"v4 from 10/8 returns from from_outside, then rejected", "filter.json", firewall.HookForward, 4, firewall.ProtoTCP, "10.1.1.1", "10.50.0.1", 22, firewall.Blocked, "reject"},
@@ -90,7 +90,10 @@ func TestInterfaceSetVerdicts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ in, want string }{{"a", firewall.Allowed}, {"b", firewall.Allowed}, {"c", firewall.Blocked}} {
+	for _, tc := range []struct {
+		in   string
+		want firewall.Outcome
+	}{{"a", firewall.Allowed}, {"b", firewall.Allowed}, {"c", firewall.Blocked}} {
 		en, err := firewall.NewEngine(rs, firewall.HookForward)
 		if err != nil {
 			t.Fatal(err)
