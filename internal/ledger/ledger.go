@@ -19,7 +19,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -36,9 +35,24 @@ const maxSize = 8 << 20
 // Ledger maps a key (package:arch) to the time it was first seen pending.
 type Ledger struct {
 	path  string
-	First map[string]time.Time
+	First Times
 	// Note says why the ledger was rebuilt, if it was ("" otherwise).
 	Note string
+}
+
+// Times maps a key to when it was first seen pending.
+type Times map[string]time.Time
+
+// Age is how long key has been pending at now. ok is false when no usable
+// time is recorded: none, or one after now (the clock went back), which is
+// never trusted: Update restarts it at now, and a check must not call it 0
+// days old when it only reads the ledger.
+func (ts Times) Age(key string, now time.Time) (age time.Duration, ok bool) {
+	t, ok := ts[key]
+	if !ok || t.After(now) {
+		return 0, false
+	}
+	return now.Sub(t), true
 }
 
 type fileContent struct {
@@ -116,10 +130,10 @@ func Update(path string, pending []string, now time.Time) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	next := make(map[string]time.Time, len(pending))
+	next := make(Times, len(pending))
 	for _, k := range pending {
-		if t, ok := l.First[k]; ok && !t.After(now) {
-			next[k] = t
+		if _, ok := l.First.Age(k, now); ok {
+			next[k] = l.First[k]
 		} else {
 			next[k] = now.UTC().Truncate(time.Second)
 		}
@@ -141,7 +155,7 @@ func Read(path string) (*Ledger, error) {
 }
 
 func read(path string, writing bool) (*Ledger, error) {
-	l := &Ledger{path: path, First: map[string]time.Time{}}
+	l := &Ledger{path: path, First: Times{}}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) && !writing {
 		return l, nil
@@ -340,23 +354,4 @@ func lock(path string) (func(), error) {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
-}
-
-// Age is how long key has been pending at now (0 if unknown).
-func (l *Ledger) Age(key string, now time.Time) time.Duration {
-	t, ok := l.First[key]
-	if !ok || t.After(now) {
-		return 0
-	}
-	return now.Sub(t)
-}
-
-// Keys returns the keys in order, for tests and messages.
-func (l *Ledger) Keys() []string {
-	ks := make([]string, 0, len(l.First))
-	for k := range l.First {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -27,11 +28,11 @@ func TestUpdateKeepsFirstSeenAndForgetsPatched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := l.Age("openssl:amd64", later); got != 72*time.Hour {
-		t.Errorf("openssl age %v, want 72h", got)
+	if got, ok := l.First.Age("openssl:amd64", later); got != 72*time.Hour || !ok {
+		t.Errorf("openssl age %v %v, want 72h", got, ok)
 	}
-	if got := l.Age("curl:amd64", later); got != 0 {
-		t.Errorf("curl age %v, want 0 (new)", got)
+	if got, ok := l.First.Age("curl:amd64", later); got != 0 || !ok {
+		t.Errorf("curl age %v %v, want 0 (new)", got, ok)
 	}
 	if _, ok := l.First["bash:amd64"]; ok {
 		t.Error("bash was patched but is still remembered")
@@ -40,8 +41,34 @@ func TestUpdateKeepsFirstSeenAndForgetsPatched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(back.Keys()) != "[curl:amd64 openssl:amd64]" || !back.First["openssl:amd64"].Equal(t0) {
+	if fmt.Sprint(keys(back)) != "[curl:amd64 openssl:amd64]" || !back.First["openssl:amd64"].Equal(t0) {
 		t.Errorf("read back %v", back.First)
+	}
+}
+
+func keys(l *Ledger) []string {
+	ks := make([]string, 0, len(l.First))
+	for k := range l.First {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// TestAge: a time not recorded, or after now, is no age at all.
+func TestAge(t *testing.T) {
+	ts := Times{"a:all": t0, "b:all": t0.Add(time.Second)}
+	for _, c := range []struct {
+		key string
+		age time.Duration
+		ok  bool
+	}{{"a:all", 0, true}, {"b:all", 0, false}, {"c:all", 0, false}} {
+		if age, ok := ts.Age(c.key, t0); age != c.age || ok != c.ok {
+			t.Errorf("%s: %v %v, want %v %v", c.key, age, ok, c.age, c.ok)
+		}
+	}
+	if age, ok := ts.Age("b:all", t0.Add(time.Hour)); age != time.Hour-time.Second || !ok {
+		t.Errorf("b:all an hour later: %v %v", age, ok)
 	}
 }
 
@@ -129,7 +156,7 @@ func TestConcurrentUpdatesNeverTear(t *testing.T) {
 		t.Fatalf("after concurrent runs: %v %q", err, l.Note)
 	}
 	if len(l.First) != 2 {
-		t.Errorf("keys %v", l.Keys())
+		t.Errorf("keys %v", keys(l))
 	}
 	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(p), ".guardrail.json.*"))
 	if len(matches) != 0 {
