@@ -30,20 +30,6 @@ type Policy struct {
 	File string `yaml:"-"`
 }
 
-// Error is a policy problem at a place in the file, for the packages that
-// interpret policy values after Load (osversion). It prints exactly as a
-// located.Error of Kind "policy"; new code should build that directly.
-type Error struct {
-	File string
-	Line int
-	Key  string // dotted path, e.g. security_updates.sla.critical_days
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	return (&located.Error{Kind: "policy", File: e.File, Line: e.Line, Key: e.Key, Msg: e.Msg}).Error()
-}
-
 // Limit bounds the policy file as read: a policy is hand-written (flows
 // exported from AlgoSec included) and far smaller; /dev/zero or a FIFO
 // given as --policy ends here, not in memory.
@@ -211,9 +197,8 @@ func topValue(root *yaml.Node, key string) *yaml.Node {
 // one "line N: ..." per problem) into a located.Error naming the first line
 // and the key found there. Values yaml.v3 quotes are dropped.
 func yamlError(kind, file string, root *yaml.Node, err error) error {
-	var le *locatedError
-	if errors.As(err, &le) {
-		return &located.Error{Kind: kind, File: file, Line: le.line, Key: keyAt(root, le.line), Msg: le.msg}
+	if le, ok := located.As(err); ok { // from errorAt: it knows its line
+		return &located.Error{Kind: kind, File: file, Line: le.Line, Key: keyAt(root, le.Line), Msg: le.Msg}
 	}
 	msg := err.Error()
 	var te *yaml.TypeError
@@ -235,16 +220,10 @@ func yamlError(kind, file string, root *yaml.Node, err error) error {
 	return &located.Error{Kind: kind, File: file, Line: line, Key: keyAt(root, line), Msg: msg}
 }
 
-// locatedError is returned by custom unmarshalers that know their node.
-type locatedError struct {
-	line int
-	msg  string
-}
-
-func (e *locatedError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
-
+// errorAt is a custom unmarshaler's error at its node: only the line is
+// known; yamlError adds the kind, the file and the key.
 func errorAt(n *yaml.Node, format string, args ...any) error {
-	return &locatedError{line: n.Line, msg: fmt.Sprintf(format, args...)}
+	return &located.Error{Line: n.Line, Msg: fmt.Sprintf(format, args...)}
 }
 
 // keyAt finds the dotted key path of the mapping entry on the given line.
