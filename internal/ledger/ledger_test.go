@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 var t0 = time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
@@ -161,5 +164,22 @@ func TestConcurrentUpdatesNeverTear(t *testing.T) {
 	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(p), ".guardrail.json.*"))
 	if len(matches) != 0 {
 		t.Errorf("temporary files left: %v", matches)
+	}
+}
+
+// TestErrorsAreLocated: every refusal names the state file in the one
+// located format, and a missing folder is still ErrNoFolder.
+func TestErrorsAreLocated(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none", "state.json")
+	_, err := Update(missing, nil, t0)
+	le, ok := located.As(err)
+	if !ok || le.Kind != "state file" || le.File != missing || !errors.Is(err, ErrNoFolder) {
+		t.Fatalf("%#v", err)
+	}
+	if want := "state file " + missing + ": folder " + filepath.Dir(missing) + " does not exist: "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("%q, want prefix %q", err, want)
+	}
+	if _, err := Read("relative.json"); err == nil || err.Error() != "state file relative.json: must be an absolute path" {
+		t.Errorf("%v", err)
 	}
 }
