@@ -197,8 +197,9 @@ func topValue(root *yaml.Node, key string) *yaml.Node {
 // one "line N: ..." per problem) into a located.Error naming the first line
 // and the key found there. Values yaml.v3 quotes are dropped.
 func yamlError(kind, file string, root *yaml.Node, err error) error {
-	if le, ok := located.As(err); ok { // from errorAt: it knows its line
-		return &located.Error{Kind: kind, File: file, Line: le.Line, Key: keyAt(root, le.Line), Msg: le.Msg}
+	var le *locatedError
+	if errors.As(err, &le) {
+		return &located.Error{Kind: kind, File: file, Line: le.line, Key: keyAt(root, le.line), Msg: le.msg}
 	}
 	msg := err.Error()
 	var te *yaml.TypeError
@@ -220,10 +221,16 @@ func yamlError(kind, file string, root *yaml.Node, err error) error {
 	return &located.Error{Kind: kind, File: file, Line: line, Key: keyAt(root, line), Msg: msg}
 }
 
-// errorAt is a custom unmarshaler's error at its node: only the line is
-// known; yamlError adds the kind, the file and the key.
+// locatedError is returned by custom unmarshalers that know their node.
+type locatedError struct {
+	line int
+	msg  string
+}
+
+func (e *locatedError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
 func errorAt(n *yaml.Node, format string, args ...any) error {
-	return &located.Error{Line: n.Line, Msg: fmt.Sprintf(format, args...)}
+	return &locatedError{line: n.Line, msg: fmt.Sprintf(format, args...)}
 }
 
 // keyAt finds the dotted key path of the mapping entry on the given line.
