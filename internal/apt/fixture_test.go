@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 var update = flag.Bool("update", false, "rewrite the want.txt goldens under testdata/apt")
@@ -56,7 +57,7 @@ func describe(s *System) string {
 	for _, u := range s.Deferred() {
 		fmt.Fprintf(&b, "deferred %s:%s %s -> %s\n", u.Package, u.Arch, u.Installed, u.Candidate)
 	}
-	if f, d, ok := s.OldestList(); ok {
+	if f, d, ok := oldestList(s); ok {
 		rel, _ := filepath.Rel(s.Root, f)
 		fmt.Fprintf(&b, "oldest list %s %s\n", rel, d.Format("2006-01-02T15:04:05Z"))
 	}
@@ -89,3 +90,17 @@ func TestFixtures(t *testing.T) {
 }
 
 var _ = errors.New
+
+// oldestList is the (In)Release file of the live lists with the oldest
+// Date, for the fixtures' expected output.
+func oldestList(s *System) (file string, date time.Time, ok bool) {
+	for _, r := range s.Releases {
+		if r.Date.IsZero() {
+			continue
+		}
+		if !ok || r.Date.Before(date) {
+			file, date, ok = r.File, r.Date, true
+		}
+	}
+	return file, date, ok
+}

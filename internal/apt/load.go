@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
@@ -279,18 +278,4 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
-}
-
-// OldestList returns the (In)Release file of the live lists with the
-// oldest Date, so a check can say "lists are N days old".
-func (s *System) OldestList() (file string, date time.Time, ok bool) {
-	for _, r := range s.Releases {
-		if r.Date.IsZero() {
-			continue
-		}
-		if !ok || r.Date.Before(date) {
-			file, date, ok = r.File, r.Date, true
-		}
-	}
-	return file, date, ok
 }

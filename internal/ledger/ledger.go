@@ -19,7 +19,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -36,9 +35,24 @@ const maxSize = 8 << 20
 // Ledger maps a key (package:arch) to the time it was first seen pending.
 type Ledger struct {
 	path  string
-	First map[string]time.Time
+	First Times
 	// Note says why the ledger was rebuilt, if it was ("" otherwise).
 	Note string
+}
+
+// Times maps a key to when it was first seen pending.
+type Times map[string]time.Time
+
+// Age is how long key has been pending at now. ok is false when no usable
+// time is recorded: none, or one after now (the clock went back), which is
+// never trusted: Update restarts it at now, and a check must not call it 0
+// days old when it only reads the ledger.
+func (ts Times) Age(key string, now time.Time) (age time.Duration, ok bool) {
+	t, ok := ts[key]
+	if !ok || t.After(now) {
+		return 0, false
+	}
+	return now.Sub(t), true
 }
 
 type fileContent struct {
@@ -58,11 +72,11 @@ func ValidatePath(path string) error {
 	case path == "":
 		return errors.New("empty state file path")
 	case !filepath.IsAbs(path):
-		return fmt.Errorf("state file %s: must be an absolute path", path)
+		return stateError(path, "must be an absolute path")
 	case !strings.HasSuffix(path, ".json"):
-		return fmt.Errorf("state file %s: must end in .json", path)
+		return stateError(path, "must end in .json")
 	case filepath.Clean(path) != path:
-		return fmt.Errorf("state file %s: must be a clean path (no .., //, trailing /)", path)
+		return stateError(path, "must be a clean path (no .., //, trailing /)")
 	}
 	return nil
 }
@@ -74,23 +88,24 @@ func checkFolder(path string) error {
 	dir := filepath.Dir(path)
 	st, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("state file %s: folder %s does not exist: create it (owned by the user the check runs as, mode 0755) or give --state-file: %w", path, dir, ErrNoFolder)
+		return &located.Error{Kind: "state file", File: path, Err: ErrNoFolder,
+			Msg: fmt.Sprintf("folder %s does not exist: create it (owned by the user the check runs as, mode 0755) or give --state-file: %v", dir, ErrNoFolder)}
 	}
 	if err != nil {
-		return fmt.Errorf("state file %s: folder %s: %v", path, dir, errText(err))
+		return stateError(path, "folder %s: %v", dir, errText(err))
 	}
 	if !st.IsDir() {
-		return fmt.Errorf("state file %s: %s is not a folder", path, dir)
+		return stateError(path, "%s is not a folder", dir)
 	}
 	sys, ok := st.Sys().(*syscall.Stat_t)
 	if !ok {
-		return fmt.Errorf("state file %s: folder %s: cannot tell its owner", path, dir)
+		return stateError(path, "folder %s: cannot tell its owner", dir)
 	}
 	if uid := uint32(os.Geteuid()); sys.Uid != uid && sys.Uid != 0 {
-		return fmt.Errorf("state file %s: refusing folder %s: owned by uid %d, not by the running user (uid %d) or root", path, dir, sys.Uid, uid)
+		return stateError(path, "refusing folder %s: owned by uid %d, not by the running user (uid %d) or root", dir, sys.Uid, uid)
 	}
 	if st.Mode().Perm()&0o022 != 0 && st.Mode()&fs.ModeSticky == 0 {
-		return fmt.Errorf("state file %s: refusing folder %s: writable by group or others (mode %04o) without the sticky bit", path, dir, st.Mode().Perm())
+		return stateError(path, "refusing folder %s: writable by group or others (mode %04o) without the sticky bit", dir, st.Mode().Perm())
 	}
 	return nil
 }
@@ -116,10 +131,10 @@ func Update(path string, pending []string, now time.Time) (*Ledger, error) {
 	if err != nil {
 		return nil, err
 	}
-	next := make(map[string]time.Time, len(pending))
+	next := make(Times, len(pending))
 	for _, k := range pending {
-		if t, ok := l.First[k]; ok && !t.After(now) {
-			next[k] = t
+		if _, ok := l.First.Age(k, now); ok {
+			next[k] = l.First[k]
 		} else {
 			next[k] = now.UTC().Truncate(time.Second)
 		}
@@ -141,42 +156,42 @@ func Read(path string) (*Ledger, error) {
 }
 
 func read(path string, writing bool) (*Ledger, error) {
-	l := &Ledger{path: path, First: map[string]time.Time{}}
+	l := &Ledger{path: path, First: Times{}}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) && !writing {
 		return l, nil
 	}
 	if errors.Is(err, syscall.ELOOP) {
-		return nil, fmt.Errorf("state file %s: is a symbolic link; refusing to follow it", path)
+		return nil, stateError(path, "is a symbolic link; refusing to follow it")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("state file %s: %v", path, errText(err))
+		return nil, stateError(path, "%v", errText(err))
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("state file %s: %v", path, errText(err))
+		return nil, stateError(path, "%v", errText(err))
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("state file %s: not a regular file; refusing it", path)
+		return nil, stateError(path, "not a regular file; refusing it")
 	}
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok && writing {
 		if uid := uint32(os.Geteuid()); sys.Uid != uid && sys.Uid != 0 {
-			return nil, fmt.Errorf("state file %s: owned by uid %d, not by the running user or root; refusing to overwrite it", path, sys.Uid)
+			return nil, stateError(path, "owned by uid %d, not by the running user or root; refusing to overwrite it", sys.Uid)
 		}
 	}
 	data, err := readBounded(f)
 	if err != nil {
 		if errors.Is(err, located.ErrTooLarge) {
-			return nil, fmt.Errorf("state file %s: larger than %s: not a guardrail state file; refusing to overwrite it", path, located.Size(maxSize))
+			return nil, stateError(path, "larger than %s: not a guardrail state file; refusing to overwrite it", located.Size(maxSize))
 		}
-		return nil, fmt.Errorf("state file %s: %v", path, err)
+		return nil, stateError(path, "%v", err)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
 		return l, nil // nothing to lose: an empty file starts an empty ledger
 	}
 	if !hasMarker(data) {
-		return nil, fmt.Errorf("state file %s: not a guardrail state file (no %q format marker); refusing to overwrite it", path, format)
+		return nil, stateError(path, "not a guardrail state file (no %q format marker); refusing to overwrite it", format)
 	}
 	var c fileContent
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -234,6 +249,16 @@ func readBounded(f *os.File) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// stateError and lockError name the state file (or its lock) in the one
+// located format: "state file PATH: MSG".
+func stateError(path, format string, args ...any) error {
+	return &located.Error{Kind: "state file", File: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+func lockError(path, format string, args ...any) error {
+	return &located.Error{Kind: "state lock", File: path, Msg: fmt.Sprintf(format, args...)}
+}
+
 // errText is a system error without the path os puts in front of it.
 func errText(err error) string {
 	var pe *fs.PathError
@@ -266,12 +291,12 @@ func (l *Ledger) save() error {
 	tmpName := filepath.Join(filepath.Dir(l.path), "."+filepath.Base(l.path)+".tmp")
 	tmp, err := createExclusive(tmpName)
 	if err != nil {
-		return fmt.Errorf("state file %s: temporary file: %v", l.path, err)
+		return stateError(l.path, "temporary file: %v", err)
 	}
 	defer os.Remove(tmpName)
 	fail := func(err error) error {
 		tmp.Close()
-		return fmt.Errorf("state file %s: %v", l.path, errText(err))
+		return stateError(l.path, "%v", errText(err))
 	}
 	if _, err := tmp.Write(append(data, '\n')); err != nil {
 		return fail(err)
@@ -283,10 +308,10 @@ func (l *Ledger) save() error {
 		return fail(err)
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("state file %s: %v", l.path, err)
+		return stateError(l.path, "%v", err)
 	}
 	if err := os.Rename(tmpName, l.path); err != nil {
-		return fmt.Errorf("state file %s: %v", l.path, errText(err))
+		return stateError(l.path, "%v", errText(err))
 	}
 	return nil
 }
@@ -313,10 +338,10 @@ func createExclusive(name string) (*os.File, error) {
 func lock(path string) (func(), error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0o600)
 	if errors.Is(err, syscall.ELOOP) {
-		return nil, fmt.Errorf("state lock %s: is a symbolic link; refusing to follow it", path)
+		return nil, lockError(path, "is a symbolic link; refusing to follow it")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("state lock %s: %v", path, errText(err))
+		return nil, lockError(path, "%v", errText(err))
 	}
 	st, err := f.Stat()
 	if err == nil && !st.Mode().IsRegular() {
@@ -334,29 +359,10 @@ func lock(path string) (func(), error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("state lock %s: %v", path, err)
+		return nil, lockError(path, "%v", err)
 	}
 	return func() {
 		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 		f.Close()
 	}, nil
-}
-
-// Age is how long key has been pending at now (0 if unknown).
-func (l *Ledger) Age(key string, now time.Time) time.Duration {
-	t, ok := l.First[key]
-	if !ok || t.After(now) {
-		return 0
-	}
-	return now.Sub(t)
-}
-
-// Keys returns the keys in order, for tests and messages.
-func (l *Ledger) Keys() []string {
-	ks := make([]string, 0, len(l.First))
-	for k := range l.First {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

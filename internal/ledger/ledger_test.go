@@ -2,13 +2,17 @@ package ledger
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 var t0 = time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
@@ -27,11 +31,11 @@ func TestUpdateKeepsFirstSeenAndForgetsPatched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := l.Age("openssl:amd64", later); got != 72*time.Hour {
-		t.Errorf("openssl age %v, want 72h", got)
+	if got, ok := l.First.Age("openssl:amd64", later); got != 72*time.Hour || !ok {
+		t.Errorf("openssl age %v %v, want 72h", got, ok)
 	}
-	if got := l.Age("curl:amd64", later); got != 0 {
-		t.Errorf("curl age %v, want 0 (new)", got)
+	if got, ok := l.First.Age("curl:amd64", later); got != 0 || !ok {
+		t.Errorf("curl age %v %v, want 0 (new)", got, ok)
 	}
 	if _, ok := l.First["bash:amd64"]; ok {
 		t.Error("bash was patched but is still remembered")
@@ -40,8 +44,34 @@ func TestUpdateKeepsFirstSeenAndForgetsPatched(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(back.Keys()) != "[curl:amd64 openssl:amd64]" || !back.First["openssl:amd64"].Equal(t0) {
+	if fmt.Sprint(keys(back)) != "[curl:amd64 openssl:amd64]" || !back.First["openssl:amd64"].Equal(t0) {
 		t.Errorf("read back %v", back.First)
+	}
+}
+
+func keys(l *Ledger) []string {
+	ks := make([]string, 0, len(l.First))
+	for k := range l.First {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+// TestAge: a time not recorded, or after now, is no age at all.
+func TestAge(t *testing.T) {
+	ts := Times{"a:all": t0, "b:all": t0.Add(time.Second)}
+	for _, c := range []struct {
+		key string
+		age time.Duration
+		ok  bool
+	}{{"a:all", 0, true}, {"b:all", 0, false}, {"c:all", 0, false}} {
+		if age, ok := ts.Age(c.key, t0); age != c.age || ok != c.ok {
+			t.Errorf("%s: %v %v, want %v %v", c.key, age, ok, c.age, c.ok)
+		}
+	}
+	if age, ok := ts.Age("b:all", t0.Add(time.Hour)); age != time.Hour-time.Second || !ok {
+		t.Errorf("b:all an hour later: %v %v", age, ok)
 	}
 }
 
@@ -129,10 +159,27 @@ func TestConcurrentUpdatesNeverTear(t *testing.T) {
 		t.Fatalf("after concurrent runs: %v %q", err, l.Note)
 	}
 	if len(l.First) != 2 {
-		t.Errorf("keys %v", l.Keys())
+		t.Errorf("keys %v", keys(l))
 	}
 	matches, _ := filepath.Glob(filepath.Join(filepath.Dir(p), ".guardrail.json.*"))
 	if len(matches) != 0 {
 		t.Errorf("temporary files left: %v", matches)
+	}
+}
+
+// TestErrorsAreLocated: every refusal names the state file in the one
+// located format, and a missing folder is still ErrNoFolder.
+func TestErrorsAreLocated(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none", "state.json")
+	_, err := Update(missing, nil, t0)
+	le, ok := located.As(err)
+	if !ok || le.Kind != "state file" || le.File != missing || !errors.Is(err, ErrNoFolder) {
+		t.Fatalf("%#v", err)
+	}
+	if want := "state file " + missing + ": folder " + filepath.Dir(missing) + " does not exist: "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("%q, want prefix %q", err, want)
+	}
+	if _, err := Read("relative.json"); err == nil || err.Error() != "state file relative.json: must be an absolute path" {
+		t.Errorf("%v", err)
 	}
 }

@@ -7,6 +7,7 @@ package plugin
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/olorin/nagiosplugin"
@@ -87,6 +88,21 @@ func MustRange(s string) *Range {
 		panic(err)
 	}
 	return r
+}
+
+// Above is the range "n": it alerts on a value above n (or below 0). Built
+// from an integer, it cannot fail, so values from a policy need no panic path.
+func Above(n int) *Range {
+	return &Range{r: nagiosplugin.Range{Start: 0, End: float64(n)}, text: strconv.Itoa(n)}
+}
+
+// AtLeast alerts on a whole number of n or more, as a deadline of n days
+// does: the range "n-1", or "@0:" (any value from 0) when n is 0 or less.
+func AtLeast(n int) *Range {
+	if n <= 0 {
+		return &Range{r: nagiosplugin.Range{Start: 0, End: math.Inf(1), AlertOnInside: true}, text: "@0:"}
+	}
+	return Above(n - 1)
 }
 
 // Alert reports whether v raises an alert under this range. A nil range never

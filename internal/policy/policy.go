@@ -30,20 +30,6 @@ type Policy struct {
 	File string `yaml:"-"`
 }
 
-// Error is a policy problem at a place in the file, for the packages that
-// interpret policy values after Load (osversion). It prints exactly as a
-// located.Error of Kind "policy"; new code should build that directly.
-type Error struct {
-	File string
-	Line int
-	Key  string // dotted path, e.g. security_updates.sla.critical_days
-	Msg  string
-}
-
-func (e *Error) Error() string {
-	return (&located.Error{Kind: "policy", File: e.File, Line: e.Line, Key: e.Key, Msg: e.Msg}).Error()
-}
-
 // Limit bounds the policy file as read: a policy is hand-written (flows
 // exported from AlgoSec included) and far smaller; /dev/zero or a FIFO
 // given as --policy ends here, not in memory.

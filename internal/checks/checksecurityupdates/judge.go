@@ -1,317 +1,222 @@
-// Package securityupdates is check_security_updates: its flags, and the
-// judging of apt's pending updates against the patch SLA and thresholds.
+// Package checksecurityupdates is check_security_updates: gather (apt's
+// state, the ledger of first-seen times) → judge (against the patch SLA and
+// thresholds) → report.
 package checksecurityupdates
 
 import (
-	"fmt"
 	"math"
 	"sort"
-	"strings"
 	"time"
 
-	"github.com/guardrail-monitoring/guardrail/internal/apt"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
 
-// Input is everything the judgement needs, gathered beforehand.
-type Input struct {
-	Updates []apt.Update
-	// Deferred are Ubuntu phased updates not yet offered to this machine:
-	// not pending, only counted.
-	Deferred []apt.Update
-	// FirstSeen maps package:arch of each pending security update to when
-	// it was first seen (from the ledger); missing means "now", unless
-	// AgesUnrecorded is set.
-	FirstSeen map[string]time.Time
-	// AgesUnrecorded: the ledger was only read (--no-state), so an update it
-	// has no time for has an unknown age, never 0 days: WARNING, with why.
-	AgesUnrecorded bool
-	Now            time.Time
-	SLA            policy.SLA
-	// Counts are -w/-c on the number of pending security updates.
-	Counts plugin.Thresholds
-	// OnlyCritical ignores non-security upgrades, as check_apt -o.
+// defaultMaxListAge applies when the policy gives no max_list_age_days.
+const defaultMaxListAge policy.Days = 7
+
+// Update is a pending update with its age as the judge measured it.
+type Update struct {
+	Pending
+	// FirstSeen and Age are from the ledger; Recorded is false when it
+	// holds no usable time (then Age is 0).
+	FirstSeen time.Time
+	Age       time.Duration
+	Recorded  bool
+	// Unmeasured: a security update under an SLA whose age is unknown
+	// (--no-state and no first-seen time), never taken as 0 days.
+	Unmeasured bool
+}
+
+// AgeDays is the age in whole days.
+func (u Update) AgeDays() int { return days(u.Age) }
+
+// SLAState is where the oldest pending security update stands.
+type SLAState int
+
+const (
+	// NoSLA: the policy sets none, or no security update is pending.
+	NoSLA SLAState = iota
+	WithinSLA
+	PastWarning
+	PastSLA
+	// AgesUnknown: no pending security update has a measured age.
+	AgesUnknown
+)
+
+// NoAnswer says why there was nothing to compare with.
+type NoAnswer int
+
+const (
+	Answered NoAnswer = iota
+	NoSources
+	NoLists // no source has a list on disk
+)
+
+// Verdict is the check's decision, before any text: the status and what it
+// rests on. Report writes it out.
+type Verdict struct {
+	Status   plugin.Status
+	NoAnswer NoAnswer
+	// All are the updates in the observation's order (for items).
+	All []Update
+	// Security are the pending security updates, oldest first, then by
+	// key; Other the other upgrades, Held those on hold (any kind),
+	// KeptBack those not held that an upgrade would not move.
+	Security, Other, Held, KeptBack []Update
+	Deferred                        []Pending
+	// OnlyCritical: other upgrades were ignored, as check_apt -o.
 	OnlyCritical bool
-	// ListAll puts every upgrade in the long output, not only security.
-	ListAll bool
-	// Lists: the newest Date among the live lists' (In)Release files (the
-	// last apt-get update that brought anything: -security and -updates are
-	// re-signed daily, a stable main suite only at point releases, so the
-	// oldest date would cry wolf), its file, and the allowed age.
-	ListsUpdated     time.Time
-	ListsUpdatedFile string
-	MaxListAge       time.Duration
-	// Expired names a live (In)Release file past its Valid-Until.
-	Expired string
-	// Sources is how many live apt sources there are; Unfetched lists those
-	// (file:line and URI) with no list on disk; NoSecuritySource is set
-	// when no source is a -security suite.
-	Sources          int
-	Unfetched        []string
+
+	// SLA is the policy's; SLARanges are its ages as ranges (judging and
+	// perfdata); Oldest is the oldest security update's age in days;
+	// UnknownAges counts the security updates whose age is unmeasured.
+	SLA         policy.SLA
+	SLARanges   plugin.Thresholds
+	SLAState    SLAState
+	Oldest      int
+	UnknownAges int
+	// Counts are -w/-c on the number of security updates.
+	Counts plugin.Thresholds
+
+	// Newest is the newest dated list (zero File and Date: none is dated):
+	// -security and -updates are re-signed daily, a stable main suite only
+	// at point releases, so the oldest date would cry wolf. ListAge is its
+	// age in days; MaxListAge the allowed one (nil: no limit); Stale is
+	// set when it is older than that.
+	Newest     List
+	ListAge    int
+	MaxListAge *plugin.Range
+	Stale      bool
+	// Expired is the first live list past its Valid-Until (nil: none).
+	Expired *List
+
+	Unfetched        []Source
 	NoSecuritySource bool
-	// Notes are extra lines for the long output (a rebuilt ledger, ...).
-	Notes []string
+	LedgerNote       string
 }
-
-// Item is one pending update as --format json shows it.
-type Item struct {
-	Package   string     `json:"package"`
-	Arch      string     `json:"arch"`
-	Installed string     `json:"installed"`
-	Candidate string     `json:"candidate"`
-	Security  bool       `json:"security"`
-	Held      bool       `json:"held"`
-	KeptBack  bool       `json:"kept_back"`
-	Reason    string     `json:"reason,omitempty"` // why kept back; says so when not even dist-upgrade would move it
-	Origin    string     `json:"origin"`
-	FirstSeen *time.Time `json:"first_seen,omitempty"`
-	AgeDays   *int       `json:"age_days,omitempty"`
-}
-
-// Key names an update in the ledger.
-func Key(u apt.Update) string { return u.Package + ":" + u.Arch }
 
 func days(d time.Duration) int { return int(math.Floor(d.Hours() / 24)) }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
-}
-
-// ageRange alerts at an age of d days or more.
-func ageRange(d policy.Days) *plugin.Range {
-	if d == 0 {
-		return plugin.MustRange("@0:")
-	}
-	return plugin.MustRange(fmt.Sprint(int(d) - 1))
-}
-
-// Judge turns the pending updates into the check's result.
-func Judge(in Input) plugin.Result {
-	var security, other, held, keptBack []apt.Update
-	for _, u := range in.Updates {
+// Judge decides the status. Without an SLA any pending security update is
+// CRITICAL (unless -w/-c say otherwise); with one the oldest security
+// update's age decides, and an age not measured is at least WARNING. Other
+// upgrades, stale or expired lists and unfetched sources warn; no sources or
+// no lists at all is UNKNOWN. It is pure: no I/O, no text.
+func Judge(obs Observation, sec policy.SecurityUpdates, o Options) Verdict {
+	v := Verdict{Deferred: obs.Deferred, OnlyCritical: o.OnlyCritical, SLA: sec.SLA, Counts: o.Counts,
+		Unfetched: obs.Unfetched, NoSecuritySource: obs.NoSecuritySource, LedgerNote: obs.LedgerNote}
+	for _, p := range obs.Updates {
+		u := Update{Pending: p}
+		if age, ok := obs.FirstSeen.Age(p.Key(), obs.Now); ok {
+			u.FirstSeen, u.Age, u.Recorded = obs.FirstSeen[p.Key()], age, true
+		}
+		u.Unmeasured = p.Security && !p.Held && obs.AgesUnrecorded && sec.SLA.IsSet() && !u.Recorded
+		v.All = append(v.All, u)
 		switch {
-		case u.Held:
-			held = append(held, u)
-		case u.Security:
-			security = append(security, u)
+		case p.Held:
+			v.Held = append(v.Held, u)
+		case p.Security:
+			v.Security = append(v.Security, u)
 		default:
-			other = append(other, u)
+			v.Other = append(v.Other, u)
 		}
-		if u.KeptBack && !u.Held {
-			keptBack = append(keptBack, u)
+		if p.KeptBack && !p.Held {
+			v.KeptBack = append(v.KeptBack, u)
 		}
 	}
-	age := func(u apt.Update) time.Duration {
-		if t, ok := in.FirstSeen[Key(u)]; ok && !t.After(in.Now) {
-			return in.Now.Sub(t)
+	// Oldest first, then by name, so what is late leads.
+	sort.SliceStable(v.Security, func(i, j int) bool {
+		a, b := v.Security[i], v.Security[j]
+		if a.Age != b.Age {
+			return a.Age > b.Age
 		}
-		return 0
-	}
-	// Oldest first, then by name, so the long output leads with what is late.
-	sort.SliceStable(security, func(i, j int) bool {
-		ai, aj := age(security[i]), age(security[j])
-		if ai != aj {
-			return ai > aj
-		}
-		return Key(security[i]) < Key(security[j])
+		return a.Key() < b.Key()
 	})
-	var oldest time.Duration
-	if len(security) > 0 {
-		oldest = age(security[0])
+	if len(v.Security) > 0 {
+		v.Oldest = v.Security[0].AgeDays()
 	}
-	unmeasured := func(u apt.Update) bool {
-		if !in.AgesUnrecorded || !in.SLA.IsSet() {
-			return false
-		}
-		t, ok := in.FirstSeen[Key(u)]
-		return !ok || t.After(in.Now)
-	}
-	var unknownAge int
-	for _, u := range security {
-		if unmeasured(u) {
-			unknownAge++
+	for _, u := range v.Security {
+		if u.Unmeasured {
+			v.UnknownAges++
 		}
 	}
 
-	status := plugin.OK
-	var slaWarn, slaCrit *plugin.Range
+	v.Status = plugin.OK
 	switch {
-	case in.SLA.IsSet():
-		if in.SLA.WarningDays != nil {
-			slaWarn = ageRange(*in.SLA.WarningDays)
+	case sec.SLA.IsSet():
+		if sec.SLA.WarningDays != nil {
+			v.SLARanges.Warn = plugin.AtLeast(int(*sec.SLA.WarningDays))
 		}
-		if in.SLA.CriticalDays != nil {
-			slaCrit = ageRange(*in.SLA.CriticalDays)
+		if sec.SLA.CriticalDays != nil {
+			v.SLARanges.Crit = plugin.AtLeast(int(*sec.SLA.CriticalDays))
 		}
-		if len(security) > 0 {
-			status = plugin.Thresholds{Warn: slaWarn, Crit: slaCrit}.Judge(float64(days(oldest)))
+		if len(v.Security) > 0 {
+			v.Status = v.SLARanges.Judge(float64(v.Oldest))
+			v.SLAState = slaState(v)
 		}
-		if unknownAge > 0 { // never an OK on ages not measured
-			status = plugin.Worse(status, plugin.Warning)
+		if v.UnknownAges > 0 { // never an OK on ages not measured
+			v.Status = plugin.Worse(v.Status, plugin.Warning)
 		}
-	case !in.Counts.IsSet() && len(security) > 0:
-		status = plugin.Critical
+	case !o.Counts.IsSet() && len(v.Security) > 0:
+		v.Status = plugin.Critical
 	}
-	if in.Counts.IsSet() {
-		status = plugin.Worse(status, in.Counts.Judge(float64(len(security))))
+	if o.Counts.IsSet() {
+		v.Status = plugin.Worse(v.Status, o.Counts.Judge(float64(len(v.Security))))
 	}
-	if len(other) > 0 && !in.OnlyCritical {
-		status = plugin.Worse(status, plugin.Warning)
+	if len(v.Other) > 0 && !o.OnlyCritical {
+		v.Status = plugin.Worse(v.Status, plugin.Warning)
 	}
 
-	var parts []string
-	if len(security) > 0 {
-		s := plural(len(security), "security update", "security updates") + " pending"
-		if in.SLA.IsSet() {
-			s += fmt.Sprintf(" (oldest %s", plural(days(oldest), "day", "days"))
-			switch {
-			case in.SLA.CriticalDays != nil && slaCrit.Alert(float64(days(oldest))):
-				s += fmt.Sprintf(", past the %d-day SLA)", *in.SLA.CriticalDays)
-			case in.SLA.WarningDays != nil && slaWarn.Alert(float64(days(oldest))):
-				s += fmt.Sprintf(", past the %d-day warning)", *in.SLA.WarningDays)
-			case unknownAge == len(security):
-				s = plural(len(security), "security update", "security updates") + " pending"
-			default:
-				s += ", within SLA)"
-			}
-			if unknownAge > 0 {
-				s += fmt.Sprintf(", %d of unknown age (--no-state and no first-seen time recorded)", unknownAge)
-			}
-		}
-		parts = append(parts, s)
-	} else {
-		parts = append(parts, "no security updates pending")
+	judgeLists(&v, obs, sec)
+	if v.Stale || v.Expired != nil || len(v.Unfetched) > 0 {
+		v.Status = plugin.Worse(v.Status, plugin.Warning)
 	}
-	if !in.OnlyCritical || len(other) == 0 {
-		parts = append(parts, plural(len(security)+len(other), "upgrade", "upgrades"))
-	} else {
-		parts = append(parts, plural(len(security)+len(other), "upgrade", "upgrades")+" (others ignored)")
-	}
-	if len(keptBack) > 0 {
-		parts = append(parts, plural(len(keptBack), "kept back (dist-upgrade needed)", "kept back (dist-upgrade needed)"))
-	}
-	if len(held) > 0 {
-		parts = append(parts, plural(len(held), "held", "held"))
-	}
-	if len(in.Deferred) > 0 {
-		parts = append(parts, plural(len(in.Deferred), "phased update not yet offered", "phased updates not yet offered"))
-	}
-	listAge := time.Duration(0)
-	if !in.ListsUpdated.IsZero() && in.Now.After(in.ListsUpdated) {
-		listAge = in.Now.Sub(in.ListsUpdated)
-	}
-	stale := in.MaxListAge > 0 && listAge > in.MaxListAge
-	if stale {
-		status = plugin.Worse(status, plugin.Warning)
-		parts = append(parts, fmt.Sprintf("package lists are %s old: run apt-get update", plural(days(listAge), "day", "days")))
-	} else if in.Expired != "" {
-		status = plugin.Worse(status, plugin.Warning)
-		parts = append(parts, "package lists expired (Valid-Until): run apt-get update")
-	}
-	if len(in.Unfetched) > 0 {
-		status = plugin.Worse(status, plugin.Warning)
-		parts = append(parts, plural(len(in.Unfetched), "source never fetched", "sources never fetched")+": run apt-get update")
-	}
-	summary := strings.Join(parts, ", ")
 	// Nothing to compare with: no answer, rather than a wrong OK.
-	if in.Sources == 0 || len(in.Unfetched) == in.Sources {
-		status = plugin.Unknown
-		if in.Sources == 0 {
-			summary = "no apt sources configured: cannot tell which updates are pending"
-		} else {
-			summary = "no package lists for any apt source: run apt-get update"
-		}
+	switch {
+	case obs.Sources == 0:
+		v.Status, v.NoAnswer = plugin.Unknown, NoSources
+	case len(obs.Unfetched) == obs.Sources:
+		v.Status, v.NoAnswer = plugin.Unknown, NoLists
 	}
+	return v
+}
 
-	var long []string
-	long = append(long, in.Notes...)
-	for _, u := range in.Unfetched {
-		long = append(long, "never fetched: "+u)
+func slaState(v Verdict) SLAState {
+	switch {
+	case v.SLARanges.Crit.Alert(float64(v.Oldest)):
+		return PastSLA
+	case v.SLARanges.Warn.Alert(float64(v.Oldest)):
+		return PastWarning
+	case v.UnknownAges == len(v.Security):
+		return AgesUnknown
 	}
-	if in.NoSecuritySource && in.Sources > 0 {
-		long = append(long, "note: no -security source is configured; security fixes can only be seen where another suite carries them")
-	}
-	if stale {
-		long = append(long, fmt.Sprintf("newest list: %s dated %s", in.ListsUpdatedFile, in.ListsUpdated.UTC().Format(time.RFC1123)))
-	}
-	if in.Expired != "" {
-		long = append(long, "expired: "+in.Expired)
-	}
-	line := func(u apt.Update, tag string) string {
-		s := fmt.Sprintf("%s%s:%s %s -> %s (%s", tag, u.Package, u.Arch, u.Installed, u.Candidate, u.Origin)
-		if u.Security && u.SecurityVersion != "" && u.SecurityVersion != u.Candidate {
-			// A fix masked by a newer point release: say where it is.
-			s += "; security fix " + u.SecurityVersion
-		}
-		s += ")"
-		if u.Security && in.SLA.IsSet() && !u.Held {
-			if unmeasured(u) {
-				s += " pending since an unknown time"
-			} else {
-				s += fmt.Sprintf(" pending %s", plural(days(age(u)), "day", "days"))
-			}
-		}
-		if u.KeptBack {
-			s += " [kept back]"
-		}
-		return s
-	}
-	for _, u := range security {
-		long = append(long, line(u, "security: "))
-	}
-	if in.ListAll {
-		for _, u := range other {
-			long = append(long, line(u, "upgrade: "))
-		}
-	}
-	for _, u := range held {
-		long = append(long, line(u, "held: "))
-	}
-	if in.ListAll {
-		for _, u := range in.Deferred {
-			long = append(long, fmt.Sprintf("phased: %s:%s %s -> %s not yet offered to this machine", u.Package, u.Arch, u.Installed, u.PhasedVersion))
-		}
-	}
+	return WithinSLA
+}
 
-	slaTh := plugin.Thresholds{Warn: slaWarn, Crit: slaCrit}
-	perf := []plugin.Perf{
-		plugin.Count("available_upgrades", len(security)+len(other), plugin.Thresholds{}),
-		plugin.Count("critical_updates", len(security), in.Counts),
-		plugin.Count("held", len(held), plugin.Thresholds{}),
-		plugin.Count("kept_back", len(keptBack), plugin.Thresholds{}),
-		plugin.Count("phased", len(in.Deferred), plugin.Thresholds{}),
+// judgeLists finds the newest dated list, its age against the allowed one,
+// and the first list past its Valid-Until.
+func judgeLists(v *Verdict, obs Observation, sec policy.SecurityUpdates) {
+	maxAge := defaultMaxListAge
+	if sec.MaxListAgeDays != nil {
+		maxAge = *sec.MaxListAgeDays
 	}
-	if unknownAge == 0 || unknownAge < len(security) { // no figure for ages never measured
-		perf = append(perf, plugin.Perf{Label: "oldest_security_update_days", Value: float64(days(oldest)), Thresholds: slaTh, Min: plugin.Bound(0)})
+	if maxAge > 0 {
+		v.MaxListAge = plugin.Above(int(maxAge))
 	}
-	if !in.ListsUpdated.IsZero() {
-		var maxAge *plugin.Range
-		if in.MaxListAge > 0 {
-			maxAge = plugin.MustRange(fmt.Sprint(int(in.MaxListAge.Hours() / 24)))
+	for _, l := range obs.Lists {
+		if l.Date.After(v.Newest.Date) {
+			v.Newest = l
 		}
-		perf = append(perf, plugin.Perf{Label: "list_age_days", Value: float64(days(listAge)), Thresholds: plugin.Thresholds{Warn: maxAge}, Min: plugin.Bound(0)})
-	}
-
-	items := make([]Item, 0, len(in.Updates))
-	for _, u := range in.Updates {
-		it := Item{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate,
-			Security: u.Security, Held: u.Held, KeptBack: u.KeptBack, Origin: u.Origin}
-		if u.KeptBack {
-			it.Reason = "kept back: " + u.Reason
-			if u.Blocked && !u.Held {
-				it.Reason += "; apt-get dist-upgrade would not upgrade it either"
-			}
+		if !l.ValidUntil.IsZero() && l.ValidUntil.Before(obs.Now) && v.Expired == nil {
+			l := l
+			v.Expired = &l
 		}
-		if t, ok := in.FirstSeen[Key(u)]; ok && u.Security && !u.Held {
-			t := t.UTC()
-			d := days(age(u))
-			it.FirstSeen, it.AgeDays = &t, &d
-		}
-		items = append(items, it)
 	}
-	return plugin.Result{Status: status, Summary: summary, Long: long, Perf: perf, Items: items}
+	var age time.Duration
+	if !v.Newest.Date.IsZero() && obs.Now.After(v.Newest.Date) {
+		age = obs.Now.Sub(v.Newest.Date)
+	}
+	v.ListAge = days(age)
+	v.Stale = maxAge > 0 && age > maxAge.Duration()
 }

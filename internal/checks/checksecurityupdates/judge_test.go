@@ -1,162 +1,127 @@
 package checksecurityupdates
 
 import (
-	"bytes"
-	"strings"
+	"reflect"
 	"testing"
 	"time"
 
-	"github.com/guardrail-monitoring/guardrail/internal/apt"
+	"github.com/guardrail-monitoring/guardrail/internal/ledger"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
 
-var now = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
-
-func daysAgo(d int) time.Time { return now.Add(-time.Duration(d) * 24 * time.Hour) }
-
-func ptr(d int) *policy.Days { v := policy.Days(d); return &v }
-
-var (
-	openssh = apt.Update{Package: "openssh-client", Arch: "amd64", Installed: "1:9.2p1-2+deb12u5", Candidate: "1:9.2p1-2+deb12u7", Security: true, Origin: "Debian:bookworm-security"}
-	libssl  = apt.Update{Package: "libssl3", Arch: "amd64", Installed: "3.0.15-1~deb12u1", Candidate: "3.0.17-1~deb12u2", Security: true, Origin: "Debian:bookworm-security"}
-	tzdata  = apt.Update{Package: "tzdata", Arch: "all", Installed: "2024a-0+deb12u1", Candidate: "2025b-0+deb12u1", Origin: "Debian:bookworm-updates"}
-	heldK   = apt.Update{Package: "linux-image-amd64", Arch: "amd64", Installed: "6.1.115-1", Candidate: "6.1.140-1", Security: true, Held: true, Origin: "Debian:bookworm-security"}
-	keptB   = apt.Update{Package: "libc6", Arch: "amd64", Installed: "2.36-9+deb12u9", Candidate: "2.36-9+deb12u10", Security: true, KeptBack: true, Origin: "Debian:bookworm-security"}
-)
-
-func TestJudge(t *testing.T) {
-	fresh := daysAgo(1)
-	cases := []struct {
-		name string
-		in   Input
-		code plugin.Status
-		want string // the whole text output
-	}{
-		{"nothing pending", Input{ListsUpdated: fresh, MaxListAge: 7 * 24 * time.Hour}, plugin.OK,
-			"X OK: no security updates pending, 0 upgrades | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0 list_age_days=1;7;;0\n"},
-		{"check_apt behaviour: any security update is critical", Input{Updates: []apt.Update{libssl, openssh, tzdata}}, plugin.Critical,
-			"X CRITICAL: 2 security updates pending, 3 upgrades | available_upgrades=3;;;0 critical_updates=2;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
-				"security: libssl3:amd64 3.0.15-1~deb12u1 -> 3.0.17-1~deb12u2 (Debian:bookworm-security)\n" +
-				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security)\n"},
-		{"other upgrades warn", Input{Updates: []apt.Update{tzdata}, ListAll: true}, plugin.Warning,
-			"X WARNING: no security updates pending, 1 upgrade | available_upgrades=1;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
-				"upgrade: tzdata:all 2024a-0+deb12u1 -> 2025b-0+deb12u1 (Debian:bookworm-updates)\n"},
-		{"only critical ignores other upgrades", Input{Updates: []apt.Update{tzdata}, OnlyCritical: true}, plugin.OK,
-			"X OK: no security updates pending, 1 upgrade (others ignored) | available_upgrades=1;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n"},
-		{"within SLA", Input{Updates: []apt.Update{openssh}, SLA: policy.SLA{WarningDays: ptr(7), CriticalDays: ptr(14)},
-			FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(6)}}, plugin.OK,
-			"X OK: 1 security update pending (oldest 6 days, within SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=6;6;13;0\n" +
-				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 6 days\n"},
-		{"past SLA warning, oldest first", Input{Updates: []apt.Update{libssl, openssh}, SLA: policy.SLA{WarningDays: ptr(7), CriticalDays: ptr(14)},
-			FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(7), "libssl3:amd64": daysAgo(2)}}, plugin.Warning,
-			"X WARNING: 2 security updates pending (oldest 7 days, past the 7-day warning), 2 upgrades | available_upgrades=2;;;0 critical_updates=2;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=7;6;13;0\n" +
-				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 7 days\n" +
-				"security: libssl3:amd64 3.0.15-1~deb12u1 -> 3.0.17-1~deb12u2 (Debian:bookworm-security) pending 2 days\n"},
-		{"past SLA", Input{Updates: []apt.Update{openssh}, SLA: policy.SLA{CriticalDays: ptr(14)},
-			FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(30)}}, plugin.Critical,
-			"X CRITICAL: 1 security update pending (oldest 30 days, past the 14-day SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=30;;13;0\n" +
-				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 30 days\n"},
-		{"zero-day SLA", Input{Updates: []apt.Update{openssh}, SLA: policy.SLA{CriticalDays: ptr(0)}}, plugin.Critical,
-			"X CRITICAL: 1 security update pending (oldest 0 days, past the 0-day SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;@0:;0\n" +
-				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 0 days\n"},
-		{"--no-state: ages never recorded are unknown, not 0 days", Input{Updates: []apt.Update{openssh}, SLA: policy.SLA{WarningDays: ptr(7), CriticalDays: ptr(14)}, AgesUnrecorded: true}, plugin.Warning,
-			"X WARNING: 1 security update pending, 1 of unknown age (--no-state and no first-seen time recorded), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0\n" +
-				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending since an unknown time\n"},
-		{"--no-state: a recorded age still decides", Input{Updates: []apt.Update{libssl, openssh}, SLA: policy.SLA{CriticalDays: ptr(14)}, AgesUnrecorded: true,
-			FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(30)}}, plugin.Critical,
-			"X CRITICAL: 2 security updates pending (oldest 30 days, past the 14-day SLA), 1 of unknown age (--no-state and no first-seen time recorded), 2 upgrades | available_upgrades=2;;;0 critical_updates=2;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=30;;13;0\n" +
-				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 30 days\n" +
-				"security: libssl3:amd64 3.0.15-1~deb12u1 -> 3.0.17-1~deb12u2 (Debian:bookworm-security) pending since an unknown time\n"},
-		{"--no-state: every age recorded and within SLA is OK", Input{Updates: []apt.Update{openssh}, SLA: policy.SLA{CriticalDays: ptr(14)}, AgesUnrecorded: true,
-			FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(3)}}, plugin.OK,
-			"X OK: 1 security update pending (oldest 3 days, within SLA), 1 upgrade | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=3;;13;0\n" +
-				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security) pending 3 days\n"},
-		{"held is reported apart, not actionable", Input{Updates: []apt.Update{heldK}}, plugin.OK,
-			"X OK: no security updates pending, 0 upgrades, 1 held | available_upgrades=0;;;0 critical_updates=0;;;0 held=1;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
-				"held: linux-image-amd64:amd64 6.1.115-1 -> 6.1.140-1 (Debian:bookworm-security)\n"},
-		{"kept back is still pending", Input{Updates: []apt.Update{keptB}}, plugin.Critical,
-			"X CRITICAL: 1 security update pending, 1 upgrade, 1 kept back (dist-upgrade needed) | available_upgrades=1;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=1;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
-				"security: libc6:amd64 2.36-9+deb12u9 -> 2.36-9+deb12u10 (Debian:bookworm-security) [kept back]\n"},
-		{"count thresholds soften", Input{Updates: []apt.Update{libssl, openssh}, Counts: plugin.Thresholds{Warn: plugin.MustRange("2"), Crit: plugin.MustRange("5")}}, plugin.OK,
-			"X OK: 2 security updates pending, 2 upgrades | available_upgrades=2;;;0 critical_updates=2;2;5;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
-				"security: libssl3:amd64 3.0.15-1~deb12u1 -> 3.0.17-1~deb12u2 (Debian:bookworm-security)\n" +
-				"security: openssh-client:amd64 1:9.2p1-2+deb12u5 -> 1:9.2p1-2+deb12u7 (Debian:bookworm-security)\n"},
-		{"stale lists", Input{ListsUpdated: daysAgo(9), ListsUpdatedFile: "/var/lib/apt/lists/x_InRelease", MaxListAge: 7 * 24 * time.Hour}, plugin.Warning,
-			"X WARNING: no security updates pending, 0 upgrades, package lists are 9 days old: run apt-get update | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0 list_age_days=9;7;;0\n" +
-				"newest list: /var/lib/apt/lists/x_InRelease dated Sat, 14 Nov 2026 12:00:00 UTC\n"},
-		{"expired lists", Input{ListsUpdated: fresh, Expired: "/l/sec_InRelease valid until Mon, 16 Nov 2026 00:00:00 UTC", MaxListAge: 7 * 24 * time.Hour}, plugin.Warning,
-			"X WARNING: no security updates pending, 0 upgrades, package lists expired (Valid-Until): run apt-get update | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0 list_age_days=1;7;;0\n" +
-				"expired: /l/sec_InRelease valid until Mon, 16 Nov 2026 00:00:00 UTC\n"},
+// keys are the ledger keys of updates, in order.
+func keys(us []Update) []string {
+	var ks []string
+	for _, u := range us {
+		ks = append(ks, u.Key())
 	}
-	cases = append(cases, []struct {
+	return ks
+}
+
+// TestJudgeClassifies: each update lands in one class (kept back is also
+// counted on its own), security oldest first.
+func TestJudgeClassifies(t *testing.T) {
+	v := scenario{Sources: 1, Updates: []Pending{libssl, openssh, tzdata, heldK, keptB}, Deferred: []Pending{tzdata},
+		SLA: policy.SLA{CriticalDays: ptr(14)}, FirstSeen: ledger.Times{"libssl3:amd64": daysAgo(2), "libc6:amd64": daysAgo(5), "openssh-client:amd64": daysAgo(2)}}.judge()
+	for _, c := range []struct {
 		name string
-		in   Input
-		code plugin.Status
-		want string
+		got  []Update
+		want []string
 	}{
-		{"a source never fetched", Input{Sources: 3, Unfetched: []string{"/etc/apt/sources.list:4: http://security.debian.org/ bookworm-security"}}, plugin.Warning,
-			"X WARNING: no security updates pending, 0 upgrades, 1 source never fetched: run apt-get update | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
-				"never fetched: /etc/apt/sources.list:4: http://security.debian.org/ bookworm-security\n"},
-		{"no lists at all is no answer, not OK", Input{Sources: 1, Unfetched: []string{"/etc/apt/sources.list:1: http://deb.debian.org/debian/ bookworm"}}, plugin.Unknown,
-			"X UNKNOWN: no package lists for any apt source: run apt-get update | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
-				"never fetched: /etc/apt/sources.list:1: http://deb.debian.org/debian/ bookworm\n"},
-		{"no sources is no answer, not OK", Input{Sources: -1}, plugin.Unknown,
-			"X UNKNOWN: no apt sources configured: cannot tell which updates are pending | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n"},
-		{"no security source is said", Input{Sources: 1, NoSecuritySource: true}, plugin.OK,
-			"X OK: no security updates pending, 0 upgrades | available_upgrades=0;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0\n" +
-				"note: no -security source is configured; security fixes can only be seen where another suite carries them\n"},
-	}...)
+		{"security", v.Security, []string{"libc6:amd64", "libssl3:amd64", "openssh-client:amd64"}},
+		{"other", v.Other, []string{"tzdata:all"}},
+		{"held", v.Held, []string{"linux-image-amd64:amd64"}},
+		{"kept back", v.KeptBack, []string{"libc6:amd64"}},
+		{"all", v.All, []string{"libssl3:amd64", "openssh-client:amd64", "tzdata:all", "linux-image-amd64:amd64", "libc6:amd64"}},
+	} {
+		if !reflect.DeepEqual(keys(c.got), c.want) {
+			t.Errorf("%s: %v, want %v", c.name, keys(c.got), c.want)
+		}
+	}
+	if len(v.Deferred) != 1 || v.Oldest != 5 || v.SLAState != WithinSLA || v.Status != plugin.Warning { // tzdata warns
+		t.Errorf("deferred %d, oldest %d, SLA %v, status %v", len(v.Deferred), v.Oldest, v.SLAState, v.Status)
+	}
+}
+
+// TestJudgeSLA: the status and SLA state of the oldest security update.
+func TestJudgeSLA(t *testing.T) {
+	sla := policy.SLA{WarningDays: ptr(7), CriticalDays: ptr(14)}
+	cases := []struct {
+		name    string
+		in      scenario
+		status  plugin.Status
+		state   SLAState
+		oldest  int
+		unknown int
+	}{
+		{"no SLA: any security update is critical", scenario{Updates: []Pending{openssh}}, plugin.Critical, NoSLA, 0, 0},
+		{"no SLA, counts soften", scenario{Updates: []Pending{openssh}, Counts: plugin.Thresholds{Warn: plugin.MustRange("2")}}, plugin.OK, NoSLA, 0, 0},
+		{"nothing pending under an SLA", scenario{SLA: sla}, plugin.OK, NoSLA, 0, 0},
+		{"within", scenario{Updates: []Pending{openssh}, SLA: sla, FirstSeen: ledger.Times{"openssh-client:amd64": daysAgo(6)}}, plugin.OK, WithinSLA, 6, 0},
+		{"warning on the day", scenario{Updates: []Pending{openssh}, SLA: sla, FirstSeen: ledger.Times{"openssh-client:amd64": daysAgo(7)}}, plugin.Warning, PastWarning, 7, 0},
+		{"critical on the day", scenario{Updates: []Pending{openssh}, SLA: sla, FirstSeen: ledger.Times{"openssh-client:amd64": daysAgo(14)}}, plugin.Critical, PastSLA, 14, 0},
+		{"zero days", scenario{Updates: []Pending{openssh}, SLA: policy.SLA{CriticalDays: ptr(0)}}, plugin.Critical, PastSLA, 0, 0},
+		{"the policy's largest SLA", scenario{Updates: []Pending{openssh}, SLA: policy.SLA{CriticalDays: ptr(36500)}, FirstSeen: ledger.Times{"openssh-client:amd64": daysAgo(36499)}}, plugin.OK, WithinSLA, 36499, 0},
+		{"--no-state, never recorded", scenario{Updates: []Pending{openssh}, SLA: sla, AgesUnrecorded: true}, plugin.Warning, AgesUnknown, 0, 1},
+		{"--no-state, a time after now is no age", scenario{Updates: []Pending{openssh}, SLA: sla, AgesUnrecorded: true, FirstSeen: ledger.Times{"openssh-client:amd64": now.Add(time.Hour)}}, plugin.Warning, AgesUnknown, 0, 1},
+		{"--no-state, one recorded", scenario{Updates: []Pending{libssl, openssh}, SLA: sla, AgesUnrecorded: true, FirstSeen: ledger.Times{"libssl3:amd64": daysAgo(20)}}, plugin.Critical, PastSLA, 20, 1},
+		{"held is not pending", scenario{Updates: []Pending{heldK}, SLA: sla, AgesUnrecorded: true}, plugin.OK, NoSLA, 0, 0},
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			c.in.Now = now
-			switch c.in.Sources {
-			case 0:
-				c.in.Sources = 2
-			case -1:
-				c.in.Sources = 0
-			}
-			r := Judge(c.in)
-			var b bytes.Buffer
-			plugin.Write(&b, "check_security_updates", "X", r, plugin.Text)
-			if r.Status != c.code || b.String() != c.want {
-				t.Errorf("status %v, got\n%s\nwant %v\n%s", r.Status, b.String(), c.code, c.want)
+			c.in.Sources = 1
+			v := c.in.judge()
+			if v.Status != c.status || v.SLAState != c.state || v.Oldest != c.oldest || v.UnknownAges != c.unknown {
+				t.Errorf("status %v, state %v, oldest %d, unknown %d; want %v %v %d %d", v.Status, v.SLAState, v.Oldest, v.UnknownAges, c.status, c.state, c.oldest, c.unknown)
 			}
 		})
 	}
 }
 
-func TestJudgeItems(t *testing.T) {
-	r := Judge(Input{Now: now, Sources: 1, Updates: []apt.Update{openssh, heldK}, SLA: policy.SLA{CriticalDays: ptr(14)},
-		FirstSeen: map[string]time.Time{"openssh-client:amd64": daysAgo(3)}})
-	var b bytes.Buffer
-	plugin.Write(&b, "check_security_updates", "X", r, plugin.JSON)
-	for _, want := range []string{
-		`{"package":"openssh-client","arch":"amd64","installed":"1:9.2p1-2+deb12u5","candidate":"1:9.2p1-2+deb12u7","security":true,"held":false,"kept_back":false,"origin":"Debian:bookworm-security","first_seen":"2026-11-20T12:00:00Z","age_days":3}`,
-		`{"package":"linux-image-amd64","arch":"amd64","installed":"6.1.115-1","candidate":"6.1.140-1","security":true,"held":true,"kept_back":false,"origin":"Debian:bookworm-security"}`,
-	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("JSON lacks %s\n%s", want, b.String())
-		}
+// TestJudgeLists: the newest dated list decides staleness, against the
+// policy's max_list_age_days (7 by default, 0 for none).
+func TestJudgeLists(t *testing.T) {
+	validUntil := daysAgo(1)
+	lists := []List{{File: "main", Date: daysAgo(40)}, {File: "security", Date: daysAgo(9), ValidUntil: validUntil}, {File: "undated"}}
+	cases := []struct {
+		name    string
+		max     *policy.Days
+		stale   bool
+		maxText string
+	}{
+		{"default", nil, true, "7"},
+		{"longer", ptr(10), false, "10"},
+		{"none", ptr(0), false, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			v := scenario{Sources: 1, Lists: lists, MaxListAgeDays: c.max}.judge()
+			if v.Newest.File != "security" || v.ListAge != 9 || v.Stale != c.stale || v.MaxListAge.String() != c.maxText {
+				t.Errorf("newest %q, age %d, stale %v, max %q", v.Newest.File, v.ListAge, v.Stale, v.MaxListAge)
+			}
+			if v.Expired == nil || v.Expired.File != "security" || v.Status != plugin.Warning {
+				t.Errorf("expired %+v, status %v", v.Expired, v.Status)
+			}
+		})
 	}
 }
 
-// TestJudgeItemsSayWhyKeptBack: a kept-back item carries apt's reason, and
-// says when not even dist-upgrade would move it.
-func TestJudgeItemsSayWhyKeptBack(t *testing.T) {
-	needsNew := keptB
-	needsNew.Reason = "it needs libnew2, not installed"
-	blocked := openssh
-	blocked.KeptBack, blocked.Blocked, blocked.Reason = true, true, "it needs libssl3 (>= 3.0.17), whose newer version is held"
-	r := Judge(Input{Now: now, Sources: 1, Updates: []apt.Update{needsNew, blocked}})
-	var b bytes.Buffer
-	plugin.Write(&b, "check_security_updates", "X", r, plugin.JSON)
-	for _, want := range []string{
-		`"kept_back":true,"reason":"kept back: it needs libnew2, not installed","origin":"Debian:bookworm-security"}`,
-		`"kept_back":true,"reason":"kept back: it needs libssl3 (>= 3.0.17), whose newer version is held; apt-get dist-upgrade would not upgrade it either","origin":"Debian:bookworm-security"}`,
+// TestJudgeNoAnswer: no sources, or no lists for any, is UNKNOWN whatever
+// else was found.
+func TestJudgeNoAnswer(t *testing.T) {
+	unfetched := []Source{{File: "/etc/apt/sources.list", Line: 1, URI: "http://deb.debian.org/debian/", Suite: "bookworm"}}
+	for _, c := range []struct {
+		in   scenario
+		want NoAnswer
+	}{
+		{scenario{Updates: []Pending{openssh}}, NoSources},
+		{scenario{Sources: 1, Unfetched: unfetched}, NoLists},
+		{scenario{Sources: 2, Unfetched: unfetched}, Answered},
 	} {
-		if !strings.Contains(b.String(), want) {
-			t.Errorf("JSON lacks %s\n%s", want, b.String())
+		v := c.in.judge()
+		if v.NoAnswer != c.want || (c.want != Answered) != (v.Status == plugin.Unknown) {
+			t.Errorf("%+v: no answer %v, status %v; want %v", c.in, v.NoAnswer, v.Status, c.want)
 		}
 	}
 }
