@@ -107,13 +107,11 @@ func (s *System) judge(strict bool) judgement {
 	for _, r := range s.Repos {
 		repos[r.ID] = r
 	}
-	var inst []*Installed
 	instBy := map[string][]*Installed{}
 	for _, p := range s.Installed {
 		if strict && s.mainHides(p.Name, p.Arch, p.EVR) {
 			continue // [main] excludes hide installed packages too
 		}
-		inst = append(inst, p)
 		instBy[p.Name] = append(instBy[p.Name], p)
 	}
 	var avail []*Available

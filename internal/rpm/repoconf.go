@@ -341,9 +341,9 @@ func readRepos(root string, vars map[string]string) (Main, []Repo, []Duplicate, 
 
 // Duplicate is a repo id defined a second time; dnf uses the first.
 type Duplicate struct {
-	ID              string
-	File            string
-	Line            int
-	First           string
-	FirstLine       int
+	ID        string
+	File      string
+	Line      int
+	First     string
+	FirstLine int
 }

@@ -24,11 +24,11 @@ import (
 type DBFormat string
 
 const (
-	SQLite      DBFormat = "sqlite"      // rpm ≥ 4.16: RHEL 9, Fedora 33+
-	BerkeleyDB  DBFormat = "berkeleydb"  // RHEL 7/8 "Packages"
-	NDB         DBFormat = "ndb"         // SUSE "Packages.db"
-	maxRPMDB             = 1 << 30       // a database larger than this is not an rpmdb we read
-	rpmdbKind            = "rpmdb"
+	SQLite     DBFormat = "sqlite"     // rpm ≥ 4.16: RHEL 9, Fedora 33+
+	BerkeleyDB DBFormat = "berkeleydb" // RHEL 7/8 "Packages"
+	NDB        DBFormat = "ndb"        // SUSE "Packages.db"
+	maxRPMDB            = 1 << 30      // a database larger than this is not an rpmdb we read
+	rpmdbKind           = "rpmdb"
 )
 
 // Database is an rpmdb found under a root.

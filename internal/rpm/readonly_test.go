@@ -1,0 +1,101 @@
+package rpm
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"github.com/guardrail-monitoring/guardrail/internal/rpm/rpmtest"
+)
+
+// snapshot lists every file under dir with its size, mode, mtime and hash.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		st, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		h := ""
+		if st.Mode().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			h = fmt.Sprintf("%x", sha256.Sum256(b))
+		}
+		out[p] = fmt.Sprintf("%v %d %v %s", st.Mode(), st.Size(), st.ModTime().UnixNano(), h)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestReadLeavesRootUnchanged: reading a real rpm 4.18 SQLite rpmdb and
+// dnf's cache changes no file under the root (no -wal, -shm or lock
+// created, no mtime touched), and a read-only copy of the database alone
+// reads the same.
+func TestReadLeavesRootUnchanged(t *testing.T) {
+	h := rpmtest.NewHost(t)
+	h.Install(P{Name: "foo", Version: "1.0"}, P{Name: "bar", Version: "2.0", Epoch: 3})
+	h.Repo("base", "", []P{{Name: "foo", Version: "1.1"}}, nil)
+	h.Makecache()
+	before := snapshot(t, h.Root)
+	s, ok, err := Load(context.Background(), h.Root, Options{})
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if len(s.Installed) != 2 || len(s.Updates()) != 1 {
+		t.Fatalf("installed %d, updates %+v", len(s.Installed), s.Updates())
+	}
+	after := snapshot(t, h.Root)
+	for p, v := range after {
+		if before[p] != v {
+			t.Errorf("%s changed or appeared: %s (was %q)", p, v, before[p])
+		}
+	}
+	for p := range before {
+		if _, ok := after[p]; !ok {
+			t.Errorf("%s disappeared", p)
+		}
+	}
+
+	// the database file alone, on a read-only mount
+	ro := t.TempDir()
+	src := filepath.Join(t.TempDir(), "var/lib/rpm")
+	os.MkdirAll(src, 0o755)
+	b, err := os.ReadFile(filepath.Join(h.Root, "var/lib/rpm/rpmdb.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(src, "rpmdb.sqlite"), b, 0o444)
+	if err := syscall.Mount(filepath.Dir(filepath.Dir(filepath.Dir(src))), ro, "", syscall.MS_BIND, ""); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Unmount(ro, syscall.MNT_DETACH)
+	if err := syscall.Mount("", ro, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
+		t.Fatal(err)
+	}
+	db, ok := Detect(ro)
+	if !ok {
+		t.Fatal("no rpmdb on the read-only mount")
+	}
+	pkgs, err := ReadInstalled(context.Background(), db)
+	if err != nil || len(pkgs) != 2 || pkgs[0].NEVRA() != "bar-3:2.0-1.x86_64" {
+		t.Fatalf("read-only copy: %v %v", pkgs, err)
+	}
+	if _, err := os.Stat(db.Path + "-shm"); err == nil {
+		t.Error("an -shm file appeared")
+	}
+}
