@@ -285,6 +285,23 @@ func (h *Host) output(name string, args ...string) (string, int) {
 	return stdout.String(), code
 }
 
+// process runs a command to its end with its output discarded and returns
+// its state (exit code, rusage: peak RSS).
+func (h *Host) process(name string, args ...string) *os.ProcessState {
+	h.t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Env = h.env()
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			h.t.Fatalf("%s: %v", name, err)
+		}
+	}
+	return cmd.ProcessState
+}
+
+// Env is the environment the reference tools run with in this host.
+func (h *Host) Env() []string { return h.env() }
+
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
