@@ -2,6 +2,7 @@ package rpm
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -41,6 +42,57 @@ func FuzzPrimary(f *testing.F) {
 			}
 			return nil
 		})
+	})
+}
+
+// FuzzPrimaryQuick: whatever the byte-level cut skips, the XML decoder
+// would not have kept either: when a document is accepted both ways, the
+// packages kept by name are those a full decode keeps. (A package that is
+// skipped is not validated: one without arch is accepted when not kept.)
+func FuzzPrimaryQuick(f *testing.F) {
+	f.Add(metadataFile(f, "primary.xml"))
+	f.Add([]byte("<metadata><package><name>foo</name><arch>noarch</arch><version ver=\"1\"/></package>\n<package> <name>bar</name><arch>a</arch><version ver=\"1\"/></package></metadata>"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		keep := func(p *Available) bool { return strings.HasPrefix(p.Name, "f") }
+		var quick, full []string
+		err := scanPrimary(bytes.NewReader(b), "p.xml", keep, func(p *Available) error {
+			quick = append(quick, p.NEVRA())
+			return nil
+		})
+		if err != nil {
+			return
+		}
+		if err := scanPrimary(bytes.NewReader(b), "p.xml", func(*Available) bool { return true }, func(p *Available) error {
+			if keep(p) {
+				full = append(full, p.NEVRA())
+			}
+			return nil
+		}); err != nil {
+			return
+		}
+		if strings.Join(quick, " ") != strings.Join(full, " ") {
+			t.Fatalf("quick %v, full %v", quick, full)
+		}
+	})
+}
+
+// FuzzQuickPackage: the byte-level reading of a package block, when it
+// answers, says what the XML decoder says.
+func FuzzQuickPackage(f *testing.F) {
+	f.Add([]byte("<package type=\"rpm\">\n  <name>foo</name>\n  <arch>x86_64</arch>\n  <version epoch=\"1\" ver=\"1.1\" rel=\"1.el9\"/>\n</package>"))
+	f.Add([]byte("<package><name>a</name><arch>b</arch><version ver=\"1\"/><x/></package>"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		q, ok := quickPackage(b)
+		if !ok {
+			return
+		}
+		p, err := parsePackageBlock(b, "p.xml", 1)
+		if err != nil {
+			return // the cut is only ever applied to blocks ending at </package>
+		}
+		if q.NEVRA() != p.NEVRA() {
+			t.Fatalf("quick %s, decoder %s", q.NEVRA(), p.NEVRA())
+		}
 	})
 }
 

@@ -70,6 +70,18 @@ func TestScanPrimary(t *testing.T) {
 	}
 }
 
+func TestScanPrimaryEmpty(t *testing.T) {
+	for _, in := range []string{
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<metadata xmlns=\"http://linux.duke.edu/metadata/common\" packages=\"0\">\n</metadata>",
+		"<metadata packages=\"0\"/>",
+	} {
+		n := 0
+		if err := scanPrimary(strings.NewReader(in), "p.xml", func(*Available) bool { return true }, func(*Available) error { n++; return nil }); err != nil || n != 0 {
+			t.Errorf("%q: %v, %d packages", in, err, n)
+		}
+	}
+}
+
 func TestScanUpdateinfo(t *testing.T) {
 	var got []*Advisory
 	err := scanUpdateinfo(bytes.NewReader(metadataFile(t, "updateinfo.xml")), "updateinfo.xml", func(n string) bool { return installedNames[n] }, func(a *Advisory) error {

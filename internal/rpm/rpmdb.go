@@ -174,10 +174,11 @@ func drain(ch <-chan dbi.Entry, fn func([]byte) error) error {
 // the default read-write mode, which creates those files (its issue #56),
 // so only its driver is used here.
 func sqliteBlobs(ctx context.Context, path string, fn func([]byte) error) error {
-	q := "mode=ro&immutable=1"
+	// a small page cache: every page is read once, in order
+	q := "mode=ro&immutable=1&_pragma=cache_size(-64)"
 	if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > 0 {
 		if _, err := os.Stat(path + "-shm"); err == nil {
-			q = "mode=ro"
+			q = "mode=ro&_pragma=cache_size(-64)"
 		}
 	}
 	abs, err := filepath.Abs(path)

@@ -76,7 +76,14 @@ func Need(t testing.TB) {
 func NewHost(t testing.TB) *Host {
 	t.Helper()
 	Need(t)
-	dir := t.TempDir()
+	return NewHostIn(t, t.TempDir())
+}
+
+// NewHostIn is NewHost in a directory the caller removes (a benchmark's
+// host outlives the runs of one benchmark, each with its own TempDir).
+func NewHostIn(t testing.TB, dir string) *Host {
+	t.Helper()
+	Need(t)
 	h := &Host{t: t, Root: filepath.Join(dir, "root"), home: filepath.Join(dir, "home"),
 		repos: filepath.Join(dir, "repos"), build: filepath.Join(dir, "build")}
 	for _, d := range []string{h.home, h.repos, h.build, h.Root + "/etc/yum.repos.d", h.Root + "/etc/dnf/vars", h.Root + "/var/lib/rpm"} {
@@ -200,6 +207,9 @@ func UpdateinfoXML(advisories []Advisory) string {
 	b.WriteString("</updates>\n")
 	return b.String()
 }
+
+// DNFArgs are dnf's arguments isolating this root, then extra.
+func (h *Host) DNFArgs(extra ...string) []string { return h.dnfArgs(extra...) }
 
 func (h *Host) dnfArgs(extra ...string) []string {
 	return append([]string{"--installroot=" + h.Root, "--config=" + h.Root + "/etc/dnf/dnf.conf",
