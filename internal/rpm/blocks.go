@@ -80,6 +80,37 @@ func (s *blockScanner) until(sep []byte, before bool) ([]byte, error) {
 	}
 }
 
+// untilTag consumes and returns the bytes before the next start tag named
+// exactly tag ("<update", not "<updates"), or everything at the end.
+func (s *blockScanner) untilTag(tag []byte) ([]byte, error) {
+	from := 0
+	for {
+		data := s.buf[s.start:]
+		for {
+			i := bytes.Index(data[from:], tag)
+			if i < 0 {
+				break
+			}
+			end := from + i + len(tag)
+			if end < len(data) {
+				switch data[end] {
+				case ' ', '>', '\t', '\n', '\r', '/':
+					return s.consume(from + i), nil
+				}
+				from = end
+				continue
+			}
+			break // the next byte is not read yet
+		}
+		from = max(0, len(data)-len(tag))
+		if err := s.fill(); err == io.EOF {
+			return s.consume(len(s.buf) - s.start), nil
+		} else if err != nil {
+			return nil, err
+		}
+	}
+}
+
 // consume takes n bytes and counts their lines. The slice stays valid
 // until the next read.
 func (s *blockScanner) consume(n int) []byte {

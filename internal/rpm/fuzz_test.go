@@ -2,6 +2,10 @@ package rpm
 
 import (
 	"bytes"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -108,6 +112,39 @@ func FuzzUpdateinfo(f *testing.F) {
 	})
 }
 
+// FuzzUpdateinfoQuick: advisories skipped as bytes are those a full decode
+// would have dropped for want of a kept package.
+func FuzzUpdateinfoQuick(f *testing.F) {
+	f.Add(metadataFile(f, "updateinfo.xml"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		keep := func(n string) bool { return strings.HasPrefix(n, "f") }
+		var quick, full []string
+		if scanUpdateinfo(bytes.NewReader(b), "u.xml", keep, func(a *Advisory) error {
+			quick = append(quick, fmt.Sprint(a.ID, a.Packages))
+			return nil
+		}) != nil {
+			return
+		}
+		if scanUpdateinfo(bytes.NewReader(b), "u.xml", func(string) bool { return true }, func(a *Advisory) error {
+			var kept []AdvisoryPackage
+			for _, p := range a.Packages {
+				if keep(p.Name) {
+					kept = append(kept, p)
+				}
+			}
+			if len(kept) > 0 {
+				full = append(full, fmt.Sprint(a.ID, kept))
+			}
+			return nil
+		}) != nil {
+			return
+		}
+		if strings.Join(quick, " ") != strings.Join(full, " ") {
+			t.Fatalf("quick %v, full %v", quick, full)
+		}
+	})
+}
+
 func FuzzRepomd(f *testing.F) {
 	f.Add(metadataFile(f, "repomd.xml"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -140,5 +177,72 @@ func FuzzVercmp(f *testing.F) {
 		if x != -y {
 			t.Fatalf("vercmp(%q, %q) = %d but reversed %d", a, b, x, y)
 		}
+	})
+}
+
+// smallSQLite writes a tiny database with rpm's Packages schema through
+// the SQLite driver (page size 512, one row spilling to overflow pages).
+func smallSQLite(f *testing.F) []byte {
+	path := filepath.Join(f.TempDir(), "rpmdb.sqlite")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{"PRAGMA page_size=512", "CREATE TABLE 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)",
+		"CREATE TABLE 'Name' (key TEXT NOT NULL, hnum INTEGER NOT NULL, idx INTEGER NOT NULL, FOREIGN KEY (hnum) REFERENCES 'Packages'(hnum))"} {
+		if _, err := db.Exec(q); err != nil {
+			f.Fatal(err)
+		}
+	}
+	for _, n := range []int{10, 300, 2000} {
+		if _, err := db.Exec("INSERT INTO Packages (blob) VALUES (?)", bytes.Repeat([]byte{byte(n)}, n)); err != nil {
+			f.Fatal(err)
+		}
+	}
+	db.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
+}
+
+func FuzzSQLiteFile(f *testing.F) {
+	seed := smallSQLite(f)
+	f.Add(seed)
+	// the seed itself reads as written
+	sf, err := openSQLiteFile(bytes.NewReader(seed), int64(len(seed)))
+	if err != nil {
+		f.Fatal(err)
+	}
+	root, err := sf.tableRoot("Packages")
+	if err != nil {
+		f.Fatal(err)
+	}
+	var sizes []int
+	if err := sf.rows(root, func(rec []byte) error {
+		cols, err := recordColumns(rec, 2)
+		if err != nil {
+			return err
+		}
+		sizes = append(sizes, len(cols[1].Bytes))
+		return nil
+	}); err != nil || fmt.Sprint(sizes) != "[10 300 2000]" {
+		f.Fatalf("seed rows %v, %v", sizes, err)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sf, err := openSQLiteFile(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			return
+		}
+		root, err := sf.tableRoot("Packages")
+		if err != nil {
+			return
+		}
+		_ = sf.rows(root, func(rec []byte) error {
+			_, err := recordColumns(rec, 2)
+			return err
+		})
 	})
 }

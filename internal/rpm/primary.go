@@ -72,7 +72,7 @@ func (d Dep) Matches(name string, evr EVR) bool {
 // only, as many as its packages attribute says.
 func scanPrimary(r io.Reader, file string, keep func(*Available) bool, fn func(*Available) error) error {
 	sc := &blockScanner{r: r, buf: make([]byte, 0, 256<<10), line: 1, kind: primaryKind, file: file}
-	head, err := sc.until(packageOpen, true)
+	head, err := sc.untilTag(packageOpen)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package rpm
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -97,5 +98,45 @@ func TestReadLeavesRootUnchanged(t *testing.T) {
 	}
 	if _, err := os.Stat(db.Path + "-shm"); err == nil {
 		t.Error("an -shm file appeared")
+	}
+}
+
+// TestSQLiteFileAgainstDriver: our reader of the rpmdb file gives the rows
+// the SQLite driver gives, in the same order, on databases rpm 4.18 wrote
+// (rows of several pages: overflow chains; interior b-tree pages).
+func TestSQLiteFileAgainstDriver(t *testing.T) {
+	h := rpmtest.NewHost(t)
+	var pkgs []P
+	for i := 0; i < 300; i++ {
+		p := P{Name: fmt.Sprintf("pkg%03d", i), Version: "1.0"}
+		for k := 0; k < 1+(i%20)*15; k++ { // up to 286 provides: headers of several pages
+			p.Provides = append(p.Provides, fmt.Sprintf("cap%03d-%03d-with-a-rather-long-name-to-grow-the-header = 1.%d", i, k, k))
+		}
+		pkgs = append(pkgs, p)
+	}
+	h.InstallFiles(h.BuildAll(pkgs[:200]))
+	h.Install(pkgs[200:260]...)
+	path := filepath.Join(h.Root, "var/lib/rpm/rpmdb.sqlite")
+	var ours, driver [][]byte
+	if err := sqliteFileBlobs(path, "Packages", 1, func(b []byte) error { ours = append(ours, append([]byte(nil), b...)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if err := sqliteBlobs(context.Background(), path, func(b []byte) error { driver = append(driver, append([]byte(nil), b...)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(ours) != 260 || len(ours) != len(driver) {
+		t.Fatalf("%d rows, the driver %d", len(ours), len(driver))
+	}
+	big := 0
+	for i := range ours {
+		if !bytes.Equal(ours[i], driver[i]) {
+			t.Fatalf("row %d differs", i)
+		}
+		if len(ours[i]) > 4096 {
+			big++
+		}
+	}
+	if big < 20 {
+		t.Errorf("only %d rows larger than a page: overflow pages not tried", big)
 	}
 }

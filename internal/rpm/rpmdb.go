@@ -92,7 +92,13 @@ func ReadInstalled(ctx context.Context, db Database) ([]*Installed, error) {
 	var blobs func(func([]byte) error) error
 	switch db.Format {
 	case SQLite:
-		blobs = func(fn func([]byte) error) error { return sqliteBlobs(ctx, db.Path, fn) }
+		blobs = func(fn func([]byte) error) error {
+			if walHasContent(db.Path) {
+				return sqliteBlobs(ctx, db.Path, fn)
+			}
+			// rpm's schema: Packages (hnum INTEGER PRIMARY KEY, blob BLOB)
+			return sqliteFileBlobs(db.Path, "Packages", 1, fn)
+		}
 	case BerkeleyDB:
 		blobs = func(fn func([]byte) error) error {
 			h, err := bdb.Open(db.Path)
@@ -167,16 +173,23 @@ func drain(ch <-chan dbi.Entry, fn func([]byte) error) error {
 	return first
 }
 
-// sqliteBlobs reads the header blobs of an SQLite rpmdb without writing a
-// byte under the root: read-only, and immutable (no locks, no -wal or -shm
-// created) unless rpm left a write-ahead log with content, which is then
-// read through the existing -wal/-shm files. go-rpmdb's own opener uses
-// the default read-write mode, which creates those files (its issue #56),
-// so only its driver is used here.
+// walHasContent: rpm is writing the database, or was stopped while it
+// did: committed rows may be in the write-ahead log only.
+func walHasContent(path string) bool {
+	st, err := os.Stat(path + "-wal")
+	return err == nil && st.Size() > 0
+}
+
+// sqliteBlobs reads the header blobs of an SQLite rpmdb through the SQLite
+// driver go-rpmdb uses, without writing a byte under the root: read-only,
+// and immutable (no locks, no -wal or -shm created) unless rpm left a
+// write-ahead log with content, which is then read through the existing
+// -wal/-shm files. go-rpmdb's own opener uses the default read-write mode,
+// which creates those files (its issue #56), so only its driver is used.
 func sqliteBlobs(ctx context.Context, path string, fn func([]byte) error) error {
 	// a small page cache: every page is read once, in order
 	q := "mode=ro&immutable=1&_pragma=cache_size(-64)"
-	if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > 0 {
+	if walHasContent(path) {
 		if _, err := os.Stat(path + "-shm"); err == nil {
 			q = "mode=ro&_pragma=cache_size(-64)"
 		}

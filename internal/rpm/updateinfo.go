@@ -1,6 +1,7 @@
 package rpm
 
 import (
+	"bytes"
 	"encoding/xml"
 	"io"
 	"strings"
@@ -44,42 +45,43 @@ func severityRank(s string) int {
 
 // scanUpdateinfo streams an updateinfo.xml and calls fn for each advisory,
 // with only the packages whose name keep accepts (an advisory left with
-// none is not passed on).
+// none is not passed on). As for primary, each <update> element is cut out
+// as bytes first and decoded only when one of its packages has a name keep
+// accepts (or a name that is not plain text).
 func scanUpdateinfo(r io.Reader, file string, keep func(name string) bool, fn func(*Advisory) error) error {
-	dec := xml.NewDecoder(r)
-	seenRoot := false
+	sc := &blockScanner{r: r, buf: make([]byte, 0, 256<<10), line: 1, kind: updateinfoKind, file: file}
+	head, err := sc.untilTag(updateOpen)
+	if err != nil {
+		return err
+	}
+	closed, err := rootHeader(head, "updates", updateinfoKind, file)
+	if err != nil || closed {
+		return err
+	}
 	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
+		if err := sc.skipSpace(); err != nil {
+			return err
 		}
-		if err != nil {
-			return xmlError(updateinfoKind, file, dec, err)
+		at := sc.line
+		if sc.hasPrefix(updatesClose) {
+			return nil
 		}
-		st, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		if !seenRoot {
-			if st.Name.Local != "updates" {
-				return &located.Error{Kind: updateinfoKind, File: file, Line: line(dec), Msg: "root element is not updates"}
+		if !sc.hasPrefix(updateOpen) || sc.hasPrefix(updatesOpen) {
+			if sc.eof && sc.start == len(sc.buf) {
+				return &located.Error{Kind: updateinfoKind, File: file, Line: at, Msg: "ends without </updates>"}
 			}
-			seenRoot = true
-			continue
+			return &located.Error{Kind: updateinfoKind, File: file, Line: at, Msg: "something other than an update element inside updates"}
 		}
-		if st.Name.Local != "update" {
-			if err := dec.Skip(); err != nil {
-				return xmlError(updateinfoKind, file, dec, err)
-			}
-			continue
-		}
-		start := line(dec)
-		a, err := readUpdate(dec, st, file, keep)
+		block, err := sc.until(updateClose, false)
 		if err != nil {
 			return err
 		}
-		if a.ID == "" {
-			return &located.Error{Kind: updateinfoKind, File: file, Line: start, Msg: "update without an id"}
+		if !mentions(block, keep) {
+			continue
+		}
+		a, err := parseUpdateBlock(block, file, at, keep)
+		if err != nil {
+			return err
 		}
 		if len(a.Packages) > 0 {
 			if err := fn(a); err != nil {
@@ -87,10 +89,104 @@ func scanUpdateinfo(r io.Reader, file string, keep func(name string) bool, fn fu
 			}
 		}
 	}
-	if !seenRoot {
-		return &located.Error{Kind: updateinfoKind, File: file, Msg: "no updates element"}
+}
+
+var (
+	updateOpen   = []byte("<update")
+	updatesOpen  = []byte("<updates")
+	updateClose  = []byte("</update>")
+	updatesClose = []byte("</updates>")
+	pkgTag       = []byte("<package ")
+	nameAttr     = []byte(" name=\"")
+)
+
+// mentions: some <package> tag of the block has a name keep accepts, or
+// one that cannot be read without the decoder.
+func mentions(block []byte, keep func(string) bool) bool {
+	for {
+		i := bytes.Index(block, pkgTag)
+		if i < 0 {
+			return false
+		}
+		block = block[i+len(pkgTag)-1:]
+		end := bytes.IndexByte(block, '>')
+		if end < 0 {
+			return true
+		}
+		tag := block[:end]
+		j := bytes.Index(tag, nameAttr)
+		if j < 0 {
+			return true
+		}
+		v := tag[j+len(nameAttr):]
+		k := bytes.IndexByte(v, '"')
+		if k < 0 || bytes.IndexByte(v[:k], '&') >= 0 || keep(string(v[:k])) {
+			return true
+		}
+		block = block[end:]
 	}
-	return nil
+}
+
+// rootHeader checks what precedes the first child: the root element, and
+// whether it is closed already (no children).
+func rootHeader(head []byte, root, kind, file string) (closed bool, err error) {
+	dec := xml.NewDecoder(bytes.NewReader(head))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			if err == io.EOF {
+				return false, &located.Error{Kind: kind, File: file, Line: line(dec), Msg: "no " + root + " element"}
+			}
+			return false, xmlError(kind, file, dec, err)
+		}
+		st, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if st.Name.Local != root {
+			return false, &located.Error{Kind: kind, File: file, Line: line(dec), Msg: "root element is not " + root}
+		}
+		taken := head[:dec.InputOffset()]
+		rest := bytes.TrimSpace(head[dec.InputOffset():])
+		switch {
+		case bytes.HasSuffix(taken, []byte("/>")), bytes.Equal(rest, []byte("</"+root+">")):
+			return true, nil
+		case len(rest) != 0:
+			return false, &located.Error{Kind: kind, File: file, Line: line(dec), Msg: "unexpected content before the first element"}
+		}
+		return false, nil
+	}
+}
+
+// parseUpdateBlock decodes one <update> element; errors name the line in
+// the whole file.
+func parseUpdateBlock(block []byte, file string, at int, keep func(string) bool) (*Advisory, error) {
+	dec := xml.NewDecoder(bytes.NewReader(block))
+	shift := func(err error) error {
+		if e, ok := located.As(err); ok && e.Line > 0 {
+			e.Line += at - 1
+		}
+		return err
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, shift(xmlError(updateinfoKind, file, dec, err))
+	}
+	st, ok := tok.(xml.StartElement)
+	if !ok || st.Name.Local != "update" {
+		return nil, &located.Error{Kind: updateinfoKind, File: file, Line: at, Msg: "something other than an update element inside updates"}
+	}
+	a, err := readUpdate(dec, st, file, keep)
+	if err != nil {
+		return nil, shift(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &located.Error{Kind: updateinfoKind, File: file, Line: at, Msg: "update element not closed where expected"}
+	}
+	if a.ID == "" {
+		return nil, &located.Error{Kind: updateinfoKind, File: file, Line: at, Msg: "update without an id"}
+	}
+	return a, nil
 }
 
 func readUpdate(dec *xml.Decoder, st xml.StartElement, file string, keep func(string) bool) (*Advisory, error) {

@@ -25,6 +25,12 @@ func (h *Host) BuildAll(pkgs []Pkg) []string {
 		if p.Epoch != 0 {
 			fmt.Fprintf(&spec, "Epoch: %d\n", p.Epoch)
 		}
+		for _, o := range p.Provides {
+			fmt.Fprintf(&spec, "Provides: %s\n", o)
+		}
+		for _, o := range p.Obsoletes {
+			fmt.Fprintf(&spec, "Obsoletes: %s\n", o)
+		}
 		fmt.Fprintf(&spec, "%%description -n %s\nd\n%%files -n %s\n", p.Name, p.Name)
 		out = append(out, filepath.Join(top, "RPMS", p.Arch, fmt.Sprintf("%s-%s-%s.%s.rpm", p.Name, p.Version, p.Release, p.Arch)))
 	}
