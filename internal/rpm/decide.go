@@ -118,6 +118,9 @@ func (s *System) judge(strict bool) judgement {
 	best := map[string]int{}
 	for _, p := range s.available {
 		r := repos[p.Repo]
+		if s.modFilter.hides(p, r.ModuleHotfixes) {
+			continue // modular filtering is no hold: dnf never offers these
+		}
 		if strict && (s.mainHides(p.Name, p.Arch, p.EVR) || repoHides(r, p) || s.lockExcluded(p.Name, p.Arch, p.EVR.String())) {
 			continue
 		}

@@ -25,7 +25,8 @@ type dnfCase struct {
 	repos      []repoSpec
 	dnfConf    string // [main] lines
 	noCache    bool
-	severities []string // also compare --sec-severity for these
+	severities []string              // also compare --sec-severity for these
+	setup      func(h *rpmtest.Host) // after the repos, before makecache
 	// check runs extra assertions on our own answer.
 	check func(t *testing.T, s *System, ups []Update)
 }
@@ -139,6 +140,31 @@ var dnfCases = []dnfCase{
 	{name: "multilib", installed: []P{{Name: "lib", Version: "1.0"}, {Name: "lib", Version: "1.0", Arch: "i686"}, {Name: "only64", Version: "1.0"}},
 		repos: []repoSpec{{id: "base", pkgs: []P{{Name: "lib", Version: "1.1"}, {Name: "lib", Version: "1.1", Arch: "i686"}, {Name: "only64", Version: "1.1", Arch: "i686"}},
 			advisories: []rpmtest.Advisory{sec("ML-1", "Important", P{Name: "lib", Version: "1.1", Arch: "i686"})}}}},
+	{name: "module streams",
+		installed: []P{{Name: "nginx", Version: "1.20.0"}, {Name: "php", Version: "8.0"}, {Name: "redis", Version: "6.0"}, {Name: "plain", Version: "1"}},
+		repos: []repoSpec{
+			{id: "appstream", pkgs: []P{{Name: "nginx", Version: "1.20.1"}, {Name: "nginx", Version: "1.22.0"},
+				{Name: "php", Version: "8.1"}, {Name: "php", Version: "8.2"}, {Name: "redis", Version: "6.2"}, {Name: "plain", Version: "2"}},
+				advisories: []rpmtest.Advisory{sec("MOD-1", "Important", P{Name: "nginx", Version: "1.22.0"}), sec("MOD-2", "Low", P{Name: "php", Version: "8.2"})}},
+			{id: "other", pkgs: []P{{Name: "nginx", Version: "1.30"}, {Name: "redis", Version: "6.1"}}},
+			{id: "hot", options: "module_hotfixes=1", pkgs: []P{{Name: "php", Version: "8.2", Release: "5"}}},
+		},
+		setup: func(h *rpmtest.Host) {
+			h.AddModules("appstream",
+				rpmtest.ModuleStream("nginx", "1.20", "nginx-0:1.20.1-1.x86_64")+rpmtest.ModuleStream("nginx", "1.22", "nginx-0:1.22.0-1.x86_64")+
+					rpmtest.ModuleStream("php", "8.1", "php-0:8.1-1.x86_64")+rpmtest.ModuleStream("php", "8.2", "php-0:8.2-1.x86_64")+
+					rpmtest.ModuleStream("redis", "6", "redis-0:6.2-1.x86_64")+
+					rpmtest.ModuleDefaults("nginx", "1.20")+rpmtest.ModuleDefaults("php", "8.1")+rpmtest.ModuleDefaults("redis", "6"))
+			h.WriteFile("etc/dnf/modules.d/php.module", "[php]\nname=php\nstream=8.2\nprofiles=\nstate=enabled\n")
+			h.WriteFile("etc/dnf/modules.d/redis.module", "[redis]\nname=redis\nstream=\nprofiles=\nstate=disabled\n")
+		},
+		check: func(t *testing.T, s *System, ups []Update) {
+			for name, want := range map[string]string{"nginx": "1.20.1-1", "php": "8.2-5", "redis": "6.1-1", "plain": "2-1"} {
+				if u := find(t, ups, name); u.Candidate != want {
+					t.Errorf("%s: candidate %s, want %s", name, u.Candidate, want)
+				}
+			}
+		}},
 	{name: "empty", repos: []repoSpec{{id: "base", pkgs: []P{{Name: "foo", Version: "1.0"}}}},
 		check: func(t *testing.T, s *System, ups []Update) {
 			if len(s.Installed) != 0 || len(ups) != 0 {
@@ -178,6 +204,9 @@ func TestAgainstDNF(t *testing.T) {
 			}
 			for _, r := range c.repos {
 				h.Repo(r.id, r.options, r.pkgs, r.advisories)
+			}
+			if c.setup != nil {
+				c.setup(h)
 			}
 			if !c.noCache {
 				h.Makecache()

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/guardrail-monitoring/guardrail/internal/rpm/rpmtest"
 )
 
 func FuzzRepoFile(f *testing.F) {
@@ -244,5 +246,27 @@ func FuzzSQLiteFile(f *testing.F) {
 			_, err := recordColumns(rec, 2)
 			return err
 		})
+	})
+}
+
+func FuzzModules(f *testing.F) {
+	f.Add([]byte(rpmtest.ModuleStream("nginx", "1.20", "nginx-1:1.20.1-1.el9.x86_64") + rpmtest.ModuleDefaults("nginx", "1.20")))
+	f.Add([]byte("---\ndocument: modulemd\nversion: 2\ndata:\n  name: a\n  stream: 1.10\n...\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		streams, defaults, err := scanModules(bytes.NewReader(b), "modules.yaml", "r")
+		if err != nil {
+			return
+		}
+		for _, m := range streams {
+			if m.Name == "" || m.Stream == "" {
+				t.Fatalf("accepted a stream without name: %+v", m)
+			}
+			for _, a := range m.Artifacts {
+				if n, _, ok := splitNEVRA(a); ok && n == "" {
+					t.Fatalf("empty name from %q", a)
+				}
+			}
+		}
+		_ = defaults
 	})
 }

@@ -37,9 +37,16 @@ type System struct {
 	Versionlock     []string
 	VersionlockFile string
 
+	// Modules are the module streams the repos publish, ModuleDefaults their
+	// default streams and ModuleStates /etc/dnf/modules.d.
+	Modules        []ModuleStream
+	ModuleDefaults map[string]string
+	ModuleStates   map[string]ModuleState
+
 	available  []*Available
 	advisories []*Advisory
 	instNames  map[string]bool
+	modFilter  *moduleFilter
 }
 
 // RepoState is one configured repo and what its cache holds.
@@ -52,8 +59,7 @@ type RepoState struct {
 	// Updateinfo: the repo publishes advisories. A host whose repos have
 	// none (CentOS 7 style) cannot tell security updates: say so.
 	Updateinfo bool
-	// Modules: the repo publishes module streams (RHEL 8/9 AppStream). Module
-	// filtering is not modelled yet: its candidates may differ from dnf's.
+	// Modules: the repo publishes module streams (RHEL 8/9 AppStream).
 	Modules bool
 }
 
@@ -67,7 +73,7 @@ func Load(ctx context.Context, root string, opt Options) (s *System, ok bool, er
 	if !ok {
 		return nil, false, nil
 	}
-	s = &System{Root: root, DB: db, Arch: opt.Arch, instNames: map[string]bool{}}
+	s = &System{Root: root, DB: db, Arch: opt.Arch, instNames: map[string]bool{}, ModuleDefaults: map[string]string{}}
 	if s.Arch == "" {
 		s.Arch = machineArch()
 	}
@@ -98,6 +104,12 @@ func Load(ctx context.Context, root string, opt Options) (s *System, ok bool, er
 			return nil, true, err
 		}
 	}
+	if len(s.Modules) > 0 {
+		if s.ModuleStates, err = readModuleStates(root); err != nil {
+			return nil, true, err
+		}
+		s.buildModuleFilter()
+	}
 	return s, true, nil
 }
 
@@ -125,7 +137,9 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 		return &located.Error{Kind: primaryKind, File: primPath, Err: err, Msg: errMessage(err)}
 	}
 	rs.Cached, rs.Fetched = true, st.ModTime()
-	_, rs.Modules = md.Data["modules"]
+	if err := s.readModules(rs, md); err != nil {
+		return err
+	}
 	r, err := openMetadata(primPath, primaryKind)
 	if err != nil {
 		return err
@@ -171,6 +185,33 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 		s.advisories = append(s.advisories, a)
 		return nil
 	})
+}
+
+// readModules reads the repo's modules.yaml, when it lists one.
+func (s *System) readModules(rs *RepoState, md *Repomd) error {
+	d, ok := md.Data["modules"]
+	if !ok || d.Href == "" {
+		return nil
+	}
+	path := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(d.Href)))
+	r, err := openMetadata(path, modulesKind)
+	if isNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	streams, defaults, err := scanModules(r, path, rs.ID)
+	if err != nil {
+		return err
+	}
+	rs.Modules = true
+	s.Modules = append(s.Modules, streams...)
+	for m, st := range defaults {
+		s.ModuleDefaults[m] = st
+	}
+	return nil
 }
 
 // cleanHref keeps a location inside the repo's cache folder.

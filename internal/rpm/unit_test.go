@@ -16,6 +16,7 @@ import (
 	"github.com/ulikunitz/xz"
 
 	"github.com/guardrail-monitoring/guardrail/internal/located"
+	"github.com/guardrail-monitoring/guardrail/internal/rpm/rpmtest"
 	"github.com/guardrail-monitoring/guardrail/internal/testenv"
 )
 
@@ -334,5 +335,26 @@ func TestDepMatches(t *testing.T) {
 func TestColorMatch(t *testing.T) {
 	if !colorMatch("x86_64", "noarch") || colorMatch("x86_64", "i686") || !colorMatch("i686", "i386") {
 		t.Error("colors")
+	}
+}
+
+func TestModulesParse(t *testing.T) {
+	in := rpmtest.ModuleStream("nginx", "1.20", "nginx-1:1.20.1-1.el9.x86_64", "nginx-1:1.20.1-1.el9.src") +
+		"---\ndocument: modulemd\nversion: 2\ndata:\n  name: php\n  stream: 8.10\n...\n" + rpmtest.ModuleDefaults("nginx", "1.20") +
+		"---\ndocument: modulemd-obsoletes\nversion: 1\ndata:\n  module: x\n...\n"
+	streams, defaults, err := scanModules(strings.NewReader(in), "modules.yaml", "appstream")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ModuleStream{{Name: "nginx", Stream: "1.20", Repo: "appstream", Artifacts: []string{"nginx-1:1.20.1-1.el9.x86_64", "nginx-1:1.20.1-1.el9.src"}},
+		{Name: "php", Stream: "8.10", Repo: "appstream"}}
+	if !reflect.DeepEqual(streams, want) || defaults["nginx"] != "1.20" || len(defaults) != 1 {
+		t.Errorf("%+v %v", streams, defaults)
+	}
+	if _, _, err := scanModules(strings.NewReader("---\ndocument: modulemd\ndata: [\n"), "m.yaml", "r"); err == nil || !strings.Contains(err.Error(), "m.yaml") {
+		t.Errorf("bad yaml: %v", err)
+	}
+	if n, rest, ok := splitNEVRA("python3-foo-bar-1:2.0-3.el9.noarch"); !ok || n != "python3-foo-bar" || rest != "1:2.0-3.el9.noarch" {
+		t.Error(n, rest, ok)
 	}
 }

@@ -86,3 +86,29 @@ func (h *Host) DNF(args ...string) *os.ProcessState {
 	h.t.Helper()
 	return h.process("dnf", h.dnfArgs(args...)...)
 }
+
+// AddModules adds a modules.yaml (modulemd streams and defaults) to the
+// repo made by Repo, as modifyrepo_c does for RHEL's AppStream.
+func (h *Host) AddModules(id, yaml string) {
+	h.t.Helper()
+	f := filepath.Join(h.build, "modules.yaml")
+	must(h.t, os.WriteFile(f, []byte(yaml), 0o644))
+	h.run("modifyrepo_c", "--mdtype=modules", f, filepath.Join(h.repos, id, "repodata"))
+}
+
+// ModuleStream writes one modulemd v2 document.
+func ModuleStream(name, stream string, artifacts ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "---\ndocument: modulemd\nversion: 2\ndata:\n  name: %s\n  stream: %q\n  version: 1\n  context: c0ffee42\n  arch: x86_64\n  summary: %s\n  description: %s\n  license:\n    module: [MIT]\n  profiles:\n    common:\n      rpms: [%s]\n  artifacts:\n    rpms:\n",
+		name, stream, name, name, name)
+	for _, a := range artifacts {
+		fmt.Fprintf(&b, "    - %s\n", a)
+	}
+	b.WriteString("...\n")
+	return b.String()
+}
+
+// ModuleDefaults writes one modulemd-defaults document.
+func ModuleDefaults(name, stream string) string {
+	return fmt.Sprintf("---\ndocument: modulemd-defaults\nversion: 1\ndata:\n  module: %s\n  stream: %q\n...\n", name, stream)
+}
