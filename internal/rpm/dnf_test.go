@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/guardrail-monitoring/guardrail/internal/rpm/rpmtest"
 )
@@ -42,6 +43,12 @@ var dnfCases = []dnfCase{
 			want := []Update{{Package: "foo", Arch: "x86_64", Installed: "1.0-1", Candidate: "1.1-1", CandidateArch: "x86_64", Origin: "base"}}
 			if !reflect.DeepEqual(ups, want) {
 				t.Errorf("updates %+v, want %+v", ups, want)
+			}
+			if len(s.WithoutUpdateinfo()) != 1 || len(s.Unfetched()) != 0 {
+				t.Errorf("a repo without updateinfo not told: %+v", s.Repos)
+			}
+			if o, n := s.Fetched(); o.IsZero() || time.Since(n) > time.Hour {
+				t.Errorf("fetched %v %v", o, n)
 			}
 		}},
 	{name: "security", installed: []P{{Name: "foo", Version: "1.0"}, {Name: "bar", Version: "1.0"}},
@@ -174,8 +181,11 @@ var dnfCases = []dnfCase{
 	{name: "no cache", noCache: true, installed: []P{{Name: "foo", Version: "1.0"}},
 		repos: []repoSpec{{id: "base", pkgs: []P{{Name: "foo", Version: "1.1"}}}},
 		check: func(t *testing.T, s *System, ups []Update) {
-			if len(ups) != 0 || len(s.Repos) != 1 || s.Repos[0].Cached {
+			if len(ups) != 0 || len(s.Repos) != 1 || s.Repos[0].Cached || len(s.Unfetched()) != 1 {
 				t.Errorf("no cache: repos %+v, updates %+v", s.Repos, ups)
+			}
+			if o, n := s.Fetched(); !o.IsZero() || !n.IsZero() {
+				t.Errorf("fetched %v %v without a cache", o, n)
 			}
 		}},
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"fmt"
 	"io/fs"
 	"os"
@@ -138,5 +139,40 @@ func TestSQLiteFileAgainstDriver(t *testing.T) {
 	}
 	if big < 20 {
 		t.Errorf("only %d rows larger than a page: overflow pages not tried", big)
+	}
+}
+
+// TestSQLiteWithLiveWAL: while rpm holds rows in the write-ahead log only
+// (a transaction committed, not yet checkpointed), they are read through
+// the driver from the existing -wal/-shm, not missed.
+func TestSQLiteWithLiveWAL(t *testing.T) {
+	h := rpmtest.NewHost(t)
+	h.Install(P{Name: "foo", Version: "1.0"}, P{Name: "bar", Version: "1.0"})
+	path := filepath.Join(h.Root, "var/lib/rpm/rpmdb.sqlite")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	for _, q := range []string{"PRAGMA journal_mode=WAL", "PRAGMA wal_autocheckpoint=0",
+		"INSERT INTO Packages (blob) SELECT blob FROM Packages LIMIT 1"} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	if !walHasContent(path) {
+		t.Fatal("the insert left no write-ahead log")
+	}
+	var direct int
+	if err := sqliteFileBlobs(path, "Packages", 1, func([]byte) error { direct++; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	pkgs, err := ReadInstalled(context.Background(), Database{Path: path, Format: SQLite})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if direct != 2 || len(pkgs) != 3 {
+		t.Errorf("main file %d rows (want 2), read %d packages (want 3, the log's row too)", direct, len(pkgs))
 	}
 }

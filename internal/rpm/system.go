@@ -347,3 +347,45 @@ func detectReleasever(installed []*Installed) string {
 	}
 	return ""
 }
+
+// Unfetched are the enabled repos without a cache for their current URL
+// (dnf makecache never ran, or not since the URL changed): their updates
+// cannot be seen, as apt's Unfetched sources.
+func (s *System) Unfetched() []*RepoState {
+	var out []*RepoState
+	for _, r := range s.Repos {
+		if r.Enabled && !r.Cached {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Fetched returns the oldest and newest times dnf last fetched the
+// metadata of an enabled repo (zero when none is cached).
+func (s *System) Fetched() (oldest, newest time.Time) {
+	for _, r := range s.Repos {
+		if !r.Enabled || !r.Cached {
+			continue
+		}
+		if oldest.IsZero() || r.Fetched.Before(oldest) {
+			oldest = r.Fetched
+		}
+		if r.Fetched.After(newest) {
+			newest = r.Fetched
+		}
+	}
+	return oldest, newest
+}
+
+// WithoutUpdateinfo are the enabled, cached repos that publish no
+// advisories: their security updates cannot be told from the others.
+func (s *System) WithoutUpdateinfo() []*RepoState {
+	var out []*RepoState
+	for _, r := range s.Repos {
+		if r.Enabled && r.Cached && !r.Updateinfo {
+			out = append(out, r)
+		}
+	}
+	return out
+}
