@@ -172,6 +172,22 @@ var dnfCases = []dnfCase{
 				}
 			}
 		}},
+	{name: "versionlock",
+		installed: []P{{Name: "foo", Version: "1.0"}, {Name: "bar", Version: "1.0"}, {Name: "baz", Version: "1.0"}},
+		repos:     []repoSpec{{id: "base", pkgs: []P{{Name: "foo", Version: "1.1"}, {Name: "foo", Version: "1.2"}, {Name: "bar", Version: "1.1"}, {Name: "baz", Version: "1.1"}}}},
+		setup: func(h *rpmtest.Host) {
+			h.EnablePlugin("versionlock")
+			h.WriteFile("etc/dnf/plugins/versionlock.conf", "[main]\nenabled=1\nlocklist="+h.Root+"/etc/dnf/plugins/versionlock.list\n")
+			h.WriteFile("etc/dnf/plugins/versionlock.list", "# locked\nfoo-0:1.1-1.*\n!bar-0:1.1-1.*\n")
+		},
+		check: func(t *testing.T, s *System, ups []Update) {
+			if u := find(t, ups, "foo"); u.Candidate != "1.1-1" || u.Held {
+				t.Errorf("foo: %+v", u)
+			}
+			if u := find(t, ups, "bar"); !u.Held || u.HeldBy != "versionlock" {
+				t.Errorf("bar: %+v", u)
+			}
+		}},
 	{name: "empty", repos: []repoSpec{{id: "base", pkgs: []P{{Name: "foo", Version: "1.0"}}}},
 		check: func(t *testing.T, s *System, ups []Update) {
 			if len(s.Installed) != 0 || len(ups) != 0 {

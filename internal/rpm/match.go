@@ -75,7 +75,12 @@ func (s *System) readVersionlock() error {
 	if !enabled {
 		return nil
 	}
+	// The plugin opens locklist as written: on the host itself that is
+	// inside the root; a path that already names the root is taken as is.
 	file := s.Root + "/" + strings.TrimPrefix(list, "/")
+	if root := strings.TrimSuffix(s.Root, "/") + "/"; root != "/" && strings.HasPrefix(list, root) {
+		file = list
+	}
 	b, err = located.ReadFile(file, located.Limit{Kind: versionlockKind, Bytes: maxConfFile})
 	if isNotExist(err) {
 		return nil

@@ -56,11 +56,12 @@ type Advisory struct {
 // Host is one fake root with its own HOME (Debian's rpm keeps its database
 // under ~/.rpmdb unless %_dbpath says otherwise).
 type Host struct {
-	t     testing.TB
-	Root  string
-	home  string
-	repos string
-	build string
+	t       testing.TB
+	plugins []string
+	Root    string
+	home    string
+	repos   string
+	build   string
 }
 
 // Need skips (or in CI fails) a test without root and the reference tools.
@@ -211,9 +212,22 @@ func UpdateinfoXML(advisories []Advisory) string {
 // DNFArgs are dnf's arguments isolating this root, then extra.
 func (h *Host) DNFArgs(extra ...string) []string { return h.dnfArgs(extra...) }
 
+// EnablePlugin lets dnf load one plugin (from Debian's dnf-plugins-core),
+// configured from the root's /etc/dnf/plugins; all others stay off.
+func (h *Host) EnablePlugin(name string) { h.plugins = append(h.plugins, name) }
+
 func (h *Host) dnfArgs(extra ...string) []string {
-	return append([]string{"--installroot=" + h.Root, "--config=" + h.Root + "/etc/dnf/dnf.conf",
-		"--setopt=reposdir=" + h.Root + "/etc/yum.repos.d", "--noplugins", "--assumeno"}, extra...)
+	args := []string{"--installroot=" + h.Root, "--config=" + h.Root + "/etc/dnf/dnf.conf",
+		"--setopt=reposdir=" + h.Root + "/etc/yum.repos.d", "--assumeno"}
+	if len(h.plugins) == 0 {
+		args = append(args, "--noplugins")
+	} else {
+		args = append(args, "--setopt=pluginconfpath="+h.Root+"/etc/dnf/plugins", "--disableplugin=*")
+		for _, p := range h.plugins {
+			args = append(args, "--enableplugin="+p)
+		}
+	}
+	return append(args, extra...)
 }
 
 // Makecache lets the real dnf fill the root's metadata cache.
