@@ -254,6 +254,15 @@ func TestAgainstDNF(t *testing.T) {
 				got := pendingLines(ups, func(u Update) bool { return u.Security && hasSeverity(s, u, sev) })
 				compareLines(t, "check-update --sec-severity="+sev, got, h.CheckUpdate("--sec-severity="+sev).Updates)
 			}
+			for _, r := range c.repos {
+				for _, a := range r.advisories {
+					if a.Type != "security" {
+						continue
+					}
+					got := pendingLines(ups, func(u Update) bool { return contains(u.Advisories, a.ID) })
+					compareLines(t, "check-update --advisory="+a.ID, got, h.CheckUpdate("--advisory="+a.ID).Updates)
+				}
+			}
 			var gotObs [][2]rpmtest.Line
 			for _, o := range s.Obsoletes() {
 				gotObs = append(gotObs, [2]rpmtest.Line{{NA: o.New.Name + "." + o.New.Arch, EVR: o.New.EVR.String(), Repo: o.Repo},
@@ -267,6 +276,15 @@ func TestAgainstDNF(t *testing.T) {
 			}
 		})
 	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 // hasSeverity: one of the update's security advisories has severity sev.
