@@ -22,11 +22,10 @@ import (
 )
 
 const (
-	repomdKind     = "repomd.xml"
-	maxRepomd      = 16 << 20
-	maxMetadata    = 1 << 30 // one compressed primary/updateinfo/modules file
-	maxUnpacked    = 8 << 30 // the same file decompressed
-	metadataKindFm = "%s metadata"
+	repomdKind  = "repomd.xml"
+	maxRepomd   = 16 << 20
+	maxMetadata = 1 << 30 // one compressed primary/updateinfo/modules file
+	maxUnpacked = 8 << 30 // the same file decompressed
 )
 
 // cacheDirName is libdnf's name for a repo's cache folder: the id, a dash
