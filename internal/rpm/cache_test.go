@@ -1,0 +1,71 @@
+package rpm
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/rpm/rpmtest"
+)
+
+// TestCacheAge: a repo's age is the mtime of its primary file, which is
+// what libdnf touches when a check finds the metadata unchanged
+// (repomd.xml is left as it was): an old cache reads old, and after the
+// real `dnf makecache --refresh` it reads new.
+func TestCacheAge(t *testing.T) {
+	h := rpmtest.NewHost(t)
+	h.Install(P{Name: "foo", Version: "1.0"})
+	h.Repo("base", "", []P{{Name: "foo", Version: "1.1"}}, nil)
+	h.Makecache()
+	load := func() *System {
+		s, ok, err := Load(context.Background(), h.Root, Options{})
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		return s
+	}
+	s := load()
+	month := time.Now().Add(-30 * 24 * time.Hour)
+	files, _ := filepath.Glob(filepath.Join(s.Repos[0].CacheDir, "repodata", "*"))
+	for _, f := range files {
+		if err := os.Chtimes(f, month, month); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, n := load().Fetched(); n.Sub(month).Abs() > time.Minute {
+		t.Errorf("an old cache reads fetched at %v", n)
+	}
+	h.DNF("makecache", "--refresh")
+	if _, n := load().Fetched(); time.Since(n) > 10*time.Minute {
+		t.Errorf("after dnf makecache --refresh the cache reads fetched at %v", n)
+	}
+}
+
+// TestCacheOfOldURL: a cache folder left by the repo's earlier URL is not
+// its cache (libdnf names the folder by the URL's hash): the repo is
+// unfetched and its old packages are not offered.
+func TestCacheOfOldURL(t *testing.T) {
+	h := rpmtest.NewHost(t)
+	h.Install(P{Name: "foo", Version: "1.0"})
+	url := h.Repo("base", "", []P{{Name: "foo", Version: "1.1"}}, nil)
+	h.Makecache()
+	repo := filepath.Join(h.Root, "etc/yum.repos.d/base.repo")
+	b, err := os.ReadFile(repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(repo, []byte(strings.Replace(string(b), url, url+"-moved", 1)), 0o644)
+	s, ok, err := Load(context.Background(), h.Root, Options{})
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if len(s.Unfetched()) != 1 || len(s.Updates()) != 0 {
+		t.Errorf("unfetched %d, updates %+v", len(s.Unfetched()), s.Updates())
+	}
+	if st := h.DNF("-C", "check-update"); st.ExitCode() != 1 {
+		t.Errorf("dnf -C check-update with no cache for the new URL: exit %d, want 1", st.ExitCode())
+	}
+}
