@@ -1,0 +1,420 @@
+package advisory
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
+)
+
+// Limits. The Debian tracker's JSON is some 50–70 MB and grows; an OSV
+// record is a few KB (a kernel USN some 100 KB); Ubuntu's and Debian's OSV
+// archives hold a few hundred thousand records.
+var (
+	FeedLimit   = located.Limit{Kind: "advisory feed", Bytes: 512 << 20}
+	RecordLimit = located.Limit{Kind: "advisory feed", Bytes: 16 << 20}
+	// ZipLimit bounds a zip archive's own size; each entry is bounded by
+	// RecordLimit as it is inflated.
+	ZipLimit   = located.Limit{Kind: "advisory feed", Bytes: 2 << 30}
+	MaxEntries = 1_000_000 // files in a directory or zip
+)
+
+const kind = "advisory feed"
+
+// Glob expands a policy pattern; a pattern that matches nothing is an
+// error, so a feed that went missing is not read as "no advisories".
+func Glob(pattern string) ([]string, error) {
+	m, err := filepath.Glob(pattern)
+	if err != nil {
+		return nil, &located.Error{Kind: kind, File: pattern, Msg: "not a valid glob", Err: err}
+	}
+	if len(m) == 0 {
+		return nil, &located.Error{Kind: kind, File: pattern, Msg: "no such file (the pattern matches nothing)", Err: fs.ErrNotExist}
+	}
+	return m, nil
+}
+
+// Read reads feed files and directories for the host: each entry keeps
+// only the host's release and installed packages.
+func Read(paths []string, h Host) (*Set, error) {
+	set := &Set{}
+	w := wantedOf(h)
+	for _, p := range paths {
+		if err := readPath(set, p, h, w); err != nil {
+			return nil, err
+		}
+	}
+	return set, nil
+}
+
+func readPath(set *Set, path string, h Host, w wanted) error {
+	st, err := os.Stat(path)
+	if err == nil && st.IsDir() {
+		return readDir(set, path, h, w)
+	}
+	r, err := located.Open(path, FeedLimit)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(4)
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+		return readZip(set, r.File(), path, h, w)
+	}
+	f := File{Path: path}
+	err = readJSON(br, &f, h, w, set)
+	if err != nil {
+		return locate(path, path, err)
+	}
+	set.Files = append(set.Files, f)
+	return nil
+}
+
+// readDir reads every *.json below dir (Ubuntu's osv/cve/YYYY/ layout),
+// in name order.
+func readDir(set *Set, dir string, h Host, w wanted) error {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return &located.Error{Kind: kind, File: p, Err: err, Msg: "unreadable"}
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".json") && d.Type().IsRegular() {
+			if files = append(files, p); len(files) > MaxEntries {
+				return &located.Error{Kind: kind, File: dir, Msg: fmt.Sprintf("more than %d .json files", MaxEntries)}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		return &located.Error{Kind: kind, File: dir, Msg: "no .json files in the directory"}
+	}
+	f := File{Path: dir, Format: "osv"}
+	for _, p := range files {
+		r, err := located.Open(p, RecordLimit)
+		if err != nil {
+			return err
+		}
+		one := File{Path: p}
+		err = readJSON(bufio.NewReader(r), &one, h, w, set)
+		r.Close()
+		if err != nil {
+			return locate(p, p, err)
+		}
+		if one.Format != "osv" {
+			return &located.Error{Kind: kind, File: p, Msg: "not an OSV record (a directory holds OSV records only)"}
+		}
+		f.Records += one.Records
+	}
+	set.Files = append(set.Files, f)
+	return nil
+}
+
+func readZip(set *Set, file *os.File, path string, h Host, w wanted) error {
+	st, err := file.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return &located.Error{Kind: kind, File: path, Msg: "a zip feed must be a regular file"}
+	}
+	if st.Size() > ZipLimit.Bytes {
+		return &located.Error{Kind: kind, File: path, Msg: fmt.Sprintf("larger than the %d MiB limit for zip feeds", ZipLimit.Bytes>>20), Err: located.ErrTooLarge}
+	}
+	zr, err := zip.NewReader(file, st.Size())
+	if err != nil {
+		return &located.Error{Kind: kind, File: path, Msg: "not a readable zip archive", Err: err}
+	}
+	if len(zr.File) > MaxEntries {
+		return &located.Error{Kind: kind, File: path, Msg: fmt.Sprintf("more than %d entries", MaxEntries)}
+	}
+	f := File{Path: path, Format: "osv"}
+	for _, e := range zr.File {
+		if !strings.HasSuffix(e.Name, ".json") || e.FileInfo().IsDir() {
+			continue
+		}
+		name := path + "!" + safeName(e.Name)
+		rc, err := e.Open()
+		if err != nil {
+			return &located.Error{Kind: kind, File: name, Msg: "unreadable zip entry", Err: err}
+		}
+		one := File{Path: name}
+		err = readJSON(bufio.NewReader(&limited{r: rc, left: RecordLimit.Bytes, name: name}), &one, h, w, set)
+		rc.Close()
+		if err != nil {
+			return locate(name, "", err)
+		}
+		if one.Format != "osv" {
+			return &located.Error{Kind: kind, File: name, Msg: "not an OSV record (a zip holds OSV records only)"}
+		}
+		f.Records += one.Records
+	}
+	set.Files = append(set.Files, f)
+	return nil
+}
+
+// safeName keeps a zip entry name printable for messages.
+func safeName(s string) string {
+	if len(s) > 200 || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '|' }) {
+		return "?"
+	}
+	return s
+}
+
+// limited fails past the limit as it reads (an entry's header may lie).
+type limited struct {
+	r    io.Reader
+	left int64
+	name string
+}
+
+func (l *limited) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, l.err()
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	if l.left -= int64(n); l.left < 0 {
+		return n, l.err()
+	}
+	return n, err
+}
+
+func (l *limited) err() error {
+	return &located.Error{Kind: kind, File: l.name, Msg: fmt.Sprintf("larger than the %d MiB limit for feed records", RecordLimit.Bytes>>20), Err: located.ErrTooLarge}
+}
+
+// stream is a json.Decoder that remembers where its last read began:
+// encoding/json's own SyntaxError offsets count only the bytes Decode
+// scanned, not those Token consumed, so they are not file offsets.
+type stream struct {
+	*json.Decoder
+	start int64
+}
+
+func (s *stream) Token() (json.Token, error) {
+	s.start = s.InputOffset()
+	return s.Decoder.Token()
+}
+
+func (s *stream) Decode(v any) error {
+	s.start = s.InputOffset()
+	return s.Decoder.Decode(v)
+}
+
+// feedError is a problem at a byte offset of the feed being decoded.
+// rescan: the offset is where the failed read began; the exact place is
+// found again in the file (on the error path only).
+type feedError struct {
+	offset int64
+	key    string
+	msg    string
+	rescan bool
+}
+
+func (e *feedError) Error() string { return fmt.Sprintf("offset %d: %s", e.offset, e.msg) }
+
+// locate turns a decoding problem into a located.Error naming the file,
+// the line (counted again in the file, on the error path only) and the
+// byte offset. JSON's own messages quote the offending byte: not repeated.
+func locate(name, countIn string, err error) error {
+	if _, ok := located.As(err); ok {
+		return err
+	}
+	var fe *feedError
+	if !errors.As(err, &fe) {
+		return &located.Error{Kind: kind, File: name, Msg: "unreadable", Err: err}
+	}
+	line := 0
+	if countIn != "" {
+		if fe.rescan {
+			fe.offset = errorOffset(countIn, fe.offset)
+		}
+		line = lineAt(countIn, fe.offset)
+	}
+	return &located.Error{Kind: kind, File: name, Line: line, Key: fe.key, Msg: fmt.Sprintf("%s (byte offset %d)", fe.msg, fe.offset), Err: err}
+}
+
+// errorOffset finds the offset of a syntax error in the value that begins
+// at start (after separators): a fresh decoder reads that one value, so its
+// count starts there.
+func errorOffset(path string, start int64) int64 {
+	r, err := located.Open(path, FeedLimit)
+	if err != nil {
+		return start
+	}
+	defer r.Close()
+	if _, err := io.CopyN(io.Discard, r, start); err != nil {
+		return start
+	}
+	br := bufio.NewReader(r)
+	skipped := int64(0)
+	for {
+		c, err := br.ReadByte()
+		if err != nil {
+			return start + skipped
+		}
+		if !strings.ContainsRune(" \t\r\n:,", rune(c)) {
+			br.UnreadByte()
+			break
+		}
+		skipped++
+	}
+	var v any
+	var se *json.SyntaxError
+	if err := json.NewDecoder(br).Decode(&v); errors.As(err, &se) && se.Offset > 0 {
+		return start + skipped + se.Offset - 1
+	}
+	return start + skipped
+}
+
+// lineAt counts the lines before offset.
+func lineAt(path string, offset int64) int {
+	r, err := located.Open(path, FeedLimit)
+	if err != nil {
+		return 0
+	}
+	defer r.Close()
+	buf := make([]byte, 64<<10)
+	line, read := 1, int64(0)
+	for read < offset {
+		n, err := r.Read(buf[:min(int64(len(buf)), offset-read)])
+		line += bytes.Count(buf[:n], []byte{'\n'})
+		read += int64(n)
+		if err != nil {
+			break
+		}
+	}
+	return line
+}
+
+// osvKeys are OSV's top-level fields: a first key among them says the
+// object is an OSV record, anything else a tracker source package.
+var osvKeys = map[string]bool{"schema_version": true, "id": true, "modified": true, "published": true, "withdrawn": true,
+	"aliases": true, "upstream": true, "related": true, "summary": true, "details": true, "severity": true,
+	"affected": true, "references": true, "credits": true, "database_specific": true}
+
+// readJSON detects the format from the first tokens and streams the rest.
+func readJSON(r io.Reader, f *File, h Host, w wanted, set *Set) error {
+	dec := &stream{Decoder: json.NewDecoder(r)}
+	tok, err := dec.Token()
+	if err != nil {
+		return syntaxError(dec, err, "")
+	}
+	switch tok {
+	case json.Delim('['):
+		f.Format = "osv"
+		for dec.More() {
+			if err := readOSVRecord(dec, f, h, w, set, ""); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return syntaxError(dec, err, "")
+		}
+	case json.Delim('{'):
+		if !dec.More() {
+			return &feedError{offset: dec.InputOffset(), msg: "an empty JSON object: neither a tracker feed nor an OSV record"}
+		}
+		key, err := objectKey(dec)
+		if err != nil {
+			return err
+		}
+		if osvKeys[key] {
+			f.Format = "osv"
+			if err := readOSVFields(dec, key, f, h, w, set); err != nil {
+				return err
+			}
+		} else {
+			f.Format = "debian-tracker"
+			if err := readTracker(dec, key, f, h, w, set); err != nil {
+				return err
+			}
+		}
+	default:
+		return &feedError{offset: dec.InputOffset(), msg: "not a feed: want a JSON object (Debian tracker, OSV record) or array (OSV records)"}
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return &feedError{offset: dec.InputOffset(), msg: "data after the JSON value"}
+	}
+	return nil
+}
+
+func objectKey(dec *stream) (string, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return "", syntaxError(dec, err, "")
+	}
+	k, ok := tok.(string)
+	if !ok {
+		return "", &feedError{offset: dec.InputOffset(), msg: "want an object key"}
+	}
+	return k, nil
+}
+
+// syntaxError words a decoding error without quoting the input.
+func syntaxError(dec *stream, err error, key string) error {
+	if _, ok := located.As(err); ok {
+		return err
+	}
+	off := dec.InputOffset()
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return &feedError{offset: dec.start, key: key, msg: "not valid JSON", rescan: true}
+	case errors.As(err, &te):
+		return &feedError{offset: dec.start, key: joinKey(key, te.Field), msg: "want a JSON " + jsonKind(te.Type.Kind().String()) + ", not a " + te.Value, rescan: true}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &feedError{offset: off, key: key, msg: "the JSON ends early (truncated download?)"}
+	}
+	return &feedError{offset: off, key: key, msg: "unreadable JSON"}
+}
+
+func jsonKind(k string) string {
+	switch k {
+	case "map", "struct":
+		return "object"
+	case "slice":
+		return "array"
+	}
+	return k
+}
+
+func joinKey(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "." + b
+}
+
+// keyName is a feed key fit to be named in a message.
+func keyName(s string) string {
+	if len(s) > 80 || strings.ContainsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("+-._:~", r))
+	}) {
+		return "?"
+	}
+	return s
+}
+
+func sortVulns(set *Set) {
+	for _, vs := range set.byPackage {
+		sort.SliceStable(vs, func(i, j int) bool { return vs[i].ID < vs[j].ID })
+	}
+}
