@@ -26,16 +26,14 @@ func DebianCompare(a, b string) (int, error) {
 	return va.Compare(vb), nil
 }
 
-// Pending is one pending update as apt or dnf computed it.
+// Pending is one pending update as apt or dnf computed it; the installed
+// side is the package of the same name in the installed list.
 type Pending struct {
 	Name      string
-	Installed string // binary versions
-	Candidate string
-	// Source names the source package; InstalledSource and CandidateSource
-	// its versions where they differ from the binary's (binNMUs), as the
-	// Source: fields of dpkg status and Packages give them.
-	Source          string
-	InstalledSource string
+	Candidate string // the candidate's binary version
+	// CandidateSource is the candidate's source version where it differs
+	// from the binary's (binNMUs, epochs), from the Source: field of its
+	// Packages stanza ("util-linux (2.38.1-5+deb12u1)").
 	CandidateSource string
 }
 

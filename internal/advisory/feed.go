@@ -1,15 +1,10 @@
-// Package advisory reads local vulnerability feeds (the Debian Security
-// Tracker's JSON, OSV records) for the packages installed on one host, and
-// decides which pending updates fix which CVEs and advisories, how severe
-// they are, and which vulnerabilities have no fix yet. Reading streams the
-// feed and keeps only what concerns the installed packages; deciding is
-// pure.
 package advisory
 
 import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Installed is one installed binary package, with its source as dpkg's
@@ -104,6 +99,9 @@ type File struct {
 	Path    string
 	Format  string // "debian-tracker", "osv"
 	Records int    // entries (tracker CVE × release, OSV records) kept
+	// Modified is the file's mtime (a directory's: the newest of it and its
+	// records), for the stale-feed rule.
+	Modified time.Time
 }
 
 // For returns the vulnerabilities a feed keys under name.

@@ -1,6 +1,7 @@
 package advisory
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
@@ -25,9 +26,9 @@ var bookworm = Host{Distro: "debian", Release: "12", Codename: "bookworm", Packa
 }}
 
 var utilLinuxUpdates = []Pending{
-	{Name: "util-linux", Installed: "2.38.1-5+b1", Candidate: "2.38.1-5+deb12u1", Source: "util-linux", InstalledSource: "2.38.1-5"},
-	{Name: "bsdutils", Installed: "1:2.38.1-5+b1", Candidate: "1:2.38.1-5+deb12u1", Source: "util-linux", InstalledSource: "2.38.1-5", CandidateSource: "2.38.1-5+deb12u1"},
-	{Name: "mount", Installed: "2.38.1-5+b1", Candidate: "2.38.1-5+deb12u1", Source: "util-linux", InstalledSource: "2.38.1-5"},
+	{Name: "util-linux", Candidate: "2.38.1-5+deb12u1"},
+	{Name: "bsdutils", Candidate: "1:2.38.1-5+deb12u1", CandidateSource: "2.38.1-5+deb12u1"},
+	{Name: "mount", Candidate: "2.38.1-5+deb12u1"},
 }
 
 // summary flattens a verdict for comparison.
@@ -84,8 +85,8 @@ func TestDecideDebianTracker(t *testing.T) {
 		{
 			name: "glibc point release below the fix",
 			pending: []Pending{
-				{Name: "libc6", Installed: "2.36-9+deb12u4", Candidate: "2.36-9+deb12u5", Source: "glibc"},
-				{Name: "libc-bin", Installed: "2.36-9+deb12u4", Candidate: "2.36-9+deb12u5", Source: "glibc"},
+				{Name: "libc6", Candidate: "2.36-9+deb12u5"},
+				{Name: "libc-bin", Candidate: "2.36-9+deb12u5"},
 			},
 			want: append([]string{
 				"unreached glibc CVE-2024-2961 [libc6 libc-bin] fixed in 2.36-9+deb12u6",
@@ -95,8 +96,8 @@ func TestDecideDebianTracker(t *testing.T) {
 		{
 			name: "glibc from bookworm-security",
 			pending: []Pending{
-				{Name: "libc6", Installed: "2.36-9+deb12u4", Candidate: "2.36-9+deb12u7", Source: "glibc"},
-				{Name: "libc-bin", Installed: "2.36-9+deb12u4", Candidate: "2.36-9+deb12u7", Source: "glibc"},
+				{Name: "libc6", Candidate: "2.36-9+deb12u7"},
+				{Name: "libc-bin", Candidate: "2.36-9+deb12u7"},
 			},
 			want: append([]string{
 				"fix libc6 [CVE-2024-2961] [] unknown(not yet assigned)",
@@ -109,7 +110,7 @@ func TestDecideDebianTracker(t *testing.T) {
 			// it fixes nothing.
 			name: "binNMU rebuild",
 			pending: []Pending{
-				{Name: "util-linux", Installed: "2.38.1-5+b1", Candidate: "2.38.1-5+b2", Source: "util-linux", InstalledSource: "2.38.1-5", CandidateSource: "2.38.1-5"},
+				{Name: "util-linux", Candidate: "2.38.1-5+b2", CandidateSource: "2.38.1-5"},
 			},
 			want: append([]string{
 				"unreached glibc CVE-2024-2961 [libc6 libc-bin] fixed in 2.36-9+deb12u6",
@@ -172,8 +173,8 @@ var jammy = Host{Distro: "ubuntu", Release: "22.04", Codename: "jammy", Packages
 // Ubuntu Pro 18.04 entry is not this host's.
 func TestDecideUbuntuOSV(t *testing.T) {
 	pending := []Pending{
-		{Name: "libc6", Installed: "2.35-0ubuntu3.6", Candidate: "2.35-0ubuntu3.7", Source: "glibc"},
-		{Name: "libc6-dbg", Installed: "2.35-0ubuntu3.6", Candidate: "2.35-0ubuntu3.7", Source: "glibc"},
+		{Name: "libc6", Candidate: "2.35-0ubuntu3.7"},
+		{Name: "libc6-dbg", Candidate: "2.35-0ubuntu3.7"},
 	}
 	want := []string{
 		"fix libc6 [CVE-2024-2961] [USN-6737-1] medium(medium)",
@@ -212,7 +213,7 @@ func TestDecideTakesTheCompareFunc(t *testing.T) {
 	set := mustRead(t, h, p)
 	calls := 0
 	cmp := func(a, b string) (int, error) { calls++; return strings.Compare(a, b), nil }
-	v, err := Decide(set, h.Packages, []Pending{{Name: "glibc", Installed: "2.34-100.el9", Candidate: "2.34-100.el9_4.2"}}, cmp)
+	v, err := Decide(set, h.Packages, []Pending{{Name: "glibc", Candidate: "2.34-100.el9_4.2"}}, cmp)
 	if err != nil || calls == 0 || len(v.Fixes) != 1 || v.Fixes[0].Rating.Severity != High || v.Fixes[0].Rating.Vendor != "Important" ||
 		!reflect.DeepEqual(v.Fixes[0].Advisories, []string{"RLSA-2024:2722"}) {
 		t.Fatalf("%v %v calls=%d", summary(v), err, calls)
@@ -320,4 +321,57 @@ func FuzzReadJSON(f *testing.F) {
 			t.Fatalf("decide error without the feed: %v", err)
 		}
 	})
+}
+
+func writeZip(t *testing.T, entries map[string]string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "feed.zip")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zw := zip.NewWriter(f)
+	for name, body := range entries {
+		w, _ := zw.Create(name)
+		w.Write([]byte(body))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	return p
+}
+
+func TestZipEntries(t *testing.T) {
+	bad := writeZip(t, map[string]string{"good.json": `{"id": "X", "affected": []}`, "osv/bad.json": "{\n  \"id\": \"Y\",\n  oops\n}"})
+	_, err := Read([]string{bad}, jammy)
+	if err == nil || !strings.Contains(err.Error(), "feed.zip!osv/bad.json") || !strings.Contains(err.Error(), "not valid JSON") {
+		t.Fatalf("bad entry: %v", err)
+	}
+	old := RecordLimit
+	RecordLimit.Bytes = 100
+	defer func() { RecordLimit = old }()
+	big := writeZip(t, map[string]string{"big.json": `{"id": "X", "details": "` + strings.Repeat("a", 1000) + `"}`})
+	if _, err := Read([]string{big}, jammy); !errors.Is(err, located.ErrTooLarge) || !strings.Contains(err.Error(), "feed.zip!big.json") {
+		t.Fatalf("big entry: %v", err)
+	}
+	tracker := writeZip(t, map[string]string{"t.json": `{"glibc": {}}`})
+	if _, err := Read([]string{tracker}, jammy); err == nil || !strings.Contains(err.Error(), "not an OSV record") {
+		t.Fatalf("tracker in a zip: %v", err)
+	}
+}
+
+// An Ubuntu Pro record keeps its availability: the fix exists, apt sees it
+// only with a Pro subscription.
+func TestUbuntuProAvailability(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "usn.json")
+	os.WriteFile(p, []byte(`{"id": "USN-6737-2", "upstream": ["UBUNTU-CVE-2024-2961"], "affected": [{"package": {"ecosystem": "Ubuntu:Pro:22.04:LTS", "name": "glibc"},
+	  "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.35-0ubuntu3.7+esm1"}]}],
+	  "ecosystem_specific": {"availability": "Available with Ubuntu Pro"}}]}`), 0o644)
+	set := mustRead(t, jammy, p)
+	v, err := Decide(set, jammy.Packages[:1], nil, DebianCompare)
+	if err != nil || len(v.Unreached) != 1 || v.Unreached[0].Vuln.Subscription != "Available with Ubuntu Pro" ||
+		!reflect.DeepEqual(v.Unreached[0].Vuln.CVEs, []string{"CVE-2024-2961"}) || set.Files[0].Modified.IsZero() {
+		t.Fatalf("%v %+v %v", summary(v), v.Unreached, err)
+	}
 }

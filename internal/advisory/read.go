@@ -73,6 +73,9 @@ func readPath(set *Set, path string, h Host, w wanted) error {
 		return readZip(set, r.File(), path, h, w)
 	}
 	f := File{Path: path}
+	if st, err := r.File().Stat(); err == nil {
+		f.Modified = st.ModTime()
+	}
 	err = readJSON(br, &f, h, w, set)
 	if err != nil {
 		return locate(path, path, err)
@@ -103,12 +106,18 @@ func readDir(set *Set, dir string, h Host, w wanted) error {
 		return &located.Error{Kind: kind, File: dir, Msg: "no .json files in the directory"}
 	}
 	f := File{Path: dir, Format: "osv"}
+	if st, err := os.Stat(dir); err == nil {
+		f.Modified = st.ModTime()
+	}
 	for _, p := range files {
 		r, err := located.Open(p, RecordLimit)
 		if err != nil {
 			return err
 		}
 		one := File{Path: p}
+		if st, err := r.File().Stat(); err == nil && st.ModTime().After(f.Modified) {
+			f.Modified = st.ModTime()
+		}
 		err = readJSON(bufio.NewReader(r), &one, h, w, set)
 		r.Close()
 		if err != nil {
@@ -138,7 +147,7 @@ func readZip(set *Set, file *os.File, path string, h Host, w wanted) error {
 	if len(zr.File) > MaxEntries {
 		return &located.Error{Kind: kind, File: path, Msg: fmt.Sprintf("more than %d entries", MaxEntries)}
 	}
-	f := File{Path: path, Format: "osv"}
+	f := File{Path: path, Format: "osv", Modified: st.ModTime()}
 	for _, e := range zr.File {
 		if !strings.HasSuffix(e.Name, ".json") || e.FileInfo().IsDir() {
 			continue
