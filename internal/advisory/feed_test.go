@@ -3,6 +3,7 @@ package advisory
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -233,13 +234,20 @@ func TestMalformedFeeds(t *testing.T) {
 		{"testdata/malformed-tracker.json", "advisory feed testdata/malformed-tracker.json, line 3, key glibc: not valid JSON (byte offset 85)"},
 		{"testdata/truncated-tracker.json", "advisory feed testdata/truncated-tracker.json, line "},
 		{write("status.json", `{"glibc": {"CVE-1": {"releases": {"bookworm": {"status": "fixed"}}}}}`), "key glibc.CVE-1.releases.bookworm.status: unknown status"},
-		{write("shadow.json", "root:$y$secret:19000:0:99999:7:::\n"), "not valid JSON"},
+		{write("shadow.json", "root:$y$secret:19000:0:99999:7:::\n"), "line 1: not a feed"},
 		{write("number.json", "42"), "not a feed"},
 		{write("empty.json", "{}"), "an empty JSON object"},
 		{write("noid.json", `[{"affected": []}]`), "an OSV record without id"},
 		{write("type.json", `{"glibc": {"CVE-1": {"releases": "x"}}}`), "line 1, key glibc.CVE-1.releases: want a JSON object, not a string"},
 		{write("two.json", `[] []`), "data after the JSON value"},
 		{filepath.Join(dir, "missing.json"), "no such file"},
+		// In sources not installed, only the structure is checked.
+		{write("unpaired.json", "{\"zabbix\": {\"CVE-1\": [}}\n}"), "line 1, key zabbix: not valid JSON (a bracket that does not pair) (byte offset 22)"},
+		{write("cut.json", "{\"zabbix\": {\"CVE-1\": {\"description\": \"a \\\" {"), "key zabbix: the JSON ends early"},
+		{write("trailing.json", "{\"zabbix\": {}}\n{}"), "line 2: data after the JSON value"},
+		{write("comma.json", "{\"zabbix\": {} \"glibc\": {}}"), "not valid JSON (want a comma or a closing brace)"},
+		{write("notobject.json", "{\"zabbix\": []}"), "key zabbix: want a JSON object of CVEs"},
+		{write("kept.json", "{\"zabbix\": {},\n \"glibc\": {\"CVE-1\": {\"releases\": {\"bookworm\": {\"status\": open}}}}}"), "line 2, key glibc: not valid JSON (byte offset 72)"},
 	}
 	for _, c := range cases {
 		_, err := Read([]string{c.path}, bookworm)
@@ -256,6 +264,18 @@ func TestMalformedFeeds(t *testing.T) {
 	// A bad zip entry is named inside the archive.
 	if _, err := Read([]string{"testdata/osv.zip"}, bookworm); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Strings in sources passed over may hold quotes, backslashes and
+// brackets.
+func TestTrackerSkipsStrings(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t.json")
+	os.WriteFile(p, []byte(`{"zabbix": {"CVE-1": {"description": "a \"quoted\" {bracket] and \\", "releases": {}}},
+ "glibc": {"CVE-2024-2961": {"releases": {"bookworm": {"status": "resolved", "fixed_version": "2.36-9+deb12u6", "urgency": "high**"}}}}}`), 0o644)
+	set := mustRead(t, bookworm, p)
+	if vs := set.For("glibc"); len(vs) != 1 || vs[0].Rating.Severity != High || vs[0].Rating.Vendor != "high**" {
+		t.Fatalf("%+v", vs)
 	}
 }
 
@@ -314,6 +334,9 @@ func FuzzReadJSON(f *testing.F) {
 			var fe *feedError
 			if !errors.As(err, &fe) {
 				t.Fatalf("error of type %T: %v", err, err)
+			}
+			if json.Valid(data) && strings.Contains(fe.msg, "not valid JSON") {
+				t.Fatalf("valid JSON refused: %v", err)
 			}
 			return
 		}

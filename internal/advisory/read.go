@@ -67,7 +67,7 @@ func readPath(set *Set, path string, h Host, w wanted) error {
 		return err
 	}
 	defer r.Close()
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := bufio.NewReaderSize(r, 256<<10)
 	head, _ := br.Peek(4)
 	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
 		return readZip(set, r.File(), path, h, w)
@@ -231,6 +231,7 @@ type feedError struct {
 	key    string
 	msg    string
 	rescan bool
+	line   int // known already (the tracker scanner counts lines)
 }
 
 func (e *feedError) Error() string { return fmt.Sprintf("offset %d: %s", e.offset, e.msg) }
@@ -246,8 +247,8 @@ func locate(name, countIn string, err error) error {
 	if !errors.As(err, &fe) {
 		return &located.Error{Kind: kind, File: name, Msg: "unreadable", Err: err}
 	}
-	line := 0
-	if countIn != "" {
+	line := fe.line
+	if line == 0 && countIn != "" {
 		if fe.rescan {
 			fe.offset = errorOffset(countIn, fe.offset)
 		}
@@ -315,16 +316,28 @@ var osvKeys = map[string]bool{"schema_version": true, "id": true, "modified": tr
 	"aliases": true, "upstream": true, "related": true, "summary": true, "details": true, "severity": true,
 	"affected": true, "references": true, "credits": true, "database_specific": true}
 
-// readJSON detects the format from the first tokens and streams the rest.
+// readJSON detects the format from the first bytes and streams the rest:
+// an array is OSV records, an object whose first key is an OSV field one
+// OSV record, any other object the Debian tracker.
 func readJSON(r io.Reader, f *File, h Host, w wanted, set *Set) error {
-	dec := &stream{Decoder: json.NewDecoder(r)}
-	tok, err := dec.Token()
+	br, ok := r.(*bufio.Reader)
+	if !ok || br.Size() < 64<<10 {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	first, key, err := peekStart(br)
 	if err != nil {
+		return err
+	}
+	if first == '{' && !osvKeys[key] {
+		f.Format = "debian-tracker"
+		return readTrackerScan(br, f, h, w, set)
+	}
+	f.Format = "osv"
+	dec := &stream{Decoder: json.NewDecoder(br)}
+	if _, err := dec.Token(); err != nil {
 		return syntaxError(dec, err, "")
 	}
-	switch tok {
-	case json.Delim('['):
-		f.Format = "osv"
+	if first == '[' {
 		for dec.More() {
 			if err := readOSVRecord(dec, f, h, w, set, ""); err != nil {
 				return err
@@ -333,32 +346,60 @@ func readJSON(r io.Reader, f *File, h Host, w wanted, set *Set) error {
 		if _, err := dec.Token(); err != nil {
 			return syntaxError(dec, err, "")
 		}
-	case json.Delim('{'):
-		if !dec.More() {
-			return &feedError{offset: dec.InputOffset(), msg: "an empty JSON object: neither a tracker feed nor an OSV record"}
-		}
+	} else {
 		key, err := objectKey(dec)
 		if err != nil {
 			return err
 		}
-		if osvKeys[key] {
-			f.Format = "osv"
-			if err := readOSVFields(dec, key, f, h, w, set); err != nil {
-				return err
-			}
-		} else {
-			f.Format = "debian-tracker"
-			if err := readTracker(dec, key, f, h, w, set); err != nil {
-				return err
-			}
+		if err := readOSVFields(dec, key, f, h, w, set); err != nil {
+			return err
 		}
-	default:
-		return &feedError{offset: dec.InputOffset(), msg: "not a feed: want a JSON object (Debian tracker, OSV record) or array (OSV records)"}
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return &feedError{offset: dec.InputOffset(), msg: "data after the JSON value"}
 	}
 	return nil
+}
+
+// peekStart looks at the first byte that is not whitespace and, for an
+// object, its first key, without consuming anything.
+func peekStart(br *bufio.Reader) (byte, string, error) {
+	head, err := br.Peek(4096)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+		if _, ok := located.As(err); ok {
+			return 0, "", err
+		}
+	}
+	i := skipSpace(head, 0)
+	if i == len(head) {
+		return 0, "", &feedError{offset: int64(i), msg: "empty: not a feed"}
+	}
+	switch head[i] {
+	case '[':
+		return '[', "", nil
+	case '{':
+	default:
+		return 0, "", &feedError{offset: int64(i), msg: "not a feed: want a JSON object (Debian tracker, OSV record) or array (OSV records)"}
+	}
+	j := skipSpace(head, i+1)
+	if j < len(head) && head[j] == '}' {
+		return 0, "", &feedError{offset: int64(j), msg: "an empty JSON object: neither a tracker feed nor an OSV record"}
+	}
+	if j == len(head) || head[j] != '"' {
+		return '{', "", nil // the tracker scanner or the decoder says what is wrong
+	}
+	end := bytes.IndexByte(head[j+1:], '"')
+	if end < 0 {
+		return '{', "", nil
+	}
+	return '{', string(head[j+1 : j+1+end]), nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
 }
 
 func objectKey(dec *stream) (string, error) {

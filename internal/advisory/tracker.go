@@ -1,7 +1,6 @@
 package advisory
 
 import (
-	"encoding/json"
 	"sort"
 )
 
@@ -22,52 +21,6 @@ type trackerRelease struct {
 
 // skip is decoded into to pass over a value without building it.
 type skip struct{}
-
-// readTracker streams the tracker object whose first key was just read:
-// sources not installed are skipped value by value, so memory holds one
-// source's entries at a time.
-func readTracker(dec *stream, key string, f *File, h Host, w wanted, set *Set) error {
-	for {
-		offset := dec.InputOffset()
-		if !w[key] {
-			var s skip
-			if err := dec.Decode(&s); err != nil {
-				return syntaxError(dec, err, keyName(key))
-			}
-		} else {
-			var raw map[string]json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return syntaxError(dec, err, keyName(key))
-			}
-			entries := make(map[string]trackerEntry, len(raw))
-			for id, m := range raw {
-				var e trackerEntry
-				if err := json.Unmarshal(m, &e); err != nil {
-					fe := syntaxError(dec, err, joinKey(keyName(key), keyName(id))).(*feedError)
-					fe.offset, fe.rescan = offset, false
-					return fe
-				}
-				entries[id] = e
-			}
-			if err := keepTracker(key, entries, offset, f, h, set); err != nil {
-				return err
-			}
-		}
-		if !dec.More() {
-			break
-		}
-		var err error
-		if key, err = objectKey(dec); err != nil {
-			return err
-		}
-	}
-	_, err := dec.Token() // the closing '}'
-	if err != nil {
-		return syntaxError(dec, err, "")
-	}
-	sortVulns(set)
-	return nil
-}
 
 func keepTracker(source string, entries map[string]trackerEntry, offset int64, f *File, h Host, set *Set) error {
 	ids := make([]string, 0, len(entries))
