@@ -82,9 +82,9 @@ func (s Scan) Units() []string {
 
 // Options shape a scan.
 type Options struct {
-	// Ignore: mapped paths with these prefixes or substrings are not
-	// package files (needrestart's defaults: devices, memfd, SysV shared
-	// memory, temporary directories).
+	// IgnorePrefixes: mapped libraries under these paths are not package
+	// files (needrestart's defaults: devices, memfd, SysV shared memory,
+	// temporary directories). The executable is judged wherever it lives.
 	IgnorePrefixes []string
 	// SkipPIDs are not scanned (the check itself).
 	SkipPIDs []int
@@ -162,7 +162,10 @@ func scanPID(root string, pid int, opt Options) (Process, pidState) {
 		p.Comm = strings.TrimSpace(string(b))
 	}
 	p.Unit, p.UserUnit = unitOf(dir)
-	if path, ok := strings.CutSuffix(exe, " (deleted)"); ok && !ignored(path, opt) {
+	// The executable itself counts wherever it lived (needrestart does the
+	// same), except a sealed memfd: container runtimes run from one, and no
+	// package update replaces it.
+	if path, ok := strings.CutSuffix(exe, " (deleted)"); ok && !strings.HasPrefix(path, "/memfd:") {
 		p.Exe = path
 		p.Files = append(p.Files, Stale{Path: path, Reason: "deleted", ReplacedAt: ctime(root, dir, path)})
 	} else {
