@@ -1,6 +1,7 @@
 package advisory
 
 import (
+	"archive/zip"
 	"bufio"
 	"fmt"
 	"os"
@@ -108,4 +109,34 @@ func TestTrackerFeedStreamed(t *testing.T) {
 	if st, _ := os.Stat(path); peak > uint64(st.Size())/2 {
 		t.Errorf("heap peaked at %d MiB reading a %d MiB feed: not streamed", peak>>20, st.Size()>>20)
 	}
+}
+
+// BenchmarkOSVZip reads a zip of 40000 Ubuntu CVE records (the size of
+// Canonical's OSV archive) for a host with 2000 installed sources.
+func BenchmarkOSVZip(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "osv.zip")
+	f, _ := os.Create(p)
+	zw := zip.NewWriter(f)
+	for i := 0; i < 40000; i++ {
+		w, _ := zw.Create(fmt.Sprintf("osv/cve/2024/UBUNTU-CVE-2024-%05d.json", i))
+		fmt.Fprintf(w, `{"schema_version": "1.6.3", "id": "UBUNTU-CVE-2024-%05d", "details": "A flaw was found that lets a remote attacker cause a denial of service.", "aliases": [], "related": ["CVE-2024-%05d"],
+  "severity": [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H"}],
+  "affected": [{"package": {"ecosystem": "Ubuntu:22.04:LTS", "name": "src%05d"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.0-1ubuntu0.1"}]}], "ecosystem_specific": {"ubuntu_priority": "medium"}},
+               {"package": {"ecosystem": "Ubuntu:24.04:LTS", "name": "src%05d"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}], "ecosystem_specific": {"ubuntu_priority": "medium"}}]}`, i, i, i%30000, i%30000)
+	}
+	zw.Close()
+	f.Close()
+	h := Host{Distro: "ubuntu", Release: "22.04"}
+	for i := 0; i < 30000; i += 15 {
+		h.Packages = append(h.Packages, Installed{Name: fmt.Sprintf("src%05d", i), Version: "1.0-1"})
+	}
+	st, _ := os.Stat(p)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := Read([]string{p}, h); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(st.Size())/(1<<20), "zip-MiB")
 }

@@ -252,3 +252,19 @@ func indexOf(ps []Pending, name string) int {
 	}
 	return len(ps)
 }
+
+// Vulnerabilities counts exposures by vulnerability, not by record: the
+// tracker's CVE-2024-28085 and Debian's DSA-5650-1 about it are one. A
+// record without CVEs counts by its id.
+func Vulnerabilities(es []Exposure) int {
+	seen := map[string]bool{}
+	for _, e := range es {
+		if len(e.Vuln.CVEs) == 0 {
+			seen[e.Source+" "+e.Vuln.ID] = true
+		}
+		for _, c := range e.Vuln.CVEs {
+			seen[e.Source+" "+c] = true
+		}
+	}
+	return len(seen)
+}

@@ -398,3 +398,16 @@ func TestUbuntuProAvailability(t *testing.T) {
 		t.Fatalf("%v %+v %v", summary(v), v.Unreached, err)
 	}
 }
+
+func TestVulnerabilitiesCountedOnce(t *testing.T) {
+	set := mustRead(t, bookworm, "testdata/debian-tracker.json", "testdata/osv-debian.json")
+	v, err := Decide(set, bookworm.Packages, nil, DebianCompare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// CVE-2024-2961 and CVE-2024-28085 each twice (tracker and DSA), and
+	// three open glibc CVEs.
+	if len(v.Unreached) != 4 || Vulnerabilities(v.Unreached) != 2 || Vulnerabilities(v.Open) != 3 {
+		t.Fatalf("%v", summary(v))
+	}
+}

@@ -13,6 +13,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+
+	kflate "github.com/klauspost/compress/flate"
 
 	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
@@ -109,24 +112,20 @@ func readDir(set *Set, dir string, h Host, w wanted) error {
 	if st, err := os.Stat(dir); err == nil {
 		f.Modified = st.ModTime()
 	}
+	rr := records{set: set, h: h, w: w, f: &f, what: "a directory"}
 	for _, p := range files {
 		r, err := located.Open(p, RecordLimit)
 		if err != nil {
 			return err
 		}
-		one := File{Path: p}
 		if st, err := r.File().Stat(); err == nil && st.ModTime().After(f.Modified) {
 			f.Modified = st.ModTime()
 		}
-		err = readJSON(bufio.NewReader(r), &one, h, w, set)
+		err = rr.read(p, r)
 		r.Close()
 		if err != nil {
-			return locate(p, p, err)
+			return err
 		}
-		if one.Format != "osv" {
-			return &located.Error{Kind: kind, File: p, Msg: "not an OSV record (a directory holds OSV records only)"}
-		}
-		f.Records += one.Records
 	}
 	set.Files = append(set.Files, f)
 	return nil
@@ -144,10 +143,14 @@ func readZip(set *Set, file *os.File, path string, h Host, w wanted) error {
 	if err != nil {
 		return &located.Error{Kind: kind, File: path, Msg: "not a readable zip archive", Err: err}
 	}
+	// klauspost's inflate is about twice the standard library's, and
+	// inflating is most of reading an archive of small records.
+	zr.RegisterDecompressor(zip.Deflate, inflater)
 	if len(zr.File) > MaxEntries {
 		return &located.Error{Kind: kind, File: path, Msg: fmt.Sprintf("more than %d entries", MaxEntries)}
 	}
 	f := File{Path: path, Format: "osv", Modified: st.ModTime()}
+	rr := records{set: set, h: h, w: w, f: &f, what: "a zip"}
 	for _, e := range zr.File {
 		if !strings.HasSuffix(e.Name, ".json") || e.FileInfo().IsDir() {
 			continue
@@ -157,16 +160,11 @@ func readZip(set *Set, file *os.File, path string, h Host, w wanted) error {
 		if err != nil {
 			return &located.Error{Kind: kind, File: name, Msg: "unreadable zip entry", Err: err}
 		}
-		one := File{Path: name}
-		err = readJSON(bufio.NewReader(&limited{r: rc, left: RecordLimit.Bytes, name: name}), &one, h, w, set)
+		err = rr.read(name, &limited{r: rc, left: RecordLimit.Bytes, name: name})
 		rc.Close()
 		if err != nil {
-			return locate(name, "", err)
+			return err
 		}
-		if one.Format != "osv" {
-			return &located.Error{Kind: kind, File: name, Msg: "not an OSV record (a zip holds OSV records only)"}
-		}
-		f.Records += one.Records
 	}
 	set.Files = append(set.Files, f)
 	return nil
@@ -240,6 +238,15 @@ func (e *feedError) Error() string { return fmt.Sprintf("offset %d: %s", e.offse
 // the line (counted again in the file, on the error path only) and the
 // byte offset. JSON's own messages quote the offending byte: not repeated.
 func locate(name, countIn string, err error) error {
+	var open func() (io.ReadCloser, error)
+	if countIn != "" {
+		open = func() (io.ReadCloser, error) { return located.Open(countIn, FeedLimit) }
+	}
+	return locateIn(name, open, err)
+}
+
+// locateIn is locate with the input given by an opener (nil: none).
+func locateIn(name string, open func() (io.ReadCloser, error), err error) error {
 	if _, ok := located.As(err); ok {
 		return err
 	}
@@ -248,11 +255,11 @@ func locate(name, countIn string, err error) error {
 		return &located.Error{Kind: kind, File: name, Msg: "unreadable", Err: err}
 	}
 	line := fe.line
-	if line == 0 && countIn != "" {
+	if line == 0 && open != nil {
 		if fe.rescan {
-			fe.offset = errorOffset(countIn, fe.offset)
+			fe.offset = errorOffset(open, fe.offset)
 		}
-		line = lineAt(countIn, fe.offset)
+		line = lineAt(open, fe.offset)
 	}
 	return &located.Error{Kind: kind, File: name, Line: line, Key: fe.key, Msg: fmt.Sprintf("%s (byte offset %d)", fe.msg, fe.offset), Err: err}
 }
@@ -260,8 +267,8 @@ func locate(name, countIn string, err error) error {
 // errorOffset finds the offset of a syntax error in the value that begins
 // at start (after separators): a fresh decoder reads that one value, so its
 // count starts there.
-func errorOffset(path string, start int64) int64 {
-	r, err := located.Open(path, FeedLimit)
+func errorOffset(open func() (io.ReadCloser, error), start int64) int64 {
+	r, err := open()
 	if err != nil {
 		return start
 	}
@@ -291,8 +298,8 @@ func errorOffset(path string, start int64) int64 {
 }
 
 // lineAt counts the lines before offset.
-func lineAt(path string, offset int64) int {
-	r, err := located.Open(path, FeedLimit)
+func lineAt(open func() (io.ReadCloser, error), offset int64) int {
+	r, err := open()
 	if err != nil {
 		return 0
 	}
@@ -321,8 +328,8 @@ var osvKeys = map[string]bool{"schema_version": true, "id": true, "modified": tr
 // OSV record, any other object the Debian tracker.
 func readJSON(r io.Reader, f *File, h Host, w wanted, set *Set) error {
 	br, ok := r.(*bufio.Reader)
-	if !ok || br.Size() < 64<<10 {
-		br = bufio.NewReaderSize(r, 64<<10)
+	if !ok || br.Size() < 4096 {
+		br = bufio.NewReaderSize(r, 4096)
 	}
 	first, key, err := peekStart(br)
 	if err != nil {
@@ -370,6 +377,11 @@ func peekStart(br *bufio.Reader) (byte, string, error) {
 			return 0, "", err
 		}
 	}
+	return peekHead(head)
+}
+
+// peekHead is peekStart on the first bytes of the input.
+func peekHead(head []byte) (byte, string, error) {
 	i := skipSpace(head, 0)
 	if i == len(head) {
 		return 0, "", &feedError{offset: int64(i), msg: "empty: not a feed"}
@@ -467,4 +479,121 @@ func sortVulns(set *Set) {
 	for _, vs := range set.byPackage {
 		sort.SliceStable(vs, func(i, j int) bool { return vs[i].ID < vs[j].ID })
 	}
+}
+
+// records reads the small record files of a directory or zip into one
+// reused buffer; a record that names no installed package is checked to
+// be JSON and an OSV record, and not decoded (most of an archive).
+type records struct {
+	buf  bytes.Buffer
+	set  *Set
+	h    Host
+	w    wanted
+	f    *File
+	what string
+}
+
+func (rr *records) read(name string, r io.Reader) error {
+	rr.buf.Reset()
+	if _, err := rr.buf.ReadFrom(r); err != nil {
+		if _, ok := located.As(err); ok {
+			return err
+		}
+		return &located.Error{Kind: kind, File: name, Msg: "unreadable", Err: err}
+	}
+	data := rr.buf.Bytes()
+	notOSV := &located.Error{Kind: kind, File: name, Msg: "not an OSV record (" + rr.what + " holds OSV records only)"}
+	if !mayConcern(data, rr.w) && json.Valid(data) {
+		first, key, err := peekHead(data[:min(len(data), 4096)])
+		if err != nil || first == '{' && !osvKeys[key] {
+			return notOSV
+		}
+		return nil
+	}
+	one := File{Path: name}
+	open := func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }
+	if err := readJSON(bytes.NewReader(data), &one, rr.h, rr.w, rr.set); err != nil {
+		return locateIn(name, open, err)
+	}
+	if one.Format != "osv" {
+		return notOSV
+	}
+	rr.f.Records += one.Records
+	return nil
+}
+
+// mayConcern reports whether a record may name an installed package: a
+// "name" key whose string value is installed, or escaped (then only
+// decoding tells).
+func mayConcern(data []byte, w wanted) bool {
+	key := []byte(`"name"`)
+	for i := 0; ; {
+		j := bytes.Index(data[i:], key)
+		if j < 0 {
+			return false
+		}
+		k := skipSpace(data, i+j+len(key))
+		i = i + j + len(key)
+		if k >= len(data) || data[k] != ':' {
+			continue
+		}
+		k = skipSpace(data, k+1)
+		if k >= len(data) || data[k] != '"' {
+			continue
+		}
+		end := bytes.IndexByte(data[k+1:], '"')
+		if end < 0 {
+			return true
+		}
+		v := data[k+1 : k+1+end]
+		if bytes.IndexByte(v, '\\') >= 0 || w[string(v)] {
+			return true
+		}
+	}
+}
+
+// inflaters keeps klauspost inflaters (32 KB of window each) for the next
+// zip entry, as archive/zip does with its own.
+var inflaters sync.Pool
+
+// inflaterState is one pooled inflater with the buffered reader it reads
+// through (klauspost would allocate one per entry otherwise).
+type inflaterState struct {
+	br *bufio.Reader
+	fr io.ReadCloser
+}
+
+func inflater(r io.Reader) io.ReadCloser {
+	if st, ok := inflaters.Get().(*inflaterState); ok {
+		st.br.Reset(r)
+		if err := st.fr.(kflate.Resetter).Reset(st.br, nil); err == nil {
+			return &pooledInflater{ReadCloser: st.fr, state: st}
+		}
+	}
+	st := &inflaterState{br: bufio.NewReaderSize(r, 16<<10)}
+	st.fr = kflate.NewReader(st.br)
+	return &pooledInflater{ReadCloser: st.fr, state: st}
+}
+
+type pooledInflater struct {
+	io.ReadCloser
+	state *inflaterState
+}
+
+func (p *pooledInflater) Close() error {
+	if p.ReadCloser == nil {
+		return nil
+	}
+	err := p.ReadCloser.Close()
+	p.state.br.Reset(nil)
+	inflaters.Put(p.state)
+	p.ReadCloser = nil
+	return err
+}
+
+func (p *pooledInflater) Read(b []byte) (int, error) {
+	if p.ReadCloser == nil {
+		return 0, io.ErrClosedPipe
+	}
+	return p.ReadCloser.Read(b)
 }
