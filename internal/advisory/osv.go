@@ -75,7 +75,7 @@ func (r *osvRecord) field(key string) any {
 }
 
 // readOSVRecord reads one record object of an array.
-func readOSVRecord(dec *stream, f *File, h Host, w wanted, set *Set, _ string) error {
+func readOSVRecord(dec *stream, f *File, h Host, w wanted, set *Set) error {
 	offset := dec.InputOffset()
 	tok, err := dec.Token()
 	if err != nil {
