@@ -185,3 +185,45 @@ func TestLoadIsBounded(t *testing.T) {
 		t.Fatalf("/dev/zero: %v", err)
 	}
 }
+
+func TestSecurityUpdatesTiersAndFeeds(t *testing.T) {
+	p, err := Load("../../packaging/policy.example.yaml", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	su := p.SecurityUpdates
+	if d := su.SLABySeverity.For("critical", su.SLA).CriticalDays; d == nil || *d != 3 {
+		t.Errorf("critical tier %v", d)
+	}
+	if d := su.SLABySeverity.For("low", su.SLA).CriticalDays; d == nil || *d != 14 {
+		t.Errorf("low tier falls back to sla: %v", d)
+	}
+	if d := su.SLABySeverity.For("unknown", su.SLA).WarningDays; d == nil || *d != 7 {
+		t.Errorf("unknown falls back to sla: %v", d)
+	}
+	if d := su.RebootPending.CriticalDays; d == nil || *d != 30 {
+		t.Errorf("reboot_pending %v", d)
+	}
+	if d := su.RestartPending.WarningDays; d == nil || *d != 3 {
+		t.Errorf("restart_pending %v", d)
+	}
+	ok, err := Parse("P", []byte("version: 1\nsecurity_updates:\n  advisories: [/var/lib/f.json, '/var/lib/osv/*.zip']\n"))
+	if err != nil || len(ok.SecurityUpdates.Advisories) != 2 || ok.SecurityUpdates.Advisories[1].Pattern != "/var/lib/osv/*.zip" || ok.SecurityUpdates.Advisories[1].Line != 3 {
+		t.Errorf("advisories: %v %+v", err, ok)
+	}
+	for _, c := range []struct{ name, yaml, want string }{
+		{"relative feed", "version: 1\nsecurity_updates:\n  advisories: [feeds/a.json]\n", "policy P, line 3, key security_updates.advisories: want an absolute path"},
+		{"bad glob", "version: 1\nsecurity_updates:\n  advisories:\n    - '/f/[a'\n", "policy P, line 4, key security_updates.advisories: not a valid glob"},
+		{"feed not a string", "version: 1\nsecurity_updates:\n  advisories: [{a: 1}]\n", "policy P, line 3, key security_updates.advisories[0].a: want a file path or glob"},
+		{"unknown tier", "version: 1\nsecurity_updates:\n  sla_by_severity:\n    urgent:\n      warning_days: 1\n", "policy P, line 4, key security_updates.sla_by_severity.urgent: field urgent not found"},
+		{"bad tier days", "version: 1\nsecurity_updates:\n  sla_by_severity:\n    high: {critical_days: -1}\n", "policy P, line 4, key security_updates.sla_by_severity.high.critical_days: want a whole number of days"},
+		{"unknown reboot key", "version: 1\nsecurity_updates:\n  reboot_pending:\n    days: 3\n", "policy P, line 4, key security_updates.reboot_pending.days: field days not found"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := Parse("P", []byte(c.yaml))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("got %v\nwant it to contain %q", err, c.want)
+			}
+		})
+	}
+}
