@@ -7,9 +7,13 @@ CHECKS := $(notdir $(wildcard checks/check_*))
 BIN := bin
 
 # Debian packages the tests run against: real apt/check_apt, snmpd, the kernel's
-# iptables/nftables, nrpe, icinga2, lintian for the package, hyperfine for bench.
+# iptables/nftables, nrpe, icinga2, lintian for the package, hyperfine for bench;
+# rpm/rpmbuild, dnf (with its versionlock plugin) and createrepo_c for the RPM
+# hosts; needrestart for restarts and the kernel; promtool (prometheus) for
+# OpenMetrics; distro-info-data for end-of-life dates.
 TEST_DEBS := apt monitoring-plugins-basic snmpd snmp iproute2 iptables nftables ipset \
-	nagios-nrpe-server nagios-nrpe-plugin icinga2 lintian hyperfine time sudo rpm
+	nagios-nrpe-server nagios-nrpe-plugin icinga2 lintian hyperfine time sudo rpm \
+	dnf python3-dnf dnf-plugins-core createrepo-c bzip2 needrestart prometheus distro-info-data
 
 export CGO_ENABLED := 0
 
