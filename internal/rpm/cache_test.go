@@ -1,7 +1,10 @@
 package rpm
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,5 +70,44 @@ func TestCacheOfOldURL(t *testing.T) {
 	}
 	if st := h.DNF("-C", "check-update"); st.ExitCode() != 1 {
 		t.Errorf("dnf -C check-update with no cache for the new URL: exit %d, want 1", st.ExitCode())
+	}
+}
+
+// TestCorruptCache: a primary changed after dnf fetched it, even in a
+// package the scanner skips, fails its repomd.xml checksum.
+func TestCorruptCache(t *testing.T) {
+	h := rpmtest.NewHost(t)
+	h.Install(P{Name: "foo", Version: "1.0"})
+	h.Repo("base", "", []P{{Name: "foo", Version: "1.1"}, {Name: "zzz", Version: "1"}}, nil)
+	h.Makecache()
+	s, ok, err := Load(context.Background(), h.Root, Options{})
+	if err != nil || !ok || len(s.Updates()) != 1 {
+		t.Fatal(ok, err)
+	}
+	prim := filepath.Join(s.Repos[0].CacheDir, filepath.FromSlash(s.Repos[0].Repomd.Data["primary"].Href))
+	zr, err := os.Open(prim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := gzip.NewReader(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := io.ReadAll(g)
+	zr.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(plain, []byte(`href="zzz-`)) {
+		t.Fatal("no zzz package in primary")
+	}
+	var out bytes.Buffer
+	w := gzip.NewWriter(&out)
+	w.Write(bytes.Replace(plain, []byte(`href="zzz-`), []byte(`href="zzy-`), 1))
+	w.Close()
+	os.WriteFile(prim, out.Bytes(), 0o644)
+	_, _, err = Load(context.Background(), h.Root, Options{})
+	if err == nil || !strings.Contains(err.Error(), prim) || !strings.Contains(err.Error(), "checksum") {
+		t.Errorf("corrupt primary: %v", err)
 	}
 }

@@ -140,7 +140,7 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	if err := s.readModules(rs, md); err != nil {
 		return err
 	}
-	r, err := openMetadata(primPath, primaryKind)
+	r, err := openMetadata(primPath, primaryKind, prim)
 	if err != nil {
 		return err
 	}
@@ -166,12 +166,15 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	if err != nil {
 		return err
 	}
+	if err := r.Verify(); err != nil {
+		return err
+	}
 	ui, ok := md.Data["updateinfo"]
 	if !ok || ui.Href == "" {
 		return nil
 	}
 	uiPath := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(ui.Href)))
-	u, err := openMetadata(uiPath, updateinfoKind)
+	u, err := openMetadata(uiPath, updateinfoKind, ui)
 	if isNotExist(err) {
 		return nil // dnf downloads updateinfo with primary; absent: none usable
 	}
@@ -180,11 +183,15 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	}
 	defer u.Close()
 	rs.Updateinfo = true
-	return scanUpdateinfo(ctxReader{ctx, u}, uiPath, func(name string) bool { return s.instNames[name] }, func(a *Advisory) error {
+	err = scanUpdateinfo(ctxReader{ctx, u}, uiPath, func(name string) bool { return s.instNames[name] }, func(a *Advisory) error {
 		a.Repo = rs.ID
 		s.advisories = append(s.advisories, a)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return u.Verify()
 }
 
 // readModules reads the repo's modules.yaml, when it lists one.
@@ -194,7 +201,7 @@ func (s *System) readModules(rs *RepoState, md *Repomd) error {
 		return nil
 	}
 	path := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(d.Href)))
-	r, err := openMetadata(path, modulesKind)
+	r, err := openMetadata(path, modulesKind, d)
 	if isNotExist(err) {
 		return nil
 	}
@@ -204,6 +211,9 @@ func (s *System) readModules(rs *RepoState, md *Repomd) error {
 	defer r.Close()
 	streams, defaults, err := scanModules(r, path, rs.ID)
 	if err != nil {
+		return err
+	}
+	if err := r.Verify(); err != nil {
 		return err
 	}
 	rs.Modules = true
