@@ -111,3 +111,20 @@ func TestCorruptCache(t *testing.T) {
 		t.Errorf("corrupt primary: %v", err)
 	}
 }
+
+// TestZchunkOnly: a cache holding primary only as zchunk is an error that
+// names the file, not an unfetched repo nor a host without updates.
+func TestZchunkOnly(t *testing.T) {
+	root := t.TempDir()
+	r := Repo{ID: "fedora", Enabled: true, Priority: 99, Cost: 1000, BaseURL: []string{"http://example.com/f/"}}
+	dir := filepath.Join(root, "var/cache/dnf", cacheDirName(r), "repodata")
+	os.MkdirAll(dir, 0o755)
+	os.WriteFile(filepath.Join(dir, "repomd.xml"), []byte(`<repomd><data type="primary"><location href="repodata/a-primary.xml.gz"/></data><data type="primary_zck"><location href="repodata/a-primary.xml.zck"/></data></repomd>`), 0o644)
+	os.WriteFile(filepath.Join(dir, "a-primary.xml.zck"), []byte("\x00ZCK1"), 0o644)
+	s := &System{Root: root, instNames: map[string]bool{}}
+	rs := &RepoState{Repo: r, CacheDir: filepath.Dir(dir)}
+	err := s.readCache(context.Background(), rs)
+	if err == nil || !strings.Contains(err.Error(), "a-primary.xml.zck") || rs.Cached {
+		t.Errorf("zchunk only: %v, cached %v", err, rs.Cached)
+	}
+}

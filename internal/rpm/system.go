@@ -131,6 +131,14 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	primPath := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(prim.Href)))
 	st, err := os.Stat(primPath)
 	if isNotExist(err) {
+		// dnf with zchunk (Fedora) keeps only the .zck copy, which is not
+		// read here: say so rather than report the repo unfetched.
+		if z, ok := md.Data["primary_zck"]; ok && z.Href != "" {
+			zp := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(z.Href)))
+			if _, err := os.Stat(zp); err == nil {
+				return &located.Error{Kind: primaryKind, File: zp, Msg: "zchunk metadata is not read; set zchunk=False in dnf.conf and run dnf makecache"}
+			}
+		}
 		return nil // repomd without its primary: not usable, as no cache
 	}
 	if err != nil {
