@@ -2,11 +2,14 @@ package rpm
 
 import (
 	"compress/bzip2"
+	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"path/filepath"
@@ -58,6 +61,9 @@ type Repomd struct {
 type RepomdData struct {
 	Href      string
 	Timestamp time.Time
+	// Checksum of the file as stored (compressed): ChecksumType is sha256,
+	// sha512, sha1 ("sha") or another name repomd.xml gives.
+	ChecksumType, Checksum string
 }
 
 // Newest is the newest timestamp of the repo's metadata files.
@@ -108,6 +114,9 @@ func parseRepomd(r io.Reader, path string) (*Repomd, error) {
 				curType = attr(t, "type")
 			case cur != nil && t.Name.Local == "location":
 				cur.Href = attr(t, "href")
+			case cur != nil && t.Name.Local == "checksum":
+				cur.ChecksumType = attr(t, "type")
+				field = "checksum"
 			case t.Name.Local == "timestamp" || t.Name.Local == "revision":
 				field = t.Name.Local
 			}
@@ -116,6 +125,8 @@ func parseRepomd(r io.Reader, path string) (*Repomd, error) {
 			switch {
 			case field == "revision" && cur == nil:
 				md.Revision = v
+			case field == "checksum" && cur != nil:
+				cur.Checksum = strings.ToLower(v)
 			case field == "timestamp" && cur != nil && v != "":
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
@@ -167,55 +178,97 @@ func xmlError(kind, path string, dec *xml.Decoder, err error) error {
 
 // openMetadata opens one metadata file of a repo and returns its plain
 // content, decompressed by its name (.gz, .zst, .xz, .bz2 or none); the
-// file is bounded as read and so is what it unpacks to.
-func openMetadata(path, kind string) (io.ReadCloser, error) {
+// file is bounded as read and so is what it unpacks to. With a checksum
+// from repomd.xml, Verify checks the whole file against it: the scanners
+// skip what they do not need unchecked, a corrupt file must not pass.
+func openMetadata(path, kind string, sum ...RepomdData) (*unpacked, error) {
 	f, err := located.Open(path, located.Limit{Kind: kind, Bytes: maxMetadata})
 	if err != nil {
 		return nil, err
 	}
+	u := &unpacked{f: f, path: path, kind: kind, closeZ: func() {}}
+	u.in = f
+	if len(sum) > 0 && sum[0].Checksum != "" {
+		if h := newHash(sum[0].ChecksumType); h != nil {
+			u.hash, u.want = h, sum[0].Checksum
+			u.in = io.TeeReader(f, h)
+		}
+	}
+	in := u.in
 	var z io.Reader
 	closeZ := func() {}
 	switch filepath.Ext(path) {
 	case ".gz":
-		g, err := gzip.NewReader(f)
+		g, err := gzip.NewReader(in)
 		if err != nil {
 			f.Close()
 			return nil, &located.Error{Kind: kind, File: path, Msg: "not gzip data", Err: err}
 		}
 		z, closeZ = g, func() { g.Close() }
 	case ".zst":
-		d, err := zstd.NewReader(f, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
+		d, err := zstd.NewReader(in, zstd.WithDecoderConcurrency(1), zstd.WithDecoderLowmem(true))
 		if err != nil {
 			f.Close()
 			return nil, &located.Error{Kind: kind, File: path, Msg: "not zstd data", Err: err}
 		}
 		z, closeZ = d, d.Close
 	case ".xz":
-		x, err := xz.NewReader(f)
+		x, err := xz.NewReader(in)
 		if err != nil {
 			f.Close()
 			return nil, &located.Error{Kind: kind, File: path, Msg: "not xz data", Err: err}
 		}
 		z = x
 	case ".bz2":
-		z = bzip2.NewReader(f)
+		z = bzip2.NewReader(in)
 	case ".xml", ".yaml":
-		z = f
+		z = in
 	default:
 		f.Close()
 		return nil, &located.Error{Kind: kind, File: path, Msg: "unknown compression (want .gz, .zst, .xz, .bz2 or none)", Err: fs.ErrInvalid}
 	}
-	return &unpacked{r: z, f: f, closeZ: closeZ, path: path, kind: kind}, nil
+	u.r, u.closeZ = z, closeZ
+	return u, nil
 }
 
 // unpacked bounds the decompressed stream and names the file on errors.
 type unpacked struct {
-	r      io.Reader
+	r      io.Reader // decompressed
+	in     io.Reader // the file, through the hash when there is one
 	f      *located.Reader
 	closeZ func()
 	path   string
 	kind   string
 	n      int64
+	hash   hash.Hash
+	want   string
+}
+
+func newHash(typ string) hash.Hash {
+	switch strings.ToLower(typ) {
+	case "sha256":
+		return sha256.New()
+	case "sha512":
+		return sha512.New()
+	case "sha1", "sha":
+		return sha1.New()
+	}
+	return nil // md5 or unknown: not verified
+}
+
+// Verify reads the rest of the file and compares its checksum with the
+// one repomd.xml lists (nothing to do without one).
+func (u *unpacked) Verify() error {
+	if u.hash == nil {
+		return nil
+	}
+	if _, err := io.Copy(io.Discard, u.in); err != nil {
+		return err
+	}
+	if hex.EncodeToString(u.hash.Sum(nil)) != u.want {
+		return &located.Error{Kind: u.kind, File: u.path, Msg: "checksum differs from the one repomd.xml lists (a corrupt or partial download: run dnf makecache)"}
+	}
+	return nil
 }
 
 func (u *unpacked) Read(p []byte) (int, error) {

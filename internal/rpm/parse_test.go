@@ -2,6 +2,8 @@ package rpm
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -146,6 +148,22 @@ func TestOpenMetadataCompressions(t *testing.T) {
 		if err != nil || !bytes.Equal(b.Bytes(), plain) {
 			t.Errorf("%s: %v, %d bytes", ext, err, b.Len())
 		}
+	}
+	gz := filepath.Join(dir, "primary.xml.gz")
+	b, _ := os.ReadFile(gz)
+	sum := sha256.Sum256(b)
+	for want, ok := range map[string]bool{hex.EncodeToString(sum[:]): true, strings.Repeat("0", 64): false} {
+		r, err := openMetadata(gz, primaryKind, RepomdData{ChecksumType: "sha256", Checksum: want})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := scanPrimary(r, gz, func(*Available) bool { return true }, func(*Available) error { return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Verify(); (err == nil) != ok || (err != nil && !strings.Contains(err.Error(), gz)) {
+			t.Errorf("checksum %s: %v", want, err)
+		}
+		r.Close()
 	}
 	bad := filepath.Join(dir, "primary.xml.gz")
 	os.WriteFile(bad, []byte("not gzip"), 0o644)

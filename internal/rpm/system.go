@@ -131,6 +131,14 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	primPath := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(prim.Href)))
 	st, err := os.Stat(primPath)
 	if isNotExist(err) {
+		// dnf with zchunk (Fedora) keeps only the .zck copy, which is not
+		// read here: say so rather than report the repo unfetched.
+		if z, ok := md.Data["primary_zck"]; ok && z.Href != "" {
+			zp := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(z.Href)))
+			if _, err := os.Stat(zp); err == nil {
+				return &located.Error{Kind: primaryKind, File: zp, Msg: "zchunk metadata is not read; set zchunk=False in dnf.conf and run dnf makecache"}
+			}
+		}
 		return nil // repomd without its primary: not usable, as no cache
 	}
 	if err != nil {
@@ -140,7 +148,7 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	if err := s.readModules(rs, md); err != nil {
 		return err
 	}
-	r, err := openMetadata(primPath, primaryKind)
+	r, err := openMetadata(primPath, primaryKind, prim)
 	if err != nil {
 		return err
 	}
@@ -166,12 +174,15 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	if err != nil {
 		return err
 	}
+	if err := r.Verify(); err != nil {
+		return err
+	}
 	ui, ok := md.Data["updateinfo"]
 	if !ok || ui.Href == "" {
 		return nil
 	}
 	uiPath := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(ui.Href)))
-	u, err := openMetadata(uiPath, updateinfoKind)
+	u, err := openMetadata(uiPath, updateinfoKind, ui)
 	if isNotExist(err) {
 		return nil // dnf downloads updateinfo with primary; absent: none usable
 	}
@@ -180,11 +191,15 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	}
 	defer u.Close()
 	rs.Updateinfo = true
-	return scanUpdateinfo(ctxReader{ctx, u}, uiPath, func(name string) bool { return s.instNames[name] }, func(a *Advisory) error {
+	err = scanUpdateinfo(ctxReader{ctx, u}, uiPath, func(name string) bool { return s.instNames[name] }, func(a *Advisory) error {
 		a.Repo = rs.ID
 		s.advisories = append(s.advisories, a)
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	return u.Verify()
 }
 
 // readModules reads the repo's modules.yaml, when it lists one.
@@ -194,7 +209,7 @@ func (s *System) readModules(rs *RepoState, md *Repomd) error {
 		return nil
 	}
 	path := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(d.Href)))
-	r, err := openMetadata(path, modulesKind)
+	r, err := openMetadata(path, modulesKind, d)
 	if isNotExist(err) {
 		return nil
 	}
@@ -204,6 +219,9 @@ func (s *System) readModules(rs *RepoState, md *Repomd) error {
 	defer r.Close()
 	streams, defaults, err := scanModules(r, path, rs.ID)
 	if err != nil {
+		return err
+	}
+	if err := r.Verify(); err != nil {
 		return err
 	}
 	rs.Modules = true
