@@ -138,7 +138,7 @@ func TestWriteTextKeepsStatusLineClean(t *testing.T) {
 	var b bytes.Buffer
 	r := Result{Status: Critical, Summary: "2 bad | one\nsecond line",
 		Long: []string{"detail a", "detail | b"}, Perf: []Perf{Count("n", 2, Thresholds{})}}
-	if err := Write(&b, "check_x", "X", r, Text); err != nil {
+	if err := Write(&b, "check_x", "X", r, Text, 0); err != nil {
 		t.Fatal(err)
 	}
 	want := "X CRITICAL: 2 bad / one second line | n=2;;;0\ndetail a\ndetail / b\n"
@@ -151,7 +151,7 @@ func TestWriteJSON(t *testing.T) {
 	var b bytes.Buffer
 	r := Result{Status: Warning, Summary: "s", Perf: []Perf{{Label: "a", Value: 1, Thresholds: Thresholds{Warn: MustRange("0")}, Min: Bound(0)}},
 		Items: []map[string]string{{"k": "v"}}}
-	if err := Write(&b, "check_x", "X", r, JSON); err != nil {
+	if err := Write(&b, "check_x", "X", r, JSON, 0); err != nil {
 		t.Fatal(err)
 	}
 	var got map[string]any
@@ -219,7 +219,7 @@ func TestMain(t *testing.T) {
 		{"unknown flag", ok, []string{"--bogus"}, 3, "TEST UNKNOWN: bad arguments: flag provided but not defined: -bogus"},
 		{"positional", ok, []string{"; rm -rf /"}, 3, `TEST UNKNOWN: bad arguments: unexpected argument "; rm -rf /"`},
 		{"bad timeout", ok, []string{"-t", "0"}, 3, "TEST UNKNOWN: bad arguments: --timeout must be 1 to 3600"},
-		{"bad format", ok, []string{"--format", "xml"}, 3, "TEST UNKNOWN: bad arguments: --format must be text or json"},
+		{"bad format", ok, []string{"--format", "xml"}, 3, "TEST UNKNOWN: bad arguments: --format must be text, json, openmetrics or junit"},
 		{"huge arg", ok, []string{"--thing", strings.Repeat("a", 10<<20)}, 3, "TEST UNKNOWN: argument of 10485760 bytes refused"},
 		{"nul arg", ok, []string{"--thing", "a\x00b"}, 3, "TEST UNKNOWN: argument with a NUL byte refused"},
 		{"error", testSpec(func(context.Context, *Env) (Result, error) {
