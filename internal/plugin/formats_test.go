@@ -53,7 +53,7 @@ func sampleResult() Result {
 
 func TestOpenMetricsNamesUnitsAndLabels(t *testing.T) {
 	var b strings.Builder
-	if err := Write(&b, "check_demo_thing", "DEMO", sampleResult(), OpenMetrics, 1); err != nil {
+	if err := write(&b, "check_demo_thing", "DEMO", sampleResult(), OpenMetrics, 1); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -84,7 +84,7 @@ func TestOpenMetricsNamesUnitsAndLabels(t *testing.T) {
 	}
 	// Without -v, no per-item series.
 	b.Reset()
-	Write(&b, "check_demo_thing", "DEMO", sampleResult(), OpenMetrics, 0)
+	write(&b, "check_demo_thing", "DEMO", sampleResult(), OpenMetrics, 0)
 	if strings.Contains(b.String(), "item_failing") {
 		t.Errorf("item series without -v:\n%s", b.String())
 	}
@@ -99,7 +99,7 @@ func TestOpenMetricsItemSeriesBounded(t *testing.T) {
 		items = append(items, testItem{name: strings.Repeat("x", i%7) + string(rune('a'+i%26)) + strings.Repeat("y", i/26), class: "B"})
 	}
 	var b strings.Builder
-	Write(&b, "check_x", "X", Result{Status: OK, Items: items}, OpenMetrics, 1)
+	write(&b, "check_x", "X", Result{Status: OK, Items: items}, OpenMetrics, 1)
 	out := b.String()
 	if n := strings.Count(out, "guardrail_x_item_failing{"); n != maxItemSeries {
 		t.Errorf("%d item series, want %d", n, maxItemSeries)
@@ -163,7 +163,7 @@ func TestJUnitCasesAndCounts(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var b strings.Builder
-			if err := Write(&b, "check_x", "X", c.r, JUnit, 0); err != nil {
+			if err := write(&b, "check_x", "X", c.r, JUnit, 0); err != nil {
 				t.Fatal(err)
 			}
 			if !strings.HasPrefix(b.String(), junitMarker) {
@@ -241,7 +241,7 @@ func FuzzOpenMetricsLabels(f *testing.F) {
 	sample := regexp.MustCompile(`^[a-z_][a-z0-9_]*\{check="check_x"(,[a-z_][a-z0-9_]*="([^"\\\n]|\\.)*")*\} (NaN|[0-9.]+)$`)
 	f.Fuzz(func(t *testing.T, k, v string) {
 		var b strings.Builder
-		Write(&b, "check_x", "X", Result{Status: OK, Items: []labelled{{k: v}}}, OpenMetrics, 1)
+		write(&b, "check_x", "X", Result{Status: OK, Items: []labelled{{k: v}}}, OpenMetrics, 1)
 		for _, l := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
 			if !strings.HasPrefix(l, "# ") && !sample.MatchString(l) {
 				t.Errorf("bad line %q", l)

@@ -138,7 +138,7 @@ func TestWriteTextKeepsStatusLineClean(t *testing.T) {
 	var b bytes.Buffer
 	r := Result{Status: Critical, Summary: "2 bad | one\nsecond line",
 		Long: []string{"detail a", "detail | b"}, Perf: []Perf{Count("n", 2, Thresholds{})}}
-	if err := Write(&b, "check_x", "X", r, Text, 0); err != nil {
+	if err := Write(&b, "check_x", "X", r, Text); err != nil {
 		t.Fatal(err)
 	}
 	want := "X CRITICAL: 2 bad / one second line | n=2;;;0\ndetail a\ndetail / b\n"
@@ -151,7 +151,7 @@ func TestWriteJSON(t *testing.T) {
 	var b bytes.Buffer
 	r := Result{Status: Warning, Summary: "s", Perf: []Perf{{Label: "a", Value: 1, Thresholds: Thresholds{Warn: MustRange("0")}, Min: Bound(0)}},
 		Items: []map[string]string{{"k": "v"}}}
-	if err := Write(&b, "check_x", "X", r, JSON, 0); err != nil {
+	if err := Write(&b, "check_x", "X", r, JSON); err != nil {
 		t.Fatal(err)
 	}
 	var got map[string]any

@@ -77,8 +77,14 @@ func StatusText(s Status) string {
 }
 
 // Write presents r under label (e.g. "SECURITY UPDATES") in the given
-// format; verbose (-v) adds the per-item series to openmetrics.
-func Write(w io.Writer, check, label string, r Result, f Format, verbose int) error {
+// format, as a run without -v does.
+func Write(w io.Writer, check, label string, r Result, f Format) error {
+	return write(w, check, label, r, f, 0)
+}
+
+// write is Write with the -v count, which adds the per-item series to
+// openmetrics.
+func write(w io.Writer, check, label string, r Result, f Format, verbose int) error {
 	switch f {
 	case JSON:
 		return writeJSON(w, check, r)

@@ -144,26 +144,26 @@ func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
 	verbose := 0
 	emit := func(r Result) int {
 		if output == "" {
-			if err := Write(stdout, s.Name, s.Label, r, format, verbose); err != nil {
+			if err := write(stdout, s.Name, s.Label, r, format, verbose); err != nil {
 				fmt.Fprintln(stderr, err)
 				return int(Unknown)
 			}
 			if format == OpenMetrics {
 				// Metrics have no place for the why: stderr (the journal) has it.
-				_ = Write(stderr, s.Name, s.Label, r, Text, 0)
+				_ = write(stderr, s.Name, s.Label, r, Text, 0)
 			}
 			return int(r.Status)
 		}
 		var b bytes.Buffer
-		err := Write(&b, s.Name, s.Label, r, format, verbose)
+		err := write(&b, s.Name, s.Label, r, format, verbose)
 		if err == nil {
 			err = writeOutput(output, s.Label, b.Bytes())
 		}
 		if err != nil {
-			_ = Write(stdout, s.Name, s.Label, Result{Status: Unknown, Summary: err.Error()}, Text, 0)
+			_ = write(stdout, s.Name, s.Label, Result{Status: Unknown, Summary: err.Error()}, Text, 0)
 			return int(Unknown)
 		}
-		_ = Write(stdout, s.Name, s.Label, r, Text, verbose)
+		_ = write(stdout, s.Name, s.Label, r, Text, verbose)
 		return int(r.Status)
 	}
 	fail := func(msg string) int {
