@@ -39,7 +39,9 @@ func stateRuns(t *testing.T) []stateRun {
 		return append([]string{"--root", abs(td + "apt/debian"), "--no-state", "--policy", td + "securityupdates/defaults.yaml"}, args...)
 	}
 	suNow := []string{"GUARDRAIL_NOW=2025-05-21T08:00:00Z"}
-	ov := func(args ...string) []string { return append([]string{"--policy", td + "osversion/policy.yaml"}, args...) }
+	ov := func(args ...string) []string {
+		return append([]string{"--policy", td + "osversion/policy.yaml"}, args...)
+	}
 	ovNow := []string{"GUARDRAIL_NOW=2026-06-01"}
 	ff := func(args ...string) []string {
 		if len(args) == 0 || args[0] != "--policy" {
