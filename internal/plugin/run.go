@@ -109,7 +109,7 @@ func CommonFlags() []cli.Flag {
 		&cli.IntFlag{Name: "timeout", Aliases: []string{"t"}, Value: 10, Usage: "seconds before the check gives up with UNKNOWN"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more detail in the long output (repeat for more)", DisableDefaultText: true},
 		&cli.StringFlag{Name: "format", Value: string(Text), Usage: "output format: text (Nagios), json, openmetrics (Prometheus) or junit (CI pipelines)"},
-		&cli.StringFlag{Name: "output", Usage: "write the --format output to FILE atomically (temporary file and rename; FILE ends in .prom, .xml, .json or .txt as the format) and the Nagios text to stdout"},
+		&cli.StringFlag{Name: "output", Usage: "write the output in the chosen format to FILE atomically (temporary file and rename; FILE ends in .prom, .xml, .json or .txt as the format) and the Nagios text to stdout"},
 		&cli.StringFlag{Name: "policy", Value: DefaultPolicy, Usage: "the shared guardrail policy file (YAML)"},
 	}
 }
