@@ -34,7 +34,7 @@ type plainItem struct{ N int }
 
 func sampleResult() Result {
 	return Result{Status: Critical, Summary: "2 bad | one\nunknown",
-		Long: []string{"line \x1b[31mone", "line two"},
+		Long: []string{"line \x1b[31mone", "line two ]]> <b>"},
 		Perf: []Perf{
 			Count("flows", 4, Thresholds{}),
 			{Label: "oldest_update_days", Value: 20},
@@ -190,7 +190,7 @@ func TestJUnitCasesAndCounts(t *testing.T) {
 					s.Cases[2].Skipped == nil || s.Cases[3].Failure != nil || s.Cases[3].Class != `check_x.Q"u\o` {
 					t.Errorf("item cases %+v", s.Cases)
 				}
-				if strings.ContainsRune(st.Failure.Text, 0x1b) || st.Failure.Message != "CRITICAL: 2 bad / one unknown" {
+				if strings.ContainsRune(st.Failure.Text, 0x1b) || st.Failure.Text != "line ?[31mone\nline two ]]> <b>" || st.Failure.Message != "CRITICAL: 2 bad / one unknown" {
 					t.Errorf("status failure %+v", st.Failure)
 				}
 			}
