@@ -111,6 +111,12 @@ func TestDebInstallLintRemovePurge(t *testing.T) {
 		"/usr/share/doc/guardrail/examples/nrpe/guardrail.cfg",
 		"/usr/share/doc/guardrail/examples/icinga2/guardrail.conf",
 		"/usr/share/doc/guardrail/examples/sudoers/guardrail",
+		"/usr/share/doc/guardrail/examples/icinga2/zones.d/README",
+		"/usr/share/doc/guardrail/examples/icinga2/zones.d/global-templates/guardrail-commands.conf",
+		"/usr/share/doc/guardrail/examples/icinga2/zones.d/master/guardrail-services.conf",
+		"/usr/share/doc/guardrail/examples/icinga2/zones.d/master/agents.conf.example",
+		"/usr/share/doc/guardrail/examples/systemd/guardrail-textfile.service",
+		"/usr/share/doc/guardrail/examples/systemd/guardrail-textfile.timer",
 	} {
 		if _, err := os.Stat(f); err != nil {
 			t.Error(err)

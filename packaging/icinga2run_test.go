@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -76,21 +74,7 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 	root := fakeRoot(t, 20)
 
 	dir := worldReadableDir(t, "guardrail-icinga2-run-")
-	state := filepath.Join(dir, "state")
-	if err := os.MkdirAll(filepath.Join(state, "icinga2"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	u, err := user.Lookup(runUser)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := user.LookupGroupId(u.Gid)
-	if err != nil {
-		t.Fatal(err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	filepath.Walk(state, func(p string, _ os.FileInfo, _ error) error { return os.Chown(p, uid, gid) })
+	node := newIcinga2Node(t, bin, dir, "icinga2", runUser)
 
 	data, err := os.ReadFile(filepath.Join("icinga2", "guardrail.conf"))
 	if err != nil {
@@ -100,7 +84,7 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 	if err := os.WriteFile(conf, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	logFile := filepath.Join(state, "icinga2.log")
+	logFile := node.path("log/icinga2.log")
 
 	// Checks get inputs of their own (snapshots, fixtures) and every kind of
 	// variable; a check not listed here runs with its defaults and must at
@@ -157,53 +141,8 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 		// The CheckCommand alone must leave the plugin at its own defaults.
 		fmt.Fprintf(&b, "object Service %q {\n\thost_name = \"guardrail-test\"\n\tcheck_command = %q\n\tcheck_interval = 2s\n}\n", icinga2conf.Name(s)+"-defaults", icinga2conf.Name(s))
 	}
-	main := filepath.Join(dir, "icinga2.conf")
-	if err := os.WriteFile(main, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-
-	args := []string{"daemon", "-c", main}
-	for _, d := range []string{"DataDir", "LogDir", "CacheDir", "SpoolDir", "InitRunDir"} {
-		args = append(args, "-DConfiguration."+d+"="+state)
-	}
-	args = append(args,
-		"-DConfiguration.StatePath="+state+"/icinga2.state",
-		"-DConfiguration.ObjectsPath="+state+"/icinga2.debug",
-		"-DConfiguration.PidPath="+state+"/icinga2.pid",
-		"-DConfiguration.VarsPath="+state+"/icinga2.vars",
-		"-DConfiguration.RunAsUser="+u.Username,
-		"-DConfiguration.RunAsGroup="+g.Name)
-	var console bytes.Buffer
-	cmd := exec.Command(bin, args...)
-	cmd.Stdout, cmd.Stderr = &console, &console
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
-	stop := func() {
-		if stopped {
-			return
-		}
-		stopped = true
-		// Only the umbrella process: it stops its children and dumps the
-		// state file (killing the whole group makes it hang).
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	}
-	t.Cleanup(func() {
-		stop()
-		if t.Failed() {
-			l, _ := os.ReadFile(logFile)
-			t.Logf("icinga2 console:\n%s\nlog:\n%s", console.String(), l)
-		}
-	})
+	node.write("etc/icinga2.conf", b.String())
+	node.start()
 
 	// Readiness, not timing: wait until both services of every check have
 	// run, i.e. two different command lines of each plugin have ended.
@@ -226,20 +165,15 @@ func TestIcinga2RunsEveryCheckCommand(t *testing.T) {
 		if done == len(checks.All()) {
 			break
 		}
-		select {
-		case err := <-exited:
-			stopped = true
-			t.Fatalf("icinga2 exited: %v", err)
-		default:
-		}
+		node.alive()
 		if i > 600 {
 			t.Fatalf("icinga2 ran both services of %d of %d checks in 60 s", done, len(checks.All()))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	stop()
+	node.stop() // dumps the state file
 
-	results := icinga2State(t, filepath.Join(state, "icinga2.state"))
+	results := icinga2State(t, node.path("data/icinga2.state"))
 	for _, s := range checks.All() {
 		r, ok := results["guardrail-test!"+icinga2conf.Name(s)]
 		if !ok {

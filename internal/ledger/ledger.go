@@ -1,6 +1,6 @@
 // Package ledger remembers when each pending security update was first seen,
 // so a patch SLA can be judged on its age. It is the only file a guardrail
-// check writes: atomically (write to a temporary file, fsync, rename) and
+// check writes: atomically (internal/atomicfile: temporary file, fsync, rename) and
 // under an exclusive lock, so two runs at once cannot lose or tear it.
 //
 // The check runs as root on folders others may write, so the ledger trusts
@@ -23,6 +23,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/guardrail-monitoring/guardrail/internal/atomicfile"
 	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
@@ -288,48 +289,10 @@ func (l *Ledger) save() error {
 	if err != nil {
 		return err
 	}
-	tmpName := filepath.Join(filepath.Dir(l.path), "."+filepath.Base(l.path)+".tmp")
-	tmp, err := createExclusive(tmpName)
-	if err != nil {
-		return stateError(l.path, "temporary file: %v", err)
-	}
-	defer os.Remove(tmpName)
-	fail := func(err error) error {
-		tmp.Close()
-		return stateError(l.path, "%v", errText(err))
-	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := tmp.Close(); err != nil {
-		return stateError(l.path, "%v", err)
-	}
-	if err := os.Rename(tmpName, l.path); err != nil {
+	if err := atomicfile.Write(l.path, append(data, '\n'), 0o644); err != nil {
 		return stateError(l.path, "%v", errText(err))
 	}
 	return nil
-}
-
-// createExclusive creates name with O_EXCL|O_NOFOLLOW. A leftover (a crashed
-// run, or anything planted, a symbolic link included) is unlinked, never
-// followed, and the create tried once more: we hold the lock, so no other
-// guardrail run is writing it.
-func createExclusive(name string) (*os.File, error) {
-	const flags = os.O_RDWR | os.O_CREATE | os.O_EXCL | syscall.O_NOFOLLOW | syscall.O_CLOEXEC
-	f, err := os.OpenFile(name, flags, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		if rerr := os.Remove(name); rerr != nil {
-			return nil, rerr
-		}
-		f, err = os.OpenFile(name, flags, 0o600)
-	}
-	return f, err
 }
 
 // lock takes the exclusive lock on path, created if missing. A symbolic

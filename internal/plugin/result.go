@@ -16,6 +16,8 @@ type Result struct {
 	Long []string
 	Perf []Perf
 	// Items is the machine-readable detail for --format json (a slice).
+	// Elements that implement Labelled and Tested also become per-item
+	// series (openmetrics -v) and test cases (junit).
 	Items any
 }
 
@@ -24,9 +26,24 @@ type Format string
 
 // Output formats.
 const (
-	Text Format = "text"
-	JSON Format = "json"
+	Text        Format = "text"
+	JSON        Format = "json"
+	OpenMetrics Format = "openmetrics"
+	JUnit       Format = "junit"
 )
+
+// Formats are the values --format takes.
+var Formats = []Format{Text, JSON, OpenMetrics, JUnit}
+
+// parseFormat reads a --format value.
+func parseFormat(s string) (Format, bool) {
+	for _, f := range Formats {
+		if string(f) == s {
+			return f, true
+		}
+	}
+	return "", false
+}
 
 // oneLine keeps a message on one line, out of the perfdata and free of
 // anything a terminal or a web UI would act on: newlines fold to spaces, a
@@ -59,10 +76,22 @@ func StatusText(s Status) string {
 	return "UNKNOWN"
 }
 
-// Write presents r under label (e.g. "SECURITY UPDATES") in the given format.
+// Write presents r under label (e.g. "SECURITY UPDATES") in the given
+// format, as a run without -v does.
 func Write(w io.Writer, check, label string, r Result, f Format) error {
-	if f == JSON {
+	return write(w, check, label, r, f, 0)
+}
+
+// write is Write with the -v count, which adds the per-item series to
+// openmetrics.
+func write(w io.Writer, check, label string, r Result, f Format, verbose int) error {
+	switch f {
+	case JSON:
 		return writeJSON(w, check, r)
+	case OpenMetrics:
+		return writeOpenMetrics(w, check, r, verbose)
+	case JUnit:
+		return writeJUnit(w, check, r)
 	}
 	var b strings.Builder
 	b.WriteString(label)

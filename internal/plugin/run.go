@@ -1,6 +1,7 @@
 package plugin
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -107,7 +108,8 @@ func CommonFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "timeout", Aliases: []string{"t"}, Value: 10, Usage: "seconds before the check gives up with UNKNOWN"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "more detail in the long output (repeat for more)", DisableDefaultText: true},
-		&cli.StringFlag{Name: "format", Value: string(Text), Usage: "output format: text (Nagios) or json"},
+		&cli.StringFlag{Name: "format", Value: string(Text), Usage: "output format: text (Nagios), json, openmetrics (Prometheus) or junit (CI pipelines)"},
+		&cli.StringFlag{Name: "output", Usage: "write the output in the chosen format to FILE atomically (temporary file and rename; FILE ends in .prom, .xml, .json or .txt as the format) and the Nagios text to stdout"},
 		&cli.StringFlag{Name: "policy", Value: DefaultPolicy, Usage: "the shared guardrail policy file (YAML)"},
 	}
 }
@@ -136,15 +138,36 @@ func (s Spec) App(action cli.ActionFunc) *cli.App {
 // end in UNKNOWN; help and version print and return UNKNOWN too, as the
 // monitoring-plugins do.
 func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
-	format := Text
-	for i, a := range args {
-		if a == "--format=json" || a == "--format" && i+1 < len(args) && args[i+1] == "json" {
-			format = JSON
+	// Bad arguments are answered in the format and to the file asked for,
+	// when those at least are right: a collector then sees the UNKNOWN.
+	format, output := preparse(args)
+	verbose := 0
+	emit := func(r Result) int {
+		if output == "" {
+			if err := write(stdout, s.Name, s.Label, r, format, verbose); err != nil {
+				fmt.Fprintln(stderr, err)
+				return int(Unknown)
+			}
+			if format == OpenMetrics {
+				// Metrics have no place for the why: stderr (the journal) has it.
+				_ = write(stderr, s.Name, s.Label, r, Text, 0)
+			}
+			return int(r.Status)
 		}
+		var b bytes.Buffer
+		err := write(&b, s.Name, s.Label, r, format, verbose)
+		if err == nil {
+			err = writeOutput(output, s.Label, b.Bytes())
+		}
+		if err != nil {
+			_ = write(stdout, s.Name, s.Label, Result{Status: Unknown, Summary: err.Error()}, Text, 0)
+			return int(Unknown)
+		}
+		_ = write(stdout, s.Name, s.Label, r, Text, verbose)
+		return int(r.Status)
 	}
 	fail := func(msg string) int {
-		_ = Write(stdout, s.Name, s.Label, Result{Status: Unknown, Summary: msg}, format)
-		return int(Unknown)
+		return emit(Result{Status: Unknown, Summary: msg})
 	}
 	setMemoryLimit()
 	defer func() {
@@ -172,11 +195,19 @@ func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
 		if c.NArg() > 0 {
 			return Usagef("unexpected argument %q", c.Args().First())
 		}
-		f := Format(c.String("format"))
-		if f != Text && f != JSON {
-			return Usagef("--format must be text or json, not %q", c.String("format"))
+		f, ok := parseFormat(c.String("format"))
+		if !ok {
+			return Usagef("--format must be text, json, openmetrics or junit, not %q", c.String("format"))
 		}
 		format = f
+		if c.IsSet("output") {
+			if err := validateOutput(c.String("output"), f); err != nil {
+				output = ""
+				return &UsageError{err}
+			}
+		}
+		output = c.String("output")
+		verbose = c.Count("verbose")
 		t := c.Int("timeout")
 		if t < 1 || t > maxTimeout {
 			return Usagef("--timeout must be 1 to %d seconds, not %d", maxTimeout, t)
@@ -209,11 +240,45 @@ func Main(s Spec, args []string, stdout, stderr io.Writer) (code int) {
 	case !ran: // --help or --version
 		return int(Unknown)
 	}
-	if err := Write(stdout, s.Name, s.Label, result, format); err != nil {
-		fmt.Fprintln(stderr, err)
-		return int(Unknown)
+	return emit(result)
+}
+
+// preparse finds --format and --output before the command line is parsed,
+// so that an error in it is still answered as asked. A value that is not
+// valid is ignored here (the parse names it).
+func preparse(args []string) (Format, string) {
+	format, output := Text, ""
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			break
+		}
+		var next string
+		if i+1 < len(args) {
+			next = args[i+1]
+		}
+		switch {
+		case strings.HasPrefix(a, "--format="):
+			next, a = strings.TrimPrefix(a, "--format="), "--format"
+		case strings.HasPrefix(a, "--output="):
+			next, a = strings.TrimPrefix(a, "--output="), "--output"
+		case a == "--format" || a == "--output":
+			i++
+		default:
+			continue
+		}
+		if a == "--format" {
+			if f, ok := parseFormat(next); ok {
+				format = f
+			}
+		} else {
+			output = next
+		}
 	}
-	return int(result.Status)
+	if output != "" && validateOutput(output, format) != nil {
+		output = ""
+	}
+	return format, output
 }
 
 // started is when the process started, near enough: -t counts from here.

@@ -173,15 +173,41 @@ type Item struct {
 	Where       string `json:"where,omitempty"`
 	// Assumptions the verdict rests on (interface conditions).
 	Assumptions []string `json:"assumptions,omitempty"`
+	// decided is the witness and the deciding rule as the long output
+	// says them, for the JUnit failure message.
+	decided string
 }
 
 func item(r FlowResult) Item {
 	it := Item{Application: r.Flow.App, Flow: r.Flow.Name, Expect: r.Flow.Expect.String(), Verdict: string(r.Verdict), Failing: r.Failing, Assumptions: r.Judgement.Assumptions}
 	if w := r.Witness; w != nil {
 		it.Rule, it.Witness, it.Phase, it.Reason = w.Rule, w.String(), w.Phase, w.Reason
+		it.decided = witnessText(w)
 		if w.Pos.File != "" {
 			it.Where = w.Pos.String()
 		}
 	}
 	return it
+}
+
+// MetricLabels names the flow in --format openmetrics -v: its application
+// and flow, a set the flows file fixes.
+func (it Item) MetricLabels() map[string]string {
+	return map[string]string{"application": it.Application, "flow": it.Flow, "expect": it.Expect}
+}
+
+// TestCase is the flow as a JUnit test case: failing when the verdict is
+// not what the flow expects, skipped when the engine could not decide it;
+// the message gives the verdict, the witness and the deciding rule.
+func (it Item) TestCase() plugin.TestCase {
+	tc := plugin.TestCase{Name: it.Flow, Class: it.Application, Failure: it.Failing,
+		Skipped: !it.Failing && it.Verdict == string(firewall.Unknown)}
+	if !tc.Failure && !tc.Skipped {
+		return tc
+	}
+	tc.Message = it.Verdict + " (expect " + it.Expect + ")"
+	if it.decided != "" {
+		tc.Message += ": " + it.decided
+	}
+	return tc
 }

@@ -91,3 +91,25 @@ func TestReportLongLines(t *testing.T) {
 		t.Errorf("-v long %q", res.Long)
 	}
 }
+
+// Each flow is one JUnit test case (failing exactly when the flow fails,
+// skipped when it is only unknown) and one labelled series.
+func TestJUnitTestCasePerFlow(t *testing.T) {
+	rs := []FlowResult{ok, blocked, unknown, denyOpen, blockedOrUnknown, denyOK}
+	res := Report(Judge(rs, plugin.Thresholds{}, nil), Scope{Ruleset: "r", Hook: firewall.HookForward}, 0)
+	items := res.Items.([]Item)
+	want := []struct{ failure, skipped bool }{{false, false}, {true, false}, {false, true}, {true, false}, {true, false}, {false, false}}
+	for i, it := range items {
+		var tc plugin.TestCase = plugin.Tested(it).TestCase()
+		if tc.Failure != want[i].failure || tc.Skipped != want[i].skipped || tc.Name != it.Flow || tc.Class != it.Application {
+			t.Errorf("flow %d (%s): %+v, want failure %v skipped %v", i, it.Verdict, tc, want[i].failure, want[i].skipped)
+		}
+		if (tc.Failure || tc.Skipped) != strings.HasPrefix(tc.Message, it.Verdict+" (expect "+it.Expect+")") {
+			t.Errorf("flow %d message %q", i, tc.Message)
+		}
+		l := plugin.Labelled(it).MetricLabels()
+		if l["application"] != it.Application || l["flow"] != it.Flow || l["expect"] != it.Expect || len(l) != 3 {
+			t.Errorf("flow %d labels %v", i, l)
+		}
+	}
+}
