@@ -50,6 +50,7 @@ type Config struct {
 	netRaw, svcRaw map[string]*rawGroup
 	nets           map[string]*netGroup
 	svcs           map[string]*svcGroup
+	routes         []device.Line
 }
 
 // ACL is one access list.
@@ -90,8 +91,9 @@ type Match struct {
 type Interface struct {
 	Name     string
 	Line     int
-	Subnets  firewall.AddrSet
-	In, Out  string // bound access lists
+	Subnets  []netip.Prefix // of its addresses
+	Routes   []netip.Prefix // static routes through it
+	In, Out  string         // bound access lists
 	InLine   int
 	OutLine  int
 	Shutdown bool
@@ -169,6 +171,7 @@ func Read(file string, data []byte) (*Config, error) {
 	if known == 0 {
 		return nil, &located.Error{Kind: Kind, File: file, Msg: "not a Cisco IOS configuration: no interface, access-list or object-group"}
 	}
+	c.staticRoutes()
 	for _, a := range c.ACLs {
 		sort.SliceStable(a.Entries, func(i, j int) bool { return a.Entries[i].Seq < a.Entries[j].Seq })
 	}
@@ -277,6 +280,9 @@ func (c *Config) block(b block) bool {
 	case w[0] == "zone" || w[0] == "zone-pair" || w[0] == "parameter-map":
 		c.note(n, true, "zone-based firewall is not modelled: flows through zone members are unknown")
 		return true
+	case w[0] == "ip" && len(w) >= 5 && w[1] == "route" && w[2] != "vrf":
+		c.routes = append(c.routes, b.head)
+		return true
 	case w[0] == "ip" && len(w) >= 2 && silentIP[w[1]]:
 		return true
 	case w[0] == "ipv6" && len(w) >= 2 && w[1] == "access-list":
@@ -303,7 +309,7 @@ func (c *Config) iface(b block) {
 				m, err2 := netip.ParseAddr(w[3])
 				if err1 == nil && err2 == nil && a.Is4() && m.Is4() {
 					if bits, ok := maskBits(m); ok {
-						i.Subnets = i.Subnets.Union(firewall.PrefixSet(netip.PrefixFrom(a, bits).Masked()))
+						i.Subnets = append(i.Subnets, netip.PrefixFrom(a, bits).Masked())
 						continue
 					}
 				}
@@ -792,4 +798,45 @@ func (c *Config) svcGroup(name string) ([]service, string) {
 	}
 	g.busy = false
 	return g.svcs, ""
+}
+
+// staticRoutes adds "ip route NET MASK (IFACE | NEXTHOP) ..." to the
+// interfaces they leave by (a next hop's interface is the one whose
+// subnet holds it), so that flows to remote networks find their egress.
+func (c *Config) staticRoutes() {
+	for _, l := range c.routes {
+		w := l.Words
+		a, err1 := netip.ParseAddr(w[2])
+		m, err2 := netip.ParseAddr(w[3])
+		bits, ok := 0, false
+		if err1 == nil && err2 == nil && a.Is4() && m.Is4() {
+			bits, ok = maskBits(m)
+		}
+		if !ok {
+			c.note(l.N, false, "static route not read: flows to it need --to-interface")
+			continue
+		}
+		p := netip.PrefixFrom(a, bits).Masked()
+		var via *Interface
+		if hop, err := netip.ParseAddr(w[4]); err == nil {
+			for _, i := range c.Interfaces {
+				for _, s := range i.Subnets {
+					if s.Contains(hop) && via == nil {
+						via = i
+					}
+				}
+			}
+		} else {
+			for _, i := range c.Interfaces {
+				if i.Name == w[4] {
+					via = i
+				}
+			}
+		}
+		if via == nil {
+			c.note(l.N, false, "static route through no interface of this config: flows to it need --to-interface")
+			continue
+		}
+		via.Routes = append(via.Routes, p)
+	}
 }

@@ -88,13 +88,17 @@ func TestRouterInfersPath(t *testing.T) {
 	}
 	for _, tc := range []struct{ src, dst, want string }{
 		{"10.1.2.20", "10.1.3.30", "both on interface GigabitEthernet0/0"},
-		{"10.1.2.20,192.0.2.7", "172.16.0.9", "not all inside one interface"},
-		{"203.0.113.1", "10.1.1.10", "not all inside one interface"},
+		{"10.1.2.20,192.0.2.7", "172.16.0.9", "not all routed through one interface"},
 	} {
 		f := devicetest.Flow(t, tc.src, tc.dst, "tcp/80")
 		if _, err := c.Path("", "", f.Src, f.Dst); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s → %s: %v, want %q", tc.src, tc.dst, err, tc.want)
 		}
+	}
+	// The default route leaves by GigabitEthernet0/1 (its next hop is there).
+	f = devicetest.Flow(t, "203.0.113.1", "10.1.1.10", "tcp/80")
+	if p, err := c.Path("", "", f.Src, f.Dst); err != nil || p != (device.Path{From: "GigabitEthernet0/1", To: "GigabitEthernet0/0"}) {
+		t.Errorf("through the default route: %+v %v", p, err)
 	}
 	if _, err := c.Path("Gi9/9", "", firewall.AddrSet{}, firewall.AddrSet{}); err == nil || !strings.Contains(err.Error(), "no interface \"Gi9/9\"") {
 		t.Errorf("unknown interface: %v", err)

@@ -2,6 +2,7 @@ package ciscoacl
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
@@ -19,7 +20,7 @@ const (
 func (c *Config) Ifaces() []device.Interface {
 	var out []device.Interface
 	for _, i := range c.Interfaces {
-		out = append(out, device.Interface{Name: i.Name, Subnets: i.Subnets, Line: i.Line})
+		out = append(out, device.Interface{Name: i.Name, Routes: append(append([]netip.Prefix(nil), i.Subnets...), i.Routes...), Line: i.Line})
 	}
 	return out
 }

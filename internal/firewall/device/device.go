@@ -7,6 +7,7 @@ package device
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 
@@ -27,12 +28,13 @@ func ReadFile(kind, path string) ([]byte, error) {
 }
 
 // Interface is where packets enter or leave a device: an interface, or a
-// zone of interfaces. Subnets are the networks of its addresses: a flow
-// end whose addresses all fall into them is on this interface.
+// zone of interfaces. Routes are the networks reached through it: the
+// subnets of its addresses and the static routes that name it (or a next
+// hop in its subnets).
 type Interface struct {
-	Name    string
-	Subnets firewall.AddrSet
-	Line    int
+	Name   string
+	Routes []netip.Prefix
+	Line   int
 }
 
 // Path is the ingress (From, facing the flow's sources) and egress (To,
@@ -42,37 +44,39 @@ type Path struct{ From, To string }
 // Interfaces is the engine's view of a path.
 func (p Path) Interfaces() firewall.Interfaces { return firewall.Interfaces{In: p.From, Out: p.To} }
 
-// Of returns the one interface whose subnets hold all of s (the most
-// specific one when subnets nest), or "" when none does.
+// Of returns the one interface all addresses of s are routed through
+// (each address by its longest matching route), or "" when they are not
+// all routed, or not all through one interface.
 func Of(ifaces []Interface, s firewall.AddrSet) string {
-	var best *Interface
-	for k := range ifaces {
-		i := &ifaces[k]
-		if s.IsEmpty() || i.Subnets.IsEmpty() || !s.Minus(i.Subnets).IsEmpty() {
+	type route struct {
+		p    netip.Prefix
+		name string
+	}
+	var routes []route
+	for _, i := range ifaces {
+		for _, p := range i.Routes {
+			routes = append(routes, route{p, i.Name})
+		}
+	}
+	sort.SliceStable(routes, func(a, b int) bool { return routes[a].p.Bits() > routes[b].p.Bits() })
+	rest, name := s, ""
+	for _, r := range routes {
+		if rest.IsEmpty() {
+			break
+		}
+		part := rest.Intersect(firewall.PrefixSet(r.p))
+		if part.IsEmpty() {
 			continue
 		}
-		if best == nil || narrower(i.Subnets, best.Subnets) {
-			best = i
+		if name != "" && name != r.name {
+			return ""
 		}
+		name, rest = r.name, rest.Minus(part)
 	}
-	if best == nil {
+	if !rest.IsEmpty() {
 		return ""
 	}
-	return best.Name
-}
-
-func ifaceNamed(ifaces []Interface, name string) Interface {
-	for _, i := range ifaces {
-		if i.Name == name {
-			return i
-		}
-	}
-	return Interface{}
-}
-
-// narrower: a lies inside b and is not all of it.
-func narrower(a, b firewall.AddrSet) bool {
-	return a.Minus(b).IsEmpty() && !a.Equal(b)
+	return name
 }
 
 // Router is Of for firewall.Engine.SetRouter.
@@ -94,12 +98,12 @@ func Select(ifaces []Interface, what string, from, to string, src, dst firewall.
 	}
 	if p.From == "" {
 		if p.From = Of(ifaces, src); p.From == "" {
-			return p, fmt.Errorf("sources %s are not all inside one %s's subnets (name it with --from-%s)", src, what, flagWord(what))
+			return p, fmt.Errorf("sources %s are not all routed through one %s (name it with --from-%s)", src, what, flagWord(what))
 		}
 	}
 	if p.To == "" {
 		if p.To = Of(ifaces, dst); p.To == "" {
-			return p, fmt.Errorf("destinations %s are not all inside one %s's subnets (name it with --to-%s)", dst, what, flagWord(what))
+			return p, fmt.Errorf("destinations %s are not all routed through one %s (name it with --to-%s)", dst, what, flagWord(what))
 		}
 	}
 	if p.From == p.To && from == "" && to == "" && what == "interface" {
@@ -144,4 +148,16 @@ func (n Note) String() string {
 		effect = "verdicts that depend on it are unknown"
 	}
 	return fmt.Sprintf("line %d: %s (%s)", n.Line, n.Msg, effect)
+}
+
+func ifaceNamed(ifaces []Interface, name string) Interface {
+	if name == "" {
+		return Interface{}
+	}
+	for _, i := range ifaces {
+		if i.Name == name {
+			return i
+		}
+	}
+	return Interface{}
 }

@@ -29,7 +29,9 @@ func Lines(kind, file string, data []byte, comments string) ([]Line, error) {
 		if trimmed == "" || strings.ContainsRune(comments, rune(trimmed[0])) {
 			return nil
 		}
-		out = append(out, Line{N: n, Indent: len(s) - len(trimmed), Words: strings.Fields(trimmed)})
+		if w := strings.Fields(trimmed); len(w) > 0 { // not only other white space (\v, \f...)
+			out = append(out, Line{N: n, Indent: len(s) - len(trimmed), Words: w})
+		}
 		return nil
 	})
 	return out, err
