@@ -549,6 +549,25 @@ func single(s firewall.AddrSet) bool {
 	return ok && s.Equal(firewall.AddrOf(a))
 }
 
+// policyKeys are the policy settings read above or known not to change
+// which connections a policy matches or what it does with them.
+var policyKeys = map[string]bool{
+	"name": true, "uuid": true, "srcintf": true, "dstintf": true, "srcaddr": true, "dstaddr": true, "action": true,
+	"status": true, "schedule": true, "service": true, "srcaddr-negate": true, "dstaddr-negate": true, "service-negate": true,
+	"users": true, "groups": true, "fsso-groups": true, "internet-service": true, "internet-service-src": true,
+	"application": true, "url-category": true, "nat": true, "ippool": true, "poolname": true, "comments": true,
+	"utm-status": true, "inspection-mode": true, "profile-type": true, "profile-protocol-options": true,
+	"ssl-ssh-profile": true, "auto-asic-offload": true, "match-vip": true, "tcp-mss-sender": true,
+	"tcp-mss-receiver": true, "global-label": true, "label": true, "schedule-timeout": true, "fixedport": true,
+	"natip": true, "permit-any-host": true, "capture-packet": true, "traffic-shaper": true, "traffic-shaper-reverse": true,
+	"per-ip-shaper": true, "anti-replay": true, "tcp-session-without-syn": true, "session-ttl": true, "vlan-cos-fwd": true,
+	"vlan-cos-rev": true, "wccp": true, "diffserv-forward": true, "diffserv-reverse": true, "dsri": true, "timeout-send-rst": true,
+	"block-notification": true, "replacemsg-override-group": true, "srcaddr6": true, "dstaddr6": true, "policy-expiry": true,
+	"geoip-anycast": true, "email-collect": true, "np-acceleration": true, "send-deny-packet": true, "av-profile": true,
+	"webfilter-profile": true, "dnsfilter-profile": true, "ips-sensor": true, "application-list": true, "emailfilter-profile": true,
+	"waf-profile": true, "file-filter-profile": true, "voip-profile": true, "icap-profile": true, "ssh-filter-profile": true,
+}
+
 func (c *Config) policy(e *entry) {
 	p := &Policy{ID: e.name, Name: e.one("name"), Line: e.line, SrcIntf: e.get("srcintf"), DstIntf: e.get("dstintf")}
 	p.Accept = e.one("action") == "accept"
@@ -599,6 +618,16 @@ func (c *Config) policy(e *entry) {
 			p.Unmodelled = append(p.Unmodelled, k+" "+strings.Join(v, " "))
 		}
 	}
+	var notRead []string
+	for k := range e.sets {
+		switch {
+		case policyKeys[k], strings.HasPrefix(k, "log"), strings.HasSuffix(k, "-profile"), strings.HasSuffix(k, "-sensor"):
+		default:
+			notRead = append(notRead, "set "+k+" (not read)")
+			c.note(e.lineOf(k), true, "policy "+p.ID+": set "+k+" is not read")
+		}
+	}
+	sort.Strings(notRead)
 	if len(p.SrcIntf) == 0 || len(p.DstIntf) == 0 {
 		p.unknownAddr = "srcintf or dstintf missing"
 	}
@@ -610,5 +639,6 @@ func (c *Config) policy(e *entry) {
 			c.note(e.line, true, "policy "+p.ID+": "+u)
 		}
 	}
+	p.Unmodelled = append(p.Unmodelled, notRead...)
 	c.Policies = append(c.Policies, p)
 }

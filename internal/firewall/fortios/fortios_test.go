@@ -102,6 +102,24 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestNotRead: a policy setting the reader does not know makes the
+// verdicts that depend on the policy unknown, and is reported.
+func TestNotRead(t *testing.T) {
+	cfg := "config system interface\n edit a\n  set ip 10.0.0.1/8\n next\n edit b\n  set ip 11.0.0.1/8\n next\nend\n" +
+		"config firewall policy\n edit 1\n  set srcintf a\n  set dstintf b\n  set srcaddr all\n  set dstaddr all\n  set service ALL\n  set action accept\n  set ztna-status enable\n  set logtraffic all\n next\nend\n"
+	c, err := Read("n.conf", []byte(cfg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Notes) != 1 || c.Notes[0].Line != 17 || !c.Notes[0].Affects || !strings.Contains(c.Notes[0].Msg, "set ztna-status is not read") {
+		t.Errorf("notes: %v", c.Notes)
+	}
+	en, _ := c.Engine(device.Path{})
+	if j := devicetest.Judge(en, devicetest.Flow(t, "10.0.0.5", "11.0.0.5", "tcp/80")); j.Verdict() != firewall.Unknown {
+		t.Errorf("%s", j.Verdict())
+	}
+}
+
 func FuzzRead(f *testing.F) {
 	for _, name := range []string{"fortigate.conf", "equivalence.conf"} {
 		b, err := os.ReadFile(devicetest.Root + "fortios/" + name)

@@ -426,6 +426,16 @@ func zones(n *node) []string {
 	return m
 }
 
+// ruleTags are the rule elements read here or known not to change which
+// sessions a rule matches or what it does with them.
+var ruleTags = map[string]bool{
+	"from": true, "to": true, "source": true, "destination": true, "source-user": true, "category": true,
+	"application": true, "service": true, "action": true, "rule-type": true, "disabled": true, "negate-source": true,
+	"negate-destination": true, "schedule": true, "source-hip": true, "destination-hip": true, "hip-profiles": true,
+	"description": true, "tag": true, "log-setting": true, "log-start": true, "log-end": true, "profile-setting": true,
+	"option": true, "group-tag": true, "uuid": true, "target": true, "icmp-unreachable": true, "qos": true,
+}
+
 func (c *Config) rule(e *node) {
 	r := &Rule{Name: e.name, Line: e.line, From: zones(e.child("from")), To: zones(e.child("to")),
 		Action: e.child("action").value(), Type: e.child("rule-type").value(), Disabled: e.child("disabled").value() == "yes",
@@ -477,13 +487,18 @@ func (c *Config) rule(e *node) {
 	} else if len(r.Services) == 0 && r.Unknown == "" {
 		r.Unknown = "service missing"
 	}
-	for _, k := range []string{"source-user", "category", "source-hip", "destination-hip"} {
+	for _, k := range []string{"source-user", "category", "source-hip", "destination-hip", "hip-profiles"} {
 		if m := e.child(k).members(); len(m) > 0 && !(len(m) == 1 && m[0] == "any") {
 			r.Unmodelled = append(r.Unmodelled, k+" "+strings.Join(m, ", "))
 		}
 	}
 	if s := e.child("schedule").value(); s != "" {
 		r.Unmodelled = append(r.Unmodelled, "schedule "+s)
+	}
+	for _, k := range e.kids {
+		if !ruleTags[k.tag] {
+			r.Unmodelled = append(r.Unmodelled, "<"+k.tag+"> (not read)")
+		}
 	}
 	switch r.Action {
 	case "allow", "deny", "drop", "reset-client", "reset-server", "reset-both":

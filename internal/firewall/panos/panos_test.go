@@ -94,6 +94,27 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestNotRead: a rule element the reader does not know makes the
+// verdicts that depend on the rule unknown, and is reported.
+func TestNotRead(t *testing.T) {
+	b, err := os.ReadFile(devicetest.Root + "panos/equivalence.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = []byte(strings.Replace(string(b), "<action>allow</action></entry>", "<action>allow</action><source-imsi><member>x</member></source-imsi></entry>", 1))
+	c, err := Read("n.xml", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Notes) != 1 || !c.Notes[0].Affects || !strings.Contains(c.Notes[0].Msg, "<source-imsi> (not read)") {
+		t.Errorf("notes: %v", c.Notes)
+	}
+	en, _ := c.Engine(device.Path{})
+	if j := devicetest.Judge(en, devicetest.Flow(t, "10.1.0.2", "10.2.0.2", "tcp/80")); j.Verdict() != firewall.Unknown {
+		t.Errorf("%s", j.Verdict())
+	}
+}
+
 func FuzzRead(f *testing.F) {
 	for _, name := range []string{"firewall.xml", "equivalence.xml"} {
 		b, err := os.ReadFile(devicetest.Root + "panos/" + name)
