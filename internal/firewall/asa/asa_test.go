@@ -138,6 +138,10 @@ func TestPath(t *testing.T) {
 	if err != nil || p != (device.Path{From: "outside", To: "dmz"}) {
 		t.Errorf("a mapped destination is on its real address's interface: %+v %v", p, err)
 	}
+	f2 := devicetest.Flow(t, "10.1.2.3", "10.1.9.9", "tcp/80")
+	if _, err := c.Path("", "", f2.Src, f2.Dst); err == nil || !strings.Contains(err.Error(), "both on interface inside") {
+		t.Errorf("one interface: %v", err)
+	}
 	if _, err := c.Path("nowhere", "", f.Src, f.Dst); err == nil || !strings.Contains(err.Error(), `no interface "nowhere"`) {
 		t.Errorf("unknown nameif: %v", err)
 	}

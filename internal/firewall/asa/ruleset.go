@@ -37,8 +37,15 @@ func (c *Config) routeOf(s firewall.AddrSet) string {
 // address's interface).
 func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, error) {
 	ifaces := c.Ifaces()
+	given := from != "" || to != ""
 	if to == "" {
 		to = c.routeOf(dst)
+	}
+	if from == "" {
+		from = device.Of(ifaces, src)
+	}
+	if !given && from != "" && from == to {
+		return device.Path{From: from, To: to}, fmt.Errorf("sources and destinations are both on interface %s: the flow does not cross the firewall", from)
 	}
 	return device.Select(ifaces, "interface", from, to, src, dst)
 }

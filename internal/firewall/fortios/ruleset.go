@@ -34,13 +34,14 @@ func (c *Config) routeOf(s firewall.AddrSet) string {
 // Path chooses a flow's ingress and egress interfaces: from and to when
 // given, else by the routes to its sources and destinations.
 func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, error) {
+	given := from != "" || to != ""
 	if to == "" {
 		to = c.routeOf(dst)
 	}
 	if from == "" {
 		from = device.Of(c.Ifaces(), src)
 	}
-	if from != "" && from == to {
+	if !given && from != "" && from == to {
 		return device.Path{From: from, To: to}, fmt.Errorf("sources and destinations are both on interface %s: the flow does not cross the firewall", from)
 	}
 	return device.Select(c.Ifaces(), "interface", from, to, src, dst)
