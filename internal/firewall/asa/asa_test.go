@@ -2,8 +2,10 @@ package asa
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device"
@@ -178,5 +180,33 @@ func TestErrors(t *testing.T) {
 	j := devicetest.Judge(en, devicetest.Flow(t, "10.0.0.5", "11.0.0.5", "tcp/80"))
 	if j.Verdict() != firewall.Unknown || !strings.Contains(j.Unknown.Reason, "contains itself") {
 		t.Errorf("%s %+v", j.Verdict(), j.Unknown)
+	}
+}
+
+// TestDiamondGroupsOnce: groups nested as diamonds (each of A_i and B_i
+// holds A_i+1 and B_i+1) are resolved once each: 2×40 groups, not 2^40
+// expansions.
+func TestDiamondGroupsOnce(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("interface G0\n nameif a\n ip address 10.0.0.1 255.0.0.0\ninterface G1\n nameif b\n ip address 11.0.0.1 255.0.0.0\n")
+	const depth = 40
+	for i := 0; i < depth; i++ {
+		for _, n := range []string{"A", "B"} {
+			fmt.Fprintf(&b, "object-group network %s%d\n group-object A%d\n group-object B%d\n", n, i, i+1, i+1)
+		}
+	}
+	fmt.Fprintf(&b, "object-group network A%d\n network-object host 11.0.0.5\nobject-group network B%d\n network-object host 11.0.0.6\n", depth, depth)
+	b.WriteString("access-list L extended permit tcp any object-group A0 eq 80\naccess-group L in interface a\n")
+	start := time.Now()
+	c, err := Read("d.cfg", []byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	en, _ := c.Engine(device.Path{})
+	if v := devicetest.Judge(en, devicetest.Flow(t, "10.0.0.9", "11.0.0.5,11.0.0.6", "tcp/80")).Verdict(); v != firewall.Allowed {
+		t.Errorf("%s", v)
+	}
+	if el := time.Since(start); el > time.Second {
+		t.Errorf("took %v", el)
 	}
 }
