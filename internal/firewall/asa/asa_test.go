@@ -42,7 +42,7 @@ func run(t *testing.T, c *Config, cases []verdictCase) {
 				t.Fatal(err)
 			}
 			j := devicetest.Judge(en, f)
-			if got := j.Verdict(); got != tc.verdict || !strings.Contains(devicetest.Deciding(j), tc.rule) {
+			if got := string(j.Verdict()); got != tc.verdict || !strings.Contains(devicetest.Deciding(j), tc.rule) {
 				t.Errorf("%s by %q, want %s by %q", got, devicetest.Deciding(j), tc.verdict, tc.rule)
 			}
 		})

@@ -79,7 +79,7 @@ func TestVerdicts(t *testing.T) {
 				t.Fatal(err)
 			}
 			j := devicetest.Judge(en, f)
-			if got := j.Verdict(); got != tc.verdict || !strings.Contains(devicetest.Deciding(j), tc.rule) {
+			if got := string(j.Verdict()); got != tc.verdict || !strings.Contains(devicetest.Deciding(j), tc.rule) {
 				t.Errorf("%s by %q, want %s by %q", got, devicetest.Deciding(j), tc.verdict, tc.rule)
 			}
 		})
@@ -110,7 +110,7 @@ func TestEquivalence(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, ipt := devicetest.Judge(en, f).Verdict(), devicetest.Judge(eq.Engine, f).Verdict()
+		got, ipt := string(devicetest.Judge(en, f).Verdict()), string(devicetest.Judge(eq.Engine, f).Verdict())
 		if got != ipt || ipt != eq.Kernel[f.Name] {
 			t.Errorf("flow %s: network ACLs %s, iptables %s, kernel.txt %s", f.Name, got, ipt, eq.Kernel[f.Name])
 		}

@@ -58,7 +58,7 @@ func TestVerdicts(t *testing.T) {
 				t.Fatal(err)
 			}
 			j := devicetest.Judge(en, f)
-			if got := j.Verdict(); got != tc.verdict || !strings.Contains(devicetest.Deciding(j), tc.rule) {
+			if got := string(j.Verdict()); got != tc.verdict || !strings.Contains(devicetest.Deciding(j), tc.rule) {
 				t.Errorf("%s by %q, want %s by %q", got, devicetest.Deciding(j), tc.verdict, tc.rule)
 			}
 		})

@@ -129,7 +129,7 @@ func TestBigConfigUnderASecond(t *testing.T) {
 	en, _ := c.Engine(device.Path{})
 	verdicts := map[string]int{}
 	for _, f := range fl {
-		verdicts[devicetest.Judge(en, f).Verdict()]++
+		verdicts[string(devicetest.Judge(en, f).Verdict())]++
 	}
 	el := time.Since(start)
 	t.Logf("20,000 lines × 1,000 flows: %v %v", el, verdicts)

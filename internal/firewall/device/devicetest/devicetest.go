@@ -133,8 +133,8 @@ func (e Equivalence) Check(t *testing.T, vendor string, en *firewall.Engine) {
 		t.Fatal("no flows")
 	}
 	for _, f := range e.Flows {
-		ipt := Judge(e.Engine, f).Verdict()
-		got := Judge(en, f).Verdict()
+		ipt := string(Judge(e.Engine, f).Verdict())
+		got := string(Judge(en, f).Verdict())
 		if ipt != e.Kernel[f.Name] {
 			t.Errorf("flow %s: the iptables form gives %s, kernel.txt says %s", f.Name, ipt, e.Kernel[f.Name])
 		}
