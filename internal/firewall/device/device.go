@@ -1,0 +1,163 @@
+// Package device holds what the firewall-device readers (ciscoacl, asa,
+// awsnacl, ...) share: a device's interfaces (or zones) with the subnets
+// of their addresses, the choice of a flow's ingress and egress from
+// them, the notes on configuration lines a reader did not understand, and
+// the bounded reading of a configuration file.
+package device
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
+)
+
+// MaxConfig bounds a device configuration as read; MaxLine one of its lines.
+const (
+	MaxConfig = 64 << 20
+	MaxLine   = 1 << 20
+)
+
+// ReadFile reads a device configuration of the given kind ("Cisco IOS
+// config", ...) within MaxConfig bytes.
+func ReadFile(kind, path string) ([]byte, error) {
+	return located.ReadFile(path, located.Limit{Kind: kind, Bytes: MaxConfig})
+}
+
+// Interface is where packets enter or leave a device: an interface, or a
+// zone of interfaces. Routes are the networks reached through it: the
+// subnets of its addresses and the static routes that name it (or a next
+// hop in its subnets).
+type Interface struct {
+	Name   string
+	Routes []netip.Prefix
+	Line   int
+}
+
+// Path is the ingress (From, facing the flow's sources) and egress (To,
+// facing its destinations) of a flow through a device.
+type Path struct{ From, To string }
+
+// Interfaces is the engine's view of a path.
+func (p Path) Interfaces() firewall.Interfaces { return firewall.Interfaces{In: p.From, Out: p.To} }
+
+// Of returns the one interface all addresses of s are routed through
+// (each address by its longest matching route), or "" when they are not
+// all routed, or not all through one interface.
+func Of(ifaces []Interface, s firewall.AddrSet) string {
+	type route struct {
+		p    netip.Prefix
+		name string
+	}
+	var routes []route
+	for _, i := range ifaces {
+		for _, p := range i.Routes {
+			routes = append(routes, route{p, i.Name})
+		}
+	}
+	sort.SliceStable(routes, func(a, b int) bool { return routes[a].p.Bits() > routes[b].p.Bits() })
+	rest, name := s, ""
+	for _, r := range routes {
+		if rest.IsEmpty() {
+			break
+		}
+		part := rest.Intersect(firewall.PrefixSet(r.p))
+		if part.IsEmpty() {
+			continue
+		}
+		if name != "" && name != r.name {
+			return ""
+		}
+		name, rest = r.name, rest.Minus(part)
+	}
+	if !rest.IsEmpty() {
+		return ""
+	}
+	return name
+}
+
+// Router is Of for firewall.Engine.SetRouter.
+func Router(ifaces []Interface) func(firewall.AddrSet) string {
+	return func(s firewall.AddrSet) string { return Of(ifaces, s) }
+}
+
+// Select chooses a flow's path: the named interfaces when given (they must
+// exist), else the interfaces whose subnets hold the flow's sources and
+// destinations. A flow whose ends do not fall into two distinct
+// interfaces is an error that says so (the device does not forward it, or
+// the config does not say where it goes).
+func Select(ifaces []Interface, what string, from, to string, src, dst firewall.AddrSet) (Path, error) {
+	p := Path{From: from, To: to}
+	for _, n := range []*string{&p.From, &p.To} {
+		if *n != "" && ifaceNamed(ifaces, *n).Name == "" {
+			return p, fmt.Errorf("no %s %q in the config (have %s)", what, *n, names(ifaces))
+		}
+	}
+	if p.From == "" {
+		if p.From = Of(ifaces, src); p.From == "" {
+			return p, fmt.Errorf("sources %s are not all routed through one %s (name it with --from-%s)", src, what, flagWord(what))
+		}
+	}
+	if p.To == "" {
+		if p.To = Of(ifaces, dst); p.To == "" {
+			return p, fmt.Errorf("destinations %s are not all routed through one %s (name it with --to-%s)", dst, what, flagWord(what))
+		}
+	}
+	if p.From == p.To && from == "" && to == "" && what == "interface" {
+		return p, fmt.Errorf("sources and destinations are both on %s %s: the flow does not cross the device", what, p.From)
+	}
+	return p, nil
+}
+
+func flagWord(what string) string {
+	if what == "zone" {
+		return "zone"
+	}
+	return "interface"
+}
+
+func names(ifaces []Interface) string {
+	var n []string
+	for _, i := range ifaces {
+		n = append(n, i.Name)
+	}
+	sort.Strings(n)
+	if len(n) == 0 {
+		return "none"
+	}
+	return strings.Join(n, ", ")
+}
+
+// Note is a configuration line a reader did not understand. Affects says
+// whether it could change a verdict: the rules it belongs to are then
+// unmodelled, so the verdicts that depend on them are unknown; a note that
+// cannot (a line outside filtering, such as routing or management) is only
+// reported.
+type Note struct {
+	Line    int
+	Affects bool
+	Msg     string
+}
+
+func (n Note) String() string {
+	effect := "cannot change a verdict"
+	if n.Affects {
+		effect = "verdicts that depend on it are unknown"
+	}
+	return fmt.Sprintf("line %d: %s (%s)", n.Line, n.Msg, effect)
+}
+
+func ifaceNamed(ifaces []Interface, name string) Interface {
+	if name == "" {
+		return Interface{}
+	}
+	for _, i := range ifaces {
+		if i.Name == name {
+			return i
+		}
+	}
+	return Interface{}
+}
