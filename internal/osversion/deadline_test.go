@@ -61,7 +61,7 @@ func TestDeadlineTally(t *testing.T) {
 	for _, start := range []string{"2026-10-01T00:00:00Z", "2026-10-20T00:00:00Z", "2026-10-31T00:00:00Z"} {
 		tally.Add(Deadline{Start: at(start), WithinDays: 30}.At(at("2026-12-19T00:00:00Z")))
 	}
-	want := DeadlineTally{Overdue: 3, Due: 2, MaxDaysOverdue: 50, MinDaysLeft: 6} // due 2026-10-31: day 50 on 2026-12-19
+	want := DeadlineTally{Overdue: 3, Due: 2, MaxDaysOverdue: 50, MinDaysLeft: 6, MaxDaysLeft: 11} // due 2026-10-31: day 50 on 2026-12-19
 	if tally != want {
 		t.Errorf("tally %+v, want %+v", tally, want)
 	}

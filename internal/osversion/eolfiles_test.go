@@ -74,7 +74,7 @@ func TestEOLFromDistroInfo(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.AddFileEOL(cycles)
-			f := r.Evaluate(mustParse(t, c.platform, c.version), day(c.now))
+			f := verdictOf(r.Evaluate(mustParse(t, c.platform, c.version), day(c.now)))
 			if f.State != c.state || !strings.Contains(f.Reason, c.reason) {
 				t.Errorf("%s %s at %s: %s %q, want %s %q", c.platform, c.version, c.now, f.State, f.Reason, c.state, c.reason)
 			}
@@ -121,7 +121,7 @@ func TestEOLFromEndOfLife(t *testing.T) {
 			t.Fatalf("%s: %v", c.file, err)
 		}
 		r.AddFileEOL(cycles)
-		f := r.Evaluate(mustParse(t, c.platform, c.version), day(c.now))
+		f := verdictOf(r.Evaluate(mustParse(t, c.platform, c.version), day(c.now)))
 		if f.State != c.state || !strings.Contains(f.Reason, c.reason) {
 			t.Errorf("%s %s %s at %s: %s %q, want %s %q", c.file, c.platform, c.version, c.now, f.State, f.Reason, c.state, c.reason)
 		}

@@ -1,0 +1,112 @@
+package checkosversion
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/inventory"
+	"github.com/guardrail-monitoring/guardrail/internal/osversion"
+	"github.com/guardrail-monitoring/guardrail/internal/snmp"
+)
+
+// Device is one device to judge as its source gives it: the platform and
+// version as written (the judge normalises and parses them), and where
+// they were read (Source: an inventory, os-release files, host:port; Line
+// 0 when there is no line) for the reasons of UNKNOWN devices.
+type Device struct {
+	Name, Platform, Version string
+	Source                  string
+	Line                    int
+}
+
+// Gathered is what the sources gave: the devices, whether they are a
+// fleet (an inventory) and notes on where the data came from.
+type Gathered struct {
+	Devices []Device
+	Fleet   bool
+	Notes   []string
+}
+
+// gather reads the one source the options name; all of the check's I/O
+// but the policy is here.
+func (o Options) gather(ctx context.Context, timeout time.Duration) (Gathered, error) {
+	switch {
+	case o.Inventory != "":
+		devs, err := inventory.Read(o.Inventory)
+		if err != nil {
+			return Gathered{}, err
+		}
+		source := "inventory " + o.Inventory
+		out := make([]Device, len(devs))
+		for i, d := range devs {
+			out[i] = Device{Name: d.Name, Platform: d.Platform, Version: d.Version, Source: source, Line: d.Line}
+		}
+		return Gathered{Devices: out, Fleet: true}, nil
+	case o.SNMP != nil:
+		t := *o.SNMP
+		// Both attempts end before the plugin's own deadline, so a silent
+		// agent gives an error naming host:port, not a bare "timed out".
+		t.Timeout = snmpBudget(timeout) / 2
+		d, notes, err := fromSNMP(ctx, t, o.Platform, timeout)
+		return Gathered{Devices: []Device{d}, Notes: notes}, err
+	default:
+		d, notes, err := fromOSRelease(o.Root, o.Platform)
+		return Gathered{Devices: []Device{d}, Notes: notes}, err
+	}
+}
+
+// fromOSRelease reads this host (or the snapshot under root) from its
+// release files; osversion.ReadLocal does the reading.
+func fromOSRelease(root, platform string) (Device, []string, error) {
+	l, err := osversion.ReadLocal(root)
+	if err != nil {
+		return Device{}, nil, err
+	}
+	osRelease := l.Sources[0]
+	notes := []string{fmt.Sprintf("source: %s (%s)", strings.Join(l.Sources, ", "), l.Pretty)}
+	if platform == "" {
+		if l.Platform == "" {
+			// ID_LIKE is not used: a derivative numbers its releases its
+			// own way (Linux Mint 21.3 is no Ubuntu 21.3).
+			like := ""
+			if len(l.IDLike) > 0 {
+				like = " (like " + strings.Join(l.IDLike, ", ") + ")"
+			}
+			return Device{}, nil, fmt.Errorf("%s: ID %q%s is not a platform this check knows; --platform judges it as one", osRelease, l.ID, like)
+		}
+		platform = l.Platform
+	}
+	return Device{Name: "localhost", Platform: platform, Version: l.Version, Source: strings.Join(l.Sources, ", ")}, notes, nil
+}
+
+func snmpBudget(timeout time.Duration) time.Duration {
+	return timeout - max(300*time.Millisecond, timeout/10)
+}
+
+// fromSNMP reads one device's platform (unless given) and version from
+// its agent: sysDescr, sysObjectID and the vendor OIDs.
+func fromSNMP(ctx context.Context, t snmp.Target, platform string, timeout time.Duration) (Device, []string, error) {
+	ctx, cancel := context.WithTimeout(ctx, snmpBudget(timeout))
+	defer cancel()
+	sys, err := snmp.ReadSystem(ctx, t, osversion.VersionOIDs()...)
+	if err != nil {
+		return Device{}, nil, err
+	}
+	addr := t.Address()
+	notes := []string{fmt.Sprintf("device: %s, sysObjectID %s", addr, sys.ObjectID),
+		"sysDescr: " + strings.Join(strings.Fields(sys.Descr), " ")}
+	if platform == "" {
+		p, ok := osversion.Detect(sys.Descr, sys.ObjectID)
+		if !ok {
+			return Device{}, nil, fmt.Errorf("SNMP %s: platform not recognised from sysObjectID %s and sysDescr; --platform names it", addr, sys.ObjectID)
+		}
+		platform = p
+	}
+	version, err := osversion.VersionFrom(platform, sys.Descr, sys.Values)
+	if err != nil {
+		return Device{}, nil, fmt.Errorf("SNMP %s: %v", addr, err)
+	}
+	return Device{Name: t.Host, Platform: platform, Version: version, Source: "SNMP " + addr}, notes, nil
+}
