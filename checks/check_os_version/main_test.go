@@ -114,6 +114,36 @@ func TestGolden(t *testing.T) {
 	}
 }
 
+// TestGoldenDeadlines: issue 14's deadline states at a fixed clock (before
+// the target's and the CVE's deadlines, then after both), end of life
+// from distro-info-data under --root and an endoflife.date file, a CMDB
+// export with the policy's column and platform maps, and NetBox's device
+// export.
+func TestGoldenDeadlines(t *testing.T) {
+	distroInfo := abs(t, td+"/roots/distro-info")
+	deadlines := []string{"--policy", td + "/deadline-policy.yaml", "--inventory", td + "/fleet-deadlines.csv", "--root", distroInfo}
+	cases := []struct {
+		name, now string
+		args      []string
+	}{
+		{"fleet-deadlines-due", "2026-11-20", deadlines},
+		{"fleet-deadlines-overdue", "2026-12-19", deadlines},
+		{"fleet-deadlines-overdue-json", "2026-12-19", append(deadlines[:len(deadlines):len(deadlines)], "--format", "json")},
+		{"fleet-deadlines-no-root", "2026-12-19", deadlines[:4]},
+		{"host-debian12-distro-info", "2028-05-01", []string{"--policy", td + "/deadline-policy.yaml", "--root", abs(t, td+"/roots/debian12-distro-info")}},
+		{"fleet-mapped-csv", "2026-06-01", []string{"--policy", td + "/mapped-policy.yaml", "--inventory", td + "/fleet-mapped.csv"}},
+		{"fleet-netbox", "2026-06-01", []string{"--policy", td + "/netbox-policy.yaml", "--inventory", inv + "/netbox-devices.json"}},
+	}
+	b := build(t)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := proctest.Exec(t, b, []string{"GUARDRAIL_NOW=" + c.now}, c.args...)
+			out := strings.ReplaceAll(golden(r), abs(t, td), "TESTDATA")
+			proctest.Golden(t, filepath.Join(td, "golden", c.name+".txt"), out, *update)
+		})
+	}
+}
+
 // TestEndlessReleaseFiles: os-release or debian_version that is an endless
 // character device (planted as a symlink under --root) ends at once in
 // UNKNOWN naming the file and its limit, well within -t.

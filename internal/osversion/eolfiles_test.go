@@ -180,3 +180,16 @@ os_versions:
 		}
 	}
 }
+
+// ReadEOLFile reads the policy's endoflife.date file and never
+// distro-info-data (fleets without --root).
+func TestReadEOLFileOnly(t *testing.T) {
+	r := compileOne(t, "version: 1\nos_versions:\n  debian: {}\n", "debian")
+	if cycles, err := ReadEOLFile(r); err != nil || cycles != nil {
+		t.Errorf("debian without eol_file: %v %v", cycles, err)
+	}
+	r = compileOne(t, "version: 1\nos_versions:\n  fortios:\n    eol_file: "+eolFixture("fortios-v1.json")+"\n", "fortios")
+	if cycles, err := ReadEOLFile(r); err != nil || len(cycles) == 0 || cycles[0].Source != eolFixture("fortios-v1.json") {
+		t.Errorf("fortios: %v %v", cycles, err)
+	}
+}

@@ -3,6 +3,7 @@ package checkosversion
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -31,10 +32,10 @@ type Gathered struct {
 
 // gather reads the one source the options name; all of the check's I/O
 // but the policy is here.
-func (o Options) gather(ctx context.Context, timeout time.Duration) (Gathered, error) {
+func (o Options) gather(ctx context.Context, timeout time.Duration, m inventory.Mapping) (Gathered, error) {
 	switch {
 	case o.Inventory != "":
-		devs, err := inventory.Read(o.Inventory)
+		devs, err := inventory.ReadWith(o.Inventory, m)
 		if err != nil {
 			return Gathered{}, err
 		}
@@ -109,4 +110,32 @@ func fromSNMP(ctx context.Context, t snmp.Target, platform string, timeout time.
 		return Device{}, nil, fmt.Errorf("SNMP %s: %v", addr, err)
 	}
 	return Device{Name: t.Host, Platform: platform, Version: version, Source: "SNMP " + addr}, notes, nil
+}
+
+// readEOL adds the end-of-life dates on disk to each platform's rules:
+// distro-info-data under EOLRoot (when set) and the endoflife.date files
+// the policy names. The policy's own eol entries win. A file that does not
+// parse is an error naming it: judging without it would be an OK on
+// nothing known.
+func (o Options) readEOL(rules map[string]*osversion.Rules) error {
+	ids := make([]string, 0, len(rules))
+	for id := range rules {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids) // the first error is the same on every run
+	for _, id := range ids {
+		r := rules[id]
+		var cycles []osversion.Cycle
+		var err error
+		if o.EOLRoot != "" {
+			cycles, err = osversion.ReadEOLFiles(o.EOLRoot, r)
+		} else {
+			cycles, err = osversion.ReadEOLFile(r)
+		}
+		if err != nil {
+			return err
+		}
+		r.AddFileEOL(cycles)
+	}
+	return nil
 }

@@ -16,7 +16,7 @@ import (
 // flags are check_os_version's own flags (plugin adds the common ones).
 func flags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "root", Value: "/", Usage: "read `DIR`/etc/os-release (or DIR/usr/lib/os-release), DIR/etc/debian_version and DIR/etc/redhat-release instead of this host's"},
+		&cli.StringFlag{Name: "root", Value: "/", Usage: "read `DIR`/etc/os-release (or DIR/usr/lib/os-release), DIR/etc/debian_version and DIR/etc/redhat-release instead of this host's; end-of-life dates from DIR/usr/share/distro-info/{debian,ubuntu}.csv (with -H or --inventory only when --root is given)"},
 		&cli.StringFlag{Name: "platform", Usage: "judge the version as platform `ID` instead of detecting it"},
 		&cli.StringFlag{Name: "inventory", Usage: "judge a fleet: CSV or JSON `FILE` of name,platform,version"},
 		&cli.StringFlag{Name: "hostname", Aliases: []string{"H"}, Usage: "SNMP agent `HOST` (name or address) of the device to judge"},
@@ -41,6 +41,12 @@ type Options struct {
 	Platform  string // a platform id; "" detects it
 	Inventory string
 	Root      string
+	// EOLRoot is where distro-info-data's debian.csv and ubuntu.csv are
+	// read under: Root for this host; for -H and --inventory only a
+	// --root given (the monitoring host's files are not assumed to
+	// describe the fleet, and tests stay independent of the host), ""
+	// for none.
+	EOLRoot string
 	// SNMP is the agent given with -H (its Timeout set at run time), or nil.
 	SNMP *snmp.Target
 }
@@ -70,12 +76,19 @@ func parseOptions(c *cli.Context) (Options, error) {
 		return o, errors.New("give either -H (one device) or --inventory (a fleet), not both")
 	case host == "" && snmpSet:
 		return o, errors.New("SNMP options need -H HOST")
-	case (host != "" || o.Inventory != "") && c.IsSet("root"):
-		return o, errors.New("--root reads this host's os-release; it does not go with -H or --inventory")
 	case o.Inventory != "" && o.Platform != "":
 		return o, errors.New("--platform does not go with --inventory (the inventory names each platform)")
 	case host == "" && o.Inventory == "" && !filepath.IsAbs(o.Root):
 		return o, fmt.Errorf("--root %q must be an absolute path", o.Root)
+	}
+	switch {
+	case host == "" && o.Inventory == "":
+		o.EOLRoot = o.Root
+	case c.IsSet("root"):
+		if !filepath.IsAbs(o.Root) {
+			return o, fmt.Errorf("--root %q must be an absolute path", o.Root)
+		}
+		o.EOLRoot = o.Root
 	}
 	if host != "" {
 		t, err := snmpTarget(c)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/guardrail-monitoring/guardrail/internal/inventory"
 	"github.com/guardrail-monitoring/guardrail/internal/osversion"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
@@ -50,7 +51,14 @@ func (o Options) check(ctx context.Context, env *plugin.Env) (plugin.Result, err
 		return plugin.Result{}, err
 	}
 	rules := osversion.Compile(pol.File, pol.OSVersions)
-	g, err := o.gather(ctx, env.Timeout)
+	m, err := inventory.MappingFrom(pol.File, pol.Inventory)
+	if err != nil {
+		return plugin.Result{}, err
+	}
+	if err := o.readEOL(rules); err != nil {
+		return plugin.Result{}, err
+	}
+	g, err := o.gather(ctx, env.Timeout, m)
 	if err != nil {
 		return plugin.Result{}, err
 	}
