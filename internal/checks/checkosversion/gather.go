@@ -13,19 +13,18 @@ import (
 )
 
 // Device is one device to judge as its source gives it: the platform and
-// version as written (the judge normalises and parses them), and where
-// they were read (Source: an inventory, os-release files, host:port; Line
-// 0 when there is no line) for the reasons of UNKNOWN devices.
-type Device struct {
-	Name, Platform, Version string
-	Source                  string
-	Line                    int
-}
+// version as written (the judge normalises and parses them) and its line
+// in an inventory (0: none). An inventory's rows are used as read, not
+// copied: a fleet of 100,000 is judged within 100 MiB.
+type Device = inventory.Device
 
-// Gathered is what the sources gave: the devices, whether they are a
-// fleet (an inventory) and notes on where the data came from.
+// Gathered is what the source gave: the devices, where they were read
+// (an inventory, os-release files, host:port, for the reasons of UNKNOWN
+// devices), whether they are a fleet (an inventory) and notes on where
+// the data came from.
 type Gathered struct {
 	Devices []Device
+	Source  string
 	Fleet   bool
 	Notes   []string
 }
@@ -39,31 +38,26 @@ func (o Options) gather(ctx context.Context, timeout time.Duration, m inventory.
 		if err != nil {
 			return Gathered{}, err
 		}
-		source := "inventory " + o.Inventory
-		out := make([]Device, len(devs))
-		for i, d := range devs {
-			out[i] = Device{Name: d.Name, Platform: d.Platform, Version: d.Version, Source: source, Line: d.Line}
-		}
-		return Gathered{Devices: out, Fleet: true}, nil
+		return Gathered{Devices: devs, Source: "inventory " + o.Inventory, Fleet: true}, nil
 	case o.SNMP != nil:
 		t := *o.SNMP
 		// Both attempts end before the plugin's own deadline, so a silent
 		// agent gives an error naming host:port, not a bare "timed out".
 		t.Timeout = snmpBudget(timeout) / 2
 		d, notes, err := fromSNMP(ctx, t, o.Platform, timeout)
-		return Gathered{Devices: []Device{d}, Notes: notes}, err
+		return Gathered{Devices: []Device{d}, Source: "SNMP " + t.Address(), Notes: notes}, err
 	default:
-		d, notes, err := fromOSRelease(o.Root, o.Platform)
-		return Gathered{Devices: []Device{d}, Notes: notes}, err
+		d, sources, notes, err := fromOSRelease(o.Root, o.Platform)
+		return Gathered{Devices: []Device{d}, Source: sources, Notes: notes}, err
 	}
 }
 
 // fromOSRelease reads this host (or the snapshot under root) from its
 // release files; osversion.ReadLocal does the reading.
-func fromOSRelease(root, platform string) (Device, []string, error) {
+func fromOSRelease(root, platform string) (Device, string, []string, error) {
 	l, err := osversion.ReadLocal(root)
 	if err != nil {
-		return Device{}, nil, err
+		return Device{}, "", nil, err
 	}
 	osRelease := l.Sources[0]
 	notes := []string{fmt.Sprintf("source: %s (%s)", strings.Join(l.Sources, ", "), l.Pretty)}
@@ -75,11 +69,12 @@ func fromOSRelease(root, platform string) (Device, []string, error) {
 			if len(l.IDLike) > 0 {
 				like = " (like " + strings.Join(l.IDLike, ", ") + ")"
 			}
-			return Device{}, nil, fmt.Errorf("%s: ID %q%s is not a platform this check knows; --platform judges it as one", osRelease, l.ID, like)
+			return Device{}, "", nil, fmt.Errorf("%s: ID %q%s is not a platform this check knows; --platform judges it as one", osRelease, l.ID, like)
 		}
 		platform = l.Platform
 	}
-	return Device{Name: "localhost", Platform: platform, Version: l.Version, Source: strings.Join(l.Sources, ", ")}, notes, nil
+	sources := strings.Join(l.Sources, ", ")
+	return Device{Name: "localhost", Platform: platform, Version: l.Version}, sources, notes, nil
 }
 
 func snmpBudget(timeout time.Duration) time.Duration {
@@ -109,7 +104,7 @@ func fromSNMP(ctx context.Context, t snmp.Target, platform string, timeout time.
 	if err != nil {
 		return Device{}, nil, fmt.Errorf("SNMP %s: %v", addr, err)
 	}
-	return Device{Name: t.Host, Platform: platform, Version: version, Source: "SNMP " + addr}, notes, nil
+	return Device{Name: t.Host, Platform: platform, Version: version}, notes, nil
 }
 
 // readEOL adds the end-of-life dates on disk to each platform's rules:

@@ -30,8 +30,11 @@ const (
 
 // Verdict is the check's decision on the devices, before any text.
 type Verdict struct {
-	Status  plugin.Status
-	Devices []DeviceVerdict // as gathered
+	Status plugin.Status
+	// Devices are the devices as gathered, Judged their verdicts (Judged[i]
+	// is Devices[i]'s).
+	Devices []Device
+	Judged  []DeviceVerdict
 	// ByState counts the devices per state; Drifted are those WARNING or
 	// CRITICAL, DriftedBy per known platform (every platform seen, with
 	// 0 for none drifted).
@@ -57,7 +60,6 @@ type Verdict struct {
 // known), its state, and either a Problem or the Judgement of its
 // platform and version.
 type DeviceVerdict struct {
-	Device
 	ID        string
 	State     plugin.Status
 	Problem   Problem
@@ -167,7 +169,7 @@ type memoEntry struct {
 // versions, so 100,000 devices cost a few hundred parses. It is pure: no
 // I/O, no text.
 func Judge(devs []Device, rules map[string]*osversion.Rules, now time.Time, counts plugin.Thresholds) Verdict {
-	v := Verdict{Devices: make([]DeviceVerdict, len(devs)), DriftedBy: map[string]int{}, Counts: counts, Broken: osversion.Broken(rules)}
+	v := Verdict{Devices: devs, Judged: make([]DeviceVerdict, len(devs)), DriftedBy: map[string]int{}, Counts: counts, Broken: osversion.Broken(rules)}
 	for _, r := range rules {
 		if r.TargetDeadline != nil || slices.ContainsFunc(r.Blocked, func(b osversion.Block) bool { return b.Window != nil }) {
 			v.HasDeadlines = true
@@ -176,9 +178,9 @@ func Judge(devs []Device, rules map[string]*osversion.Rules, now time.Time, coun
 	memo := map[memoKey]memoEntry{}
 	overdue := map[string]bool{}
 	worst := plugin.OK
-	for i, d := range devs {
-		dv := judgeDevice(d, rules, now, memo)
-		v.Devices[i] = dv
+	for i := range devs {
+		dv := judgeDevice(&devs[i], rules, now, memo)
+		v.Judged[i] = dv
 		v.ByState[dv.State]++
 		worst = plugin.Worse(worst, dv.State)
 		if dv.ID == "" {
@@ -212,8 +214,8 @@ func Judge(devs []Device, rules map[string]*osversion.Rules, now time.Time, coun
 	return v
 }
 
-func judgeDevice(d Device, rules map[string]*osversion.Rules, now time.Time, memo map[memoKey]memoEntry) DeviceVerdict {
-	dv := DeviceVerdict{Device: d, State: plugin.Unknown}
+func judgeDevice(d *Device, rules map[string]*osversion.Rules, now time.Time, memo map[memoKey]memoEntry) DeviceVerdict {
+	dv := DeviceVerdict{State: plugin.Unknown}
 	id, known := osversion.Normalize(d.Platform)
 	if known {
 		dv.ID = id

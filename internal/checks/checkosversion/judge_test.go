@@ -44,7 +44,7 @@ func fleet(rows ...string) []Device {
 	var out []Device
 	for i, r := range rows {
 		p, v, _ := strings.Cut(r, " ")
-		out = append(out, Device{Name: fmt.Sprintf("dev%02d", i), Platform: p, Version: v, Source: "inv", Line: i + 2})
+		out = append(out, Device{Name: fmt.Sprintf("dev%02d", i), Platform: p, Version: v, Line: i + 2})
 	}
 	return out
 }
@@ -88,13 +88,13 @@ func TestJudgeDevices(t *testing.T) {
 	}
 	devs = append(devs, devs...) // the second half is served from the memo
 	v := Judge(devs, rules, testNow, plugin.Thresholds{})
-	for i, d := range v.Devices {
+	for i, d := range v.Judged {
 		c := cases[i%len(cases)]
 		if d.State != c.state || d.Problem != c.problem || d.ID != c.id || fmt.Sprint(rulesOf(d.Judgement)) != fmt.Sprint(c.breaches) {
 			t.Errorf("%s %s: %s problem %d id %q breaches %v", c.platform, c.version, plugin.StatusText(d.State), d.Problem, d.ID, rulesOf(d.Judgement))
 		}
 	}
-	if v.Devices[0].Judgement != v.Devices[len(cases)].Judgement {
+	if v.Judged[0].Judgement != v.Judged[len(cases)].Judgement {
 		t.Error("same platform and version judged twice")
 	}
 	if v.HasDeadlines {
@@ -181,7 +181,7 @@ func TestJudgeDeadlines(t *testing.T) {
 	}
 	for _, c := range cases {
 		v := Judge([]Device{{Name: "d", Platform: "ios-xe", Version: c.version}}, rules, at(c.now), plugin.Thresholds{})
-		d := v.Devices[0]
+		d := v.Judged[0]
 		if !v.HasDeadlines || d.State != c.state {
 			t.Errorf("%s at %s: %s (deadlines %v)", c.version, c.now, plugin.StatusText(d.State), v.HasDeadlines)
 			continue
@@ -207,11 +207,11 @@ func TestJudgeDeadlines(t *testing.T) {
 	// Minimum: CRITICAL at once, whatever the deadlines say.
 	rules = rulesFrom(t, strings.Replace(deadlinePolicy, `minimum: "17.3.1"`, `minimum: "17.9.2"`, 1))
 	v := Judge(fleet("ios-xe 17.9.2a"), rules, at("2023-10-20T00:00:00Z"), plugin.Thresholds{})
-	if d := v.Devices[0]; d.State != plugin.Warning {
+	if d := v.Judged[0]; d.State != plugin.Warning {
 		t.Errorf("17.9.2a: %s", plugin.StatusText(d.State))
 	}
 	v = Judge(fleet("ios-xe 17.9.1b"), rules, at("2023-10-20T00:00:00Z"), plugin.Thresholds{})
-	if d := v.Devices[0]; d.State != plugin.Critical || !strings.Contains(fmt.Sprint(rulesOf(d.Judgement)), fmt.Sprint(osversion.BelowMinimum)) {
+	if d := v.Judged[0]; d.State != plugin.Critical || !strings.Contains(fmt.Sprint(rulesOf(d.Judgement)), fmt.Sprint(osversion.BelowMinimum)) {
 		t.Errorf("17.9.1b below minimum: %s %v", plugin.StatusText(d.State), rulesOf(d.Judgement))
 	}
 }
@@ -237,10 +237,10 @@ func BenchmarkJudgeFleet(b *testing.B) {
 	versions := []string{"17.9.4a", "17.6.5", "17.3.4a", "17.12.1", "16.12.4"}
 	devs := make([]Device, 100000)
 	for i := range devs {
-		devs[i] = Device{Name: fmt.Sprintf("dev-%06d", i), Platform: "ios-xe", Version: versions[i%len(versions)], Source: "inv", Line: i + 2}
+		devs[i] = Device{Name: fmt.Sprintf("dev-%06d", i), Platform: "ios-xe", Version: versions[i%len(versions)], Line: i + 2}
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		Report{Fleet: true, LongLimit: 50}.Result(Judge(devs, rules, testNow, plugin.Thresholds{}))
+		Report{Fleet: true, LongLimit: 50, Source: "inv"}.Result(Judge(devs, rules, testNow, plugin.Thresholds{}))
 	}
 }

@@ -29,20 +29,23 @@ type Report struct {
 	LongLimit int
 	// Notes are extra long-output lines (where the data came from).
 	Notes []string
+	// Source is where the devices were read, for the reasons of those
+	// whose platform or version is missing or does not parse.
+	Source string
 }
 
 // Result is the status line, the long output (notes, broken policy
 // entries, then the devices not OK, worst first), the perfdata and the
 // items (every device, worst first).
 func (r Report) Result(v Verdict) plugin.Result {
-	order := worstFirst(v.Devices)
-	texts := reasons{}
+	order := worstFirst(v)
+	texts := reasons{source: r.Source, memo: map[*Judgement]string{}}
 	items := make([]Assessment, len(order))
 	for k, i := range order {
-		d := &v.Devices[i]
-		items[k] = Assessment{Device: d.Name, Platform: d.Platform, Version: d.Version, State: plugin.StatusText(d.State), Reason: texts.of(d)}
-		if d.ID != "" {
-			items[k].Platform = d.ID
+		d, dv := &v.Devices[i], &v.Judged[i]
+		items[k] = Assessment{Device: d.Name, Platform: d.Platform, Version: d.Version, State: plugin.StatusText(dv.State), Reason: texts.of(d, dv)}
+		if dv.ID != "" {
+			items[k].Platform = dv.ID
 		}
 	}
 
@@ -50,7 +53,7 @@ func (r Report) Result(v Verdict) plugin.Result {
 	switch {
 	case r.Fleet || len(items) != 1:
 		summary = fleetSummary(v)
-	case v.Devices[0].State == plugin.Unknown:
+	case v.Judged[0].State == plugin.Unknown:
 		summary = items[0].Reason
 	default:
 		summary = items[0].Platform + " " + items[0].Version + " " + items[0].Reason
@@ -120,8 +123,8 @@ func fleetSummary(v Verdict) string {
 		parts = append(parts, due)
 	}
 	var crit, warn int
-	for i := range v.Devices {
-		d := &v.Devices[i]
+	for i := range v.Judged {
+		d := &v.Judged[i]
 		if d.Judgement != nil && d.Judgement.Deadline != nil {
 			continue // counted above
 		}
@@ -158,27 +161,30 @@ func fleetSummary(v Verdict) string {
 
 func days(n int) string { return strconv.Itoa(n) + " " + plugin.Plural(n, "day", "days") }
 
-// reasons words devices' reasons, once per judgement: a fleet shares a
-// few hundred.
-type reasons map[*Judgement]string
+// reasons words devices' reasons, once per judgement (a fleet shares a
+// few hundred); source is where the devices were read.
+type reasons struct {
+	source string
+	memo   map[*Judgement]string
+}
 
 // of is why the device is in its state. Where the source is at fault (no
 // platform or version, one that does not parse) the reason starts with
 // where it was read.
-func (rs reasons) of(d *DeviceVerdict) string {
+func (rs reasons) of(dev *Device, d *DeviceVerdict) string {
 	var msg string
 	switch d.Problem {
 	case NoProblem:
-		if s, ok := rs[d.Judgement]; ok {
+		if s, ok := rs.memo[d.Judgement]; ok {
 			return s
 		}
 		s := judgementText(d.Judgement)
-		rs[d.Judgement] = s
+		rs.memo[d.Judgement] = s
 		return s
 	case NoPlatform:
 		msg = "no platform"
 	case UnknownPlatform:
-		msg = fmt.Sprintf("unknown platform %q", d.Platform)
+		msg = fmt.Sprintf("unknown platform %q", dev.Platform)
 	case NoPolicy:
 		return "no policy for platform " + d.ID
 	case NoVersion:
@@ -186,12 +192,12 @@ func (rs reasons) of(d *DeviceVerdict) string {
 	case BadVersion:
 		msg = d.Err.Error()
 	}
-	if d.Source == "" {
+	if rs.source == "" {
 		return msg
 	}
-	src := d.Source
-	if d.Line > 0 {
-		src += ", line " + strconv.Itoa(d.Line)
+	src := rs.source
+	if dev.Line > 0 {
+		src += ", line " + strconv.Itoa(dev.Line)
 	}
 	return src + ": " + msg
 }
@@ -230,17 +236,16 @@ func breachText(b osversion.Breach) string {
 // worstFirst orders devices CRITICAL, UNKNOWN, WARNING, OK, then by name,
 // then as read, as indexes into devs: sorting indexes, not the records,
 // is several times faster on a large fleet.
-func worstFirst(devs []DeviceVerdict) []int32 {
-	idx := make([]int32, len(devs))
+func worstFirst(v Verdict) []int32 {
+	idx := make([]int32, len(v.Devices))
 	for i := range idx {
 		idx[i] = int32(i)
 	}
 	slices.SortFunc(idx, func(i, j int32) int {
-		a, b := &devs[i], &devs[j]
-		if c := cmp.Compare(rank(b.State), rank(a.State)); c != 0 {
+		if c := cmp.Compare(rank(v.Judged[j].State), rank(v.Judged[i].State)); c != 0 {
 			return c
 		}
-		if c := strings.Compare(a.Name, b.Name); c != 0 {
+		if c := strings.Compare(v.Devices[i].Name, v.Devices[j].Name); c != 0 {
 			return c
 		}
 		return cmp.Compare(i, j)

@@ -22,17 +22,17 @@ func TestReasons(t *testing.T) {
 	}
 	var devs []Device
 	for _, c := range cases {
-		devs = append(devs, Device{Name: "d", Platform: c.platform, Version: c.version, Source: "inv", Line: 9})
+		devs = append(devs, Device{Name: "d", Platform: c.platform, Version: c.version, Line: 9})
 	}
-	devs = append(devs, Device{Name: "d", Platform: "junos", Version: "21.4R3-S", Source: "inv", Line: 12})
+	devs = append(devs, Device{Name: "d", Platform: "junos", Version: "21.4R3-S", Line: 12})
 	v := Judge(devs, rules, testNow, plugin.Thresholds{})
-	rs := reasons{}
+	rs := reasons{source: "inv", memo: map[*Judgement]string{}}
 	for i, c := range cases {
-		if got := rs.of(&v.Devices[i]); got != c.reason {
+		if got := rs.of(&v.Devices[i], &v.Judged[i]); got != c.reason {
 			t.Errorf("%s %s: %q, want %q", c.platform, c.version, got, c.reason)
 		}
 	}
-	if got := rs.of(&v.Devices[len(cases)]); !strings.HasPrefix(got, "inv, line 12: ") {
+	if got := rs.of(&v.Devices[len(cases)], &v.Judged[len(cases)]); !strings.HasPrefix(got, "inv, line 12: ") {
 		t.Errorf("memoised parse error keeps the old line: %q", got)
 	}
 }
@@ -61,7 +61,7 @@ func TestReportSummary(t *testing.T) {
 
 func TestReportLongAndPerf(t *testing.T) {
 	devs := fleet("ios-xe 17.9.4a", "ios-xe 17.9.4", "junos 21.4R2", "windows 1", "junos 21.4R3-S5", "ios-xe 17.3.4a", "debian 12")
-	r := Report{Fleet: true, LongLimit: 3, Notes: []string{"note"}}.Result(Judge(devs, testRules(t), testNow, plugin.Thresholds{}))
+	r := Report{Fleet: true, LongLimit: 3, Notes: []string{"note"}, Source: "inv"}.Result(Judge(devs, testRules(t), testNow, plugin.Thresholds{}))
 	want := []string{
 		"note",
 		"CRITICAL: dev02 (junos 21.4R2): below minimum 21.4R3; below target 21.4R3-S5",

@@ -63,7 +63,7 @@ func (o Options) check(ctx context.Context, env *plugin.Env) (plugin.Result, err
 		return plugin.Result{}, err
 	}
 	v := Judge(g.Devices, rules, env.Now, o.Counts)
-	r := Report{Fleet: g.Fleet, LongLimit: defaultLongLimit, Notes: g.Notes}
+	r := Report{Fleet: g.Fleet, LongLimit: defaultLongLimit, Notes: g.Notes, Source: g.Source}
 	if env.Verbose > 0 {
 		r.LongLimit = 0
 	}
