@@ -32,7 +32,12 @@ func Spec() plugin.Spec {
 			"over SNMP v2c (-H, -C) or v3 (-H, -u, ...), or a fleet (--inventory CSV or JSON with name,platform,version).\n" +
 			"For a fleet the worst device decides, unless -w/-c are given: they judge the number of drifted devices.\n" +
 			"A platform without a policy entry is UNKNOWN; a policy entry that does not parse makes only its platform UNKNOWN.\n" +
-			"End-of-life dates are judged at the current time (GUARDRAIL_NOW=YYYY-MM-DD fixes it for tests).",
+			"A target with since/within_days or a blocked entry with published/within_days is a deadline: a device not\n" +
+			"complying is WARNING with the days left, CRITICAL from the deadline on (perfdata devices_overdue,\n" +
+			"max_days_overdue, devices_due). End-of-life dates also come from distro-info-data under --root and from\n" +
+			"endoflife.date files the policy names (eol_file); the policy's inventory: section maps CMDB columns and\n" +
+			"platform spellings (NetBox device exports are read as saved).\n" +
+			"Dates are judged at the current time (GUARDRAIL_NOW=YYYY-MM-DD fixes it for tests).",
 		Flags: flags(),
 		Options: func(c *cli.Context) (plugin.Check, error) {
 			o, err := parseOptions(c)
