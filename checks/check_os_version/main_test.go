@@ -144,6 +144,40 @@ func TestGoldenDeadlines(t *testing.T) {
 	}
 }
 
+// TestGoldenFirstSeen: with --state-file a device out of policy on
+// 2026-11-20 is, on 2026-12-19, "out of policy since 2026-11-20 (29
+// days)"; a device in policy is not recorded. The state file is written only
+// when asked for.
+func TestGoldenFirstSeen(t *testing.T) {
+	b := build(t)
+	dir := t.TempDir()
+	state := filepath.Join(dir, "os-version.json")
+	args := []string{"--policy", td + "/deadline-policy.yaml", "--inventory", td + "/fleet-deadlines.csv", "--state-file", state}
+	first := proctest.Exec(t, b, []string{"GUARDRAIL_NOW=2026-11-20"}, args...)
+	if first.Code != 2 || !strings.Contains(first.Stdout, "below target 17.9.5 (due 2026-12-01, 11 days left); out of policy since 2026-11-20 (0 days)") {
+		t.Fatalf("first run: exit %d\n%s%s", first.Code, first.Stdout, first.Stderr)
+	}
+	data, err := os.ReadFile(state)
+	if err != nil || !strings.Contains(string(data), `"ios-xe:core-sw3"`) || strings.Contains(string(data), `"ios-xe:core-sw1"`) {
+		t.Fatalf("state file: %v\n%s", err, data)
+	}
+	r := proctest.Exec(t, b, []string{"GUARDRAIL_NOW=2026-12-19"}, args...)
+	proctest.Golden(t, filepath.Join(td, "golden", "fleet-first-seen.txt"), golden(r), *update)
+
+	for _, c := range []struct{ file, want string }{
+		{"relative.json", "exit 3\nOS VERSION UNKNOWN: bad arguments: "},
+		{filepath.Join(dir, "missing", "s.json"), "exit 3\nOS VERSION UNKNOWN: cannot keep first-seen times: "},
+	} {
+		r := proctest.Exec(t, b, fixedNow, "--policy", policy, "--inventory", td+"/fleet-clean.csv", "--state-file", c.file)
+		if got := golden(r); !strings.HasPrefix(got, c.want) {
+			t.Errorf("--state-file %s: %s", c.file, got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "missing")); err == nil {
+		t.Error("the missing state folder was created")
+	}
+}
+
 // TestEndlessReleaseFiles: os-release or debian_version that is an endless
 // character device (planted as a symlink under --root) ends at once in
 // UNKNOWN naming the file and its limit, well within -t.

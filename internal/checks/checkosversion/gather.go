@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/guardrail-monitoring/guardrail/internal/inventory"
+	"github.com/guardrail-monitoring/guardrail/internal/ledger"
 	"github.com/guardrail-monitoring/guardrail/internal/osversion"
+	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/snmp"
 )
 
@@ -134,3 +136,29 @@ func (o Options) readEOL(rules map[string]*osversion.Rules) error {
 	}
 	return nil
 }
+
+// recordFirstSeen keeps, in the state file, the day each device of the
+// verdict not OK (WARNING or CRITICAL) was first seen so, forgetting the
+// devices back in policy; it returns the times by device key (see
+// firstSeenKey) and the ledger's note ("" or why it was rebuilt).
+func recordFirstSeen(path string, v Verdict, now time.Time) (map[string]time.Time, string, error) {
+	var drifted []string
+	for i := range v.Judged {
+		if s := v.Judged[i].State; s == plugin.Warning || s == plugin.Critical {
+			drifted = append(drifted, firstSeenKey(&v.Devices[i], &v.Judged[i]))
+		}
+	}
+	led, err := ledger.Update(path, drifted, now)
+	if err != nil {
+		msg := err.Error()
+		if !strings.Contains(msg, "--state-file") {
+			msg += " (give --state-file FILE in a folder of the user the check runs as)"
+		}
+		return nil, "", fmt.Errorf("cannot keep first-seen times: %s", msg)
+	}
+	return led.First, led.Note, nil
+}
+
+// firstSeenKey names a device in the state file: its platform and name
+// (a device that changes platform is a new device).
+func firstSeenKey(d *Device, dv *DeviceVerdict) string { return dv.ID + ":" + d.Name }

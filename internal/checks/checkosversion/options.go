@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/guardrail-monitoring/guardrail/internal/ledger"
 	"github.com/guardrail-monitoring/guardrail/internal/osversion"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/snmp"
@@ -30,6 +31,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "priv-passphrase", EnvVars: []string{"GUARDRAIL_SNMP_PRIV_PASSPHRASE"}, Usage: "SNMPv3 privacy `PASSPHRASE` (never printed)"},
 		&cli.StringFlag{Name: "warning", Aliases: []string{"w"}, Usage: "Nagios `RANGE` on the number of drifted devices (instead of the worst device)"},
 		&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of drifted devices"},
+		&cli.StringFlag{Name: "state-file", Usage: "JSON `FILE` remembering the day each device was first seen out of policy (must end in .json); without it nothing is written"},
 	}
 }
 
@@ -49,11 +51,19 @@ type Options struct {
 	EOLRoot string
 	// SNMP is the agent given with -H (its Timeout set at run time), or nil.
 	SNMP *snmp.Target
+	// StateFile keeps the day each device was first seen out of policy
+	// ("" for none: nothing is written).
+	StateFile string
 }
 
 func parseOptions(c *cli.Context) (Options, error) {
-	o := Options{Inventory: c.String("inventory"), Root: c.String("root")}
+	o := Options{Inventory: c.String("inventory"), Root: c.String("root"), StateFile: c.String("state-file")}
 	var err error
+	if o.StateFile != "" {
+		if err := ledger.ValidatePath(o.StateFile); err != nil { // the path's form only; nothing is opened yet
+			return o, err
+		}
+	}
 	if o.Counts, err = plugin.ParseThresholds(c.String("warning"), c.String("critical")); err != nil {
 		return o, err
 	}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/guardrail-monitoring/guardrail/internal/osversion"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
@@ -32,6 +33,11 @@ type Report struct {
 	// Source is where the devices were read, for the reasons of those
 	// whose platform or version is missing or does not parse.
 	Source string
+	// FirstSeen is when each device not OK was first seen so, by
+	// firstSeenKey (nil without --state-file); Now is the time of the run
+	// the days are counted to.
+	FirstSeen map[string]time.Time
+	Now       time.Time
 }
 
 // Result is the status line, the long output (notes, broken policy
@@ -46,6 +52,9 @@ func (r Report) Result(v Verdict) plugin.Result {
 		items[k] = Assessment{Device: d.Name, Platform: d.Platform, Version: d.Version, State: plugin.StatusText(dv.State), Reason: texts.of(d, dv)}
 		if dv.ID != "" {
 			items[k].Platform = dv.ID
+		}
+		if t, ok := r.FirstSeen[firstSeenKey(d, dv)]; ok {
+			items[k].Reason += "; " + outOfPolicySince(t, r.Now)
 		}
 	}
 
@@ -157,6 +166,13 @@ func fleetSummary(v Verdict) string {
 		s += fmt.Sprintf(", %d unknown", u)
 	}
 	return s
+}
+
+// outOfPolicySince: "out of policy since 2026-10-05 (45 days)", whole
+// days since first seen.
+func outOfPolicySince(first, now time.Time) string {
+	n := max(0, int(now.Sub(first).Hours()/24))
+	return fmt.Sprintf("out of policy since %s (%s)", first.UTC().Format("2006-01-02"), days(n))
 }
 
 func days(n int) string { return strconv.Itoa(n) + " " + plugin.Plural(n, "day", "days") }

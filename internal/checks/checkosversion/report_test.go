@@ -125,3 +125,19 @@ func TestReportDeadlines(t *testing.T) {
 		t.Errorf("one device: %s %q", plugin.StatusText(one.Status), one.Summary)
 	}
 }
+
+// With a state file each device not OK says since when it is out of
+// policy; devices without a record (OK, or new) say nothing.
+func TestReportFirstSeen(t *testing.T) {
+	v := Judge(fleet("ios-xe 17.9.4a", "ios-xe 17.9.4", "junos 21.4R2"), testRules(t), testNow, plugin.Thresholds{})
+	first := map[string]time.Time{"ios-xe:dev01": testNow.AddDate(0, 0, -45).Add(-time.Hour)}
+	r := Report{Fleet: true, FirstSeen: first, Now: testNow}.Result(v)
+	want := "CRITICAL: dev02 (junos 21.4R2): below minimum 21.4R3; below target 21.4R3-S5\n" +
+		"WARNING: dev01 (ios-xe 17.9.4): below target 17.9.4a; out of policy since 2026-04-16 (45 days)"
+	if got := strings.Join(r.Long, "\n"); got != want {
+		t.Errorf("long:\n%s\nwant\n%s", got, want)
+	}
+	if items := r.Items.([]Assessment); items[1].Reason != "below target 17.9.4a; out of policy since 2026-04-16 (45 days)" {
+		t.Errorf("item %+v", items[1])
+	}
+}

@@ -68,9 +68,19 @@ func (o Options) check(ctx context.Context, env *plugin.Env) (plugin.Result, err
 		return plugin.Result{}, err
 	}
 	v := Judge(g.Devices, rules, env.Now, o.Counts)
-	r := Report{Fleet: g.Fleet, LongLimit: defaultLongLimit, Notes: g.Notes, Source: g.Source}
+	r := Report{Fleet: g.Fleet, LongLimit: defaultLongLimit, Notes: g.Notes, Source: g.Source, Now: env.Now}
 	if env.Verbose > 0 {
 		r.LongLimit = 0
+	}
+	if o.StateFile != "" {
+		first, note, err := recordFirstSeen(o.StateFile, v, env.Now)
+		if err != nil {
+			return plugin.Result{}, err
+		}
+		r.FirstSeen = first
+		if note != "" {
+			r.Notes = append(r.Notes, "note: "+note)
+		}
 	}
 	return r.Result(v), nil
 }
