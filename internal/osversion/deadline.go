@@ -53,6 +53,7 @@ type DeadlineTally struct {
 	Overdue, Due   int
 	MaxDaysOverdue int
 	MinDaysLeft    int // 0 when no device is due
+	MaxDaysLeft    int // the most days left among the devices due
 }
 
 // Add counts one device's status.
@@ -63,6 +64,7 @@ func (t *DeadlineTally) Add(s DeadlineStatus) {
 		return
 	}
 	t.Due++
+	t.MaxDaysLeft = max(t.MaxDaysLeft, s.DaysLeft)
 	if t.MinDaysLeft == 0 || s.DaysLeft < t.MinDaysLeft {
 		t.MinDaysLeft = s.DaysLeft
 	}
@@ -137,4 +139,13 @@ func (b Block) describe() string {
 		what += ": " + b.Reason
 	}
 	return what
+}
+
+// name is what the block's deadline is called: its reason (an advisory
+// id, usually), else its range.
+func (b Block) name() string {
+	if b.Reason != "" {
+		return b.Reason
+	}
+	return b.describe()
 }

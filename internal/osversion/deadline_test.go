@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
 
 func at(s string) time.Time {
@@ -61,7 +63,7 @@ func TestDeadlineTally(t *testing.T) {
 	for _, start := range []string{"2026-10-01T00:00:00Z", "2026-10-20T00:00:00Z", "2026-10-31T00:00:00Z"} {
 		tally.Add(Deadline{Start: at(start), WithinDays: 30}.At(at("2026-12-19T00:00:00Z")))
 	}
-	want := DeadlineTally{Overdue: 3, Due: 2, MaxDaysOverdue: 50, MinDaysLeft: 6} // due 2026-10-31: day 50 on 2026-12-19
+	want := DeadlineTally{Overdue: 3, Due: 2, MaxDaysOverdue: 50, MinDaysLeft: 6, MaxDaysLeft: 11} // due 2026-10-31: day 50 on 2026-12-19
 	if tally != want {
 		t.Errorf("tally %+v, want %+v", tally, want)
 	}
@@ -97,5 +99,39 @@ os_versions:
 	}
 	if r.Deadlines(mustParse(t, "ios-xe", "17.9.4"), at("2026-12-19T08:00:00Z"))[0].Ref != "17.9.5" {
 		t.Error("the blocked entry without a window is not a deadline")
+	}
+}
+
+// Evaluate gives the deadline facts with the breach; it decides no state.
+func TestEvaluateDeadlineFacts(t *testing.T) {
+	p, err := policy.Parse("p.yaml", []byte(`version: 1
+os_versions:
+  ios-xe:
+    target: {version: "17.9.5", since: 2026-11-01, within_days: 30}
+    blocked:
+      - {from: "16.1.1", to: "17.9.3", reason: "CVE-2023-20198", published: 2023-10-16, within_days: 14}
+      - {version: "17.9.1"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := Compile(p.File, p.OSVersions)["ios-xe"]
+	v, err := Parse("ios-xe", "17.9.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := r.Evaluate(v, at("2026-11-20T12:00:00Z"))
+	if len(f.Breaches) != 3 {
+		t.Fatalf("breaches %+v", f.Breaches)
+	}
+	cve, single, target := f.Breaches[0], f.Breaches[1], f.Breaches[2]
+	if cve.Rule != InBlocked || cve.Name != "CVE-2023-20198" || cve.Deadline == nil || !cve.Deadline.Overdue || cve.Deadline.DaysOverdue != 1118 {
+		t.Errorf("cve %+v %+v", cve, cve.Deadline)
+	}
+	if single.Rule != InBlocked || single.Deadline != nil || single.Name != "blocked" || single.String() != "blocked" {
+		t.Errorf("block without window %+v", single)
+	}
+	if target.Rule != BelowTarget || target.Name != "17.9.5" || target.Deadline == nil || target.Deadline.Overdue || target.Deadline.DaysLeft != 11 || target.String() != "below target 17.9.5" {
+		t.Errorf("target %+v %+v", target, target.Deadline)
 	}
 }

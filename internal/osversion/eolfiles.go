@@ -96,18 +96,21 @@ func ReadEOLFiles(root string, r *Rules) ([]Cycle, error) {
 			out = append(out, cs...)
 		}
 	}
-	if r.EOLFile != "" {
-		cycles, err := eol.ReadEndOfLife(r.EOLFile)
-		if err != nil {
-			return nil, fmt.Errorf("%w (policy %s, line %d, key os_versions.%s.eol_file)", err, r.file, r.EOLFileLine, r.Platform)
-		}
-		cs, err := CyclesFromEndOfLife(r.Platform, r.EOLTier, r.EOLFile, cycles)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cs...)
+	cs, err := ReadEOLFile(r)
+	return append(out, cs...), err
+}
+
+// ReadEOLFile reads only the policy's eol_file of the rules (nil when it
+// names none): where no distro-info-data is to be read.
+func ReadEOLFile(r *Rules) ([]Cycle, error) {
+	if r.Err != nil || r.EOLFile == "" {
+		return nil, nil
 	}
-	return out, nil
+	cycles, err := eol.ReadEndOfLife(r.EOLFile)
+	if err != nil {
+		return nil, fmt.Errorf("%w (policy %s, line %d, key os_versions.%s.eol_file)", err, r.file, r.EOLFileLine, r.Platform)
+	}
+	return CyclesFromEndOfLife(r.Platform, r.EOLTier, r.EOLFile, cycles)
 }
 
 // AddFileEOL adds cycles read from files to the rules, except where the

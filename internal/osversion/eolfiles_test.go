@@ -74,7 +74,7 @@ func TestEOLFromDistroInfo(t *testing.T) {
 				t.Fatal(err)
 			}
 			r.AddFileEOL(cycles)
-			f := r.Evaluate(mustParse(t, c.platform, c.version), day(c.now))
+			f := verdictOf(r.Evaluate(mustParse(t, c.platform, c.version), day(c.now)))
 			if f.State != c.state || !strings.Contains(f.Reason, c.reason) {
 				t.Errorf("%s %s at %s: %s %q, want %s %q", c.platform, c.version, c.now, f.State, f.Reason, c.state, c.reason)
 			}
@@ -121,7 +121,7 @@ func TestEOLFromEndOfLife(t *testing.T) {
 			t.Fatalf("%s: %v", c.file, err)
 		}
 		r.AddFileEOL(cycles)
-		f := r.Evaluate(mustParse(t, c.platform, c.version), day(c.now))
+		f := verdictOf(r.Evaluate(mustParse(t, c.platform, c.version), day(c.now)))
 		if f.State != c.state || !strings.Contains(f.Reason, c.reason) {
 			t.Errorf("%s %s %s at %s: %s %q, want %s %q", c.file, c.platform, c.version, c.now, f.State, f.Reason, c.state, c.reason)
 		}
@@ -178,5 +178,18 @@ os_versions:
 		if r := Compile("P", p.OSVersions)[c.platform]; r.Err == nil || !strings.Contains(r.Err.Error(), c.want) {
 			t.Errorf("got %v\nwant %q", r.Err, c.want)
 		}
+	}
+}
+
+// ReadEOLFile reads the policy's endoflife.date file and never
+// distro-info-data (fleets without --root).
+func TestReadEOLFileOnly(t *testing.T) {
+	r := compileOne(t, "version: 1\nos_versions:\n  debian: {}\n", "debian")
+	if cycles, err := ReadEOLFile(r); err != nil || cycles != nil {
+		t.Errorf("debian without eol_file: %v %v", cycles, err)
+	}
+	r = compileOne(t, "version: 1\nos_versions:\n  fortios:\n    eol_file: "+eolFixture("fortios-v1.json")+"\n", "fortios")
+	if cycles, err := ReadEOLFile(r); err != nil || len(cycles) == 0 || cycles[0].Source != eolFixture("fortios-v1.json") {
+		t.Errorf("fortios: %v %v", cycles, err)
 	}
 }

@@ -5,11 +5,11 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/guardrail-monitoring/guardrail/internal/located"
-	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
 
@@ -241,33 +241,112 @@ func firstLine(p policy.Platform) int {
 	return line
 }
 
-// Finding is the judgement of one version.
-type Finding struct {
-	State  plugin.Status
-	Reason string
+// Rule is a kind of policy rule a version can break.
+type Rule int
+
+const (
+	// InBlocked: the version is in a blocked entry (Breach.Deadline set
+	// when the entry has a window).
+	InBlocked Rule = iota + 1
+	// BelowMinimum: the version is below the minimum.
+	BelowMinimum
+	// PastEOL: the version's release cycle is past its end of life.
+	PastEOL
+	// NearEOL: the end of life is within the policy's eol_warning_days.
+	NearEOL
+	// BelowTarget: the version is below the target (Breach.Deadline set
+	// when the target has since/within_days).
+	BelowTarget
+	// Incomparable: the version cannot be ordered against a policy
+	// version (IOS trains); Breach.Err says why.
+	Incomparable
+)
+
+// Breach is one rule a version breaks, as facts: which rule, the policy
+// value it is judged against, and the dates that apply. The check decides
+// what state each breach is.
+type Breach struct {
+	Rule Rule
+	// Ref is the policy value: the minimum or target version, the block
+	// as written with its reason, the release cycle, or for Incomparable
+	// the version it could not be compared with.
+	Ref string
+	// Name is what a deadline is called: the target version, or the
+	// block's reason (its range when it has none).
+	Name string
+	// Deadline is where the version stands against the entry's window
+	// (InBlocked, BelowTarget), nil when the entry has none.
+	Deadline *DeadlineStatus
+	// EOL is the end-of-life date (PastEOL, NearEOL; zero when the source
+	// says the end is reached without a date), DaysLeft the days to it
+	// (NearEOL), Source and Line where the date came from ("" for the
+	// policy's own eol entries).
+	EOL      time.Time
+	DaysLeft int
+	Source   string
+	Line     int
+	// What is which policy value an Incomparable breach is about
+	// (minimum, target, blocked), Err why it could not be compared.
+	What string
+	Err  error
 }
 
-// Evaluate judges v against the rules at time now. Everything that applies
-// is said, worst first: blocked, below minimum, past end of life (CRITICAL);
-// below target, end of life within the warning window (WARNING). A
-// comparison the platform cannot make (IOS trains) is UNKNOWN naming the
-// policy line, and so is every version of an entry that did not compile.
+// String names the breach as the policy does: "below target 17.9.4a",
+// "release 17.3 past end of life (2025-06-30)".
+func (b Breach) String() string {
+	switch b.Rule {
+	case InBlocked:
+		return b.Ref
+	case BelowMinimum:
+		return "below minimum " + b.Ref
+	case PastEOL:
+		if b.EOL.IsZero() {
+			return fmt.Sprintf("release %s past end of life (no date published, %s line %d)", b.Ref, b.Source, b.Line)
+		}
+		return fmt.Sprintf("release %s past end of life (%s)", b.Ref, b.eolDate())
+	case NearEOL:
+		return fmt.Sprintf("release %s end of life in %d days (%s)", b.Ref, b.DaysLeft, b.eolDate())
+	case BelowTarget:
+		return "below target " + b.Ref
+	case Incomparable:
+		return fmt.Sprintf("cannot compare with %s %s (policy %s, line %d): %v", b.What, b.Ref, b.Source, b.Line, b.Err)
+	}
+	return "rule " + strconv.Itoa(int(b.Rule))
+}
+
+func (b Breach) eolDate() string {
+	date := b.EOL.Format("2006-01-02")
+	if b.Source != "" {
+		date += ", " + b.Source
+	}
+	return date
+}
+
+// Finding is what the rules say about one version: the rules it breaks,
+// in the policy's order (blocked, minimum, end of life, target), or what
+// it meets. Err is set instead when the platform's entry did not compile.
+type Finding struct {
+	Breaches []Breach
+	// Meets is the policy value a compliant version meets ("target
+	// 17.9.4a", "minimum 4.30.2F"; "" when the entry has neither).
+	Meets string
+	Err   error
+}
+
+// Evaluate lists the rules v breaks at time now: the blocked entries it
+// is in, the minimum, the end of life of its cycle (past, or within the
+// warning window), the target, each with its deadline where the policy
+// gives one, and the comparisons the platform cannot make (IOS trains)
+// naming the policy line. It decides no state.
 func (r *Rules) Evaluate(v Version, now time.Time) Finding {
 	if r.Err != nil {
-		return Finding{State: plugin.Unknown, Reason: r.Err.Error()}
+		return Finding{Err: r.Err}
 	}
-	type note struct {
-		state plugin.Status
-		text  string
-	}
-	var notes []note
-	add := func(s plugin.Status, format string, args ...any) {
-		notes = append(notes, note{s, fmt.Sprintf(format, args...)})
-	}
+	var f Finding
 	cmp := func(ref *Version, what string) (int, bool) {
 		c, err := Compare(v, *ref)
 		if err != nil {
-			add(plugin.Unknown, "cannot compare with %s %s (policy %s, line %d): %v", what, ref, r.file, r.lines[ref], err)
+			f.Breaches = append(f.Breaches, Breach{Rule: Incomparable, Ref: ref.Text, What: what, Source: r.file, Line: r.lines[ref], Err: err})
 			return 0, false
 		}
 		return c, true
@@ -285,73 +364,54 @@ func (r *Rules) Evaluate(v Version, now time.Time) Finding {
 		if !in {
 			continue
 		}
-		add(plugin.Critical, "%s", b.describe())
+		br := Breach{Rule: InBlocked, Ref: b.describe(), Name: b.name(), Line: b.Line}
+		if b.Window != nil {
+			st := b.Window.At(now)
+			br.Deadline = &st
+		}
+		f.Breaches = append(f.Breaches, br)
 	}
 	if r.Minimum != nil {
 		if c, ok := cmp(r.Minimum, "minimum"); ok && c < 0 {
-			add(plugin.Critical, "below minimum %s", r.Minimum)
+			f.Breaches = append(f.Breaches, Breach{Rule: BelowMinimum, Ref: r.Minimum.Text, Line: r.lines[r.Minimum]})
 		}
 	}
 	for _, cy := range r.EOL {
 		if !v.InCycle(cy.Release) {
 			continue
 		}
+		br := Breach{Rule: PastEOL, Ref: cy.Release.Text, Source: cy.Source, Line: cy.Line}
 		if cy.Past {
-			add(plugin.Critical, "release %s past end of life (no date published, %s line %d)", cy.Release, cy.Source, cy.Line)
+			f.Breaches = append(f.Breaches, br)
 			continue
 		}
-		date := cy.Date.Format("2006-01-02")
-		if cy.Source != "" {
-			date += ", " + cy.Source
-		}
+		br.EOL = cy.Date
 		left := int(math.Ceil(cy.Date.Sub(now).Hours() / 24))
 		switch {
 		case !now.Before(cy.Date):
-			add(plugin.Critical, "release %s past end of life (%s)", cy.Release, date)
+			f.Breaches = append(f.Breaches, br)
 		case left <= r.EOLWarningDays:
-			add(plugin.Warning, "release %s end of life in %d days (%s)", cy.Release, left, date)
+			br.Rule, br.DaysLeft = NearEOL, left
+			f.Breaches = append(f.Breaches, br)
 		}
 	}
 	if r.Target != nil {
 		if c, ok := cmp(r.Target, "target"); ok && c < 0 {
-			add(plugin.Warning, "below target %s", r.Target)
+			br := Breach{Rule: BelowTarget, Ref: r.Target.Text, Name: r.Target.Text, Line: r.lines[r.Target]}
+			if r.TargetDeadline != nil {
+				st := r.TargetDeadline.At(now)
+				br.Deadline = &st
+			}
+			f.Breaches = append(f.Breaches, br)
 		}
 	}
-	if len(notes) == 0 {
-		var parts []string
-		if r.Target != nil {
-			parts = append(parts, "target "+r.Target.Text)
-		} else if r.Minimum != nil {
-			parts = append(parts, "minimum "+r.Minimum.Text)
+	if len(f.Breaches) == 0 {
+		switch {
+		case r.Target != nil:
+			f.Meets = "target " + r.Target.Text
+		case r.Minimum != nil:
+			f.Meets = "minimum " + r.Minimum.Text
 		}
-		if len(parts) == 0 {
-			return Finding{State: plugin.OK, Reason: "meets policy"}
-		}
-		return Finding{State: plugin.OK, Reason: "meets policy (" + strings.Join(parts, ", ") + ")"}
 	}
-	sort.SliceStable(notes, func(i, j int) bool { return rank(notes[i].state) > rank(notes[j].state) })
-	f := Finding{State: plugin.OK}
-	texts := make([]string, len(notes))
-	for i, n := range notes {
-		f.State = plugin.Worse(f.State, n.state)
-		texts[i] = n.text
-	}
-	f.Reason = strings.Join(texts, "; ")
 	return f
 }
-
-// rank orders states for output: CRITICAL, UNKNOWN, WARNING, OK.
-func rank(s plugin.Status) int {
-	switch s {
-	case plugin.Critical:
-		return 3
-	case plugin.Unknown:
-		return 2
-	case plugin.Warning:
-		return 1
-	}
-	return 0
-}
-
-// Rank orders states for listing, worst first (CRITICAL, UNKNOWN, WARNING, OK).
-func Rank(s plugin.Status) int { return rank(s) }

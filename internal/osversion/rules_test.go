@@ -26,6 +26,53 @@ func loadRules(t testing.TB) map[string]*Rules {
 	return rules
 }
 
+// judged is a finding as a state and reason, the way check_os_version
+// words it when no deadline applies (its judge is tested on its own):
+// blocked, below minimum and past end of life CRITICAL, an incomparable
+// version UNKNOWN, end of life near and below target WARNING, worst first.
+func judged(f Finding) (plugin.Status, string) {
+	if f.Err != nil {
+		return plugin.Unknown, f.Err.Error()
+	}
+	if len(f.Breaches) == 0 {
+		if f.Meets == "" {
+			return plugin.OK, "meets policy"
+		}
+		return plugin.OK, "meets policy (" + f.Meets + ")"
+	}
+	state := func(b Breach) plugin.Status {
+		switch b.Rule {
+		case InBlocked, BelowMinimum, PastEOL:
+			return plugin.Critical
+		case Incomparable:
+			return plugin.Unknown
+		}
+		return plugin.Warning
+	}
+	var texts []string
+	worst := plugin.OK
+	for _, s := range []plugin.Status{plugin.Critical, plugin.Unknown, plugin.Warning} {
+		for _, b := range f.Breaches {
+			if state(b) == s {
+				texts = append(texts, b.String())
+				worst = plugin.Worse(worst, s)
+			}
+		}
+	}
+	return worst, strings.Join(texts, "; ")
+}
+
+// verdict is a finding judged (see judged).
+type verdict struct {
+	State  plugin.Status
+	Reason string
+}
+
+func verdictOf(f Finding) verdict {
+	s, r := judged(f)
+	return verdict{s, r}
+}
+
 func TestEvaluate(t *testing.T) {
 	rules := loadRules(t)
 	cases := []struct {
@@ -76,7 +123,7 @@ func TestEvaluate(t *testing.T) {
 			t.Errorf("%v", err)
 			continue
 		}
-		f := rules[c.platform].Evaluate(v, testNow)
+		f := verdictOf(rules[c.platform].Evaluate(v, testNow))
 		if f.State != c.state || c.reason != "" && f.Reason != c.reason {
 			t.Errorf("%s %s: %s %q, want %s %q", c.platform, c.version, plugin.StatusText(f.State), f.Reason, plugin.StatusText(c.state), c.reason)
 		}
@@ -99,7 +146,7 @@ func TestEOLWindowEdges(t *testing.T) {
 		{eol, plugin.Critical},
 		{eol.Add(24 * time.Hour), plugin.Critical},
 	} {
-		if f := rules["debian"].Evaluate(v, c.now); f.State != c.state {
+		if f := verdictOf(rules["debian"].Evaluate(v, c.now)); f.State != c.state {
 			t.Errorf("at %s: %s %q", c.now, plugin.StatusText(f.State), f.Reason)
 		}
 	}
@@ -114,7 +161,7 @@ func TestEOLWindowEdges(t *testing.T) {
 		{eol.Add(-time.Second), plugin.Warning},
 		{eol, plugin.Critical},
 	} {
-		if f := r.Evaluate(v, c.now); f.State != c.state {
+		if f := verdictOf(r.Evaluate(v, c.now)); f.State != c.state {
 			t.Errorf("no target, at %s: %s %q", c.now, plugin.StatusText(f.State), f.Reason)
 		}
 	}
@@ -179,7 +226,7 @@ func TestCompileKeepsGoodPlatforms(t *testing.T) {
 		{"debian", "12.11", plugin.OK, "meets policy (target 12.5)"},
 		{"debian", "12.4", plugin.Warning, "below target 12.5"},
 	} {
-		f := rules[c.platform].Evaluate(mustParse(t, c.platform, c.version), testNow)
+		f := verdictOf(rules[c.platform].Evaluate(mustParse(t, c.platform, c.version), testNow))
 		if f.State != c.state || f.Reason != c.reason {
 			t.Errorf("%s %s: %s %q, want %s %q", c.platform, c.version, plugin.StatusText(f.State), f.Reason, plugin.StatusText(c.state), c.reason)
 		}
@@ -285,7 +332,7 @@ func BenchmarkEvaluate(b *testing.B) {
 	v := mustParse(b, "ios-xe", "17.6.3")
 	b.ReportAllocs()
 	for b.Loop() {
-		if f := rules["ios-xe"].Evaluate(v, testNow); f.State != plugin.Critical {
+		if f := verdictOf(rules["ios-xe"].Evaluate(v, testNow)); f.State != plugin.Critical {
 			b.Fatal(f)
 		}
 	}

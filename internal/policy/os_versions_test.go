@@ -153,3 +153,14 @@ func FuzzParseOSVersions(f *testing.F) {
 		}
 	})
 }
+
+// The inventory section is read from the top level of a whole policy.
+func TestPolicyInventoryKey(t *testing.T) {
+	p, err := Parse("p.yaml", []byte("version: 1\ninventory:\n  columns: {name: hostname}\n  platforms: {\"Cisco IOS XE\": ios-xe}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Inventory.Columns.Name; c == nil || c.Value != "hostname" || c.Line != 3 || p.Inventory.PlatformMap()["cisco ios xe"] != "ios-xe" {
+		t.Errorf("inventory %+v", p.Inventory)
+	}
+}

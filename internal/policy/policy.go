@@ -25,6 +25,7 @@ type Policy struct {
 	SecurityUpdates SecurityUpdates `yaml:"security_updates"`
 	OSVersions      OSVersions      `yaml:"os_versions"`
 	Flows           Flows           `yaml:"flows"`
+	Inventory       Inventory       `yaml:"inventory"`
 
 	// File is where the policy was read from ("" for built-in defaults).
 	File string `yaml:"-"`

@@ -1,14 +1,8 @@
-// Package osversion is check_os_version: its flags, the three sources
-// (this host's os-release, one device over SNMP, an inventory of a fleet)
-// and the judging of each device's version against the policy.
 package checkosversion
 
 import (
-	"cmp"
-	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -16,210 +10,244 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 )
 
-// Assessment is one device judged; it is also the JSON item.
-type Assessment struct {
-	Device   string        `json:"device"`
-	Platform string        `json:"platform"`
-	Version  string        `json:"version"`
-	State    string        `json:"state"`
-	Reason   string        `json:"reason"`
-	status   plugin.Status // State as a Status
-	known    bool          // Platform is a known platform id
+// Problem is why a device could not be judged against the rules.
+type Problem int
+
+const (
+	// NoProblem: the device was judged (DeviceVerdict.Judgement).
+	NoProblem Problem = iota
+	// NoPlatform: the source gives no platform.
+	NoPlatform
+	// UnknownPlatform: the platform is not one this check knows.
+	UnknownPlatform
+	// NoPolicy: the policy has no entry for the platform.
+	NoPolicy
+	// NoVersion: the source gives no version.
+	NoVersion
+	// BadVersion: the version does not parse (DeviceVerdict.Err).
+	BadVersion
+)
+
+// Verdict is the check's decision on the devices, before any text.
+type Verdict struct {
+	Status plugin.Status
+	// Devices are the devices as gathered, Judged their verdicts (Judged[i]
+	// is Devices[i]'s).
+	Devices []Device
+	Judged  []DeviceVerdict
+	// ByState counts the devices per state; Drifted are those WARNING or
+	// CRITICAL, DriftedBy per known platform (every platform seen, with
+	// 0 for none drifted).
+	ByState   [4]int
+	Drifted   int
+	DriftedBy map[string]int
+	// Counts are the -w/-c ranges the status was judged by (unset: the
+	// worst device decides).
+	Counts plugin.Thresholds
+	// Broken are the policy entries that did not compile (their devices
+	// are UNKNOWN), sorted by platform.
+	Broken []error
+	// HasDeadlines: the policy gives a deadline (a target's since, a
+	// block's published) for some platform; then Deadlines is the fleet's
+	// tally (each device counted once, by its worst deadline) and
+	// OverdueNames the deadlines devices are past, sorted.
+	HasDeadlines bool
+	Deadlines    osversion.DeadlineTally
+	OverdueNames []string
 }
 
-// Assessor judges devices against compiled rules, remembering the verdict
-// per platform and version: fleets run few distinct versions, so 100,000
-// devices cost a few hundred parses.
-type Assessor struct {
-	Rules map[string]*osversion.Rules
-	Now   time.Time
-	memo  map[memoKey]verdict
+// DeviceVerdict is one device judged: its platform id (ID, "" when not
+// known), its state, and either a Problem or the Judgement of its
+// platform and version.
+type DeviceVerdict struct {
+	ID        string
+	State     plugin.Status
+	Problem   Problem
+	Err       error // BadVersion: the parse error
+	Judgement *Judgement
+}
+
+// Judgement is the verdict on one platform and version, shared by every
+// device that runs it.
+type Judgement struct {
+	State plugin.Status
+	// Breaches are the rules broken, worst state first (in the policy's
+	// order within a state); Meets is what a compliant version meets and
+	// Err why the platform's entry did not compile.
+	Breaches []JudgedBreach
+	Meets    string
+	Err      error
+	// Deadline is the worst deadline the version misses (the most days
+	// overdue, else the fewest days left), nil for none; DeadlineName is
+	// what it is called.
+	Deadline     *osversion.DeadlineStatus
+	DeadlineName string
+}
+
+// JudgedBreach is a broken rule with the state it gives.
+type JudgedBreach struct {
+	osversion.Breach
+	State plugin.Status
+}
+
+// BreachState is the state a broken rule gives: blocked, below minimum
+// and past end of life are CRITICAL at once, below target and end of life
+// near WARNING, except that a rule with a deadline is WARNING until the
+// deadline and CRITICAL after it; a version that cannot be compared is
+// UNKNOWN.
+func BreachState(b osversion.Breach) plugin.Status {
+	if b.Deadline != nil {
+		if b.Deadline.Overdue {
+			return plugin.Critical
+		}
+		return plugin.Warning
+	}
+	switch b.Rule {
+	case osversion.InBlocked, osversion.BelowMinimum, osversion.PastEOL:
+		return plugin.Critical
+	case osversion.NearEOL, osversion.BelowTarget:
+		return plugin.Warning
+	}
+	return plugin.Unknown
+}
+
+// judgement states a finding.
+func judgement(f osversion.Finding) *Judgement {
+	j := &Judgement{State: plugin.OK, Meets: f.Meets, Err: f.Err}
+	if f.Err != nil {
+		j.State = plugin.Unknown
+		return j
+	}
+	for _, b := range f.Breaches {
+		jb := JudgedBreach{Breach: b, State: BreachState(b)}
+		j.State = plugin.Worse(j.State, jb.State)
+		j.Breaches = append(j.Breaches, jb)
+		if d := b.Deadline; d != nil && (j.Deadline == nil || worseDeadline(*d, *j.Deadline)) {
+			j.Deadline, j.DeadlineName = d, b.Name
+		}
+	}
+	sort.SliceStable(j.Breaches, func(a, b int) bool { return rank(j.Breaches[a].State) > rank(j.Breaches[b].State) })
+	return j
+}
+
+// worseDeadline: overdue beats due, more days overdue or fewer days left
+// beat fewer or more.
+func worseDeadline(a, b osversion.DeadlineStatus) bool {
+	switch {
+	case a.Overdue != b.Overdue:
+		return a.Overdue
+	case a.Overdue:
+		return a.DaysOverdue > b.DaysOverdue
+	}
+	return a.DaysLeft < b.DaysLeft
+}
+
+// rank orders states for output: CRITICAL, UNKNOWN, WARNING, OK.
+func rank(s plugin.Status) int {
+	switch s {
+	case plugin.Critical:
+		return 3
+	case plugin.Unknown:
+		return 2
+	case plugin.Warning:
+		return 1
+	}
+	return 0
 }
 
 type memoKey struct{ platform, version string }
 
-type verdict struct {
-	status    plugin.Status
-	reason    string
-	parseFail bool // reason is a parse error: prefix where the version came from
+type memoEntry struct {
+	j   *Judgement
+	err error // the version does not parse
 }
 
-// Assess judges one device. source and line (0: none) say where its
-// version was read (an inventory line, an os-release file, host:port) for
-// UNKNOWN reasons; the text is only built when needed.
-func (a *Assessor) Assess(name, platformName, version, source string, line int) Assessment {
-	as := Assessment{Device: name, Platform: platformName, Version: version}
-	id, known := osversion.Normalize(platformName)
-	if known {
-		as.Platform, as.known = id, true
-	}
-	v := a.verdict(id, known, platformName, version)
-	as.status, as.Reason = v.status, v.reason
-	if v.parseFail && source != "" {
-		if line > 0 {
-			source += ", line " + strconv.Itoa(line)
+// Judge decides every device against the compiled rules at time now, and
+// the status: the worst device, or with -w/-c ranges the number drifted
+// (unknown devices still make it at least UNKNOWN). The verdict per
+// platform and version is computed once: fleets run few distinct
+// versions, so 100,000 devices cost a few hundred parses. It is pure: no
+// I/O, no text.
+func Judge(devs []Device, rules map[string]*osversion.Rules, now time.Time, counts plugin.Thresholds) Verdict {
+	v := Verdict{Devices: devs, Judged: make([]DeviceVerdict, len(devs)), DriftedBy: map[string]int{}, Counts: counts, Broken: osversion.Broken(rules)}
+	for _, r := range rules {
+		if r.TargetDeadline != nil || slices.ContainsFunc(r.Blocked, func(b osversion.Block) bool { return b.Window != nil }) {
+			v.HasDeadlines = true
 		}
-		as.Reason = source + ": " + v.reason
 	}
-	as.State = plugin.StatusText(as.status)
-	return as
-}
-
-func (a *Assessor) verdict(id string, known bool, platformName, version string) verdict {
-	switch {
-	case strings.TrimSpace(platformName) == "":
-		return verdict{status: plugin.Unknown, reason: "no platform", parseFail: true}
-	case !known:
-		return verdict{status: plugin.Unknown, reason: fmt.Sprintf("unknown platform %q", platformName), parseFail: true}
-	case a.Rules[id] == nil:
-		return verdict{status: plugin.Unknown, reason: "no policy for platform " + id}
-	case strings.TrimSpace(version) == "":
-		return verdict{status: plugin.Unknown, reason: "no version", parseFail: true}
-	}
-	k := memoKey{id, version}
-	if v, ok := a.memo[k]; ok {
-		return v
-	}
-	var out verdict
-	if pv, err := osversion.Parse(id, version); err != nil {
-		out = verdict{status: plugin.Unknown, reason: err.Error(), parseFail: true}
-	} else {
-		f := a.Rules[id].Evaluate(pv, a.Now)
-		out = verdict{status: f.State, reason: f.Reason}
-	}
-	if a.memo == nil {
-		a.memo = map[memoKey]verdict{}
-	}
-	a.memo[k] = out
-	return out
-}
-
-// Report turns assessments into the check's result.
-type Report struct {
-	// Fleet: the summary counts devices; otherwise it describes the one.
-	Fleet bool
-	// Counts: -w/-c on the number of drifted (WARNING or CRITICAL)
-	// devices; when set they decide instead of the worst device, though
-	// unknown devices still make the result at least UNKNOWN.
-	Counts plugin.Thresholds
-	// LongLimit caps the devices listed in the long output (0: all).
-	LongLimit int
-	// Notes are extra long-output lines (where the data came from).
-	Notes []string
-	// PolicyNotes name policy entries that did not compile; they follow
-	// Notes.
-	PolicyNotes []string
-}
-
-// Result judges the fleet: worst device first in the long output and items.
-func (r Report) Result(devs []Assessment) plugin.Result {
-	devs = worstFirst(devs)
-	var n [4]int // by plugin.Status
-	drifted := map[string]int{}
-	var platforms []string
+	memo := map[memoKey]memoEntry{}
+	overdue := map[string]bool{}
 	worst := plugin.OK
-	for _, d := range devs {
-		n[d.status]++
-		worst = plugin.Worse(worst, d.status)
-		if !d.known {
+	for i := range devs {
+		dv := judgeDevice(&devs[i], rules, now, memo)
+		v.Judged[i] = dv
+		v.ByState[dv.State]++
+		worst = plugin.Worse(worst, dv.State)
+		if dv.ID == "" {
 			continue
 		}
-		if _, seen := drifted[d.Platform]; !seen {
-			platforms = append(platforms, d.Platform)
-			drifted[d.Platform] = 0
+		drifted := dv.State == plugin.Warning || dv.State == plugin.Critical
+		if drifted {
+			v.Drifted++
+			v.DriftedBy[dv.ID]++
+		} else if _, seen := v.DriftedBy[dv.ID]; !seen {
+			v.DriftedBy[dv.ID] = 0
 		}
-		if d.status == plugin.Warning || d.status == plugin.Critical {
-			drifted[d.Platform]++
-		}
-	}
-	nDrifted := n[plugin.Warning] + n[plugin.Critical]
-	status := worst
-	if r.Counts.IsSet() {
-		status = r.Counts.Judge(float64(nDrifted))
-		if n[plugin.Unknown] > 0 {
-			status = plugin.Worse(status, plugin.Unknown)
+		if j := dv.Judgement; j != nil && j.Deadline != nil {
+			v.Deadlines.Add(*j.Deadline)
+			if j.Deadline.Overdue {
+				overdue[j.DeadlineName] = true
+			}
 		}
 	}
-
-	var summary string
-	switch {
-	case r.Fleet || len(devs) != 1:
-		summary = fmt.Sprintf("%d of %d devices drifted", nDrifted, len(devs))
-		var parts []string
-		if n[plugin.Critical] > 0 {
-			parts = append(parts, fmt.Sprintf("%d critical", n[plugin.Critical]))
-		}
-		if n[plugin.Warning] > 0 {
-			parts = append(parts, fmt.Sprintf("%d warning", n[plugin.Warning]))
-		}
-		if len(parts) > 0 {
-			summary += " (" + strings.Join(parts, ", ") + ")"
-		}
-		if n[plugin.Unknown] > 0 {
-			summary += fmt.Sprintf(", %d unknown", n[plugin.Unknown])
-		}
-	default:
-		d := devs[0]
-		if d.status == plugin.Unknown {
-			summary = d.Reason
-		} else {
-			summary = d.Platform + " " + d.Version + " " + d.Reason
+	for name := range overdue {
+		v.OverdueNames = append(v.OverdueNames, name)
+	}
+	sort.Strings(v.OverdueNames)
+	v.Status = worst
+	if counts.IsSet() {
+		v.Status = counts.Judge(float64(v.Drifted))
+		if v.ByState[plugin.Unknown] > 0 {
+			v.Status = plugin.Worse(v.Status, plugin.Unknown)
 		}
 	}
-
-	long := append(append([]string(nil), r.Notes...), r.PolicyNotes...)
-	listed := 0
-	for _, d := range devs {
-		if d.status == plugin.OK && r.Fleet {
-			continue
-		}
-		if r.LongLimit > 0 && listed == r.LongLimit {
-			long = append(long, fmt.Sprintf("... and %d more not listed (-v lists all)", len(devs)-n[plugin.OK]-listed))
-			break
-		}
-		listed++
-		long = append(long, fmt.Sprintf("%s: %s (%s %s): %s", d.State, d.Device, d.Platform, d.Version, d.Reason))
-	}
-
-	sort.Strings(platforms)
-	perf := []plugin.Perf{
-		plugin.Count("devices", len(devs), plugin.Thresholds{}),
-		plugin.Count("ok", n[plugin.OK], plugin.Thresholds{}),
-		plugin.Count("warning", n[plugin.Warning], plugin.Thresholds{}),
-		plugin.Count("critical", n[plugin.Critical], plugin.Thresholds{}),
-		plugin.Count("unknown", n[plugin.Unknown], plugin.Thresholds{}),
-		plugin.Count("drifted", nDrifted, r.Counts),
-	}
-	for _, p := range platforms {
-		perf = append(perf, plugin.Count(p+"_drifted", drifted[p], plugin.Thresholds{}))
-	}
-	if devs == nil {
-		devs = []Assessment{}
-	}
-	return plugin.Result{Status: status, Summary: summary, Long: long, Perf: perf, Items: devs}
+	return v
 }
 
-// worstFirst orders devices CRITICAL, UNKNOWN, WARNING, OK, then by name,
-// then as read. It sorts indexes, not the 100-byte records, which makes it
-// several times faster on a large fleet.
-func worstFirst(devs []Assessment) []Assessment {
-	idx := make([]int32, len(devs))
-	for i := range idx {
-		idx[i] = int32(i)
+func judgeDevice(d *Device, rules map[string]*osversion.Rules, now time.Time, memo map[memoKey]memoEntry) DeviceVerdict {
+	dv := DeviceVerdict{State: plugin.Unknown}
+	id, known := osversion.Normalize(d.Platform)
+	if known {
+		dv.ID = id
 	}
-	slices.SortFunc(idx, func(i, j int32) int {
-		a, b := &devs[i], &devs[j]
-		if c := cmp.Compare(osversion.Rank(b.status), osversion.Rank(a.status)); c != 0 {
-			return c
-		}
-		if c := strings.Compare(a.Device, b.Device); c != 0 {
-			return c
-		}
-		return cmp.Compare(i, j)
-	})
-	out := make([]Assessment, len(devs))
-	for k, i := range idx {
-		out[k] = devs[i]
+	switch {
+	case strings.TrimSpace(d.Platform) == "":
+		dv.Problem = NoPlatform
+		return dv
+	case !known:
+		dv.Problem = UnknownPlatform
+		return dv
+	case rules[id] == nil:
+		dv.Problem = NoPolicy
+		return dv
+	case strings.TrimSpace(d.Version) == "":
+		dv.Problem = NoVersion
+		return dv
 	}
-	return out
+	k := memoKey{id, d.Version}
+	e, ok := memo[k]
+	if !ok {
+		if pv, err := osversion.Parse(id, d.Version); err != nil {
+			e.err = err
+		} else {
+			e.j = judgement(rules[id].Evaluate(pv, now))
+		}
+		memo[k] = e
+	}
+	if e.err != nil {
+		dv.Problem, dv.Err = BadVersion, e.err
+		return dv
+	}
+	dv.Judgement, dv.State = e.j, e.j.State
+	return dv
 }

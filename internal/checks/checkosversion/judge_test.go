@@ -12,7 +12,11 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
 
-func assessor(t testing.TB) *Assessor {
+var testNow = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+
+// testRules are the golden files' policy, less rhel (a platform without a
+// policy entry).
+func testRules(t testing.TB) map[string]*osversion.Rules {
 	t.Helper()
 	p, err := policy.Load(filepath.Join("..", "..", "..", "testdata", "osversion", "policy.yaml"), true)
 	if err != nil {
@@ -22,138 +26,221 @@ func assessor(t testing.TB) *Assessor {
 	if errs := osversion.Broken(rules); len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	delete(rules, "rhel") // a platform without a policy entry
-	return &Assessor{Rules: rules, Now: time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)}
+	delete(rules, "rhel")
+	return rules
 }
 
-func TestAssess(t *testing.T) {
-	a := assessor(t)
-	cases := []struct {
-		platform, version string
-		state             plugin.Status
-		reason            string
-	}{
-		{"ios-xe", "17.9.4a", plugin.OK, "meets policy (target 17.9.4a)"},
-		{"IOSXE", "17.9.4", plugin.Warning, "below target 17.9.4a"},
-		{"rhel", "9.2", plugin.Unknown, "no policy for platform rhel"},
-		{"windows", "2019", plugin.Unknown, `inv, line 9: unknown platform "windows"`},
-		{"", "1", plugin.Unknown, "inv, line 9: no platform"},
-		{"junos", "", plugin.Unknown, "inv, line 9: no version"},
-		{"junos", "21.4R3-S", plugin.Unknown, `inv, line 9: "21.4R3-S" is not a junos version (want like 21.4R3-S5.4)`},
-		{"ios", "15.2(4)M3", plugin.Unknown, ""},
+func rulesFrom(t testing.TB, yaml string) map[string]*osversion.Rules {
+	t.Helper()
+	p, err := policy.Parse("p.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatal(err)
 	}
-	for i := 0; i < 2; i++ { // the second pass is served from the memo
-		for _, c := range cases {
-			as := a.Assess("d", c.platform, c.version, "inv", 9)
-			if as.status != c.state || as.State != plugin.StatusText(c.state) || c.reason != "" && as.Reason != c.reason {
-				t.Errorf("%s %s: %s %q, want %s %q", c.platform, c.version, as.State, as.Reason, plugin.StatusText(c.state), c.reason)
-			}
-		}
-	}
-	if as := a.Assess("d", "junos", "21.4R3-S", "inv", 12); !strings.HasPrefix(as.Reason, "inv, line 12: ") {
-		t.Errorf("memoised parse error keeps the old line: %q", as.Reason)
-	}
+	return osversion.Compile(p.File, p.OSVersions)
 }
 
-func fleet(t testing.TB, rows ...string) []Assessment {
-	a := assessor(t)
-	var out []Assessment
+// fleet makes devices dev00, dev01, ... from "platform version" rows.
+func fleet(rows ...string) []Device {
+	var out []Device
 	for i, r := range rows {
 		p, v, _ := strings.Cut(r, " ")
-		out = append(out, a.Assess(fmt.Sprintf("dev%02d", i), p, v, "inv", i+2))
+		out = append(out, Device{Name: fmt.Sprintf("dev%02d", i), Platform: p, Version: v, Line: i + 2})
 	}
 	return out
 }
 
-func TestReportStatus(t *testing.T) {
+func rulesOf(j *Judgement) []osversion.Rule {
+	if j == nil {
+		return nil
+	}
+	var out []osversion.Rule
+	for _, b := range j.Breaches {
+		out = append(out, b.Rule)
+	}
+	return out
+}
+
+func TestJudgeDevices(t *testing.T) {
+	rules := testRules(t)
+	B, M, P, N, T, I := osversion.InBlocked, osversion.BelowMinimum, osversion.PastEOL, osversion.NearEOL, osversion.BelowTarget, osversion.Incomparable
+	cases := []struct {
+		platform, version string
+		state             plugin.Status
+		problem           Problem
+		id                string
+		breaches          []osversion.Rule // worst first
+	}{
+		{"ios-xe", "17.9.4a", plugin.OK, NoProblem, "ios-xe", nil},
+		{"IOSXE", "17.9.4", plugin.Warning, NoProblem, "ios-xe", []osversion.Rule{T}},
+		{"ios-xe", "17.6.5", plugin.Warning, NoProblem, "ios-xe", []osversion.Rule{T}}, // end of life 213 days ahead, window 180
+		{"ios-xe", "17.3.4a", plugin.Critical, NoProblem, "ios-xe", []osversion.Rule{B, M, P, T}},
+		{"gaia", "R81.10 Take 150", plugin.Warning, NoProblem, "gaia", []osversion.Rule{N, T}},
+		{"rhel", "9.2", plugin.Unknown, NoPolicy, "rhel", nil},
+		{"windows", "2019", plugin.Unknown, UnknownPlatform, "", nil},
+		{"", "1", plugin.Unknown, NoPlatform, "", nil},
+		{"junos", "", plugin.Unknown, NoVersion, "junos", nil},
+		{"junos", "21.4R3-S", plugin.Unknown, BadVersion, "junos", nil},
+		{"ios", "15.2(4)M3", plugin.Unknown, NoProblem, "ios", []osversion.Rule{I, I}},
+	}
+	var devs []Device
+	for _, c := range cases {
+		devs = append(devs, Device{Name: "d", Platform: c.platform, Version: c.version})
+	}
+	devs = append(devs, devs...) // the second half is served from the memo
+	v := Judge(devs, rules, testNow, plugin.Thresholds{})
+	for i, d := range v.Judged {
+		c := cases[i%len(cases)]
+		if d.State != c.state || d.Problem != c.problem || d.ID != c.id || fmt.Sprint(rulesOf(d.Judgement)) != fmt.Sprint(c.breaches) {
+			t.Errorf("%s %s: %s problem %d id %q breaches %v", c.platform, c.version, plugin.StatusText(d.State), d.Problem, d.ID, rulesOf(d.Judgement))
+		}
+	}
+	if v.Judged[0].Judgement != v.Judged[len(cases)].Judgement {
+		t.Error("same platform and version judged twice")
+	}
+	if v.HasDeadlines {
+		t.Error("HasDeadlines without deadlines in the policy")
+	}
+}
+
+func TestJudgeStatus(t *testing.T) {
 	ok, warn, crit, unk := "ios-xe 17.9.4a", "ios-xe 17.9.4", "junos 21.4R2", "windows 1"
 	th := func(w, c string) plugin.Thresholds {
-		return plugin.Thresholds{Warn: plugin.MustRange(w), Crit: plugin.MustRange(c)}
+		t, err := plugin.ParseThresholds(w, c)
+		if err != nil {
+			panic(err)
+		}
+		return t
 	}
 	cases := []struct {
 		name    string
 		rows    []string
 		counts  plugin.Thresholds
 		status  plugin.Status
-		summary string
+		drifted int
 	}{
-		{"all ok", []string{ok, ok}, plugin.Thresholds{}, plugin.OK, "0 of 2 devices drifted"},
-		{"worst is warning", []string{ok, warn}, plugin.Thresholds{}, plugin.Warning, "1 of 2 devices drifted (1 warning)"},
-		{"worst is critical", []string{crit, warn, ok}, plugin.Thresholds{}, plugin.Critical, "2 of 3 devices drifted (1 critical, 1 warning)"},
-		{"unknown beats warning", []string{warn, unk}, plugin.Thresholds{}, plugin.Unknown, "1 of 2 devices drifted (1 warning), 1 unknown"},
-		{"critical beats unknown", []string{crit, unk}, plugin.Thresholds{}, plugin.Critical, "1 of 2 devices drifted (1 critical), 1 unknown"},
-		{"thresholds soften", []string{crit, warn, ok}, th("2", "5"), plugin.OK, "2 of 3 devices drifted (1 critical, 1 warning)"},
-		{"thresholds warn", []string{crit, warn, ok}, th("1", "5"), plugin.Warning, ""},
-		{"thresholds critical", []string{crit, warn, warn}, th("1", "2"), plugin.Critical, ""},
-		{"thresholds raise", []string{warn}, th("", "0"), plugin.Critical, ""},
-		{"thresholds keep unknown", []string{ok, unk}, th("1", "2"), plugin.Unknown, ""},
-		{"empty fleet", nil, plugin.Thresholds{}, plugin.OK, "0 of 0 devices drifted"},
+		{"all ok", []string{ok, ok}, plugin.Thresholds{}, plugin.OK, 0},
+		{"worst is warning", []string{ok, warn}, plugin.Thresholds{}, plugin.Warning, 1},
+		{"worst is critical", []string{crit, warn, ok}, plugin.Thresholds{}, plugin.Critical, 2},
+		{"unknown beats warning", []string{warn, unk}, plugin.Thresholds{}, plugin.Unknown, 1},
+		{"critical beats unknown", []string{crit, unk}, plugin.Thresholds{}, plugin.Critical, 1},
+		{"thresholds soften", []string{crit, warn, ok}, th("2", "5"), plugin.OK, 2},
+		{"thresholds warn", []string{crit, warn, ok}, th("1", "5"), plugin.Warning, 2},
+		{"thresholds critical", []string{crit, warn, warn}, th("1", "2"), plugin.Critical, 3},
+		{"thresholds raise", []string{warn}, th("", "0"), plugin.Critical, 1},
+		{"thresholds keep unknown", []string{ok, unk}, th("1", "2"), plugin.Unknown, 0},
+		{"empty fleet", nil, plugin.Thresholds{}, plugin.OK, 0},
+	}
+	rules := testRules(t)
+	for _, c := range cases {
+		v := Judge(fleet(c.rows...), rules, testNow, c.counts)
+		if v.Status != c.status || v.Drifted != c.drifted {
+			t.Errorf("%s: %s, %d drifted", c.name, plugin.StatusText(v.Status), v.Drifted)
+		}
+	}
+}
+
+// The deadlines of issue 14: before the deadline a device that does not
+// comply is WARNING, from the deadline on CRITICAL; a block without a
+// window and the minimum are CRITICAL at once.
+const deadlinePolicy = `version: 1
+os_versions:
+  ios-xe:
+    minimum: "17.3.1"
+    target: {version: "17.9.5", since: 2026-11-01, within_days: 30}
+    blocked:
+      - {from: "16.1.1", to: "17.9.3", reason: "CVE-2023-20198", published: 2023-10-16, within_days: 14}
+      - {version: "17.9.1", reason: "CSCwe12345"}
+  junos:
+    minimum: "21.4R3"
+`
+
+func TestJudgeDeadlines(t *testing.T) {
+	rules := rulesFrom(t, deadlinePolicy)
+	at := func(s string) time.Time {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	cases := []struct {
+		version, now string
+		state        plugin.Status
+		overdue      bool
+		days         int // left, or overdue
+		name         string
+	}{
+		{"17.9.4", "2026-11-20T12:00:00Z", plugin.Warning, false, 11, "17.9.5"},
+		{"17.9.4", "2026-11-30T23:59:59Z", plugin.Warning, false, 1, "17.9.5"},
+		{"17.9.4", "2026-12-01T00:00:00Z", plugin.Critical, true, 1, "17.9.5"},
+		{"17.9.4", "2026-12-19T08:00:00Z", plugin.Critical, true, 19, "17.9.5"},
+		{"17.9.5", "2026-12-19T08:00:00Z", plugin.OK, false, 0, ""},
+		{"17.6.3", "2023-10-20T00:00:00Z", plugin.Warning, false, 10, "CVE-2023-20198"},
+		{"17.6.3", "2026-11-20T00:00:00Z", plugin.Critical, true, 1118, "CVE-2023-20198"},
+		{"17.9.1", "2023-10-20T00:00:00Z", plugin.Critical, false, 10, "CVE-2023-20198"}, // CSCwe12345 has no window: CRITICAL at once
 	}
 	for _, c := range cases {
-		r := Report{Fleet: true, Counts: c.counts}.Result(fleet(t, c.rows...))
-		if r.Status != c.status || c.summary != "" && r.Summary != c.summary {
-			t.Errorf("%s: %s %q", c.name, plugin.StatusText(r.Status), r.Summary)
+		v := Judge([]Device{{Name: "d", Platform: "ios-xe", Version: c.version}}, rules, at(c.now), plugin.Thresholds{})
+		d := v.Judged[0]
+		if !v.HasDeadlines || d.State != c.state {
+			t.Errorf("%s at %s: %s (deadlines %v)", c.version, c.now, plugin.StatusText(d.State), v.HasDeadlines)
+			continue
+		}
+		j := d.Judgement
+		if c.name == "" {
+			if j.Deadline != nil {
+				t.Errorf("%s at %s: deadline %+v", c.version, c.now, j.Deadline)
+			}
+			continue
+		}
+		got := 0
+		if j.Deadline != nil {
+			got = j.Deadline.DaysLeft
+			if j.Deadline.Overdue {
+				got = j.Deadline.DaysOverdue
+			}
+		}
+		if j.Deadline == nil || j.Deadline.Overdue != c.overdue || got != c.days || j.DeadlineName != c.name {
+			t.Errorf("%s at %s: deadline %+v %q, want overdue %v days %d %q", c.version, c.now, j.Deadline, j.DeadlineName, c.overdue, c.days, c.name)
 		}
 	}
-}
-
-func TestReportLongAndPerf(t *testing.T) {
-	devs := fleet(t, "ios-xe 17.9.4a", "ios-xe 17.9.4", "junos 21.4R2", "windows 1", "junos 21.4R3-S5", "ios-xe 17.3.4a", "debian 12")
-	r := Report{Fleet: true, LongLimit: 3, Notes: []string{"note"}}.Result(devs)
-	want := []string{
-		"note",
-		"CRITICAL: dev02 (junos 21.4R2): below minimum 21.4R3; below target 21.4R3-S5",
-		"CRITICAL: dev05 (ios-xe 17.3.4a): blocked (16.1.1 to 17.6.3): CVE-2023-20198; below minimum 17.6.1; release 17.3 past end of life (2025-06-30); below target 17.9.4a",
-		`UNKNOWN: dev03 (windows 1): inv, line 5: unknown platform "windows"`,
-		"... and 1 more not listed (-v lists all)",
+	// Minimum: CRITICAL at once, whatever the deadlines say.
+	rules = rulesFrom(t, strings.Replace(deadlinePolicy, `minimum: "17.3.1"`, `minimum: "17.9.2"`, 1))
+	v := Judge(fleet("ios-xe 17.9.2a"), rules, at("2023-10-20T00:00:00Z"), plugin.Thresholds{})
+	if d := v.Judged[0]; d.State != plugin.Warning {
+		t.Errorf("17.9.2a: %s", plugin.StatusText(d.State))
 	}
-	if strings.Join(r.Long, "\n") != strings.Join(want, "\n") {
-		t.Errorf("long output:\n%s\nwant\n%s", strings.Join(r.Long, "\n"), strings.Join(want, "\n"))
-	}
-	var perf []string
-	for _, p := range r.Perf {
-		perf = append(perf, p.String())
-	}
-	wantPerf := "devices=7;;;0 ok=3;;;0 warning=1;;;0 critical=2;;;0 unknown=1;;;0 drifted=3;;;0 debian_drifted=0;;;0 ios-xe_drifted=2;;;0 junos_drifted=1;;;0"
-	if got := strings.Join(perf, " "); got != wantPerf {
-		t.Errorf("perf\n got %s\nwant %s", got, wantPerf)
-	}
-	items := r.Items.([]Assessment)
-	if len(items) != 7 || items[0].Device != "dev02" || items[6].State != "OK" {
-		t.Errorf("items %+v", items)
-	}
-	single := Report{}.Result(fleet(t, "ios-xe 17.6.5"))
-	if single.Summary != "ios-xe 17.6.5 below target 17.9.4a" || single.Status != plugin.Warning {
-		t.Errorf("single: %s %q", plugin.StatusText(single.Status), single.Summary)
+	v = Judge(fleet("ios-xe 17.9.1b"), rules, at("2023-10-20T00:00:00Z"), plugin.Thresholds{})
+	if d := v.Judged[0]; d.State != plugin.Critical || !strings.Contains(fmt.Sprint(rulesOf(d.Judgement)), fmt.Sprint(osversion.BelowMinimum)) {
+		t.Errorf("17.9.1b below minimum: %s %v", plugin.StatusText(d.State), rulesOf(d.Judgement))
 	}
 }
 
-func BenchmarkAssessFleet(b *testing.B) {
-	a := assessor(b)
+// The fleet's tally counts each device once, by its worst deadline.
+func TestJudgeDeadlineTally(t *testing.T) {
+	rules := rulesFrom(t, deadlinePolicy)
+	now := time.Date(2026, 12, 19, 8, 0, 0, 0, time.UTC)
+	v := Judge(fleet("ios-xe 17.9.4", "ios-xe 17.9.4a", "ios-xe 17.9.5", "ios-xe 17.12.1", "ios-xe 17.2.1"), rules, now, plugin.Thresholds{})
+	want := osversion.DeadlineTally{Overdue: 3, MaxDaysOverdue: 1147}
+	if v.Deadlines != want || fmt.Sprint(v.OverdueNames) != "[17.9.5 CVE-2023-20198]" || v.Status != plugin.Critical {
+		t.Errorf("tally %+v names %v status %s", v.Deadlines, v.OverdueNames, plugin.StatusText(v.Status))
+	}
+	v = Judge(fleet("ios-xe 17.9.4", "ios-xe 17.9.5"), rules, now.AddDate(0, -1, 0), plugin.Thresholds{})
+	want = osversion.DeadlineTally{Due: 1, MinDaysLeft: 12, MaxDaysLeft: 12}
+	if v.Deadlines != want || v.OverdueNames != nil || v.Status != plugin.Warning {
+		t.Errorf("due: tally %+v names %v status %s", v.Deadlines, v.OverdueNames, plugin.StatusText(v.Status))
+	}
+}
+
+func BenchmarkJudgeFleet(b *testing.B) {
+	rules := testRules(b)
 	versions := []string{"17.9.4a", "17.6.5", "17.3.4a", "17.12.1", "16.12.4"}
-	b.ReportAllocs()
-	for b.Loop() {
-		devs := make([]Assessment, 100000)
-		for i := range devs {
-			devs[i] = a.Assess("dev", "ios-xe", versions[i%len(versions)], "inv", i+2)
-		}
-		Report{Fleet: true, LongLimit: 50}.Result(devs)
-	}
-}
-
-func BenchmarkWriteJSONFleet(b *testing.B) {
-	a := assessor(b)
-	versions := []string{"17.9.4a", "17.6.5", "17.3.4a", "17.12.1", "16.12.4"}
-	devs := make([]Assessment, 100000)
+	devs := make([]Device, 100000)
 	for i := range devs {
-		devs[i] = a.Assess(fmt.Sprintf("dev-%06d", i), "ios-xe", versions[i%len(versions)], "inv", i+2)
+		devs[i] = Device{Name: fmt.Sprintf("dev-%06d", i), Platform: "ios-xe", Version: versions[i%len(versions)], Line: i + 2}
 	}
-	r := Report{Fleet: true, LongLimit: 50}.Result(devs)
 	b.ReportAllocs()
 	for b.Loop() {
-		var sb strings.Builder
-		if err := plugin.Write(&sb, "check_os_version", "OS VERSION", r, plugin.JSON); err != nil {
-			b.Fatal(err)
-		}
+		Report{Fleet: true, LongLimit: 50, Source: "inv"}.Result(Judge(devs, rules, testNow, plugin.Thresholds{}))
 	}
 }
