@@ -268,3 +268,21 @@ func worstFirst(v Verdict) []int32 {
 	})
 	return idx
 }
+
+// MetricLabels names the device in --format openmetrics -v: its name and
+// platform, a set the inventory fixes.
+func (a Assessment) MetricLabels() map[string]string {
+	return map[string]string{"device": a.Device, "platform": a.Platform}
+}
+
+// TestCase is the device as a JUnit test case: failing when it is out of
+// policy (WARNING or CRITICAL), skipped when its version could not be
+// judged; the message is the reason.
+func (a Assessment) TestCase() plugin.TestCase {
+	tc := plugin.TestCase{Name: a.Device, Class: a.Platform,
+		Failure: a.State == "WARNING" || a.State == "CRITICAL", Skipped: a.State == "UNKNOWN"}
+	if tc.Failure || tc.Skipped {
+		tc.Message = a.State + ": " + a.Version + ": " + a.Reason
+	}
+	return tc
+}
