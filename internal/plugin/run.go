@@ -60,6 +60,19 @@ type Spec struct {
 // Check gathers, judges and reports: a Result, or an error (UNKNOWN).
 type Check func(ctx context.Context, env *Env) (Result, error)
 
+// Bind makes a Spec's Options from a check's two halves: parse, which reads
+// the flags into its typed options O, and run, the check given O (usually
+// the method expression Options.check).
+func Bind[O any](parse func(*cli.Context) (O, error), run func(O, context.Context, *Env) (Result, error)) func(*cli.Context) (Check, error) {
+	return func(c *cli.Context) (Check, error) {
+		o, err := parse(c)
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context, env *Env) (Result, error) { return run(o, ctx, env) }, nil
+	}
+}
+
 // UsageError is a bad command line: UNKNOWN with "bad arguments: ... (see
 // --help)", wherever it is found.
 type UsageError struct{ Err error }

@@ -6,8 +6,6 @@ package checkfirewallflows
 import (
 	"context"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/live"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
@@ -27,14 +25,8 @@ func Spec() plugin.Spec {
 			"where rules the engine does not model could change the answer. With no ruleset given, the live host's\n" +
 			"iptables-save and ip6tables-save output is read (needs root). Any blocked or partial required flow, or open\n" +
 			"forbidden flow, is CRITICAL; -w/-c ranges on the number of failing flows soften that.",
-		Flags: flags(),
-		Options: func(c *cli.Context) (plugin.Check, error) {
-			o, err := parseOptions(c)
-			if err != nil {
-				return nil, err
-			}
-			return o.check, nil
-		},
+		Flags:   flags(),
+		Options: plugin.Bind(parseOptions, Options.check),
 	}
 }
 

@@ -7,8 +7,6 @@ package checkosversion
 import (
 	"context"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/guardrail-monitoring/guardrail/internal/inventory"
 	"github.com/guardrail-monitoring/guardrail/internal/osversion"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
@@ -38,14 +36,8 @@ func Spec() plugin.Spec {
 			"endoflife.date files the policy names (eol_file); the policy's inventory: section maps CMDB columns and\n" +
 			"platform spellings (NetBox device exports are read as saved).\n" +
 			"Dates are judged at the current time (GUARDRAIL_NOW=YYYY-MM-DD fixes it for tests).",
-		Flags: flags(),
-		Options: func(c *cli.Context) (plugin.Check, error) {
-			o, err := parseOptions(c)
-			if err != nil {
-				return nil, err
-			}
-			return o.check, nil
-		},
+		Flags:   flags(),
+		Options: plugin.Bind(parseOptions, Options.check),
 	}
 }
 

@@ -3,8 +3,6 @@ package checksecurityupdates
 import (
 	"context"
 
-	"github.com/urfave/cli/v2"
-
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 )
@@ -20,14 +18,8 @@ func Spec() plugin.Spec {
 			"archive (a fix masked by a newer point release counts). Without an SLA in the policy: any security update\n" +
 			"is CRITICAL, other upgrades WARNING (as check_apt). With security_updates.sla: the oldest pending security\n" +
 			"update's age decides. Lists older than max_list_age_days (7) are WARNING.",
-		Flags: flags(),
-		Options: func(c *cli.Context) (plugin.Check, error) {
-			o, err := parseOptions(c)
-			if err != nil {
-				return nil, err
-			}
-			return o.check, nil
-		},
+		Flags:   flags(),
+		Options: plugin.Bind(parseOptions, Options.check),
 	}
 }
 
