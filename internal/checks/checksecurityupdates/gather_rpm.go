@@ -3,6 +3,7 @@ package checksecurityupdates
 import (
 	"context"
 	"regexp"
+	"runtime/debug"
 
 	"github.com/guardrail-monitoring/guardrail/internal/rpm"
 )
@@ -10,6 +11,11 @@ import (
 // loadRPM reads an RPM host under root as an observation, the updates
 // filtered. dnf's rules are package rpm's; this only reshapes.
 func loadRPM(ctx context.Context, root string, include, exclude []*regexp.Regexp) (Observation, error) {
+	// Streaming the rpmdb and the XML metadata makes much short-lived
+	// garbage and little that lives: collecting at half the default
+	// growth keeps the peak RSS near a quarter of dnf's, for no time
+	// measurable (make bench).
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
 	sys, ok, err := rpm.Load(ctx, root, rpm.Options{})
 	if err != nil {
 		return Observation{}, err

@@ -3,13 +3,13 @@ package checksecurityupdates
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/located"
-	"github.com/guardrail-monitoring/guardrail/internal/osversion"
 	"github.com/guardrail-monitoring/guardrail/internal/rpm"
 )
 
@@ -74,18 +74,53 @@ func detectFamily(root string) (f Family, note string, err error) {
 func osRelease(root string) (file string, id []string, err error) {
 	for _, p := range []string{"etc/os-release", "usr/lib/os-release"} {
 		file = filepath.Join(root, p)
-		data, err := located.ReadFile(file, osversion.OSReleaseLimit)
+		f, err := located.Open(file, osReleaseLimit)
 		if errors.Is(err, fs.ErrNotExist) && p == "etc/os-release" {
 			continue
 		}
 		if err != nil {
 			return file, nil, err
 		}
-		rel, err := osversion.ParseOSRelease(file, data)
-		if err != nil {
-			return file, nil, err
-		}
-		return file, append([]string{rel.ID}, rel.IDLike...), nil
+		defer f.Close()
+		id, err := osReleaseIDs(f, file)
+		return file, id, err
 	}
 	return file, nil, nil
+}
+
+// osReleaseLimit bounds os-release: a few dozen short lines.
+var osReleaseLimit = located.Limit{Kind: "os-release", Bytes: 64 << 10}
+
+// osReleaseIDs reads the two keys that name the distribution family, ID
+// and ID_LIKE, from os-release's KEY=value lines (values optionally
+// quoted). package osversion parses the whole file, but its tables of every
+// platform cost the check a megabyte at start; these two keys are all
+// detection needs.
+func osReleaseIDs(r io.Reader, file string) ([]string, error) {
+	var id string
+	var like []string
+	err := located.Lines(r, "os-release", file, 4096, func(n int, text []byte) error {
+		line := strings.TrimSpace(string(text))
+		if line == "" || strings.HasPrefix(line, "#") {
+			return nil
+		}
+		key, val, ok := strings.Cut(line, "=")
+		if !ok {
+			return &located.Error{Kind: "os-release", File: file, Line: n, Msg: "not KEY=value"}
+		}
+		if len(val) >= 2 && (val[0] == '"' || val[0] == '\'') && val[len(val)-1] == val[0] {
+			val = val[1 : len(val)-1]
+		}
+		switch key {
+		case "ID":
+			id = strings.ToLower(strings.TrimSpace(val))
+		case "ID_LIKE":
+			like = strings.Fields(strings.ToLower(val))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append([]string{id}, like...), nil
 }

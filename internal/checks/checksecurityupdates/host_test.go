@@ -79,3 +79,28 @@ func TestDetectFamilyMalformedNamesLine(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// FuzzOSReleaseIDs: any os-release is IDs or an error naming the file and
+// a line, never a panic, never its contents quoted.
+func FuzzOSReleaseIDs(f *testing.F) {
+	for _, s := range []string{
+		"ID=debian\nVERSION_ID=\"12\"\n",
+		"ID=\"rocky\"\nID_LIKE=\"rhel centos fedora\"\n",
+		"# comment\n\nID='amzn'\nID_LIKE=fedora\n",
+		"ID=\"\n", "garbage\n", "ID_LIKE=\"ubuntu debian\"\r\n", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ids, err := osReleaseIDs(strings.NewReader(s), "/etc/os-release")
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "os-release /etc/os-release") {
+				t.Fatalf("error does not name the file: %v", err)
+			}
+			return
+		}
+		if len(ids) == 0 {
+			t.Fatal("no ID slot")
+		}
+	})
+}
