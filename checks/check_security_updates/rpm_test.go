@@ -109,12 +109,16 @@ func TestGoldenRPM(t *testing.T) {
 	both.WriteFile("var/lib/dpkg/status", "")
 	both.WriteFile("etc/os-release", "ID=rocky\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.4\"\n")
 
+	traps := trapsHost(t)
+	dateCache(t, traps.Root, fetched)
+
 	cases := []struct {
 		name string
 		root string
 		args []string
 	}{
 		{"rpm-default", mixed.Root, nil},
+		{"rpm-traps", traps.Root, []string{"-l"}},
 		{"rpm-list", mixed.Root, []string{"-l"}},
 		{"rpm-json", mixed.Root, []string{"--format", "json"}},
 		{"rpm-only-critical", mixed.Root, []string{"-o"}},
@@ -132,6 +136,31 @@ func TestGoldenRPM(t *testing.T) {
 	}
 }
 
+// TestRPMLedgerAcrossRuns: on an RPM host the SLA and the state file work
+// as on Debian: a second run eight days later finds the same security
+// updates eight days old.
+func TestRPMLedgerAcrossRuns(t *testing.T) {
+	bin := proctest.Build(t, "check_security_updates")
+	h := mixedHost(t)
+	sla, _ := filepath.Abs("../../testdata/securityupdates/sla.yaml")
+	state := filepath.Join(t.TempDir(), "guardrail.json")
+	run := func(now string) proctest.Run {
+		return proctest.Exec(t, bin, []string{"GUARDRAIL_NOW=" + now}, "--root", h.Root, "--state-file", state, "--policy", sla, "-o", "-e", "^(tar|oldtool)$")
+	}
+	if r := run("2026-11-30T08:00:00Z"); r.Code != 0 || !strings.Contains(r.Stdout, "3 security updates pending (oldest 0 days, within SLA)") {
+		t.Fatalf("first run: %d %s", r.Code, r.Stdout)
+	}
+	r := run("2026-12-08T08:00:00Z")
+	if r.Code != 1 || !strings.Contains(r.Stdout, "(oldest 8 days, past the 7-day warning)") ||
+		!strings.Contains(r.Stdout, "security: openssl-libs:x86_64 1:3.0.7-27.el9 -> 1:3.0.7-28.el9 (baseos; RLSA-2026:0101 Important) pending 8 days") {
+		t.Fatalf("eight days later: %d %s", r.Code, r.Stdout)
+	}
+	b, err := os.ReadFile(state)
+	if err != nil || !strings.Contains(string(b), `"openssl-libs:x86_64": "2026-11-30T08:00:00Z"`) || strings.Contains(string(b), "vim-minimal") {
+		t.Errorf("state file (held vim-minimal is no pending security update): %v %s", err, b)
+	}
+}
+
 // jsonItems are the items of the check's --format json output.
 func jsonItems(t *testing.T, out string) []map[string]any {
 	t.Helper()
@@ -144,54 +173,106 @@ func jsonItems(t *testing.T, out string) []map[string]any {
 	return doc.Items
 }
 
+// trapsHost has the version and repo traps: tilde and caret, 1.10 against
+// 1.9, epochs, multilib with an advisory for one arch, a noarch → arch
+// change, priority (a newer build and its advisory in a worse-priority repo
+// are masked), a disabled repo and installonly kernels.
+func trapsHost(t *testing.T) *rpmtest.Host {
+	h := rpmtest.NewHost(t)
+	p := func(name, version string) rpmtest.Pkg { return rpmtest.Pkg{Name: name, Version: version} }
+	i686 := func(q rpmtest.Pkg) rpmtest.Pkg { q.Arch = "i686"; return q }
+	noarch := func(q rpmtest.Pkg) rpmtest.Pkg { q.Arch = "noarch"; return q }
+	ep := func(q rpmtest.Pkg, e int) rpmtest.Pkg { q.Epoch = e; return q }
+	kernel := func(release string) rpmtest.Pkg {
+		return rpmtest.Pkg{Name: "kernel", Version: "5.14.0", Release: release}
+	}
+	h.Install(p("tilde", "1.0~rc1"), p("tilde2", "1.0"), p("caret", "1.0"), p("ver", "1.9"), ep(p("epoch", "1.0"), 2), ep(p("epoch2", "1.0"), 1),
+		p("lib", "1.0"), i686(p("lib", "1.0")), noarch(p("tool", "1.0")), p("prio", "1.0"), kernel("1.el9"), kernel("3.el9"))
+	ep2 := ep(p("epoch2", "1.0"), 1)
+	ep2.Release = "2"
+	h.Repo("base", "", []rpmtest.Pkg{p("tilde", "1.0"), p("tilde2", "1.0~rc2"), p("caret", "1.0^git1"), p("ver", "1.10"),
+		ep(p("epoch", "2.0"), 1), ep2, p("lib", "1.1"), i686(p("lib", "1.1")), p("tool", "1.1"), kernel("2.el9")},
+		[]rpmtest.Advisory{
+			{ID: "TR-1", Type: "security", Severity: "Important", Packages: []rpmtest.Pkg{i686(p("lib", "1.1"))}},
+			{ID: "TR-2", Type: "security", Severity: "Low", Packages: []rpmtest.Pkg{p("ver", "1.10")}},
+			{ID: "TR-3", Type: "security", Severity: "Critical", Packages: []rpmtest.Pkg{p("caret", "1.0^git1"), ep2}},
+		})
+	h.Repo("best", "priority=10", []rpmtest.Pkg{p("prio", "1.1")}, nil)
+	h.Repo("other", "", []rpmtest.Pkg{p("prio", "1.5")},
+		[]rpmtest.Advisory{{ID: "TR-4", Type: "security", Severity: "Moderate", Packages: []rpmtest.Pkg{p("prio", "1.5")}}})
+	h.Repo("off", "enabled=0", []rpmtest.Pkg{p("ver", "2.0")}, nil)
+	h.Makecache()
+	return h
+}
+
 // TestRPMAgreesWithDNF: the check's items, not held, are exactly what
 // `dnf -C check-update` lists (name.arch, version, repo), its security ones
-// exactly what `dnf -C check-update --security` lists, and the packages
-// only an obsoleting one replaces are check-update's "Obsoleting Packages".
+// exactly what `dnf -C check-update --security` lists, the held ones what
+// --disableexcludes=all adds, and the packages only an obsoleting one
+// replaces are check-update's "Obsoleting Packages".
 func TestRPMAgreesWithDNF(t *testing.T) {
 	bin := proctest.Build(t, "check_security_updates")
-	h := mixedHost(t)
-	_, out := runRPM(t, bin, h.Root, "--format", "json")
-	var all, security, replaced []string
-	for _, it := range jsonItems(t, out) {
+	for name, mk := range map[string]func(*testing.T) *rpmtest.Host{"mixed": mixedHost, "traps": trapsHost} {
+		t.Run(name, func(t *testing.T) {
+			h := mk(t)
+			_, out := runRPM(t, bin, h.Root, "--format", "json")
+			agreeWithDNF(t, h, jsonItems(t, out))
+		})
+	}
+}
+
+func agreeWithDNF(t *testing.T, h *rpmtest.Host, items []map[string]any) {
+	var all, security, held, replaced []string
+	for _, it := range items {
+		arch := it["arch"]
+		if a, ok := it["candidate_arch"]; ok {
+			arch = a
+		}
+		if by, ok := it["replaced_by"].(string); ok {
+			replaced = append(replaced, fmt.Sprintf("%s.%s %s %s replaces %s.%s", by, arch, it["candidate"], it["origin"], it["package"], it["arch"]))
+			continue
+		}
+		line := fmt.Sprintf("%s.%s %s %s", it["package"], arch, it["candidate"], it["origin"])
+		held = append(held, line)
 		if it["held"] == true {
 			continue
 		}
-		if by, ok := it["replaced_by"].(string); ok {
-			replaced = append(replaced, fmt.Sprintf("%s.%s %s %s replaces %s.%s", by, it["arch"], it["candidate"], it["origin"], it["package"], it["arch"]))
-			continue
-		}
-		line := fmt.Sprintf("%s.%s %s %s", it["package"], it["arch"], it["candidate"], it["origin"])
 		all = append(all, line)
 		if it["security"] == true {
 			security = append(security, line)
 		}
 	}
-	lines := func(cu rpmtest.CheckUpdate) []string {
+	lines := func(cu rpmtest.CheckUpdate) string {
 		var out []string
 		for _, l := range cu.Updates {
 			out = append(out, l.NA+" "+l.EVR+" "+l.Repo)
 		}
 		sort.Strings(out)
-		return out
+		return strings.Join(out, "\n")
 	}
-	sort.Strings(all)
-	sort.Strings(security)
-	cu := h.CheckUpdate()
-	if want := lines(cu); strings.Join(all, "\n") != strings.Join(want, "\n") {
-		t.Errorf("updates:\n%s\ndnf -C check-update:\n%s", strings.Join(all, "\n"), strings.Join(want, "\n"))
-	}
-	if want := lines(h.CheckUpdate("--security")); strings.Join(security, "\n") != strings.Join(want, "\n") {
-		t.Errorf("security updates:\n%s\ndnf -C check-update --security:\n%s", strings.Join(security, "\n"), strings.Join(want, "\n"))
+	for _, c := range []struct {
+		what string
+		got  []string
+		args []string
+	}{
+		{"updates", all, nil},
+		{"security updates", security, []string{"--security"}},
+		{"with held ones", held, []string{"--disableexcludes=all"}},
+	} {
+		sort.Strings(c.got)
+		if want := lines(h.CheckUpdate(c.args...)); strings.Join(c.got, "\n") != want {
+			t.Errorf("%s:\n%s\ndnf -C check-update %v:\n%s", c.what, strings.Join(c.got, "\n"), c.args, want)
+		}
 	}
 	var old []string
-	for _, o := range cu.Obsoletes {
+	for _, o := range h.CheckUpdate().Obsoletes {
 		old = append(old, fmt.Sprintf("%s %s %s replaces %s", o[0].NA, o[0].EVR, o[0].Repo, o[1].NA))
 	}
-	if len(old) == 0 || strings.Join(replaced, "\n") != strings.Join(old, "\n") {
+	if strings.Join(replaced, "\n") != strings.Join(old, "\n") {
 		t.Errorf("replaced: %v, dnf's Obsoleting Packages replace %v", replaced, old)
 	}
 	if len(security) == 0 || len(all) == len(security) {
 		t.Fatalf("a root that cannot tell: %d updates, %d security", len(all), len(security))
 	}
+	t.Logf("%d updates, %d security, %d held, %d replaced: as dnf says", len(all), len(security), len(held)-len(all), len(replaced))
 }

@@ -38,6 +38,9 @@ type Pending struct {
 	// that is its only update (dnf's "Obsoleting Packages"); Candidate is
 	// then that package's version.
 	ReplacedBy string
+	// CandidateArch is set when the candidate's arch differs from the
+	// installed one (dnf's noarch↔arch changes).
+	CandidateArch string
 	// Unclassified: not known to be a security fix, but its origin
 	// publishes no advisories (a repo without updateinfo), so it may be one.
 	Unclassified bool

@@ -63,9 +63,13 @@ func rpmObservation(sys *rpm.System, include, exclude []*regexp.Regexp) Observat
 // fromRPM is dnf's update as a family-neutral one. An installed package
 // only an obsoleting one replaces keeps its name; ReplacedBy names the new.
 func fromRPM(u rpm.Update) Pending {
-	return Pending{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate, Origin: u.Origin,
+	p := Pending{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate, Origin: u.Origin,
 		Security: u.Security, SecurityVersion: u.SecurityVersion, Held: u.Held, KeptBack: u.KeptBack,
 		Advisories: u.Advisories, Severity: u.Severity, ReplacedBy: u.ReplacedBy}
+	if u.CandidateArch != u.Arch {
+		p.CandidateArch = u.CandidateArch
+	}
+	return p
 }
 
 // repoURL is where dnf fetches a repo from, as libdnf picks it: metalink,

@@ -26,6 +26,8 @@ type Item struct {
 	CVEs       []string   `json:"cves,omitempty"`
 	Severity   string     `json:"severity,omitempty"`
 	ReplacedBy string     `json:"replaced_by,omitempty"` // dnf's "Obsoleting Packages": candidate is this package's version
+	// CandidateArch: the candidate's arch, when not the installed one (noarch↔arch)
+	CandidateArch string `json:"candidate_arch,omitempty"`
 }
 
 // count is "1 day", "2 days".
@@ -144,6 +146,9 @@ func long(v Verdict, listAll bool) []string {
 			// A fix masked by a newer point release: say where it is.
 			s += "; security fix " + u.SecurityVersion
 		}
+		if u.CandidateArch != "" {
+			s += "; as " + u.CandidateArch
+		}
 		if u.ReplacedBy != "" {
 			s += "; replaced by " + u.ReplacedBy
 		}
@@ -207,7 +212,7 @@ func items(v Verdict) []Item {
 	for _, u := range v.All {
 		it := Item{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate,
 			Security: u.Security, Held: u.Held, KeptBack: u.KeptBack, Origin: u.Origin,
-			Advisories: u.Advisories, CVEs: u.CVEs, Severity: u.Severity, ReplacedBy: u.ReplacedBy}
+			Advisories: u.Advisories, CVEs: u.CVEs, Severity: u.Severity, ReplacedBy: u.ReplacedBy, CandidateArch: u.CandidateArch}
 		if u.KeptBack {
 			it.Reason = "kept back: " + u.Reason
 			if u.Blocked && !u.Held {
