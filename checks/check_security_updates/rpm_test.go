@@ -109,6 +109,10 @@ func TestGoldenRPM(t *testing.T) {
 	both.WriteFile("var/lib/dpkg/status", "")
 	both.WriteFile("etc/os-release", "ID=rocky\nID_LIKE=\"rhel centos fedora\"\nVERSION_ID=\"9.4\"\n")
 
+	badRepo := rpmtest.NewHost(t)
+	badRepo.Install(el9("bash", "5.1.8", "6.el9"))
+	badRepo.WriteFile("etc/yum.repos.d/broken.repo", "[baseos]\nname=BaseOS\nbaseurl=file:///nowhere\nthis line is no key\n")
+
 	traps := trapsHost(t)
 	dateCache(t, traps.Root, fetched)
 
@@ -127,6 +131,7 @@ func TestGoldenRPM(t *testing.T) {
 		{"rpm-partly-fetched", partly.Root, []string{"-o"}},
 		{"rpm-no-updateinfo", centos7.Root, []string{"-o", "-l"}},
 		{"rpm-and-dpkg", both.Root, []string{"-o"}},
+		{"rpm-bad-repo-file", badRepo.Root, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
