@@ -1,5 +1,5 @@
 // check_security_updates reports pending (security) package updates on a
-// Debian or Ubuntu host, judged against the patch SLA of the guardrail policy.
+// Debian, Ubuntu or RPM (dnf) host, judged against the patch SLA of the guardrail policy.
 package main
 
 import (

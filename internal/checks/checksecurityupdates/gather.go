@@ -34,6 +34,16 @@ type Pending struct {
 	// family says, and Severity is the advisory's; apt says none.
 	Advisories, CVEs []string
 	Severity         string
+	// ReplacedBy names the package that obsoletes this installed one when
+	// that is its only update (dnf's "Obsoleting Packages"); Candidate is
+	// then that package's version.
+	ReplacedBy string
+	// CandidateArch is set when the candidate's arch differs from the
+	// installed one (dnf's noarch↔arch changes).
+	CandidateArch string
+	// Unclassified: not known to be a security fix, but its origin
+	// publishes no advisories (a repo without updateinfo), so it may be one.
+	Unclassified bool
 }
 
 // Key names an update in the ledger.
@@ -62,6 +72,10 @@ type List struct {
 // Observation is what gather found, before any judgement.
 type Observation struct {
 	Now time.Time
+	// Family is the host's package family; FamilyNote says how a host
+	// with both databases was decided.
+	Family     Family
+	FamilyNote string
 	// Updates are the pending updates, after -i/-e and the policy's
 	// include/exclude, in the package manager's order.
 	Updates []Pending
@@ -74,6 +88,9 @@ type Observation struct {
 	Unfetched        []Source
 	NoSecuritySource bool
 	Lists            []List
+	// WithoutUpdateinfo are the cached repos (RPM) that publish no
+	// advisories: their updates cannot be told security ones.
+	WithoutUpdateinfo []string
 	// FirstSeen are the ledger's times (nil without an SLA: no ledger is
 	// read). AgesUnrecorded: it was only read (--no-state), so an update it
 	// has no time for has an unknown age, never 0 days.
@@ -83,14 +100,27 @@ type Observation struct {
 	LedgerNote string
 }
 
-// gather does all the I/O: apt's state under --root, then the ledger.
+// gather does all the I/O: the package manager's state under --root (apt's
+// or dnf's, as the host is), then the ledger.
 func (o Options) gather(ctx context.Context, sec policy.SecurityUpdates, now time.Time) (Observation, error) {
-	sys, err := apt.Load(ctx, o.Root)
+	family, note, err := detectFamily(o.Root)
 	if err != nil {
 		return Observation{}, err
 	}
-	obs := aptObservation(sys, withPolicy(sec.Include, o.Include), withPolicy(sec.Exclude, o.Exclude))
-	obs.Now = now
+	include, exclude := withPolicy(sec.Include, o.Include), withPolicy(sec.Exclude, o.Exclude)
+	var obs Observation
+	if family == RPM {
+		obs, err = loadRPM(ctx, o.Root, include, exclude)
+	} else {
+		var sys *apt.System
+		if sys, err = apt.Load(ctx, o.Root); err == nil {
+			obs = aptObservation(sys, include, exclude)
+		}
+	}
+	if err != nil {
+		return Observation{}, err
+	}
+	obs.Now, obs.FamilyNote = now, note
 	// The state is needed only for the SLA: without one the check never
 	// touches the state path; --no-state reads it (if there is one) and
 	// never writes.

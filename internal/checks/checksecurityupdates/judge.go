@@ -1,5 +1,5 @@
-// Package checksecurityupdates is check_security_updates: gather (apt's
-// state, the ledger of first-seen times) → judge (against the patch SLA and
+// Package checksecurityupdates is check_security_updates: gather (apt's or
+// dnf's state, the ledger of first-seen times) → judge (against the patch SLA and
 // thresholds) → report.
 package checksecurityupdates
 
@@ -94,6 +94,16 @@ type Verdict struct {
 	Unfetched        []Source
 	NoSecuritySource bool
 	LedgerNote       string
+
+	// Family names the host's sources and commands in the report.
+	Family     Family
+	FamilyNote string
+	// WithoutUpdateinfo are the repos that publish no advisories;
+	// Unclassified the other upgrades from them (security not known, so
+	// never an OK on them); NoAdvisories: no cached repo publishes any.
+	WithoutUpdateinfo []string
+	Unclassified      []Update
+	NoAdvisories      bool
 }
 
 func days(d time.Duration) int { return int(math.Floor(d.Hours() / 24)) }
@@ -105,7 +115,8 @@ func days(d time.Duration) int { return int(math.Floor(d.Hours() / 24)) }
 // no lists at all is UNKNOWN. It is pure: no I/O, no text.
 func Judge(obs Observation, sec policy.SecurityUpdates, o Options) Verdict {
 	v := Verdict{Deferred: obs.Deferred, OnlyCritical: o.OnlyCritical, SLA: sec.SLA, Counts: o.Counts,
-		Unfetched: obs.Unfetched, NoSecuritySource: obs.NoSecuritySource, LedgerNote: obs.LedgerNote}
+		Unfetched: obs.Unfetched, NoSecuritySource: obs.NoSecuritySource, LedgerNote: obs.LedgerNote,
+		Family: obs.Family, FamilyNote: obs.FamilyNote, WithoutUpdateinfo: obs.WithoutUpdateinfo}
 	for _, p := range obs.Updates {
 		u := Update{Pending: p}
 		if age, ok := obs.FirstSeen.Age(p.Key(), obs.Now); ok {
@@ -120,6 +131,9 @@ func Judge(obs Observation, sec policy.SecurityUpdates, o Options) Verdict {
 			v.Security = append(v.Security, u)
 		default:
 			v.Other = append(v.Other, u)
+			if p.Unclassified {
+				v.Unclassified = append(v.Unclassified, u)
+			}
 		}
 		if p.KeptBack && !p.Held {
 			v.KeptBack = append(v.KeptBack, u)
@@ -164,9 +178,10 @@ func Judge(obs Observation, sec policy.SecurityUpdates, o Options) Verdict {
 	if o.Counts.IsSet() {
 		v.Status = plugin.Worse(v.Status, o.Counts.Judge(float64(len(v.Security))))
 	}
-	if len(v.Other) > 0 && !o.OnlyCritical {
+	if len(v.Other) > 0 && !o.OnlyCritical || len(v.Unclassified) > 0 {
 		v.Status = plugin.Worse(v.Status, plugin.Warning)
 	}
+	v.NoAdvisories = len(obs.WithoutUpdateinfo) > 0 && len(obs.WithoutUpdateinfo) == obs.Sources-len(obs.Unfetched)
 
 	judgeLists(&v, obs, sec)
 	if v.Stale || v.Expired != nil || len(v.Unfetched) > 0 {

@@ -25,6 +25,9 @@ type Item struct {
 	Advisories []string   `json:"advisories,omitempty"`
 	CVEs       []string   `json:"cves,omitempty"`
 	Severity   string     `json:"severity,omitempty"`
+	ReplacedBy string     `json:"replaced_by,omitempty"` // dnf's "Obsoleting Packages": candidate is this package's version
+	// CandidateArch: the candidate's arch, when not the installed one (noarch↔arch)
+	CandidateArch string `json:"candidate_arch,omitempty"`
 }
 
 // count is "1 day", "2 days".
@@ -39,10 +42,17 @@ func Report(v Verdict, listAll bool) plugin.Result {
 }
 
 func summary(v Verdict) string {
+	w := v.Family.words()
 	switch v.NoAnswer {
 	case NoSources:
+		if v.Family == RPM {
+			return "no dnf repos enabled: cannot tell which updates are pending"
+		}
 		return "no apt sources configured: cannot tell which updates are pending"
 	case NoLists:
+		if v.Family == RPM {
+			return "no metadata cache for any enabled dnf repo: run dnf makecache"
+		}
 		return "no package lists for any apt source: run apt-get update"
 	}
 	var parts []string
@@ -63,6 +73,8 @@ func summary(v Verdict) string {
 			}
 		}
 		parts = append(parts, s)
+	} else if v.NoAdvisories {
+		parts = append(parts, "security updates cannot be told: no repo publishes updateinfo")
 	} else {
 		parts = append(parts, "no security updates pending")
 	}
@@ -71,6 +83,9 @@ func summary(v Verdict) string {
 		upgrades += " (others ignored)"
 	}
 	parts = append(parts, upgrades)
+	if n := len(v.Unclassified); n > 0 && !v.NoAdvisories {
+		parts = append(parts, fmt.Sprintf("%d from repos without updateinfo (security not known)", n))
+	}
 	if n := len(v.KeptBack); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d kept back (dist-upgrade needed)", n))
 	}
@@ -82,28 +97,44 @@ func summary(v Verdict) string {
 	}
 	switch {
 	case v.Stale:
-		parts = append(parts, fmt.Sprintf("package lists are %s old: run apt-get update", count(v.ListAge, "day", "days")))
+		parts = append(parts, fmt.Sprintf("%s are %s old: run %s", w.lists, count(v.ListAge, "day", "days"), w.refresh))
 	case v.Expired != nil:
-		parts = append(parts, "package lists expired (Valid-Until): run apt-get update")
+		parts = append(parts, w.lists+" expired (Valid-Until): run "+w.refresh)
 	}
 	if n := len(v.Unfetched); n > 0 {
-		parts = append(parts, count(n, "source never fetched", "sources never fetched")+": run apt-get update")
+		if v.Family == RPM {
+			parts = append(parts, count(n, "repo never fetched", "repos never fetched")+": run dnf makecache")
+		} else {
+			parts = append(parts, count(n, "source never fetched", "sources never fetched")+": run apt-get update")
+		}
 	}
 	return strings.Join(parts, ", ")
 }
 
 func long(v Verdict, listAll bool) []string {
 	var long []string
+	if v.FamilyNote != "" {
+		long = append(long, "note: "+v.FamilyNote)
+	}
 	if v.LedgerNote != "" {
 		long = append(long, "note: "+v.LedgerNote)
 	}
 	for _, s := range v.Unfetched {
+		if v.Family == RPM { // Suite is the repo id
+			long = append(long, fmt.Sprintf("never fetched: %s:%d: repo %s (%s)", s.File, s.Line, s.Suite, s.URI))
+			continue
+		}
 		long = append(long, fmt.Sprintf("never fetched: %s:%d: %s %s", s.File, s.Line, s.URI, s.Suite))
+	}
+	if len(v.WithoutUpdateinfo) > 0 {
+		long = append(long, "note: no updateinfo (advisories) in repo "+strings.Join(v.WithoutUpdateinfo, ", ")+": its updates cannot be told security ones")
 	}
 	if v.NoSecuritySource && v.NoAnswer != NoSources {
 		long = append(long, "note: no -security source is configured; security fixes can only be seen where another suite carries them")
 	}
-	if v.Stale {
+	if v.Stale && v.Family == RPM {
+		long = append(long, fmt.Sprintf("newest metadata: %s fetched %s", v.Newest.File, v.Newest.Date.UTC().Format(time.RFC1123)))
+	} else if v.Stale {
 		long = append(long, fmt.Sprintf("newest list: %s dated %s", v.Newest.File, v.Newest.Date.UTC().Format(time.RFC1123)))
 	}
 	if v.Expired != nil {
@@ -114,6 +145,18 @@ func long(v Verdict, listAll bool) []string {
 		if u.Security && u.SecurityVersion != "" && u.SecurityVersion != u.Candidate {
 			// A fix masked by a newer point release: say where it is.
 			s += "; security fix " + u.SecurityVersion
+		}
+		if u.CandidateArch != "" {
+			s += "; as " + u.CandidateArch
+		}
+		if u.ReplacedBy != "" {
+			s += "; replaced by " + u.ReplacedBy
+		}
+		if len(u.Advisories) > 0 {
+			s += "; " + strings.Join(u.Advisories, " ")
+			if u.Severity != "" {
+				s += " " + u.Severity
+			}
 		}
 		s += ")"
 		if u.Security && v.SLA.IsSet() && !u.Held {
@@ -169,7 +212,7 @@ func items(v Verdict) []Item {
 	for _, u := range v.All {
 		it := Item{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate,
 			Security: u.Security, Held: u.Held, KeptBack: u.KeptBack, Origin: u.Origin,
-			Advisories: u.Advisories, CVEs: u.CVEs, Severity: u.Severity}
+			Advisories: u.Advisories, CVEs: u.CVEs, Severity: u.Severity, ReplacedBy: u.ReplacedBy, CandidateArch: u.CandidateArch}
 		if u.KeptBack {
 			it.Reason = "kept back: " + u.Reason
 			if u.Blocked && !u.Held {

@@ -12,18 +12,20 @@ func Spec() plugin.Spec {
 	return plugin.Spec{
 		Name:  "check_security_updates",
 		Label: "SECURITY UPDATES",
-		Usage: "pending (security) package updates on Debian/Ubuntu, judged against a patch SLA",
+		Usage: "pending (security) package updates on Debian/Ubuntu and RPM (dnf) hosts, judged against a patch SLA",
 		Description: "Reads dpkg's status, apt's sources, lists, Release files and pins, read-only and without root or apt's lock,\n" +
 			"and computes apt's candidates. A security update is any newer version up to the candidate from a -security\n" +
 			"archive (a fix masked by a newer point release counts). Without an SLA in the policy: any security update\n" +
 			"is CRITICAL, other upgrades WARNING (as check_apt). With security_updates.sla: the oldest pending security\n" +
-			"update's age decides. Lists older than max_list_age_days (7) are WARNING.",
+			"update's age decides. Lists older than max_list_age_days (7) are WARNING.\n" +
+			"On an RPM host (an rpmdb under --root) it reads the rpmdb, dnf's repo files and its metadata cache instead,\n" +
+			"and decides as dnf check-update (--security) does; repos without updateinfo are said, never taken as no fixes.",
 		Flags:   flags(),
 		Options: plugin.Bind(parseOptions, Options.check),
 	}
 }
 
-// check is the three steps: gather (apt, the ledger), judge, report.
+// check is the three steps: gather (apt or dnf, the ledger), judge, report.
 func (o Options) check(ctx context.Context, env *plugin.Env) (plugin.Result, error) {
 	pol, err := policy.Load(env.PolicyPath, env.PolicyExplicit)
 	if err != nil {

@@ -1,0 +1,87 @@
+package checksecurityupdates
+
+import (
+	"context"
+	"regexp"
+	"runtime/debug"
+
+	"github.com/guardrail-monitoring/guardrail/internal/rpm"
+)
+
+// loadRPM reads an RPM host under root as an observation, the updates
+// filtered. dnf's rules are package rpm's; this only reshapes.
+func loadRPM(ctx context.Context, root string, include, exclude []*regexp.Regexp) (Observation, error) {
+	// Streaming the rpmdb and the XML metadata makes much short-lived
+	// garbage and little that lives: collecting at half the default
+	// growth keeps the peak RSS near a quarter of dnf's, for no time
+	// measurable (make bench).
+	defer debug.SetGCPercent(debug.SetGCPercent(50))
+	sys, ok, err := rpm.Load(ctx, root, rpm.Options{})
+	if err != nil {
+		return Observation{}, err
+	}
+	if !ok { // detectFamily saw an rpmdb a moment ago
+		return Observation{Family: RPM}, nil
+	}
+	return rpmObservation(sys, include, exclude), nil
+}
+
+// rpmObservation is dnf's state as an observation: enabled repos are the
+// sources, a repo without a cache is unfetched, each cached repo's
+// metadata is a list dated when dnf last fetched it, and repos that publish
+// no updateinfo are named, with the updates that come from them.
+func rpmObservation(sys *rpm.System, include, exclude []*regexp.Regexp) Observation {
+	obs := Observation{Family: RPM}
+	without := map[string]bool{}
+	for _, r := range sys.WithoutUpdateinfo() {
+		without[r.ID] = true
+		obs.WithoutUpdateinfo = append(obs.WithoutUpdateinfo, r.ID)
+	}
+	for _, r := range sys.Repos {
+		if !r.Enabled {
+			continue
+		}
+		obs.Sources++
+		if r.Cached {
+			obs.Lists = append(obs.Lists, List{File: r.CacheDir, Date: r.Fetched})
+		}
+	}
+	for _, r := range sys.Unfetched() {
+		obs.Unfetched = append(obs.Unfetched, Source{File: r.File, Line: r.Line, URI: repoURL(r.Repo), Suite: r.ID})
+	}
+	for _, u := range sys.Updates() {
+		if !keep(u.Package, include, exclude) {
+			continue
+		}
+		p := fromRPM(u)
+		p.Unclassified = !p.Security && without[p.Origin]
+		obs.Updates = append(obs.Updates, p)
+	}
+	return obs
+}
+
+// fromRPM is dnf's update as a family-neutral one. An installed package
+// only an obsoleting one replaces keeps its name; ReplacedBy names the new.
+func fromRPM(u rpm.Update) Pending {
+	p := Pending{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate, Origin: u.Origin,
+		Security: u.Security, SecurityVersion: u.SecurityVersion, Held: u.Held, KeptBack: u.KeptBack,
+		Advisories: u.Advisories, Severity: u.Severity, ReplacedBy: u.ReplacedBy}
+	if u.CandidateArch != u.Arch {
+		p.CandidateArch = u.CandidateArch
+	}
+	return p
+}
+
+// repoURL is where dnf fetches a repo from, as libdnf picks it: metalink,
+// else mirrorlist, else the first baseurl.
+func repoURL(r rpm.Repo) string {
+	switch {
+	case r.Metalink != "":
+		return r.Metalink
+	case r.Mirrorlist != "":
+		return r.Mirrorlist
+	case len(r.BaseURL) > 0:
+		return r.BaseURL[0]
+	}
+	return ""
+}
