@@ -54,6 +54,7 @@ func TestGolden(t *testing.T) {
 		{"vendor-cisco-acl-one-acl", []string{"--cisco-acl", fw + "cisco-acl/router.cfg", "--acl", "SRC-IN", "--flows", fl + "vendors.json"}},
 		{"vendor-cisco-acl-interfaces", []string{"--cisco-acl", fw + "cisco-acl/router.cfg", "--from-interface", "GigabitEthernet0/0", "--to-interface", "GigabitEthernet0/1", "--flows", fl + "vendors.json", "-v"}},
 		{"vendor-cisco-acl-no-such-interface", []string{"--cisco-acl", fw + "cisco-acl/router.cfg", "--from-interface", "Gi9/9", "--flows", fl + "vendors.json"}},
+		{"vendor-panos-no-such-zone", []string{"--panos", fw + "panos/firewall.xml", "--to-zone", "dmz", "--flows", fl + "vendors.json"}},
 		{"vendor-asa", []string{"--asa", fw + "asa/asa.cfg", "--flows", fl + "vendors.json"}},
 		{"vendor-asa-verbose", []string{"--asa", fw + "asa/asa.cfg", "--flows", fl + "vendors.json", "-v"}},
 		{"vendor-asa-json", []string{"--asa", fw + "asa/asa.cfg", "--flows", fl + "vendors.json", "--format", "json"}},

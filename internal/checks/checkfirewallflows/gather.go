@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
@@ -260,8 +262,11 @@ func (o Options) readDevice() (*Device, error) {
 		return nil, err
 	}
 	name := displayName(d.File)
-	fixed := func(kind string, path func(from, to string, src, dst firewall.AddrSet) (device.Path, error), engine func(device.Path) (*firewall.Engine, error), notes []device.Note) *Device {
+	fixed := func(kind string, ifaces []device.Interface, path func(from, to string, src, dst firewall.AddrSet) (device.Path, error), engine func(device.Path) (*firewall.Engine, error), notes []device.Note) (*Device, error) {
 		zones := d.Vendor.zoned()
+		if err := named(d, ifaces, name); err != nil {
+			return nil, err
+		}
 		return &Device{
 			Source: kind + " " + name,
 			Notes:  fileNotes(name, notes),
@@ -270,7 +275,7 @@ func (o Options) readDevice() (*Device, error) {
 				return Route{Path: p, Zones: zones}, err
 			},
 			judge: func(r Route) (*firewall.Engine, error) { return engine(r.Path) },
-		}
+		}, nil
 	}
 	switch d.Vendor {
 	case VendorIOS:
@@ -287,31 +292,31 @@ func (o Options) readDevice() (*Device, error) {
 				route: func(_, _ firewall.AddrSet) (Route, error) { return Route{}, nil },
 				judge: func(Route) (*firewall.Engine, error) { return c.Engine(d.ACL, device.Path{}) }}, nil
 		}
-		return fixed(ciscoacl.Kind, c.Path, func(p device.Path) (*firewall.Engine, error) { return c.Engine("", p) }, c.Notes), nil
+		return fixed(ciscoacl.Kind, c.Ifaces(), c.Path, func(p device.Path) (*firewall.Engine, error) { return c.Engine("", p) }, c.Notes)
 	case VendorASA:
 		c, err := asa.Read(name, data)
 		if err != nil {
 			return nil, err
 		}
-		return fixed(asa.Kind, c.Path, c.Engine, c.Notes), nil
+		return fixed(asa.Kind, c.Ifaces(), c.Path, c.Engine, c.Notes)
 	case VendorSRX:
 		c, err := srx.Read(name, data)
 		if err != nil {
 			return nil, err
 		}
-		return fixed(srx.Kind, c.Path, c.Engine, c.Notes), nil
+		return fixed(srx.Kind, c.Ifaces(), c.Path, c.Engine, c.Notes)
 	case VendorPANOS:
 		c, err := panos.Read(name, data)
 		if err != nil {
 			return nil, err
 		}
-		return fixed(panos.Kind, c.Path, c.Engine, c.Notes), nil
+		return fixed(panos.Kind, c.Ifaces(), c.Path, c.Engine, c.Notes)
 	case VendorFortiOS:
 		c, err := fortios.Read(name, data)
 		if err != nil {
 			return nil, err
 		}
-		return fixed(fortios.Kind, c.Path, c.Engine, c.Notes), nil
+		return fixed(fortios.Kind, c.Ifaces(), c.Path, c.Engine, c.Notes)
 	case VendorAWSNACL:
 		return o.readNACL(name, data)
 	}
@@ -358,6 +363,32 @@ func (o Options) readNACL(name string, data []byte) (*Device, error) {
 		},
 		judge: func(r Route) (*firewall.Engine, error) { return acls.Engine(r.NACL, groups, members) },
 	}, nil
+}
+
+// named checks that the interfaces or zones the path flags name are in
+// the configuration: a name that is not is a bad argument, not a question
+// about every flow.
+func named(d *DeviceOptions, ifaces []device.Interface, file string) error {
+	what, flag := "interface", "interface"
+	if d.Vendor.zoned() {
+		what, flag = "zone", "zone"
+	}
+	var have []string
+	for _, i := range ifaces {
+		have = append(have, i.Name)
+	}
+	for _, n := range []struct{ dir, name string }{{"from", d.From}, {"to", d.To}} {
+		if n.name == "" || slices.Contains(have, n.name) {
+			continue
+		}
+		sort.Strings(have)
+		list := strings.Join(have, ", ")
+		if list == "" {
+			list = "none"
+		}
+		return plugin.Usagef("--%s-%s %s: no %s %s in %s (have %s)", n.dir, flag, n.name, what, n.name, file, list)
+	}
+	return nil
 }
 
 func fileNotes(file string, notes []device.Note) []FileNote {
