@@ -29,8 +29,8 @@ func Spec() plugin.Spec {
 			"--junos-srx, --panos, --fortios, --aws-nacl) is judged on the path each flow takes through it: the interfaces\n" +
 			"or zones its addresses select, or --from-interface/--to-interface, --from-zone/--to-zone; a flow with no such\n" +
 			"path is unknown, and so is one that depends on a line the reader did not understand (listed with file:line).\n" +
-			"Any blocked or partial required flow, or open\n" +
-			"forbidden flow, is CRITICAL; -w/-c ranges on the number of failing flows soften that.",
+			"Any blocked or partial required flow, or open forbidden flow, is CRITICAL; -w/-c ranges on the number of\n" +
+			"failing flows soften that.",
 		Flags: flags(),
 		Options: func(c *cli.Context) (plugin.Check, error) {
 			o, err := parseOptions(c)
