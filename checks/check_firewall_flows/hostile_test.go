@@ -122,6 +122,13 @@ func TestInputsAreBounded(t *testing.T) {
 		{[]string{"--flows", fl + "router.json", "--iptables", "/dev/zero"}, false, "iptables /dev/zero: larger than the 64 MiB limit"},
 		{[]string{"--flows", fl + "router.json", "--nftables", "-"}, true, "nftables -: larger than the 64 MiB limit"},
 		{[]string{"--flows", fl + "router.json", "--iptables", fw + "forward.rules", "--ipset", "/dev/zero"}, false, "ipset /dev/zero: larger than the 64 MiB limit"},
+		{[]string{"--flows", fl + "vendors.json", "--asa", "/dev/zero"}, false, "Cisco ASA config /dev/zero: larger than the 64 MiB limit"},
+		{[]string{"--flows", fl + "vendors.json", "--panos", "-"}, true, "PAN-OS config -: larger than the 64 MiB limit"},
+		{[]string{"--flows", fl + "vendors.json", "--cisco-acl", "/dev/zero"}, false, "Cisco IOS config /dev/zero: larger than the 64 MiB limit"},
+		{[]string{"--flows", fl + "vendors.json", "--junos-srx", "/dev/zero"}, false, "Junos config /dev/zero: larger than the 64 MiB limit"},
+		{[]string{"--flows", fl + "vendors.json", "--fortios", "/dev/zero"}, false, "FortiOS config /dev/zero: larger than the 64 MiB limit"},
+		{[]string{"--flows", fl + "aws-nacl.json", "--aws-nacl", "/dev/zero", "--aws-instances", fw + "aws-nacl/network-interfaces.json"}, false, "describe-network-acls /dev/zero: larger than the 64 MiB limit"},
+		{[]string{"--flows", fl + "aws-nacl.json", "--aws-nacl", fw + "aws-nacl/network-acls.json", "--aws-instances", "/dev/zero"}, false, "aws-instances /dev/zero: larger than the 64 MiB limit"},
 	} {
 		cmd := exec.Command(b, append([]string{"--policy", pol, "-t", "10"}, tc.args...)...)
 		if tc.stdin {
@@ -142,6 +149,29 @@ func TestInputsAreBounded(t *testing.T) {
 		}
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss > 256<<10 {
 			t.Errorf("%v: %d MiB", tc.args, ru.Maxrss>>10)
+		}
+	}
+}
+
+// A file that is not a device configuration is never quoted, whichever
+// device flag names it.
+func TestDeviceNeverQuotesAForeignFile(t *testing.T) {
+	fake := filepath.Join(t.TempDir(), "shadow")
+	os.WriteFile(fake, []byte("root:$y$j9T$SECRETSALT$SECRETHASH:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\n"), 0o600)
+	for _, args := range [][]string{
+		{"--cisco-acl", fake}, {"--asa", fake}, {"--junos-srx", fake}, {"--panos", fake}, {"--fortios", fake},
+		{"--aws-nacl", fake, "--aws-instances", fw + "aws-nacl/network-interfaces.json"},
+		{"--aws-nacl", fw + "aws-nacl/network-acls.json", "--aws-instances", fake},
+	} {
+		r := runHostile(t, append([]string{"--policy", minimal(t), "--flows", fl + "vendors.json"}, args...)...)
+		if r.Code != 3 || !strings.Contains(r.Stdout, "UNKNOWN: ") || !strings.Contains(r.Stdout, fake) {
+			t.Errorf("%v: exit %d %q", args, r.Code, r.Stdout)
+		}
+		rest := strings.ReplaceAll(r.Stdout, fake, "")
+		for _, secret := range []string{"SECRET", "$y$", "root:", "daemon"} {
+			if strings.Contains(rest, secret) {
+				t.Errorf("%v: output quotes the file (%q): %q", args, secret, r.Stdout)
+			}
 		}
 	}
 }

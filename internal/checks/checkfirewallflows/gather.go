@@ -5,13 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/asa"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/awsnacl"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/awssg"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/ciscoacl"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/device"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/fortios"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/iptables"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/live"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/nftables"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/panos"
+	"github.com/guardrail-monitoring/guardrail/internal/firewall/srx"
 	"github.com/guardrail-monitoring/guardrail/internal/flows"
 	"github.com/guardrail-monitoring/guardrail/internal/located"
 	"github.com/guardrail-monitoring/guardrail/internal/plugin"
@@ -29,6 +38,12 @@ var limits = map[string]located.Limit{
 	"aws-sg":        {Kind: "aws-sg", Bytes: 64 << 20},
 	"aws-instances": {Kind: "aws-instances", Bytes: 64 << 20},
 	"ipset":         {Kind: "ipset", Bytes: 64 << 20},
+	"cisco-acl":     {Kind: ciscoacl.Kind, Bytes: device.MaxConfig},
+	"asa":           {Kind: asa.Kind, Bytes: device.MaxConfig},
+	"junos-srx":     {Kind: srx.Kind, Bytes: device.MaxConfig},
+	"panos":         {Kind: panos.Kind, Bytes: device.MaxConfig},
+	"fortios":       {Kind: fortios.Kind, Bytes: device.MaxConfig},
+	"aws-nacl":      {Kind: awsnacl.Kind, Bytes: awsnacl.MaxInput},
 }
 
 // read reads the file of a flag ("-" is stdin, which parseOptions lets one
@@ -235,5 +250,151 @@ func merge(parts []*firewall.Ruleset) *firewall.Ruleset {
 		out.Families = nil
 	}
 	out.Source = strings.Join(sources, " + ")
+	return out
+}
+
+// readDevice reads the device configuration of --cisco-acl, --asa, ...
+// (and for --aws-nacl the interfaces and groups beside it).
+func (o Options) readDevice() (*Device, error) {
+	d := o.Device
+	data, err := read(string(d.Vendor), d.File)
+	if err != nil {
+		return nil, err
+	}
+	name := displayName(d.File)
+	fixed := func(kind string, ifaces []device.Interface, path func(from, to string, src, dst firewall.AddrSet) (device.Path, error), engine func(device.Path) (*firewall.Engine, error), notes []device.Note) (*Device, error) {
+		zones := d.Vendor.zoned()
+		if err := named(d, ifaces, name); err != nil {
+			return nil, err
+		}
+		return &Device{
+			Source: kind + " " + name,
+			Notes:  fileNotes(name, notes),
+			route: func(src, dst firewall.AddrSet) (Route, error) {
+				p, err := path(d.From, d.To, src, dst)
+				return Route{Path: p, Zones: zones}, err
+			},
+			judge: func(r Route) (*firewall.Engine, error) { return engine(r.Path) },
+		}, nil
+	}
+	switch d.Vendor {
+	case VendorIOS:
+		c, err := ciscoacl.Read(name, data)
+		if err != nil {
+			return nil, err
+		}
+		if d.ACL != "" {
+			if c.ACLs[d.ACL] == nil {
+				return nil, plugin.Usagef("--acl %s: no access list %s in %s", d.ACL, d.ACL, name)
+			}
+			// The list alone judges the flows' packets, on no path.
+			return &Device{Source: ciscoacl.Kind + " " + name + ", access list " + d.ACL, Notes: fileNotes(name, c.Notes),
+				route: func(_, _ firewall.AddrSet) (Route, error) { return Route{}, nil },
+				judge: func(Route) (*firewall.Engine, error) { return c.Engine(d.ACL, device.Path{}) }}, nil
+		}
+		return fixed(ciscoacl.Kind, c.Ifaces(), c.Path, func(p device.Path) (*firewall.Engine, error) { return c.Engine("", p) }, c.Notes)
+	case VendorASA:
+		c, err := asa.Read(name, data)
+		if err != nil {
+			return nil, err
+		}
+		return fixed(asa.Kind, c.Ifaces(), c.Path, c.Engine, c.Notes)
+	case VendorSRX:
+		c, err := srx.Read(name, data)
+		if err != nil {
+			return nil, err
+		}
+		return fixed(srx.Kind, c.Ifaces(), c.Path, c.Engine, c.Notes)
+	case VendorPANOS:
+		c, err := panos.Read(name, data)
+		if err != nil {
+			return nil, err
+		}
+		return fixed(panos.Kind, c.Ifaces(), c.Path, c.Engine, c.Notes)
+	case VendorFortiOS:
+		c, err := fortios.Read(name, data)
+		if err != nil {
+			return nil, err
+		}
+		return fixed(fortios.Kind, c.Ifaces(), c.Path, c.Engine, c.Notes)
+	case VendorAWSNACL:
+		return o.readNACL(name, data)
+	}
+	return nil, fmt.Errorf("--%s: no reader", d.Vendor) // parseOptions knows every vendor
+}
+
+// readNACL reads the network ACLs, the interfaces of --aws-instances
+// (each end's subnet and groups) and, with --aws-sg, the groups.
+func (o Options) readNACL(name string, data []byte) (*Device, error) {
+	acls, err := awsnacl.Read(name, data)
+	if err != nil {
+		return nil, err
+	}
+	eniData, err := read("aws-instances", o.AWSInstances)
+	if err != nil {
+		return nil, err
+	}
+	eniName := displayName(o.AWSInstances)
+	enis, err := awsnacl.ReadInterfaces(eniName, eniData)
+	if err != nil {
+		return nil, err
+	}
+	source := awsnacl.Kind + " " + name + " on " + awsnacl.KindENI + " " + eniName
+	var groups *awssg.Groups
+	var members *awssg.Members
+	if o.AWSSG != "" {
+		sg, err := read("aws-sg", o.AWSSG)
+		if err != nil {
+			return nil, err
+		}
+		if groups, err = awssg.Parse(displayName(o.AWSSG), sg); err != nil {
+			return nil, err
+		}
+		if members, err = awssg.ParseMembers(eniName, eniData); err != nil {
+			return nil, err
+		}
+		source += " with security groups " + displayName(o.AWSSG)
+	}
+	return &Device{
+		Source: source,
+		route: func(src, dst firewall.AddrSet) (Route, error) {
+			p, err := enis.PathOf(src, dst)
+			return Route{NACL: p}, err
+		},
+		judge: func(r Route) (*firewall.Engine, error) { return acls.Engine(r.NACL, groups, members) },
+	}, nil
+}
+
+// named checks that the interfaces or zones the path flags name are in
+// the configuration: a name that is not is a bad argument, not a question
+// about every flow.
+func named(d *DeviceOptions, ifaces []device.Interface, file string) error {
+	what, flag := "interface", "interface"
+	if d.Vendor.zoned() {
+		what, flag = "zone", "zone"
+	}
+	var have []string
+	for _, i := range ifaces {
+		have = append(have, i.Name)
+	}
+	for _, n := range []struct{ dir, name string }{{"from", d.From}, {"to", d.To}} {
+		if n.name == "" || slices.Contains(have, n.name) {
+			continue
+		}
+		sort.Strings(have)
+		list := strings.Join(have, ", ")
+		if list == "" {
+			list = "none"
+		}
+		return plugin.Usagef("--%s-%s %s: no %s %s in %s (have %s)", n.dir, flag, n.name, what, n.name, file, list)
+	}
+	return nil
+}
+
+func fileNotes(file string, notes []device.Note) []FileNote {
+	out := make([]FileNote, 0, len(notes))
+	for _, n := range notes {
+		out = append(out, FileNote{File: file, Note: n})
+	}
 	return out
 }

@@ -15,6 +15,10 @@ type Scope struct {
 	Ruleset   string
 	Hook      firewall.Hook
 	RoutesErr error
+	// Device: Ruleset is a device's configuration, judged on each flow's
+	// path (no hook); Notes are its reader's notes.
+	Device bool
+	Notes  []FileNote
 }
 
 // Report writes a verdict as the plugin result: the status line counts the
@@ -81,7 +85,17 @@ func Report(v Verdict, scope Scope, verbose int) plugin.Result {
 	if scope.RoutesErr != nil {
 		res.Long = append(res.Long, "interfaces assumed: "+scope.RoutesErr.Error())
 	}
-	res.Long = append(res.Long, "ruleset: "+scope.Ruleset+", hook "+scope.Hook.String())
+	if scope.Device {
+		res.Long = append(res.Long, "device: "+scope.Ruleset)
+		// Lines that can change a verdict always show; the others with -v.
+		for _, n := range scope.Notes {
+			if n.Affects || verbose > 0 {
+				res.Long = append(res.Long, "config line not modelled: "+n.String())
+			}
+		}
+	} else {
+		res.Long = append(res.Long, "ruleset: "+scope.Ruleset+", hook "+scope.Hook.String())
+	}
 	if p := v.Probe; p != nil {
 		res.Long = append(res.Long, fmt.Sprintf("probe: %d connections tried, %d disagree with the rules", p.Tried, len(p.Disagreements)))
 		for _, d := range p.Disagreements {
@@ -118,6 +132,12 @@ func longLine(r FlowResult, verbose int) string {
 		mark = "UNKNOWN"
 	}
 	s := fmt.Sprintf("%s %s: %s (expect %s)", mark, r.Flow.ID(), r.Verdict, r.Flow.Expect)
+	if r.NoPath != "" {
+		return s + ": no path through the device: " + r.NoPath
+	}
+	if r.Route != "" && (r.Failing || r.Verdict == firewall.Unknown || verbose > 0) {
+		s += " via " + r.Route
+	}
 	if n := len(r.Judgement.Assumptions); n > 0 {
 		// A verdict that rests on assumed interface conditions says so.
 		s += fmt.Sprintf(", assuming %d interface %s (-v lists them)", n, plugin.Plural(n, "condition", "conditions"))
@@ -173,13 +193,20 @@ type Item struct {
 	Where       string `json:"where,omitempty"`
 	// Assumptions the verdict rests on (interface conditions).
 	Assumptions []string `json:"assumptions,omitempty"`
+	// Path is the flow's way through a device; NoPath why it has none.
+	Path   string `json:"path,omitempty"`
+	NoPath string `json:"no_path,omitempty"`
 	// decided is the witness and the deciding rule as the long output
 	// says them, for the JUnit failure message.
 	decided string
 }
 
 func item(r FlowResult) Item {
-	it := Item{Application: r.Flow.App, Flow: r.Flow.Name, Expect: r.Flow.Expect.String(), Verdict: string(r.Verdict), Failing: r.Failing, Assumptions: r.Judgement.Assumptions}
+	it := Item{Application: r.Flow.App, Flow: r.Flow.Name, Expect: r.Flow.Expect.String(), Verdict: string(r.Verdict), Failing: r.Failing, Assumptions: r.Judgement.Assumptions,
+		Path: r.Route, NoPath: r.NoPath}
+	if r.NoPath != "" {
+		it.decided = "no path through the device: " + r.NoPath
+	}
 	if w := r.Witness; w != nil {
 		it.Rule, it.Witness, it.Phase, it.Reason = w.Rule, w.String(), w.Phase, w.Reason
 		it.decided = witnessText(w)
