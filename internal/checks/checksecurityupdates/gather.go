@@ -10,6 +10,8 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/apt"
 	"github.com/guardrail-monitoring/guardrail/internal/ledger"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
+	"github.com/guardrail-monitoring/guardrail/internal/reboot"
+	"github.com/guardrail-monitoring/guardrail/internal/restart"
 )
 
 // Pending is one pending update of any package family: apt's today, rpm's
@@ -34,6 +36,12 @@ type Pending struct {
 	// family says, and Severity is the advisory's; apt says none.
 	Advisories, CVEs []string
 	Severity         string
+	// VendorSeverity is the vendor's own word behind Severity ("Important",
+	// "unimportant", "CVSS 7.5"), SeverityScheme whose word it is.
+	VendorSeverity, SeverityScheme string
+	// CandidateSource is the candidate's source version where it is not
+	// Candidate (binNMUs): what source-keyed feeds compare.
+	CandidateSource string
 }
 
 // Key names an update in the ledger.
@@ -43,7 +51,8 @@ func (p Pending) Key() string { return p.Package + ":" + p.Arch }
 func fromApt(u apt.Update) Pending {
 	return Pending{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate, Origin: u.Origin,
 		Security: u.Security, SecurityVersion: u.SecurityVersion, Held: u.Held,
-		KeptBack: u.KeptBack, Blocked: u.Blocked, Reason: u.Reason, PhasedVersion: u.PhasedVersion}
+		KeptBack: u.KeptBack, Blocked: u.Blocked, Reason: u.Reason, PhasedVersion: u.PhasedVersion,
+		CandidateSource: u.CandidateSource}
 }
 
 // Source is a configured package source, named by its place in the file.
@@ -81,6 +90,11 @@ type Observation struct {
 	AgesUnrecorded bool
 	// LedgerNote says why the ledger was rebuilt, if it was.
 	LedgerNote string
+	// Feeds, Reboot and Restart are nil unless the policy asks for them
+	// (security_updates.advisories, reboot_pending, restart_pending).
+	Feeds   *Feeds
+	Reboot  *reboot.Verdict
+	Restart *restart.Scan
 }
 
 // gather does all the I/O: apt's state under --root, then the ledger.
@@ -91,10 +105,22 @@ func (o Options) gather(ctx context.Context, sec policy.SecurityUpdates, now tim
 	}
 	obs := aptObservation(sys, withPolicy(sec.Include, o.Include), withPolicy(sec.Exclude, o.Exclude))
 	obs.Now = now
+	if len(sec.Advisories) > 0 {
+		in, err := aptFeedInput(o.Root, sys)
+		if err != nil {
+			return Observation{}, err
+		}
+		if err := applyFeeds(&obs, o.Root, sec, in); err != nil {
+			return Observation{}, err
+		}
+	}
+	if err := o.gatherEffect(&obs, sec, func() (reboot.Verdict, error) { return aptReboot(o.Root, sys) }); err != nil {
+		return Observation{}, err
+	}
 	// The state is needed only for the SLA: without one the check never
 	// touches the state path; --no-state reads it (if there is one) and
 	// never writes.
-	if !sec.SLA.IsSet() {
+	if !anySLA(sec) {
 		return obs, nil
 	}
 	var pending []string

@@ -25,6 +25,8 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list every pending upgrade in the long output, not only security updates"},
 		&cli.StringFlag{Name: "warning", Aliases: []string{"w"}, Usage: "Nagios `RANGE` on the number of pending security updates (instead of any = CRITICAL)"},
 		&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of pending security updates"},
+		&cli.StringFlag{Name: "warning-upgrades", Usage: "Nagios `RANGE` on the number of other (non-security) upgrades (instead of any = WARNING)"},
+		&cli.StringFlag{Name: "critical-upgrades", Usage: "Nagios `RANGE` on the number of other (non-security) upgrades"},
 		&cli.BoolFlag{Name: "no-state", Usage: "do not write the state file: ages are read from it, and a security update it has no first-seen time for is WARNING (age unknown)"},
 	}
 }
@@ -39,8 +41,9 @@ type Options struct {
 	Include, Exclude []*regexp.Regexp
 	OnlyCritical     bool
 	List             bool
-	// Counts are -w/-c on the number of pending security updates.
-	Counts plugin.Thresholds
+	// Counts are -w/-c on the number of pending security updates;
+	// OtherCounts --warning-upgrades/--critical-upgrades on the others.
+	Counts, OtherCounts plugin.Thresholds
 }
 
 func parseOptions(c *cli.Context) (Options, error) {
@@ -49,6 +52,12 @@ func parseOptions(c *cli.Context) (Options, error) {
 	var err error
 	if o.Counts, err = plugin.ParseThresholds(c.String("warning"), c.String("critical")); err != nil {
 		return o, err
+	}
+	if o.OtherCounts, err = plugin.ParseThresholds(c.String("warning-upgrades"), c.String("critical-upgrades")); err != nil {
+		return o, fmt.Errorf("--warning-upgrades/--critical-upgrades: %v", err)
+	}
+	if o.OnlyCritical && o.OtherCounts.IsSet() {
+		return o, fmt.Errorf("--only-critical ignores other upgrades: it cannot be combined with --warning-upgrades/--critical-upgrades")
 	}
 	if !filepath.IsAbs(o.Root) {
 		return o, fmt.Errorf("--root %q must be an absolute path", o.Root)
