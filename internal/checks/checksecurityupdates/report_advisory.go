@@ -50,13 +50,12 @@ func firstID(p Pending) string {
 	return ""
 }
 
-// fixText is "[high (debian urgency high): CVE-…, DSA-…]".
+// fixText is "[high (debian urgency high): CVE-…, DSA-…]": the one scale,
+// then whose word it was and the word.
 func fixText(p Pending) string {
 	sev := tierOf(p.Severity)
-	if p.VendorSeverity != "" && p.VendorSeverity != sev {
-		sev += fmt.Sprintf(" (%s %s)", p.SeverityScheme, p.VendorSeverity)
-	} else if p.SeverityScheme != "" {
-		sev += " (" + p.SeverityScheme + ")"
+	if p.VendorSeverity != "" {
+		sev += " (" + strings.TrimSpace(p.SeverityScheme+" "+p.VendorSeverity) + ")"
 	}
 	ids := append(append([]string{}, p.CVEs...), p.Advisories...)
 	if len(ids) == 0 {
