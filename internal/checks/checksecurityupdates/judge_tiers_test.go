@@ -141,7 +141,7 @@ func TestJudgeEffect(t *testing.T) {
 		{"restart pending 8 days", nil, &restart.Scan{Outdated: []restart.Process{proc(daysAgo(8))}, Scanned: 40}, plugin.Critical, "1 process runs replaced files (1 service) for 8 days"},
 		{"restart pending today", nil, &restart.Scan{Outdated: []restart.Process{proc(now.Add(-time.Hour))}, Scanned: 40}, plugin.OK, "1 process runs replaced files (1 service) for 0 days"},
 		{"deleted, no date: at least WARNING", nil, &restart.Scan{Outdated: []restart.Process{proc(time.Time{})}, Scanned: 40}, plugin.Warning, "1 process runs replaced files (1 service), 1 since an unknown time"},
-		{"unreadable counted", nil, &restart.Scan{Scanned: 12, Unreadable: 80}, plugin.OK, "80 processes not checked (unreadable: run as root for the full view)"},
+		{"unreadable counted", nil, &restart.Scan{Scanned: 12, Unreadable: 80}, plugin.OK, "80 processes not checked (unreadable)"},
 	}
 	for _, c := range cases {
 		obs := Observation{Now: now, Sources: 1, Reboot: c.reboot, Restart: c.scan}

@@ -37,7 +37,7 @@ func effectSummary(e Effect) []string {
 			parts = append(parts, t)
 		}
 		if s.Unreadable > 0 {
-			parts = append(parts, fmt.Sprintf("%s not checked (unreadable: run as root for the full view)", count(s.Unreadable, "process", "processes")))
+			parts = append(parts, count(s.Unreadable, "process", "processes")+" not checked (unreadable)")
 		}
 	}
 	return parts
@@ -77,7 +77,11 @@ func effectLong(e Effect) []string {
 			}
 			long = append(long, fmt.Sprintf("outdated: pid %d %s [%s]: %s", p.PID, p.Comm, unit, strings.Join(files, ", ")))
 		}
-		long = append(long, fmt.Sprintf("processes: %d scanned, %d outdated, %d unreadable", s.Scanned, len(s.Outdated), s.Unreadable))
+		line := fmt.Sprintf("processes: %d scanned, %d outdated, %d unreadable", s.Scanned, len(s.Outdated), s.Unreadable)
+		if s.Unreadable > 0 {
+			line += " (not known to be up to date: other users' processes need root, see the README)"
+		}
+		long = append(long, line)
 	}
 	return long
 }
