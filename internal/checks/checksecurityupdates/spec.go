@@ -19,7 +19,10 @@ func Spec() plugin.Spec {
 			"and computes apt's candidates. A security update is any newer version up to the candidate from a -security\n" +
 			"archive (a fix masked by a newer point release counts). Without an SLA in the policy: any security update\n" +
 			"is CRITICAL, other upgrades WARNING (as check_apt). With security_updates.sla: the oldest pending security\n" +
-			"update's age decides. Lists older than max_list_age_days (7) are WARNING.",
+			"update's age decides, per severity tier with sla_by_severity. Lists older than max_list_age_days (7) are WARNING.\n" +
+			"With security_updates.advisories (local feed files, never downloaded by the check): CVEs, advisory ids and\n" +
+			"severity per update, open vulnerabilities counted apart. With reboot_pending / restart_pending: the running\n" +
+			"kernel and the processes under /proc (of --root) against the installed packages.",
 		Flags: flags(),
 		Options: func(c *cli.Context) (plugin.Check, error) {
 			o, err := parseOptions(c)
