@@ -64,6 +64,12 @@ func TestEffectLive(t *testing.T) {
 	if !strings.Contains(r.Stdout, fmt.Sprintf("%s (deleted)", exe)) {
 		t.Errorf("its executable is not named:\n%s", r.Stdout)
 	}
+	// --restarts-only, as the shipped sudoers file runs it: the same
+	// process, replaced just now: within restart_pending's first day.
+	ro := proctest.Exec(t, bin, nil, "--restarts-only", "--policy", policy, "-v")
+	if want := fmt.Sprintf("outdated: pid %d sleep [", cmd.Process.Pid); ro.Code != 0 || !strings.Contains(ro.Stdout, want) {
+		t.Errorf("--restarts-only: exit %d, want 0 naming %q:\n%s", ro.Code, want, ro.Stdout)
+	}
 	ksta := ""
 	for _, line := range strings.Split(string(kout), "\n") {
 		if v, ok := strings.CutPrefix(line, "NEEDRESTART-KSTA: "); ok {

@@ -90,6 +90,8 @@ func TestGoldenFeeds(t *testing.T) {
 		{"feeds-missing", []string{"--policy", policy("advisories-missing.yaml")}},
 		{"feeds-malformed", []string{"--policy", policy("advisories-malformed.yaml")}},
 		{"upgrade-ranges-with-o", []string{"-o", "--warning-upgrades", "5"}},
+		{"restarts-only", []string{"--restarts-only", "--policy", policy("effect.yaml"), "-v"}},
+		{"restarts-only-no-limits", []string{"--restarts-only", "--policy", policy("defaults.yaml")}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

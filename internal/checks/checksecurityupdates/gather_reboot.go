@@ -26,17 +26,22 @@ func (o Options) gatherEffect(obs *Observation, sec policy.SecurityUpdates, kern
 		obs.Reboot = &v
 	}
 	if sec.RestartPending.IsSet() {
-		opt := restart.Options{IgnorePrefixes: restart.DefaultIgnore}
-		if o.Root == "/" {
-			opt.SkipPIDs = []int{os.Getpid()}
-		}
-		s, err := restart.ScanProc(o.Root, opt)
+		s, err := o.scanProcesses()
 		if err != nil {
 			return err
 		}
 		obs.Restart = &s
 	}
 	return nil
+}
+
+// scanProcesses scans root/proc, without the check's own process.
+func (o Options) scanProcesses() (restart.Scan, error) {
+	opt := restart.Options{IgnorePrefixes: restart.DefaultIgnore}
+	if o.Root == "/" {
+		opt.SkipPIDs = []int{os.Getpid()}
+	}
+	return restart.ScanProc(o.Root, opt)
 }
 
 // aptReboot is the kernel verdict of a Debian/Ubuntu host: the running

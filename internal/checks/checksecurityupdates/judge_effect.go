@@ -80,3 +80,14 @@ func judgeEffect(obs Observation, sec policy.SecurityUpdates) Effect {
 	}
 	return e
 }
+
+// JudgeRestarts is --restarts-only: the processes alone, against
+// restart_pending; without it any outdated process is WARNING.
+func JudgeRestarts(scan restart.Scan, sec policy.SecurityUpdates, now time.Time) Effect {
+	e := judgeEffect(Observation{Now: now, Restart: &scan}, sec)
+	if !sec.RestartPending.IsSet() && len(scan.Outdated) > 0 {
+		e.Status = plugin.Worse(e.Status, plugin.Warning)
+		e.Restart.Status = e.Status
+	}
+	return e
+}

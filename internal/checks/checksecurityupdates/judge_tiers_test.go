@@ -152,3 +152,28 @@ func TestJudgeEffect(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartsOnly: --restarts-only judges the processes alone; without
+// restart_pending any outdated process warns, none is OK and says how many
+// were scanned.
+func TestRestartsOnly(t *testing.T) {
+	stale := restart.Process{PID: 7, Comm: "nginx", Unit: "nginx.service", Files: []restart.Stale{{Path: "/usr/lib/libssl.so.3", Reason: "replaced", ReplacedAt: daysAgo(9)}}}
+	limits := policy.SecurityUpdates{RestartPending: policy.SLA{WarningDays: ptr(3), CriticalDays: ptr(14)}}
+	for _, c := range []struct {
+		name   string
+		scan   restart.Scan
+		sec    policy.SecurityUpdates
+		status plugin.Status
+		want   string
+	}{
+		{"none", restart.Scan{Scanned: 30}, policy.SecurityUpdates{}, plugin.OK, "no process runs replaced files (30 processes scanned)"},
+		{"none, some unreadable", restart.Scan{Scanned: 30, Unreadable: 2}, limits, plugin.OK, "no process runs replaced files (30 processes scanned), 2 processes not checked (unreadable)"},
+		{"no limits: any warns", restart.Scan{Scanned: 30, Outdated: []restart.Process{stale}}, policy.SecurityUpdates{}, plugin.Warning, "1 process runs replaced files (1 service) for 9 days"},
+		{"past the warning limit", restart.Scan{Scanned: 30, Outdated: []restart.Process{stale}}, limits, plugin.Warning, "1 process runs replaced files (1 service) for 9 days"},
+	} {
+		r := ReportRestarts(JudgeRestarts(c.scan, c.sec, now))
+		if r.Status != c.status || r.Summary != c.want {
+			t.Errorf("%s: %v %q, want %v %q", c.name, r.Status, r.Summary, c.status, c.want)
+		}
+	}
+}

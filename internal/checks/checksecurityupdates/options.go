@@ -27,6 +27,7 @@ func flags() []cli.Flag {
 		&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of pending security updates"},
 		&cli.StringFlag{Name: "warning-upgrades", Usage: "Nagios `RANGE` on the number of other (non-security) upgrades (instead of any = WARNING)"},
 		&cli.StringFlag{Name: "critical-upgrades", Usage: "Nagios `RANGE` on the number of other (non-security) upgrades"},
+		&cli.BoolFlag{Name: "restarts-only", Usage: "judge only the processes still running replaced files (restart_pending; any is WARNING without it): no apt state, no state file, nothing written; the one invocation the shipped sudoers file allows as root"},
 		&cli.BoolFlag{Name: "no-state", Usage: "do not write the state file: ages are read from it, and a security update it has no first-seen time for is WARNING (age unknown)"},
 	}
 }
@@ -41,6 +42,8 @@ type Options struct {
 	Include, Exclude []*regexp.Regexp
 	OnlyCritical     bool
 	List             bool
+	// RestartsOnly scans /proc and nothing else (for sudo: all processes).
+	RestartsOnly bool
 	// Counts are -w/-c on the number of pending security updates;
 	// OtherCounts --warning-upgrades/--critical-upgrades on the others.
 	Counts, OtherCounts plugin.Thresholds
@@ -48,7 +51,7 @@ type Options struct {
 
 func parseOptions(c *cli.Context) (Options, error) {
 	o := Options{Root: c.String("root"), StateFile: c.String("state-file"), NoState: c.Bool("no-state"),
-		OnlyCritical: c.Bool("only-critical"), List: c.Bool("list")}
+		OnlyCritical: c.Bool("only-critical"), List: c.Bool("list"), RestartsOnly: c.Bool("restarts-only")}
 	var err error
 	if o.Counts, err = plugin.ParseThresholds(c.String("warning"), c.String("critical")); err != nil {
 		return o, err

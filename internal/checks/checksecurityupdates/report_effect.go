@@ -106,3 +106,12 @@ func effectPerf(e Effect) []plugin.Perf {
 	}
 	return perf
 }
+
+// ReportRestarts writes --restarts-only's result.
+func ReportRestarts(e Effect) plugin.Result {
+	parts := effectSummary(e)
+	if s := e.Restart; len(s.Outdated) == 0 {
+		parts = append([]string{fmt.Sprintf("no process runs replaced files (%s scanned)", count(s.Scanned, "process", "processes"))}, parts...)
+	}
+	return plugin.Result{Status: e.Status, Summary: strings.Join(parts, ", "), Long: effectLong(e), Perf: effectPerf(e)}
+}

@@ -41,6 +41,13 @@ func (o Options) check(ctx context.Context, env *plugin.Env) (plugin.Result, err
 		return plugin.Result{}, err
 	}
 	sec := pol.SecurityUpdates
+	if o.RestartsOnly {
+		scan, err := o.scanProcesses()
+		if err != nil {
+			return plugin.Result{}, err
+		}
+		return ReportRestarts(JudgeRestarts(scan, sec, env.Now)), nil
+	}
 	obs, err := o.gather(ctx, sec, env.Now)
 	if err != nil {
 		return plugin.Result{}, err
