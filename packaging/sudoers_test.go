@@ -11,9 +11,10 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/testenv"
 )
 
-// The sudoers example grants exactly the three ruleset dumps, with their
-// exact arguments ("" for none: a bare command in sudoers takes any) and no
-// wildcard, and sudo's own parser accepts it.
+// The sudoers example grants exactly the three ruleset dumps and
+// check_security_updates --restarts-only, with their exact arguments (""
+// for none: a bare command in sudoers takes any) and no wildcard, and
+// sudo's own parser accepts it.
 func TestSudoersExample(t *testing.T) {
 	file := filepath.Join("sudoers", "guardrail")
 	data, err := os.ReadFile(file)
@@ -28,9 +29,11 @@ func TestSudoersExample(t *testing.T) {
 		if strings.ContainsAny(l, "*?[]\\") {
 			t.Errorf("wildcard or escape in sudoers line %q", l)
 		}
-		if rest, ok := strings.CutPrefix(l, "Cmnd_Alias GUARDRAIL_RULESETS = "); ok {
-			for _, c := range strings.Split(rest, ",") {
-				cmds = append(cmds, strings.TrimSpace(c))
+		for _, alias := range []string{"Cmnd_Alias GUARDRAIL_RULESETS = ", "Cmnd_Alias GUARDRAIL_RESTARTS = "} {
+			if rest, ok := strings.CutPrefix(l, alias); ok {
+				for _, c := range strings.Split(rest, ",") {
+					cmds = append(cmds, strings.TrimSpace(c))
+				}
 			}
 		}
 		if regexp.MustCompile(`\bALL\s*$`).MatchString(l) || strings.Contains(l, "NOPASSWD: ALL") {
@@ -42,7 +45,8 @@ func TestSudoersExample(t *testing.T) {
 			t.Errorf("%q without arguments allows any arguments; add \"\"", c)
 		}
 	}
-	want := []string{"/usr/sbin/nft -j list ruleset", `/usr/sbin/iptables-save ""`, `/usr/sbin/ip6tables-save ""`}
+	want := []string{"/usr/sbin/nft -j list ruleset", `/usr/sbin/iptables-save ""`, `/usr/sbin/ip6tables-save ""`,
+		"/usr/lib/nagios/plugins/check_security_updates --restarts-only"}
 	if strings.Join(cmds, "|") != strings.Join(want, "|") {
 		t.Errorf("commands %q, want %q", cmds, want)
 	}

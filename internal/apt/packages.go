@@ -291,9 +291,10 @@ func scanStanza(st []byte, file string, line int, wanted map[string]struct{}, fn
 	v.SourceVersion = v.Version
 	if v.Source == "" {
 		v.Source = v.Package
-	} else if name, ver, ok := strings.Cut(v.Source, "("); ok {
-		v.Source = strings.TrimSpace(name)
-		v.SourceVersion = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(ver), ")"))
+	} else if name, ver := splitSource(v.Source); ver != "" {
+		v.Source, v.SourceVersion = name, ver
+	} else {
+		v.Source = name
 	}
 	for _, r := range []struct {
 		name string
@@ -321,4 +322,13 @@ func scanStanza(st []byte, file string, line int, wanted map[string]struct{}, fn
 		}
 	}
 	return fn(v, line)
+}
+
+// splitSource splits a Source: field, "name" or "name (version)".
+func splitSource(field string) (name, version string) {
+	name, ver, ok := strings.Cut(field, "(")
+	if !ok {
+		return strings.TrimSpace(field), ""
+	}
+	return strings.TrimSpace(name), strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(ver), ")"))
 }

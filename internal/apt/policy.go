@@ -25,6 +25,9 @@ type Update struct {
 	Phased          bool   // deferred for this machine by phasing (only in Deferred)
 	PhasedVersion   string // the Phased-Update-Percentage'd candidate
 	Origin          string // release of the candidate, "Debian:bookworm-security"
+	// CandidateSource is the candidate's source version where it is not
+	// Candidate (binNMUs, a binary epoch): what source-keyed feeds compare.
+	CandidateSource string
 }
 
 // Filepriority constants of apt's policy (apt_preferences(5)).
@@ -90,6 +93,9 @@ func (s *System) judge() []judged {
 		if st.cand != nil && st.cand != st.instVer {
 			u.cand = st.cand
 			u.Candidate = st.cand.Version
+			if st.cand.SourceVersion != st.cand.Version {
+				u.CandidateSource = st.cand.SourceVersion
+			}
 			upgrade := compareVersions(st.cand.Version, p.Version) > 0
 			for _, v := range st.vers {
 				if !upgrade || compareVersions(v.Version, p.Version) <= 0 || compareVersions(v.Version, st.cand.Version) > 0 {

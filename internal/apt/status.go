@@ -20,7 +20,11 @@ type Installed struct {
 	Held      bool   // dpkg selection "hold" (apt-mark hold)
 	Status    string // the full Status field
 	MultiArch string
-	Provides  []Relation
+	// Source and SourceVersion are dpkg's Source: field ("openssl",
+	// "util-linux (2.38.1-5)" for a binNMU); empty when it names none, so
+	// the source is Package at Version.
+	Source, SourceVersion string
+	Provides              []Relation
 	// Relations of the installed version, as dpkg recorded them: an
 	// upgrade that would break one is kept back.
 	Depends, PreDepends, Recommends, Breaks, Conflicts [][]Relation
@@ -212,6 +216,9 @@ func parseStatusStanza(s *stanza, file string) (*Installed, error) {
 	}
 	if p.Arch == "" {
 		return nil, errAt(file, s.Line, "installed package %s has no Architecture", name)
+	}
+	if src, ok := s.get("Source"); ok {
+		p.Source, p.SourceVersion = splitSource(src)
 	}
 	for _, r := range []struct {
 		name string

@@ -14,14 +14,14 @@ import (
 func TestParseOSRelease(t *testing.T) {
 	dir := filepath.Join("..", "..", "testdata", "osversion", "os-release")
 	cases := []struct {
-		file, id, like, version, err string
+		file, id, like, version, codename, err string
 	}{
-		{"debian12", "debian", "", "12", ""},
-		{"ubuntu2004", "ubuntu", "debian", "20.04", ""},
-		{"rhel9", "rhel", "fedora", "9.2", ""},
-		{"debian-sid", "debian", "", "", ""},
-		{"mint", "linuxmint", "ubuntu debian", "21.3", ""},
-		{"broken", "", "", "", "broken, line 2, key VERSION_ID: unbalanced double quotes"},
+		{"debian12", "debian", "", "12", "bookworm", ""},
+		{"ubuntu2004", "ubuntu", "debian", "20.04", "focal", ""},
+		{"rhel9", "rhel", "fedora", "9.2", "", ""},
+		{"debian-sid", "debian", "", "", "", ""},
+		{"mint", "linuxmint", "ubuntu debian", "21.3", "", ""},
+		{"broken", "", "", "", "", "broken, line 2, key VERSION_ID: unbalanced double quotes"},
 	}
 	for _, c := range cases {
 		path := filepath.Join(dir, c.file)
@@ -36,7 +36,7 @@ func TestParseOSRelease(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || r.ID != c.id || strings.Join(r.IDLike, " ") != c.like || r.VersionID != c.version {
+		if err != nil || r.ID != c.id || strings.Join(r.IDLike, " ") != c.like || r.VersionID != c.version || r.Codename != c.codename {
 			t.Errorf("%s: %+v %v", c.file, r, err)
 		}
 	}

@@ -14,6 +14,7 @@ type OSRelease struct {
 	VersionID string
 	Version   string // VERSION: Ubuntu's point release ("24.04.1 LTS")
 	Pretty    string // PRETTY_NAME, for the long output
+	Codename  string // VERSION_CODENAME: "bookworm", the Debian tracker's key
 }
 
 // ParseOSRelease reads an os-release file: KEY=value lines, values
@@ -51,6 +52,8 @@ func ParseOSRelease(file string, data []byte) (OSRelease, error) {
 			r.Version = val
 		case "PRETTY_NAME":
 			r.Pretty = val
+		case "VERSION_CODENAME":
+			r.Codename = val
 		}
 	}
 	if r.ID == "" {

@@ -10,6 +10,8 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/apt"
 	"github.com/guardrail-monitoring/guardrail/internal/ledger"
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
+	"github.com/guardrail-monitoring/guardrail/internal/reboot"
+	"github.com/guardrail-monitoring/guardrail/internal/restart"
 )
 
 // Pending is one pending update of any package family: apt's today, rpm's
@@ -44,6 +46,12 @@ type Pending struct {
 	// Unclassified: not known to be a security fix, but its origin
 	// publishes no advisories (a repo without updateinfo), so it may be one.
 	Unclassified bool
+	// VendorSeverity is the vendor's own word behind Severity ("Important",
+	// "unimportant", "CVSS 7.5"), SeverityScheme whose word it is.
+	VendorSeverity, SeverityScheme string
+	// CandidateSource is the candidate's source version where it is not
+	// Candidate (binNMUs): what source-keyed feeds compare.
+	CandidateSource string
 }
 
 // Key names an update in the ledger.
@@ -53,7 +61,8 @@ func (p Pending) Key() string { return p.Package + ":" + p.Arch }
 func fromApt(u apt.Update) Pending {
 	return Pending{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate, Origin: u.Origin,
 		Security: u.Security, SecurityVersion: u.SecurityVersion, Held: u.Held,
-		KeptBack: u.KeptBack, Blocked: u.Blocked, Reason: u.Reason, PhasedVersion: u.PhasedVersion}
+		KeptBack: u.KeptBack, Blocked: u.Blocked, Reason: u.Reason, PhasedVersion: u.PhasedVersion,
+		CandidateSource: u.CandidateSource}
 }
 
 // Source is a configured package source, named by its place in the file.
@@ -98,6 +107,11 @@ type Observation struct {
 	AgesUnrecorded bool
 	// LedgerNote says why the ledger was rebuilt, if it was.
 	LedgerNote string
+	// Feeds, Reboot and Restart are nil unless the policy asks for them
+	// (security_updates.advisories, reboot_pending, restart_pending).
+	Feeds   *Feeds
+	Reboot  *reboot.Verdict
+	Restart *restart.Scan
 }
 
 // gather does all the I/O: the package manager's state under --root (apt's
@@ -109,22 +123,44 @@ func (o Options) gather(ctx context.Context, sec policy.SecurityUpdates, now tim
 	}
 	include, exclude := withPolicy(sec.Include, o.Include), withPolicy(sec.Exclude, o.Exclude)
 	var obs Observation
+	var sys *apt.System
 	if family == RPM {
 		obs, err = loadRPM(ctx, o.Root, include, exclude)
-	} else {
-		var sys *apt.System
-		if sys, err = apt.Load(ctx, o.Root); err == nil {
-			obs = aptObservation(sys, include, exclude)
-		}
+	} else if sys, err = apt.Load(ctx, o.Root); err == nil {
+		obs = aptObservation(sys, include, exclude)
 	}
 	if err != nil {
 		return Observation{}, err
 	}
 	obs.Now, obs.FamilyNote = now, note
+	// Feeds and the kernel are read for Debian/Ubuntu hosts: on RPM hosts the
+	// repos' updateinfo already names advisories and severity, and the
+	// kernel is said not to be compared.
+	if family == RPM {
+		if len(sec.Advisories) > 0 {
+			obs.FamilyNote = strings.TrimPrefix(obs.FamilyNote+"; advisory feeds are read on Debian/Ubuntu hosts only: here the repos' updateinfo names advisories and severity", "; ")
+		}
+		if err := o.gatherEffect(&obs, sec, func() (reboot.Verdict, error) { return rpmReboot(o.Root) }); err != nil {
+			return Observation{}, err
+		}
+	} else {
+		if len(sec.Advisories) > 0 {
+			in, err := aptFeedInput(o.Root, sys)
+			if err != nil {
+				return Observation{}, err
+			}
+			if err := applyFeeds(&obs, o.Root, sec, in); err != nil {
+				return Observation{}, err
+			}
+		}
+		if err := o.gatherEffect(&obs, sec, func() (reboot.Verdict, error) { return aptReboot(o.Root, sys) }); err != nil {
+			return Observation{}, err
+		}
+	}
 	// The state is needed only for the SLA: without one the check never
 	// touches the state path; --no-state reads it (if there is one) and
 	// never writes.
-	if !sec.SLA.IsSet() {
+	if !anySLA(sec) {
 		return obs, nil
 	}
 	var pending []string

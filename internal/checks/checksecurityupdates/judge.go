@@ -26,6 +26,10 @@ type Update struct {
 	// Unmeasured: a security update under an SLA whose age is unknown
 	// (--no-state and no first-seen time), never taken as 0 days.
 	Unmeasured bool
+	// SLA is the deadline of its severity tier (or the single sla), Late
+	// where its age stands against it (OK: within, or no SLA).
+	SLA  policy.SLA
+	Late plugin.Status
 }
 
 // AgeDays is the age in whole days.
@@ -76,8 +80,13 @@ type Verdict struct {
 	SLAState    SLAState
 	Oldest      int
 	UnknownAges int
-	// Counts are -w/-c on the number of security updates.
-	Counts plugin.Thresholds
+	// Counts are -w/-c on the number of security updates; OtherCounts the
+	// ranges on the other upgrades (unset: any is WARNING).
+	Counts, OtherCounts plugin.Thresholds
+	// Tiered: the policy sets sla_by_severity; Worst is then the tier group
+	// that decides the status (nil: none is late).
+	Tiered bool
+	Worst  *LateGroup
 
 	// Newest is the newest dated list (zero File and Date: none is dated):
 	// -security and -updates are re-signed daily, a stable main suite only
@@ -104,6 +113,10 @@ type Verdict struct {
 	WithoutUpdateinfo []string
 	Unclassified      []Update
 	NoAdvisories      bool
+	// Feeds (nil: none configured), the stale ones, and the fixes in effect.
+	Feeds      *Feeds
+	StaleFeeds []StaleFeed
+	Effect     Effect
 }
 
 func days(d time.Duration) int { return int(math.Floor(d.Hours() / 24)) }
@@ -114,15 +127,17 @@ func days(d time.Duration) int { return int(math.Floor(d.Hours() / 24)) }
 // upgrades, stale or expired lists and unfetched sources warn; no sources or
 // no lists at all is UNKNOWN. It is pure: no I/O, no text.
 func Judge(obs Observation, sec policy.SecurityUpdates, o Options) Verdict {
-	v := Verdict{Deferred: obs.Deferred, OnlyCritical: o.OnlyCritical, SLA: sec.SLA, Counts: o.Counts,
+	v := Verdict{Deferred: obs.Deferred, OnlyCritical: o.OnlyCritical, SLA: sec.SLA, Counts: o.Counts, OtherCounts: o.OtherCounts,
 		Unfetched: obs.Unfetched, NoSecuritySource: obs.NoSecuritySource, LedgerNote: obs.LedgerNote,
-		Family: obs.Family, FamilyNote: obs.FamilyNote, WithoutUpdateinfo: obs.WithoutUpdateinfo}
+		Family: obs.Family, FamilyNote: obs.FamilyNote, WithoutUpdateinfo: obs.WithoutUpdateinfo,
+		Feeds: obs.Feeds, Tiered: anyTier(sec.SLABySeverity)}
 	for _, p := range obs.Updates {
 		u := Update{Pending: p}
 		if age, ok := obs.FirstSeen.Age(p.Key(), obs.Now); ok {
 			u.FirstSeen, u.Age, u.Recorded = obs.FirstSeen[p.Key()], age, true
 		}
-		u.Unmeasured = p.Security && !p.Held && obs.AgesUnrecorded && sec.SLA.IsSet() && !u.Recorded
+		u.SLA = sec.SLABySeverity.For(p.Severity, sec.SLA)
+		u.Unmeasured = p.Security && !p.Held && obs.AgesUnrecorded && u.SLA.IsSet() && !u.Recorded
 		v.All = append(v.All, u)
 		switch {
 		case p.Held:
@@ -158,6 +173,8 @@ func Judge(obs Observation, sec policy.SecurityUpdates, o Options) Verdict {
 
 	v.Status = plugin.OK
 	switch {
+	case v.Tiered:
+		v.Status = judgeTiers(&v)
 	case sec.SLA.IsSet():
 		if sec.SLA.WarningDays != nil {
 			v.SLARanges.Warn = plugin.AtLeast(int(*sec.SLA.WarningDays))
@@ -178,10 +195,31 @@ func Judge(obs Observation, sec policy.SecurityUpdates, o Options) Verdict {
 	if o.Counts.IsSet() {
 		v.Status = plugin.Worse(v.Status, o.Counts.Judge(float64(len(v.Security))))
 	}
-	if len(v.Other) > 0 && !o.OnlyCritical || len(v.Unclassified) > 0 {
+	switch {
+	case o.OnlyCritical:
+	case o.OtherCounts.IsSet():
+		v.Status = plugin.Worse(v.Status, o.OtherCounts.Judge(float64(len(v.Other))))
+	case len(v.Other) > 0:
+		v.Status = plugin.Worse(v.Status, plugin.Warning)
+	}
+	// Upgrades from a repo without updateinfo may be security fixes: never
+	// an OK on them, whatever -o says.
+	if len(v.Unclassified) > 0 {
 		v.Status = plugin.Worse(v.Status, plugin.Warning)
 	}
 	v.NoAdvisories = len(obs.WithoutUpdateinfo) > 0 && len(obs.WithoutUpdateinfo) == obs.Sources-len(obs.Unfetched)
+	if obs.Feeds != nil {
+		maxAge := defaultMaxAdvisoryAge
+		if sec.MaxAdvisoryAgeDays != nil {
+			maxAge = *sec.MaxAdvisoryAgeDays
+		}
+		v.StaleFeeds = staleFeeds(obs.Feeds.Files, maxAge, obs.Now)
+		if len(v.StaleFeeds) > 0 {
+			v.Status = plugin.Worse(v.Status, plugin.Warning)
+		}
+	}
+	v.Effect = judgeEffect(obs, sec)
+	v.Status = plugin.Worse(v.Status, v.Effect.Status)
 
 	judgeLists(&v, obs, sec)
 	if v.Stale || v.Expired != nil || len(v.Unfetched) > 0 {

@@ -25,6 +25,9 @@ func flags() []cli.Flag {
 		&cli.BoolFlag{Name: "list", Aliases: []string{"l"}, Usage: "list every pending upgrade in the long output, not only security updates"},
 		&cli.StringFlag{Name: "warning", Aliases: []string{"w"}, Usage: "Nagios `RANGE` on the number of pending security updates (instead of any = CRITICAL)"},
 		&cli.StringFlag{Name: "critical", Aliases: []string{"c"}, Usage: "Nagios `RANGE` on the number of pending security updates"},
+		&cli.StringFlag{Name: "warning-upgrades", Usage: "Nagios `RANGE` on the number of other (non-security) upgrades (instead of any = WARNING)"},
+		&cli.StringFlag{Name: "critical-upgrades", Usage: "Nagios `RANGE` on the number of other (non-security) upgrades"},
+		&cli.BoolFlag{Name: "restarts-only", Usage: "judge only the processes still running replaced files (restart_pending; any is WARNING without it): no apt state, no state file, nothing written; the one invocation the shipped sudoers file allows as root"},
 		&cli.BoolFlag{Name: "no-state", Usage: "do not write the state file: ages are read from it, and a security update it has no first-seen time for is WARNING (age unknown)"},
 	}
 }
@@ -39,16 +42,25 @@ type Options struct {
 	Include, Exclude []*regexp.Regexp
 	OnlyCritical     bool
 	List             bool
-	// Counts are -w/-c on the number of pending security updates.
-	Counts plugin.Thresholds
+	// RestartsOnly scans /proc and nothing else (for sudo: all processes).
+	RestartsOnly bool
+	// Counts are -w/-c on the number of pending security updates;
+	// OtherCounts --warning-upgrades/--critical-upgrades on the others.
+	Counts, OtherCounts plugin.Thresholds
 }
 
 func parseOptions(c *cli.Context) (Options, error) {
 	o := Options{Root: c.String("root"), StateFile: c.String("state-file"), NoState: c.Bool("no-state"),
-		OnlyCritical: c.Bool("only-critical"), List: c.Bool("list")}
+		OnlyCritical: c.Bool("only-critical"), List: c.Bool("list"), RestartsOnly: c.Bool("restarts-only")}
 	var err error
 	if o.Counts, err = plugin.ParseThresholds(c.String("warning"), c.String("critical")); err != nil {
 		return o, err
+	}
+	if o.OtherCounts, err = plugin.ParseThresholds(c.String("warning-upgrades"), c.String("critical-upgrades")); err != nil {
+		return o, fmt.Errorf("--warning-upgrades/--critical-upgrades: %v", err)
+	}
+	if o.OnlyCritical && o.OtherCounts.IsSet() {
+		return o, fmt.Errorf("--only-critical ignores other upgrades: it cannot be combined with --warning-upgrades/--critical-upgrades")
 	}
 	if !filepath.IsAbs(o.Root) {
 		return o, fmt.Errorf("--root %q must be an absolute path", o.Root)

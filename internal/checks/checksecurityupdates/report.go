@@ -28,6 +28,9 @@ type Item struct {
 	ReplacedBy string     `json:"replaced_by,omitempty"` // dnf's "Obsoleting Packages": candidate is this package's version
 	// CandidateArch: the candidate's arch, when not the installed one (noarch↔arch)
 	CandidateArch string `json:"candidate_arch,omitempty"`
+	// VendorSeverity is the vendor's word behind Severity ("unimportant",
+	// "Important", "CVSS 9.8").
+	VendorSeverity string `json:"vendor_severity,omitempty"`
 }
 
 // count is "1 day", "2 days".
@@ -56,7 +59,9 @@ func summary(v Verdict) string {
 		return "no package lists for any apt source: run apt-get update"
 	}
 	var parts []string
-	if n := len(v.Security); n > 0 {
+	if n := len(v.Security); v.Tiered && n > 0 {
+		parts = append(parts, tieredSummary(v)...)
+	} else if n > 0 {
 		s := count(n, "security update", "security updates") + " pending"
 		if v.SLA.IsSet() {
 			oldest := fmt.Sprintf(" (oldest %s", count(v.Oldest, "day", "days"))
@@ -108,6 +113,8 @@ func summary(v Verdict) string {
 			parts = append(parts, count(n, "source never fetched", "sources never fetched")+": run apt-get update")
 		}
 	}
+	parts = append(parts, feedSummary(v)...)
+	parts = append(parts, effectSummary(v.Effect)...)
 	return strings.Join(parts, ", ")
 }
 
@@ -159,7 +166,10 @@ func long(v Verdict, listAll bool) []string {
 			}
 		}
 		s += ")"
-		if u.Security && v.SLA.IsSet() && !u.Held {
+		if u.Severity != "" || len(u.CVEs) > 0 || len(u.Advisories) > 0 {
+			s += " " + fixText(u.Pending)
+		}
+		if u.Security && (v.SLA.IsSet() || v.Tiered && u.SLA.IsSet()) && !u.Held {
 			if u.Unmeasured {
 				s += " pending since an unknown time"
 			} else {
@@ -187,6 +197,8 @@ func long(v Verdict, listAll bool) []string {
 			long = append(long, fmt.Sprintf("phased: %s:%s %s -> %s not yet offered to this machine", u.Package, u.Arch, u.Installed, u.PhasedVersion))
 		}
 	}
+	long = append(long, feedLong(v, listAll)...)
+	long = append(long, effectLong(v.Effect)...)
 	return long
 }
 
@@ -204,7 +216,11 @@ func perf(v Verdict) []plugin.Perf {
 	if !v.Newest.Date.IsZero() {
 		perf = append(perf, plugin.Perf{Label: "list_age_days", Value: float64(v.ListAge), Thresholds: plugin.Thresholds{Warn: v.MaxListAge}, Min: plugin.Bound(0)})
 	}
-	return perf
+	if v.OtherCounts.IsSet() {
+		perf = append(perf, plugin.Count("other_upgrades", len(v.Other), v.OtherCounts))
+	}
+	perf = append(perf, feedPerf(v)...)
+	return append(perf, effectPerf(v.Effect)...)
 }
 
 func items(v Verdict) []Item {
@@ -212,7 +228,8 @@ func items(v Verdict) []Item {
 	for _, u := range v.All {
 		it := Item{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate,
 			Security: u.Security, Held: u.Held, KeptBack: u.KeptBack, Origin: u.Origin,
-			Advisories: u.Advisories, CVEs: u.CVEs, Severity: u.Severity, ReplacedBy: u.ReplacedBy, CandidateArch: u.CandidateArch}
+			Advisories: u.Advisories, CVEs: u.CVEs, Severity: u.Severity, VendorSeverity: u.VendorSeverity,
+			ReplacedBy: u.ReplacedBy, CandidateArch: u.CandidateArch}
 		if u.KeptBack {
 			it.Reason = "kept back: " + u.Reason
 			if u.Blocked && !u.Held {

@@ -17,9 +17,12 @@ func Spec() plugin.Spec {
 			"and computes apt's candidates. A security update is any newer version up to the candidate from a -security\n" +
 			"archive (a fix masked by a newer point release counts). Without an SLA in the policy: any security update\n" +
 			"is CRITICAL, other upgrades WARNING (as check_apt). With security_updates.sla: the oldest pending security\n" +
-			"update's age decides. Lists older than max_list_age_days (7) are WARNING.\n" +
+			"update's age decides, per severity tier with sla_by_severity. Lists older than max_list_age_days (7) are WARNING.\n" +
 			"On an RPM host (an rpmdb under --root) it reads the rpmdb, dnf's repo files and its metadata cache instead,\n" +
-			"and decides as dnf check-update (--security) does; repos without updateinfo are said, never taken as no fixes.",
+			"and decides as dnf check-update (--security) does; repos without updateinfo are said, never taken as no fixes.\n" +
+			"With security_updates.advisories (local feed files, never downloaded by the check): CVEs, advisory ids and\n" +
+			"severity per update, open vulnerabilities counted apart. With reboot_pending / restart_pending: the running\n" +
+			"kernel and the processes under /proc (of --root) against the installed packages.",
 		Flags:   flags(),
 		Options: plugin.Bind(parseOptions, Options.check),
 	}
@@ -32,6 +35,13 @@ func (o Options) check(ctx context.Context, env *plugin.Env) (plugin.Result, err
 		return plugin.Result{}, err
 	}
 	sec := pol.SecurityUpdates
+	if o.RestartsOnly {
+		scan, err := o.scanProcesses()
+		if err != nil {
+			return plugin.Result{}, err
+		}
+		return ReportRestarts(JudgeRestarts(scan, sec, env.Now)), nil
+	}
 	obs, err := o.gather(ctx, sec, env.Now)
 	if err != nil {
 		return plugin.Result{}, err

@@ -1,0 +1,93 @@
+package checksecurityupdates
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/guardrail-monitoring/guardrail/internal/advisory"
+	"github.com/guardrail-monitoring/guardrail/internal/apt"
+	"github.com/guardrail-monitoring/guardrail/internal/policy"
+	"github.com/guardrail-monitoring/guardrail/internal/reboot"
+	"github.com/guardrail-monitoring/guardrail/internal/restart"
+)
+
+// gatherEffect asks whether the installed fixes are in effect, only where
+// the policy sets a limit: the kernel (security_updates.reboot_pending)
+// and the processes still running replaced files (restart_pending). Both
+// read root/proc, the live host's unless --root names a snapshot, so a
+// check without those keys stays a pure function of the package state.
+// kernel is the package family's kernel reader.
+func (o Options) gatherEffect(obs *Observation, sec policy.SecurityUpdates, kernel func() (reboot.Verdict, error)) error {
+	if sec.RebootPending.IsSet() {
+		v, err := kernel()
+		if err != nil {
+			return err
+		}
+		obs.Reboot = &v
+	}
+	if sec.RestartPending.IsSet() {
+		s, err := o.scanProcesses()
+		if err != nil {
+			return err
+		}
+		obs.Restart = &s
+	}
+	return nil
+}
+
+// scanProcesses scans root/proc, without the check's own process.
+func (o Options) scanProcesses() (restart.Scan, error) {
+	opt := restart.Options{IgnorePrefixes: restart.DefaultIgnore}
+	if o.Root == "/" {
+		opt.SkipPIDs = []int{os.Getpid()}
+	}
+	return restart.ScanProc(o.Root, opt)
+}
+
+// aptReboot is the kernel verdict of a Debian/Ubuntu host: the running
+// kernel under root/proc against dpkg's kernel image packages, each dated
+// by its info/PKG.list, and run/reboot-required.
+func aptReboot(root string, sys *apt.System) (reboot.Verdict, error) {
+	run, err := reboot.ReadRunning(root)
+	if err != nil {
+		return reboot.Verdict{}, err
+	}
+	var pkgs []reboot.Package
+	for _, p := range sys.Installed {
+		if p.Version != "" {
+			pkgs = append(pkgs, reboot.Package{Name: p.Package, Version: p.Version, Arch: p.Arch})
+		}
+	}
+	kernels := reboot.DebianKernels(pkgs)
+	admin := filepath.Join(root, "var/lib/dpkg")
+	for i, k := range kernels {
+		arch := ""
+		for _, p := range sys.Installed {
+			if p.Package == k.Package && p.Version == k.Version {
+				arch = p.Arch
+			}
+		}
+		// No install time is no age: an error, never a pending reboot of 0 days.
+		if kernels[i].Installed, err = reboot.DpkgInstallTime(admin, k.Package, arch); err != nil {
+			return reboot.Verdict{}, err
+		}
+	}
+	flag, err := reboot.ReadRequired(root)
+	if err != nil {
+		return reboot.Verdict{}, err
+	}
+	return reboot.Decide(run, kernels, flag, advisory.DebianCompare)
+}
+
+// rpmReboot is the kernel verdict of an RPM host as far as it is measured:
+// the running kernel is read, but installed kernel packages are not yet
+// compared with it, so the state stays unknown ("kernel not compared"),
+// never "current". The process scan (restart_pending) is the same as on
+// Debian.
+func rpmReboot(root string) (reboot.Verdict, error) {
+	run, err := reboot.ReadRunning(root)
+	if err != nil {
+		return reboot.Verdict{}, err
+	}
+	return reboot.Decide(run, nil, reboot.Required{}, advisory.DebianCompare)
+}
