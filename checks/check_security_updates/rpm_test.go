@@ -157,7 +157,7 @@ func TestRPMLedgerAcrossRuns(t *testing.T) {
 	}
 	r := run("2026-12-08T08:00:00Z")
 	if r.Code != 1 || !strings.Contains(r.Stdout, "(oldest 8 days, past the 7-day warning)") ||
-		!strings.Contains(r.Stdout, "security: openssl-libs:x86_64 1:3.0.7-27.el9 -> 1:3.0.7-28.el9 (baseos; RLSA-2026:0101 Important) pending 8 days") {
+		!strings.Contains(r.Stdout, "security: openssl-libs:x86_64 1:3.0.7-27.el9 -> 1:3.0.7-28.el9 (baseos) [high (red hat impact Important): RLSA-2026:0101] pending 8 days") {
 		t.Fatalf("eight days later: %d %s", r.Code, r.Stdout)
 	}
 	b, err := os.ReadFile(state)

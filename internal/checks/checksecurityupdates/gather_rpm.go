@@ -2,6 +2,7 @@ package checksecurityupdates
 
 import (
 	"context"
+	"github.com/guardrail-monitoring/guardrail/internal/advisory"
 	"regexp"
 	"runtime/debug"
 
@@ -65,7 +66,13 @@ func rpmObservation(sys *rpm.System, include, exclude []*regexp.Regexp) Observat
 func fromRPM(u rpm.Update) Pending {
 	p := Pending{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate, Origin: u.Origin,
 		Security: u.Security, SecurityVersion: u.SecurityVersion, Held: u.Held, KeptBack: u.KeptBack,
-		Advisories: u.Advisories, Severity: u.Severity, ReplacedBy: u.ReplacedBy}
+		Advisories: u.Advisories, ReplacedBy: u.ReplacedBy}
+	// updateinfo's severity is Red Hat's impact word: one scale for the
+	// tiers and the output, the word kept beside it.
+	if u.Severity != "" {
+		r := advisory.RedHatImpact(u.Severity)
+		p.Severity, p.VendorSeverity, p.SeverityScheme = r.Severity.String(), r.Vendor, r.Scheme
+	}
 	if u.CandidateArch != u.Arch {
 		p.CandidateArch = u.CandidateArch
 	}

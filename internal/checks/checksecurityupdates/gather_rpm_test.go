@@ -13,6 +13,17 @@ import (
 
 // TestFromRPMCopiesEveryField: each field rpm.Update shares with Pending by
 // name is carried over (a field added to both and forgotten here fails).
+// TestFromRPMSeverity: updateinfo's impact words on the one scale the
+// tiers use, the word kept beside it.
+func TestFromRPMSeverity(t *testing.T) {
+	for word, want := range map[string]string{"Critical": "critical", "Important": "high", "Moderate": "medium", "Low": "low", "": "", "Whatever": "unknown"} {
+		p := fromRPM(rpm.Update{Severity: word})
+		if p.Severity != want || p.VendorSeverity != word {
+			t.Errorf("%q: severity %q (vendor %q), want %q", word, p.Severity, p.VendorSeverity, want)
+		}
+	}
+}
+
 func TestFromRPMCopiesEveryField(t *testing.T) {
 	var u rpm.Update
 	uv := reflect.ValueOf(&u).Elem()
@@ -31,8 +42,8 @@ func TestFromRPMCopiesEveryField(t *testing.T) {
 	for i := 0; i < uv.NumField(); i++ {
 		name := uv.Type().Field(i).Name
 		pf := p.FieldByName(name)
-		if !pf.IsValid() {
-			continue // rpm's own (HeldBy)
+		if !pf.IsValid() || name == "Severity" {
+			continue // rpm's own (HeldBy); Severity is mapped (TestFromRPMSeverity)
 		}
 		shared++
 		if !reflect.DeepEqual(pf.Interface(), uv.Field(i).Interface()) {
@@ -46,7 +57,7 @@ func TestFromRPMCopiesEveryField(t *testing.T) {
 
 var (
 	sslRPM = Pending{Package: "openssl-libs", Arch: "x86_64", Installed: "1:3.0.7-27.el9", Candidate: "1:3.0.7-28.el9", Security: true,
-		Origin: "baseos", Advisories: []string{"RLSA-2026:0101"}, Severity: "Important"}
+		Origin: "baseos", Advisories: []string{"RLSA-2026:0101"}, Severity: "high", VendorSeverity: "Important", SeverityScheme: "red hat impact"}
 	tarRPM    = Pending{Package: "tar", Arch: "x86_64", Installed: "1.34-6.el9", Candidate: "1.34-7.el9", Origin: "appstream", Unclassified: true}
 	bashRPM   = Pending{Package: "bash", Arch: "x86_64", Installed: "5.1.8-6.el9", Candidate: "5.1.8-9.el9", Origin: "baseos"}
 	rpmFresh  = List{File: "/var/cache/dnf/baseos-0123456789abcdef", Date: now.Add(-2 * time.Hour)}
@@ -67,7 +78,7 @@ func TestReportRPM(t *testing.T) {
 	}{
 		{"security with advisory and severity", Observation{Sources: 2, Updates: []Pending{sslRPM, bashRPM}, Lists: []List{rpmFresh}}, Options{OnlyCritical: true}, plugin.Critical,
 			"X CRITICAL: 1 security update pending, 2 upgrades (others ignored) | available_upgrades=2;;;0 critical_updates=1;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0 list_age_days=0;7;;0\n" +
-				"security: openssl-libs:x86_64 1:3.0.7-27.el9 -> 1:3.0.7-28.el9 (baseos; RLSA-2026:0101 Important)\n"},
+				"security: openssl-libs:x86_64 1:3.0.7-27.el9 -> 1:3.0.7-28.el9 (baseos) [high (red hat impact Important): RLSA-2026:0101]\n"},
 		{"an update from a repo without updateinfo warns under -o", Observation{Sources: 2, Updates: []Pending{tarRPM, bashRPM}, Lists: []List{rpmFresh}, WithoutUpdateinfo: []string{"appstream"}}, Options{OnlyCritical: true}, plugin.Warning,
 			"X WARNING: no security updates pending, 2 upgrades (others ignored), 1 from repos without updateinfo (security not known) | available_upgrades=2;;;0 critical_updates=0;;;0 held=0;;;0 kept_back=0;;;0 phased=0;;;0 oldest_security_update_days=0;;;0 list_age_days=0;7;;0\n" +
 				"note: no updateinfo (advisories) in repo appstream: its updates cannot be told security ones\n"},

@@ -159,12 +159,6 @@ func long(v Verdict, listAll bool) []string {
 		if u.ReplacedBy != "" {
 			s += "; replaced by " + u.ReplacedBy
 		}
-		if len(u.Advisories) > 0 {
-			s += "; " + strings.Join(u.Advisories, " ")
-			if u.Severity != "" {
-				s += " " + u.Severity
-			}
-		}
 		s += ")"
 		if u.Severity != "" || len(u.CVEs) > 0 || len(u.Advisories) > 0 {
 			s += " " + fixText(u.Pending)
