@@ -238,3 +238,31 @@ func items(v Verdict) []Item {
 	}
 	return items
 }
+
+// MetricLabels names the update in --format openmetrics -v: the package,
+// its arch, and whether it is a security update with its severity (the
+// installed packages bound the set).
+func (it Item) MetricLabels() map[string]string {
+	l := map[string]string{"package": it.Package, "arch": it.Arch, "security": fmt.Sprint(it.Security)}
+	if it.Severity != "" {
+		l["severity"] = it.Severity
+	}
+	return l
+}
+
+// TestCase is the update as a JUnit test case: a pending security update
+// (not held) fails, as it makes the check alert; other upgrades and held
+// packages pass, with what they are in the message.
+func (it Item) TestCase() plugin.TestCase {
+	tc := plugin.TestCase{Name: it.Package + ":" + it.Arch, Class: it.Origin, Failure: it.Security && !it.Held}
+	if tc.Failure {
+		tc.Message = it.Installed + " -> " + it.Candidate + " (" + it.Origin + ")"
+		if len(it.CVEs)+len(it.Advisories) > 0 {
+			tc.Message += " fixes " + strings.Join(append(append([]string{}, it.CVEs...), it.Advisories...), ", ")
+		}
+		if it.AgeDays != nil {
+			tc.Message += ", pending " + count(*it.AgeDays, "day", "days")
+		}
+	}
+	return tc
+}
