@@ -10,10 +10,11 @@ BIN := bin
 # iptables/nftables, nrpe, icinga2, lintian for the package, hyperfine for bench;
 # rpm/rpmbuild, dnf (with its versionlock plugin) and createrepo_c for the RPM
 # hosts; needrestart for restarts and the kernel; promtool (prometheus) for
-# OpenMetrics; distro-info-data for end-of-life dates.
+# OpenMetrics; distro-info-data for end-of-life dates; systemd-analyze for the
+# timer examples, netbase for /etc/protocols.
 TEST_DEBS := apt monitoring-plugins-basic snmpd snmp iproute2 iptables nftables ipset \
 	nagios-nrpe-server nagios-nrpe-plugin icinga2 lintian hyperfine time sudo rpm \
-	dnf python3-dnf dnf-plugins-core createrepo-c bzip2 needrestart prometheus distro-info-data
+	dnf python3-dnf dnf-plugins-core createrepo-c bzip2 needrestart prometheus distro-info-data systemd netbase
 
 export CGO_ENABLED := 0
 
