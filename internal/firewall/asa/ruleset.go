@@ -53,16 +53,7 @@ func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, 
 // Engine judges flows through the ASA: on path's interfaces, or where a
 // side is empty, on the interface its addresses select.
 func (c *Config) Engine(path device.Path) (*firewall.Engine, error) {
-	rs := c.Ruleset()
-	en, err := firewall.NewEngine(rs, firewall.HookForward)
-	if err != nil {
-		return nil, err
-	}
-	en.SetInterfaces(path.Interfaces())
-	if path.From == "" || path.To == "" {
-		en.SetRouter(c.routeOf)
-	}
-	return en, nil
+	return device.NewEngine(c.Ruleset(), path, c.routeOf)
 }
 
 func single(s firewall.AddrSet) bool {
@@ -74,8 +65,7 @@ func single(s firewall.AddrSet) bool {
 // the inbound access rules or security levels, then the outbound lists.
 func (c *Config) Ruleset() *firewall.Ruleset {
 	pos := firewall.Pos{File: c.File}
-	t := &firewall.Table{Family: firewall.FamilyIPv4, Name: "cisco asa", Pos: pos}
-	rs := &firewall.Ruleset{Source: "Cisco ASA (" + c.File + ")", Tables: []*firewall.Table{t}, Families: []firewall.Family{firewall.FamilyIPv4}}
+	rs, t := device.NewRuleset(c.File, "cisco asa", "Cisco ASA")
 	nat := &firewall.Chain{Name: "nat", Hook: firewall.HookPrerouting, Type: firewall.ChainNAT, Priority: firewall.PriorityDstNAT, Policy: firewall.VerdictAccept, Pos: pos}
 	for _, n := range c.NATs {
 		var conds []firewall.Cond
@@ -108,8 +98,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 		nat.Rules = append(nat.Rules, r)
 	}
 	established := func() *firewall.Rule {
-		return &firewall.Rule{Label: "the ASA is stateful: packets of allowed connections pass", Pos: pos,
-			Conds: []firewall.Cond{firewall.CtStates(firewall.CtEstablished | firewall.CtRelated)}, Verdict: firewall.Accept}
+		return device.Established("the ASA is stateful: packets of allowed connections pass", pos)
 	}
 	in := &firewall.Chain{Name: "access in", Hook: firewall.HookForward, Priority: 0, Policy: firewall.VerdictDrop, Pos: pos,
 		Rules: []*firewall.Rule{established()}}

@@ -42,31 +42,19 @@ func (c *Config) Engine(acl string, path device.Path) (*firewall.Engine, error) 
 	if err != nil {
 		return nil, err
 	}
-	en, err := firewall.NewEngine(rs, firewall.HookForward)
-	if err != nil {
-		return nil, err
+	if acl != "" {
+		// Both sides named: no router.
+		return device.NewEngine(rs, device.Path{From: aclClient, To: aclServer}, nil)
 	}
-	switch {
-	case acl != "":
-		en.SetInterfaces(firewall.Interfaces{In: aclClient, Out: aclServer})
-	case path != (device.Path{}):
-		en.SetInterfaces(path.Interfaces())
-		if path.From == "" || path.To == "" {
-			en.SetRouter(device.Router(c.Ifaces()))
-		}
-	default:
-		en.SetRouter(device.Router(c.Ifaces()))
-	}
-	return en, nil
+	return device.NewEngine(rs, path, device.Router(c.Ifaces()))
 }
 
 // Ruleset is the router's model: every bound list (acl empty), or list acl
 // alone.
 func (c *Config) Ruleset(acl string) (*firewall.Ruleset, error) {
 	pos := firewall.Pos{File: c.File}
-	t := &firewall.Table{Family: firewall.FamilyIPv4, Name: "cisco ios", Pos: pos}
-	rs := &firewall.Ruleset{Source: "Cisco IOS access lists (" + c.File + ")", Tables: []*firewall.Table{t},
-		Stateless: true, Families: []firewall.Family{firewall.FamilyIPv4}}
+	rs, t := device.NewRuleset(c.File, "cisco ios", "Cisco IOS access lists")
+	rs.Stateless = true
 	in := &firewall.Chain{Name: "access lists in", Hook: firewall.HookForward, Priority: 0, Policy: firewall.VerdictAccept, Pos: pos}
 	out := &firewall.Chain{Name: "access lists out", Hook: firewall.HookForward, Priority: 1, Policy: firewall.VerdictAccept, Pos: pos}
 	t.Chains = []*firewall.Chain{in, out}

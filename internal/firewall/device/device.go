@@ -1,8 +1,9 @@
 // Package device holds what the firewall-device readers (ciscoacl, asa,
 // awsnacl, ...) share: a device's interfaces (or zones) with the subnets
 // of their addresses, the choice of a flow's ingress and egress from
-// them, the notes on configuration lines a reader did not understand, and
-// the bounded reading of a configuration file.
+// them, the notes on configuration lines a reader did not understand, the
+// bounded reading of a configuration file, and the frame of a device's
+// model (its ruleset, stateful first rule and engine on a path).
 package device
 
 import (
@@ -25,6 +26,18 @@ const (
 // config", ...) within MaxConfig bytes.
 func ReadFile(kind, path string) ([]byte, error) {
 	return located.ReadFile(path, located.Limit{Kind: kind, Bytes: MaxConfig})
+}
+
+// ReadConfig reads a device configuration of the given kind within
+// MaxConfig bytes and parses it with the reader's read (its Read), so
+// that every reader's ReadFile is this one call.
+func ReadConfig[C any](kind, path string, read func(file string, data []byte) (C, error)) (C, error) {
+	data, err := ReadFile(kind, path)
+	if err != nil {
+		var none C
+		return none, err
+	}
+	return read(path, data)
 }
 
 // Interface is where packets enter or leave a device: an interface, or a
@@ -148,6 +161,20 @@ func (n Note) String() string {
 		effect = "verdicts that depend on it are unknown"
 	}
 	return fmt.Sprintf("line %d: %s (%s)", n.Line, n.Msg, effect)
+}
+
+// Notes are a configuration's notes; a reader adds them as it goes and
+// sorts them once at the end.
+type Notes []Note
+
+// Add notes line: affects says whether it could change a verdict.
+func (ns *Notes) Add(line int, affects bool, msg string) {
+	*ns = append(*ns, Note{Line: line, Affects: affects, Msg: msg})
+}
+
+// Sort puts the notes in line order.
+func (ns Notes) Sort() {
+	sort.Slice(ns, func(i, j int) bool { return ns[i].Line < ns[j].Line })
 }
 
 func ifaceNamed(ifaces []Interface, name string) Interface {

@@ -49,15 +49,7 @@ func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, 
 
 // Engine judges flows on path (a side left empty: from the routes).
 func (c *Config) Engine(path device.Path) (*firewall.Engine, error) {
-	en, err := firewall.NewEngine(c.Ruleset(), firewall.HookForward)
-	if err != nil {
-		return nil, err
-	}
-	en.SetInterfaces(path.Interfaces())
-	if path.From == "" || path.To == "" {
-		en.SetRouter(c.routeOf)
-	}
-	return en, nil
+	return device.NewEngine(c.Ruleset(), path, c.routeOf)
 }
 
 // members are the interfaces a policy's srcintf/dstintf name: zones
@@ -81,8 +73,7 @@ func (c *Config) members(names []string) []string {
 // policies in order with the implicit deny; stateful.
 func (c *Config) Ruleset() *firewall.Ruleset {
 	pos := firewall.Pos{File: c.File}
-	t := &firewall.Table{Family: firewall.FamilyIPv4, Name: "fortios", Pos: pos}
-	rs := &firewall.Ruleset{Source: "FortiOS (" + c.File + ")", Tables: []*firewall.Table{t}, Families: []firewall.Family{firewall.FamilyIPv4}}
+	rs, t := device.NewRuleset(c.File, "fortios", "FortiOS")
 	nat := &firewall.Chain{Name: "vip", Hook: firewall.HookPrerouting, Type: firewall.ChainNAT, Priority: firewall.PriorityDstNAT, Policy: firewall.VerdictAccept, Pos: pos}
 	// mappedFrom: the VIPs' mapped addresses by the interface their
 	// traffic enters ("" any).
@@ -112,8 +103,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 		nat.Rules = append(nat.Rules, r)
 	}
 	fw := &firewall.Chain{Name: "policies", Hook: firewall.HookForward, Policy: firewall.VerdictDrop, Pos: pos,
-		Rules: []*firewall.Rule{{Label: "FortiGate is stateful: packets of allowed connections pass", Pos: pos,
-			Conds: []firewall.Cond{firewall.CtStates(firewall.CtEstablished | firewall.CtRelated)}, Verdict: firewall.Accept}}}
+		Rules: []*firewall.Rule{device.Established("FortiGate is stateful: packets of allowed connections pass", pos)}}
 	t.Chains = []*firewall.Chain{nat, fw}
 	for _, p := range c.Policies {
 		if p.Disabled {

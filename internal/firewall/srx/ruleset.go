@@ -39,15 +39,7 @@ func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, 
 // Engine judges flows on path (a side left empty: from the zones'
 // networks).
 func (c *Config) Engine(path device.Path) (*firewall.Engine, error) {
-	en, err := firewall.NewEngine(c.Ruleset(), firewall.HookForward)
-	if err != nil {
-		return nil, err
-	}
-	en.SetInterfaces(path.Interfaces())
-	if path.From == "" || path.To == "" {
-		en.SetRouter(c.routeOf)
-	}
-	return en, nil
+	return device.NewEngine(c.Ruleset(), path, c.routeOf)
 }
 
 // Ruleset is the SRX's model: destination NAT (prerouting), then the
@@ -55,8 +47,7 @@ func (c *Config) Engine(path device.Path) (*firewall.Engine, error) {
 // stateful.
 func (c *Config) Ruleset() *firewall.Ruleset {
 	pos := firewall.Pos{File: c.File}
-	t := &firewall.Table{Family: firewall.FamilyIPv4, Name: "junos srx", Pos: pos}
-	rs := &firewall.Ruleset{Source: "Junos SRX (" + c.File + ")", Tables: []*firewall.Table{t}, Families: []firewall.Family{firewall.FamilyIPv4}}
+	rs, t := device.NewRuleset(c.File, "junos srx", "Junos SRX")
 	in := func(z string) firewall.Cond { return firewall.Cond{Field: firewall.FieldInIface, Iface: z} }
 	out := func(z string) firewall.Cond { return firewall.Cond{Field: firewall.FieldOutIface, Iface: z} }
 	nat := &firewall.Chain{Name: "destination nat", Hook: firewall.HookPrerouting, Type: firewall.ChainNAT, Priority: firewall.PriorityDstNAT, Policy: firewall.VerdictAccept, Pos: pos}
@@ -95,8 +86,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 		nat.Rules = append(nat.Rules, r)
 	}
 	sec := &firewall.Chain{Name: "security policies", Hook: firewall.HookForward, Policy: firewall.VerdictDrop, Pos: pos,
-		Rules: []*firewall.Rule{{Label: "SRX is stateful: packets of allowed sessions pass", Pos: pos,
-			Conds: []firewall.Cond{firewall.CtStates(firewall.CtEstablished | firewall.CtRelated)}, Verdict: firewall.Accept}}}
+		Rules: []*firewall.Rule{device.Established("SRX is stateful: packets of allowed sessions pass", pos)}}
 	t.Chains = []*firewall.Chain{nat, sec}
 	for _, p := range c.Policies {
 		ppos := firewall.Pos{File: c.File, Line: p.Line}

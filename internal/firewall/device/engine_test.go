@@ -1,0 +1,56 @@
+package device
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+)
+
+func TestNotesSortedByLine(t *testing.T) {
+	var ns Notes
+	ns.Add(9, true, "c")
+	ns.Add(2, false, "a")
+	ns.Add(5, true, "b")
+	ns.Sort()
+	want := Notes{{Line: 2, Msg: "a"}, {Line: 5, Affects: true, Msg: "b"}, {Line: 9, Affects: true, Msg: "c"}}
+	if !reflect.DeepEqual(ns, want) {
+		t.Errorf("notes %v, want %v", ns, want)
+	}
+}
+
+func TestReadConfigBoundedAndParsed(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r1.cfg")
+	if err := os.WriteFile(path, []byte("hostname r1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	read := func(file string, data []byte) (*string, error) {
+		s := file + ": " + string(data)
+		return &s, nil
+	}
+	got, err := ReadConfig("test config", path, read)
+	if err != nil || *got != path+": hostname r1\n" {
+		t.Fatalf("ReadConfig: %v, %v", got, err)
+	}
+	// A device reads as size 0: the bound is on the bytes read.
+	got, err = ReadConfig("test config", "/dev/zero", read)
+	if got != nil || err == nil || !strings.Contains(err.Error(), "test config /dev/zero") || !strings.Contains(err.Error(), "MiB") {
+		t.Errorf("/dev/zero: %v, %v", got, err)
+	}
+	bad := errors.New("bad")
+	if _, err := ReadConfig("test config", path, func(string, []byte) (*string, error) { return nil, bad }); err != bad {
+		t.Errorf("the reader's error: %v", err)
+	}
+}
+
+func TestNewRulesetFrame(t *testing.T) {
+	rs, tb := NewRuleset("r1.cfg", "test", "Test device")
+	if rs.Source != "Test device (r1.cfg)" || len(rs.Tables) != 1 || rs.Tables[0] != tb || tb.Family != firewall.FamilyIPv4 ||
+		!reflect.DeepEqual(rs.Families, []firewall.Family{firewall.FamilyIPv4}) || tb.Pos.File != "r1.cfg" || rs.Stateless {
+		t.Fatalf("ruleset %+v, table %+v", rs, tb)
+	}
+}
