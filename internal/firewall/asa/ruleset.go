@@ -36,18 +36,7 @@ func (c *Config) routeOf(s firewall.AddrSet) string {
 // (a destination that is a static NAT's mapped address is on its real
 // address's interface).
 func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, error) {
-	ifaces := c.Ifaces()
-	given := from != "" || to != ""
-	if to == "" {
-		to = c.routeOf(dst)
-	}
-	if from == "" {
-		from = device.Of(ifaces, src)
-	}
-	if !given && from != "" && from == to {
-		return device.Path{From: from, To: to}, fmt.Errorf("sources and destinations are both on interface %s: the flow does not cross the firewall", from)
-	}
-	return device.Select(ifaces, "interface", from, to, src, dst)
+	return device.SelectRouted(c.Ifaces(), "interface", from, to, src, dst, c.routeOf)
 }
 
 // Engine judges flows through the ASA: on path's interfaces, or where a

@@ -125,6 +125,24 @@ func Select(ifaces []Interface, what string, from, to string, src, dst firewall.
 	return p, nil
 }
 
+// SelectRouted is Select with the reader's own routing of destinations
+// (route: where a destination NAT sends them): an unnamed egress is the
+// interface route gives the destinations. Between interfaces (not zones,
+// where a zone to itself is a path), a flow with neither side named whose
+// ends are on one interface is an error: it does not cross the firewall.
+func SelectRouted(ifaces []Interface, what string, from, to string, src, dst firewall.AddrSet, route func(firewall.AddrSet) string) (Path, error) {
+	given := from != "" || to != ""
+	if to == "" {
+		to = route(dst)
+	}
+	if what == "interface" && !given {
+		if f := Of(ifaces, src); f != "" && f == to {
+			return Path{From: f, To: to}, fmt.Errorf("sources and destinations are both on interface %s: the flow does not cross the firewall", f)
+		}
+	}
+	return Select(ifaces, what, from, to, src, dst)
+}
+
 func flagWord(what string) string {
 	if what == "zone" {
 		return "zone"

@@ -2,6 +2,7 @@ package device
 
 import (
 	"errors"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -52,5 +53,42 @@ func TestNewRulesetFrame(t *testing.T) {
 	if rs.Source != "Test device (r1.cfg)" || len(rs.Tables) != 1 || rs.Tables[0] != tb || tb.Family != firewall.FamilyIPv4 ||
 		!reflect.DeepEqual(rs.Families, []firewall.Family{firewall.FamilyIPv4}) || tb.Pos.File != "r1.cfg" || rs.Stateless {
 		t.Fatalf("ruleset %+v, table %+v", rs, tb)
+	}
+}
+
+func TestSelectRouted(t *testing.T) {
+	p := netip.MustParsePrefix
+	ifaces := []Interface{
+		{Name: "outside", Routes: []netip.Prefix{p("0.0.0.0/0")}},
+		{Name: "inside", Routes: []netip.Prefix{p("10.1.0.0/16")}},
+	}
+	mapped := firewall.MustPrefixSet("198.51.100.10")
+	// The NAT of 198.51.100.10 sends it inside.
+	route := func(s firewall.AddrSet) string {
+		if s.Minus(mapped).IsEmpty() {
+			return "inside"
+		}
+		return Of(ifaces, s)
+	}
+	for _, tc := range []struct {
+		what, from, to, src, dst string
+		want                     Path
+		err                      string
+	}{
+		{"interface", "", "", "203.0.113.5", "198.51.100.10", Path{"outside", "inside"}, ""},
+		{"interface", "", "", "10.1.2.3", "10.1.9.9", Path{}, "both on interface inside: the flow does not cross the firewall"},
+		{"zone", "", "", "10.1.2.3", "10.1.9.9", Path{"inside", "inside"}, ""}, // intrazone
+		{"interface", "inside", "", "10.1.2.3", "10.1.9.9", Path{"inside", "inside"}, ""},
+		{"interface", "", "dmz", "10.1.2.3", "10.1.9.9", Path{}, `no interface "dmz" in the config`},
+	} {
+		got, err := SelectRouted(ifaces, tc.what, tc.from, tc.to, firewall.MustPrefixSet(tc.src), firewall.MustPrefixSet(tc.dst), route)
+		switch {
+		case tc.err != "":
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%+v: %v, want error %q", tc, err, tc.err)
+			}
+		case err != nil || got != tc.want:
+			t.Errorf("%+v: %+v, %v; want %+v", tc, got, err, tc.want)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package fortios
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 
@@ -34,17 +33,7 @@ func (c *Config) routeOf(s firewall.AddrSet) string {
 // Path chooses a flow's ingress and egress interfaces: from and to when
 // given, else by the routes to its sources and destinations.
 func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, error) {
-	given := from != "" || to != ""
-	if to == "" {
-		to = c.routeOf(dst)
-	}
-	if from == "" {
-		from = device.Of(c.Ifaces(), src)
-	}
-	if !given && from != "" && from == to {
-		return device.Path{From: from, To: to}, fmt.Errorf("sources and destinations are both on interface %s: the flow does not cross the firewall", from)
-	}
-	return device.Select(c.Ifaces(), "interface", from, to, src, dst)
+	return device.SelectRouted(c.Ifaces(), "interface", from, to, src, dst, c.routeOf)
 }
 
 // Engine judges flows on path (a side left empty: from the routes).

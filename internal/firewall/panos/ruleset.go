@@ -32,10 +32,7 @@ func (c *Config) routeOf(s firewall.AddrSet) string {
 // and to when given, else from the zones' networks. Source and
 // destination in one zone is a path too (intrazone rules apply).
 func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, error) {
-	if to == "" {
-		to = c.routeOf(dst)
-	}
-	return device.Select(c.Ifaces(), "zone", from, to, src, dst)
+	return device.SelectRouted(c.Ifaces(), "zone", from, to, src, dst, c.routeOf)
 }
 
 // Engine judges flows on path (a side left empty: from the zones'

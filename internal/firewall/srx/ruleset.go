@@ -30,10 +30,7 @@ func (c *Config) routeOf(s firewall.AddrSet) string {
 // Path chooses a flow's from-zone and to-zone (after destination NAT):
 // from and to when given, else from the zones' networks.
 func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, error) {
-	if to == "" {
-		to = c.routeOf(dst)
-	}
-	return device.Select(c.Ifaces(), "zone", from, to, src, dst)
+	return device.SelectRouted(c.Ifaces(), "zone", from, to, src, dst, c.routeOf)
 }
 
 // Engine judges flows on path (a side left empty: from the zones'
