@@ -213,21 +213,5 @@ func (c *Config) aclChain(name, chain string) *firewall.Chain {
 }
 
 func (m match) conds() []firewall.Cond {
-	var cs []firewall.Cond
-	if m.protos != nil {
-		cs = append(cs, firewall.Protos(m.protos...))
-	}
-	if !m.src.Equal(all4) {
-		cs = append(cs, firewall.SrcAddrs(m.src))
-	}
-	if !m.dst.Equal(all4) {
-		cs = append(cs, firewall.DstAddrs(m.dst))
-	}
-	if m.srcPorts != nil {
-		cs = append(cs, firewall.SrcPorts(*m.srcPorts))
-	}
-	if m.dstPorts != nil {
-		cs = append(cs, firewall.DstPorts(*m.dstPorts))
-	}
-	return cs
+	return device.MatchConds(m.protos, m.src, m.dst, m.srcPorts, m.dstPorts)
 }

@@ -176,22 +176,7 @@ func (c *Config) chain(name, chain string) *firewall.Chain {
 // conds are the match's conditions; "established" is the ACK (or RST)
 // bit, which every packet of a connection but its first carries.
 func (m Match) conds() []firewall.Cond {
-	var cs []firewall.Cond
-	if m.Protos != nil {
-		cs = append(cs, firewall.Protos(m.Protos...))
-	}
-	if !m.Src.Equal(all4) {
-		cs = append(cs, firewall.SrcAddrs(m.Src))
-	}
-	if !m.Dst.Equal(all4) {
-		cs = append(cs, firewall.DstAddrs(m.Dst))
-	}
-	if m.SrcPorts != nil {
-		cs = append(cs, firewall.SrcPorts(*m.SrcPorts))
-	}
-	if m.DstPorts != nil {
-		cs = append(cs, firewall.DstPorts(*m.DstPorts))
-	}
+	cs := device.MatchConds(m.Protos, m.Src, m.Dst, m.SrcPorts, m.DstPorts)
 	if m.Established {
 		cs = append(cs, firewall.Cond{Field: firewall.FieldTCPFlags, TCPMask: firewall.TCPAck, TCPComp: firewall.TCPAck})
 	}

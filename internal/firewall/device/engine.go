@@ -34,3 +34,28 @@ func Established(label string, pos firewall.Pos) *firewall.Rule {
 	return &firewall.Rule{Label: label, Pos: pos,
 		Conds: []firewall.Cond{firewall.CtStates(firewall.CtEstablished | firewall.CtRelated)}, Verdict: firewall.Accept}
 }
+
+var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
+
+// MatchConds are the conditions of an IPv4 five-tuple match, in the order
+// protocols, sources, destinations, source ports, destination ports: nil
+// protocols or ports match any, and all addresses need no condition.
+func MatchConds(protos []uint8, src, dst firewall.AddrSet, srcPorts, dstPorts *firewall.PortSet) []firewall.Cond {
+	var cs []firewall.Cond
+	if protos != nil {
+		cs = append(cs, firewall.Protos(protos...))
+	}
+	if !src.Equal(all4) {
+		cs = append(cs, firewall.SrcAddrs(src))
+	}
+	if !dst.Equal(all4) {
+		cs = append(cs, firewall.DstAddrs(dst))
+	}
+	if srcPorts != nil {
+		cs = append(cs, firewall.SrcPorts(*srcPorts))
+	}
+	if dstPorts != nil {
+		cs = append(cs, firewall.DstPorts(*dstPorts))
+	}
+	return cs
+}

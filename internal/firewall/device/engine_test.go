@@ -92,3 +92,16 @@ func TestSelectRouted(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchConds(t *testing.T) {
+	all := firewall.AllAddrs(firewall.FamilyIPv4)
+	if cs := MatchConds(nil, all, all, nil, nil); len(cs) != 0 {
+		t.Errorf("any match: %v", cs)
+	}
+	src, dst := firewall.MustPrefixSet("10.0.0.0/8"), firewall.MustPrefixSet("192.0.2.1")
+	sp, dp := firewall.Port(1024), firewall.Port(443)
+	want := []firewall.Cond{firewall.Protos(firewall.ProtoTCP), firewall.SrcAddrs(src), firewall.DstAddrs(dst), firewall.SrcPorts(sp), firewall.DstPorts(dp)}
+	if cs := MatchConds([]uint8{firewall.ProtoTCP}, src, dst, &sp, &dp); !reflect.DeepEqual(cs, want) {
+		t.Errorf("five-tuple: %v, want %v", cs, want)
+	}
+}

@@ -207,15 +207,5 @@ func svcUnmodelled(s service) []string {
 }
 
 func (s service) conds() []firewall.Cond {
-	var cs []firewall.Cond
-	if s.protos != nil {
-		cs = append(cs, firewall.Protos(s.protos...))
-	}
-	if s.srcPorts != nil {
-		cs = append(cs, firewall.SrcPorts(*s.srcPorts))
-	}
-	if s.dstPorts != nil {
-		cs = append(cs, firewall.DstPorts(*s.dstPorts))
-	}
-	return cs
+	return device.MatchConds(s.protos, all4, all4, s.srcPorts, s.dstPorts)
 }
