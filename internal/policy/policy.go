@@ -144,6 +144,15 @@ func nameOf(key string) string {
 	return "?"
 }
 
+// keyPath is the dotted key path of key under path (nameOf: a key that is
+// not a name is "?").
+func keyPath(path, key string) string {
+	if path == "" {
+		return nameOf(key)
+	}
+	return path + "." + nameOf(key)
+}
+
 // findAlias returns the first alias node and its key path, never following
 // an alias.
 func findAlias(n *yaml.Node, path string) (*yaml.Node, string) {
@@ -153,10 +162,7 @@ func findAlias(n *yaml.Node, path string) (*yaml.Node, string) {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			p := nameOf(k.Value)
-			if path != "" {
-				p = path + "." + p
-			}
+			p := keyPath(path, k.Value)
 			if k.Kind == yaml.AliasNode {
 				return k, p
 			}
@@ -261,10 +267,7 @@ func keyAt(root *yaml.Node, line int) string {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				p := nameOf(k.Value)
-				if path != "" {
-					p = path + "." + p
-				}
+				p := keyPath(path, k.Value)
 				if k.Line == line || v.Line == line && best == "" {
 					best = p
 				}
