@@ -21,14 +21,13 @@ func (c *Config) Ifaces() []device.Interface {
 // interface when s are its mapped addresses (the ASA routes the real
 // address), else the interface whose subnets hold s.
 func (c *Config) routeOf(s firewall.AddrSet) string {
-	for _, n := range c.NATs {
-		if n.Unmodelled == "" && !n.Mapped.IsEmpty() && !n.Mapped.Equal(n.Real) && s.Minus(n.Mapped).IsEmpty() {
-			if i := device.Of(c.Ifaces(), n.Real); i != "" {
-				return i
+	return device.OfTranslated(c.Ifaces(), s, func(yield func(mapped, realAddrs firewall.AddrSet) bool) {
+		for _, n := range c.NATs {
+			if n.Unmodelled == "" && !n.Mapped.Equal(n.Real) && !yield(n.Mapped, n.Real) {
+				return
 			}
 		}
-	}
-	return device.Of(c.Ifaces(), s)
+	})
 }
 
 // Path chooses a flow's ingress and egress (nameif names): from and to

@@ -8,6 +8,7 @@ package device
 
 import (
 	"fmt"
+	"iter"
 	"net/netip"
 	"sort"
 	"strings"
@@ -90,6 +91,21 @@ func Of(ifaces []Interface, s firewall.AddrSet) string {
 		return ""
 	}
 	return name
+}
+
+// OfTranslated is Of for a device that routes after destination NAT:
+// addresses s that one of nats (external, internal addresses, in order)
+// maps whole are on the interface of its internal addresses, when they
+// have one; other addresses are where Of puts them.
+func OfTranslated(ifaces []Interface, s firewall.AddrSet, nats iter.Seq2[firewall.AddrSet, firewall.AddrSet]) string {
+	for ext, internal := range nats {
+		if !ext.IsEmpty() && s.Minus(ext).IsEmpty() {
+			if i := Of(ifaces, internal); i != "" {
+				return i
+			}
+		}
+	}
+	return Of(ifaces, s)
 }
 
 // Router is Of for firewall.Engine.SetRouter.

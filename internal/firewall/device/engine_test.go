@@ -105,3 +105,27 @@ func TestMatchConds(t *testing.T) {
 		t.Errorf("five-tuple: %v, want %v", cs, want)
 	}
 }
+
+func TestOfTranslated(t *testing.T) {
+	p := netip.MustParsePrefix
+	ifaces := []Interface{
+		{Name: "outside", Routes: []netip.Prefix{p("0.0.0.0/0")}},
+		{Name: "inside", Routes: []netip.Prefix{p("10.1.0.0/16")}},
+	}
+	set := firewall.MustPrefixSet
+	nats := func(yield func(ext, internal firewall.AddrSet) bool) {
+		_ = yield(firewall.AddrSet{}, set("10.1.0.9")) && // no external addresses: never matches
+			yield(set("198.51.100.0/30"), set("10.1.0.10")) &&
+			yield(set("198.51.100.8"), set("172.16.0.1")) // the internal address is routed outside
+	}
+	for _, tc := range []struct{ s, want string }{
+		{"198.51.100.1", "inside"},     // within the first NAT's external addresses
+		{"198.51.100.0/29", "outside"}, // not within any one NAT: routed as it is
+		{"198.51.100.8", "outside"},
+		{"10.1.2.3", "inside"},
+	} {
+		if got := OfTranslated(ifaces, set(tc.s), nats); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.s, got, tc.want)
+		}
+	}
+}

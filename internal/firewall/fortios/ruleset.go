@@ -20,14 +20,13 @@ func (c *Config) Ifaces() []device.Interface {
 // routeOf is the interface of addresses s; a VIP's external addresses are
 // on its mapped addresses' interface.
 func (c *Config) routeOf(s firewall.AddrSet) string {
-	for _, v := range c.VIPs {
-		if v.Unmodelled == "" && !v.Ext.IsEmpty() && s.Minus(v.Ext).IsEmpty() {
-			if i := device.Of(c.Ifaces(), v.Mapped); i != "" {
-				return i
+	return device.OfTranslated(c.Ifaces(), s, func(yield func(ext, mapped firewall.AddrSet) bool) {
+		for _, v := range c.VIPs {
+			if v.Unmodelled == "" && !yield(v.Ext, v.Mapped) {
+				return
 			}
 		}
-	}
-	return device.Of(c.Ifaces(), s)
+	})
 }
 
 // Path chooses a flow's ingress and egress interfaces: from and to when

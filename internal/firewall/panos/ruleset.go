@@ -18,14 +18,13 @@ func (c *Config) Ifaces() []device.Interface {
 // NAT rule, the zone of the translated address (PAN-OS judges security
 // rules in the post-NAT zone).
 func (c *Config) routeOf(s firewall.AddrSet) string {
-	for _, n := range c.NATs {
-		if n.Unmodelled == "" && !n.Original.IsEmpty() && s.Minus(n.Original).IsEmpty() {
-			if z := device.Of(c.Ifaces(), n.Translated); z != "" {
-				return z
+	return device.OfTranslated(c.Ifaces(), s, func(yield func(original, translated firewall.AddrSet) bool) {
+		for _, n := range c.NATs {
+			if n.Unmodelled == "" && !yield(n.Original, n.Translated) {
+				return
 			}
 		}
-	}
-	return device.Of(c.Ifaces(), s)
+	})
 }
 
 // Path chooses a flow's source zone and (post-NAT) destination zone: from

@@ -17,14 +17,13 @@ func (c *Config) Ifaces() []device.Interface {
 // routeOf is the zone of addresses s; destinations of a destination NAT
 // rule are in the zone of the translated address.
 func (c *Config) routeOf(s firewall.AddrSet) string {
-	for _, n := range c.NATs {
-		if n.Unmodelled == "" && !n.Off && !n.Dst.IsEmpty() && s.Minus(n.Dst).IsEmpty() {
-			if z := device.Of(c.Ifaces(), n.To); z != "" {
-				return z
+	return device.OfTranslated(c.Ifaces(), s, func(yield func(dst, to firewall.AddrSet) bool) {
+		for _, n := range c.NATs {
+			if n.Unmodelled == "" && !n.Off && !yield(n.Dst, n.To) {
+				return
 			}
 		}
-	}
-	return device.Of(c.Ifaces(), s)
+	})
 }
 
 // Path chooses a flow's from-zone and to-zone (after destination NAT):
