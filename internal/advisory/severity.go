@@ -45,59 +45,37 @@ func (r Rating) worse(o Rating) bool {
 	return o.Scheme == "cvss" && r.Scheme != "cvss" && r.Scheme != ""
 }
 
-// DebianUrgency maps the Security Tracker's urgency: unimportant is
-// negligible; "not yet assigned", "end-of-life" and anything else unknown.
-// The tracker's trailing "*" / "**" (urgency guessed, not triaged) is
-// dropped for the scale and kept in the vendor word.
+// The vendors' words on the scale (lower case); a word not listed is
+// unknown.
+var (
+	// Debian's Security Tracker urgency: unimportant is negligible; "not
+	// yet assigned" and "end-of-life" are unknown.
+	debianUrgency = map[string]Severity{"unimportant": Negligible, "low": Low, "medium": Medium, "high": High}
+	// Ubuntu's CVE tracker priority: the scale's own words; "untriaged"
+	// is unknown.
+	ubuntuPriority = map[string]Severity{"negligible": Negligible, "low": Low, "medium": Medium, "high": High, "critical": Critical}
+	// Red Hat's (and Rocky's, Alma's) impact: Critical, Important → high,
+	// Moderate → medium, Low.
+	redHatImpact = map[string]Severity{"critical": Critical, "important": High, "high": High, "moderate": Medium, "medium": Medium, "low": Low}
+)
+
+// DebianUrgency maps the Security Tracker's urgency (debianUrgency). The
+// tracker's trailing "*" / "**" (urgency guessed, not triaged) is dropped
+// for the scale and kept in the vendor word; the words are matched as
+// written (lower case).
 func DebianUrgency(word string) Rating {
-	r := Rating{Vendor: word, Scheme: "debian urgency"}
-	switch strings.TrimRight(word, "*") {
-	case "unimportant":
-		r.Severity = Negligible
-	case "low":
-		r.Severity = Low
-	case "medium":
-		r.Severity = Medium
-	case "high":
-		r.Severity = High
-	}
-	return r
+	return Rating{Severity: debianUrgency[strings.TrimRight(word, "*")], Vendor: word, Scheme: "debian urgency"}
 }
 
-// UbuntuPriority maps the Ubuntu CVE tracker's priority, whose words are the
-// scale's own; "untriaged" is unknown.
+// UbuntuPriority maps the Ubuntu CVE tracker's priority (ubuntuPriority),
+// in any case.
 func UbuntuPriority(word string) Rating {
-	r := Rating{Vendor: word, Scheme: "ubuntu priority"}
-	switch strings.ToLower(word) {
-	case "negligible":
-		r.Severity = Negligible
-	case "low":
-		r.Severity = Low
-	case "medium":
-		r.Severity = Medium
-	case "high":
-		r.Severity = High
-	case "critical":
-		r.Severity = Critical
-	}
-	return r
+	return Rating{Severity: ubuntuPriority[strings.ToLower(word)], Vendor: word, Scheme: "ubuntu priority"}
 }
 
-// RedHatImpact maps Red Hat's (and Rocky's, Alma's) impact: Critical,
-// Important → high, Moderate → medium, Low.
+// RedHatImpact maps Red Hat's impact (redHatImpact), in any case.
 func RedHatImpact(word string) Rating {
-	r := Rating{Vendor: word, Scheme: "red hat impact"}
-	switch strings.ToLower(word) {
-	case "critical":
-		r.Severity = Critical
-	case "important", "high":
-		r.Severity = High
-	case "moderate", "medium":
-		r.Severity = Medium
-	case "low":
-		r.Severity = Low
-	}
-	return r
+	return Rating{Severity: redHatImpact[strings.ToLower(word)], Vendor: word, Scheme: "red hat impact"}
 }
 
 // CVSSBand maps a CVSS base score by the specification's qualitative

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/located"
@@ -50,22 +49,10 @@ func newConfig() *Config {
 func readConfig(root string) (*Config, error) {
 	c := newConfig()
 	dir := c.File(root, "Dir::Etc::parts")
-	ents, err := os.ReadDir(dir)
-	if err != nil && !os.IsNotExist(err) {
-		return nil, errAt(dir, 0, "%v", err)
+	names, err := partNames(dir, "", ".conf") // apt ignores other extensions (.dpkg-old, .ucf-dist, .disabled)
+	if err != nil {
+		return nil, err
 	}
-	var names []string
-	for _, e := range ents {
-		n := e.Name()
-		if e.IsDir() || !validPartName(n) {
-			continue
-		}
-		if ext := filepath.Ext(n); ext != "" && ext != ".conf" {
-			continue // apt ignores other extensions (.dpkg-old, .ucf-dist, .disabled)
-		}
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	for _, n := range names {
 		if err := c.readFile(filepath.Join(dir, n), root, 0); err != nil {
 			return nil, err

@@ -261,21 +261,8 @@ func readList(ctx context.Context, l *IndexFile, wanted map[string]struct{}, kee
 		return err
 	}
 	defer r.Close()
-	return scanPackages(ctxReader{ctx, r}, path, wanted, func(v *Version, _ int) error {
+	return scanPackages(located.WithContext(ctx, r), path, wanted, func(v *Version, _ int) error {
 		keep(v)
 		return nil
 	})
-}
-
-// ctxReader stops a long read when the plugin's timeout fires.
-type ctxReader struct {
-	ctx context.Context
-	r   interface{ Read([]byte) (int, error) }
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

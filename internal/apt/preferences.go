@@ -6,7 +6,6 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -79,22 +78,10 @@ func readPreferences(main, dir string) ([]*Pin, error) {
 	if _, err := os.Stat(main); err == nil {
 		files = append(files, main)
 	}
-	ents, err := os.ReadDir(dir)
-	if err != nil && !os.IsNotExist(err) {
-		return nil, errAt(dir, 0, "%v", err)
+	names, err := partNames(dir, "", ".pref")
+	if err != nil {
+		return nil, err
 	}
-	var names []string
-	for _, e := range ents {
-		n := e.Name()
-		if e.IsDir() || !validPartName(n) {
-			continue
-		}
-		if ext := filepath.Ext(n); ext != "" && ext != ".pref" {
-			continue
-		}
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	for _, n := range names {
 		files = append(files, filepath.Join(dir, n))
 	}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -45,27 +46,15 @@ func readSources(main, dir string) ([]Source, error) {
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return nil, err
 	}
-	ents, err := os.ReadDir(dir)
-	if err != nil && !os.IsNotExist(err) {
-		return nil, errAt(dir, 0, "%v", err)
+	names, err := partNames(dir, ".list", ".sources") // apt ignores other extensions (*.disabled, *.save)
+	if err != nil {
+		return nil, err
 	}
-	names := make([]string, 0, len(ents))
-	for _, e := range ents {
-		if !e.IsDir() && validPartName(e.Name()) {
-			names = append(names, e.Name())
-		}
-	}
-	sort.Strings(names)
 	for _, n := range names {
 		path := filepath.Join(dir, n)
-		var parse func(io.Reader, string) ([]Source, error)
-		switch {
-		case strings.HasSuffix(n, ".list"):
-			parse = parseOneLineSources
-		case strings.HasSuffix(n, ".sources"):
+		parse := parseOneLineSources
+		if strings.HasSuffix(n, ".sources") {
 			parse = parseDeb822Sources
-		default:
-			continue // apt ignores other extensions (*.disabled, *.save)
 		}
 		f, err := located.Open(path, sourcesLimit)
 		if err != nil {
@@ -79,6 +68,25 @@ func readSources(main, dir string) ([]Source, error) {
 		out = append(out, s...)
 	}
 	return out, nil
+}
+
+// partNames lists a parts directory (*.d) as apt does: the files with a
+// valid part name whose extension is one of exts ("" for none), in name
+// order. A missing directory has none.
+func partNames(dir string, exts ...string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		return nil, errAt(dir, 0, "%v", err)
+	}
+	var names []string
+	for _, e := range ents {
+		n := e.Name()
+		if !e.IsDir() && validPartName(n) && slices.Contains(exts, filepath.Ext(n)) {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names, nil
 }
 
 // validPartName is apt's rule for files in *.d directories: only

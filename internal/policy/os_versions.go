@@ -1,13 +1,9 @@
 package policy
 
 import (
-	"errors"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // OSVersions maps a platform id (ios, ios-xe, junos, debian, ...) to what is
@@ -251,27 +247,7 @@ func ParseInventory(file string, data []byte) (*Inventory, error) {
 	}
 	var root yaml.Node
 	_ = yaml.Unmarshal(data, &root)
-	return nil, inventoryError(file, &root, err)
-}
-
-// inventoryError names the line and key of a decoding error, as the
-// policy's own errors do (it keeps to the helpers every version of this
-// package has: locatedError, lineRE, keyAt).
-func inventoryError(file string, root *yaml.Node, err error) error {
-	var le *locatedError
-	if errors.As(err, &le) {
-		return &located.Error{Kind: "policy", File: file, Line: le.line, Key: keyAt(root, le.line), Msg: le.msg}
-	}
-	msg := err.Error()
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
-	}
-	msg = strings.TrimPrefix(msg, "yaml: ")
-	line := 0
-	if m := lineRE.FindStringSubmatchIndex(msg); m != nil {
-		line, _ = strconv.Atoi(msg[m[2]:m[3]])
-		msg = msg[:m[0]] + msg[m[1]:]
-	}
-	return &located.Error{Kind: "policy", File: file, Line: line, Key: keyAt(root, line), Msg: msg}
+	// The line and key of the error, in yaml.v3's words.
+	e, _ := locateYAML("policy", file, &root, err)
+	return nil, e
 }

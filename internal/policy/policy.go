@@ -144,6 +144,15 @@ func nameOf(key string) string {
 	return "?"
 }
 
+// keyPath is the dotted key path of key under path (nameOf: a key that is
+// not a name is "?").
+func keyPath(path, key string) string {
+	if path == "" {
+		return nameOf(key)
+	}
+	return path + "." + nameOf(key)
+}
+
 // findAlias returns the first alias node and its key path, never following
 // an alias.
 func findAlias(n *yaml.Node, path string) (*yaml.Node, string) {
@@ -153,10 +162,7 @@ func findAlias(n *yaml.Node, path string) (*yaml.Node, string) {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			p := nameOf(k.Value)
-			if path != "" {
-				p = path + "." + p
-			}
+			p := keyPath(path, k.Value)
 			if k.Kind == yaml.AliasNode {
 				return k, p
 			}
@@ -198,9 +204,26 @@ func topValue(root *yaml.Node, key string) *yaml.Node {
 // one "line N: ..." per problem) into a located.Error naming the first line
 // and the key found there. Values yaml.v3 quotes are dropped.
 func yamlError(kind, file string, root *yaml.Node, err error) error {
+	e, ours := locateYAML(kind, file, root, err)
+	if ours {
+		return e
+	}
+	msg := quotedRE.ReplaceAllString(e.Msg, "")
+	if m := fieldRE.FindStringSubmatch(msg); m != nil && nameOf(m[1]) == "?" {
+		msg = strings.Replace(msg, "field "+m[1]+" not found", "an unknown field", 1)
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	e.Msg = strings.Replace(msg, "in type policy.", "in section ", 1)
+	return e
+}
+
+// locateYAML is the first line of a decoding error and the key found
+// there, with yaml.v3's message as it stands; ours says the error is one
+// of this package's unmarshalers (a locatedError), whose message is final.
+func locateYAML(kind, file string, root *yaml.Node, err error) (e *located.Error, ours bool) {
 	var le *locatedError
 	if errors.As(err, &le) {
-		return &located.Error{Kind: kind, File: file, Line: le.line, Key: keyAt(root, le.line), Msg: le.msg}
+		return &located.Error{Kind: kind, File: file, Line: le.line, Key: keyAt(root, le.line), Msg: le.msg}, true
 	}
 	msg := err.Error()
 	var te *yaml.TypeError
@@ -213,13 +236,7 @@ func yamlError(kind, file string, root *yaml.Node, err error) error {
 		line, _ = strconv.Atoi(msg[m[2]:m[3]])
 		msg = msg[:m[0]] + msg[m[1]:]
 	}
-	msg = quotedRE.ReplaceAllString(msg, "")
-	if m := fieldRE.FindStringSubmatch(msg); m != nil && nameOf(m[1]) == "?" {
-		msg = strings.Replace(msg, "field "+m[1]+" not found", "an unknown field", 1)
-	}
-	msg = strings.Join(strings.Fields(msg), " ")
-	msg = strings.Replace(msg, "in type policy.", "in section ", 1)
-	return &located.Error{Kind: kind, File: file, Line: line, Key: keyAt(root, line), Msg: msg}
+	return &located.Error{Kind: kind, File: file, Line: line, Key: keyAt(root, line), Msg: msg}, false
 }
 
 // locatedError is returned by custom unmarshalers that know their node.
@@ -250,10 +267,7 @@ func keyAt(root *yaml.Node, line int) string {
 		case yaml.MappingNode:
 			for i := 0; i+1 < len(n.Content); i += 2 {
 				k, v := n.Content[i], n.Content[i+1]
-				p := nameOf(k.Value)
-				if path != "" {
-					p = path + "." + p
-				}
+				p := keyPath(path, k.Value)
 				if k.Line == line || v.Line == line && best == "" {
 					best = p
 				}

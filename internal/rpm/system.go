@@ -165,7 +165,7 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 		return false
 	}
 	n := 0
-	err = scanPrimary(ctxReader{ctx, r}, primPath, keep, func(p *Available) error {
+	err = scanPrimary(located.WithContext(ctx, r), primPath, keep, func(p *Available) error {
 		p.Repo = rs.ID
 		s.available = append(s.available, p)
 		n++
@@ -191,7 +191,7 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	}
 	defer u.Close()
 	rs.Updateinfo = true
-	err = scanUpdateinfo(ctxReader{ctx, u}, uiPath, func(name string) bool { return s.instNames[name] }, func(a *Advisory) error {
+	err = scanUpdateinfo(located.WithContext(ctx, u), uiPath, func(name string) bool { return s.instNames[name] }, func(a *Advisory) error {
 		a.Repo = rs.ID
 		s.advisories = append(s.advisories, a)
 		return nil
@@ -236,19 +236,6 @@ func (s *System) readModules(rs *RepoState, md *Repomd) error {
 func cleanHref(h string) string {
 	h = filepath.ToSlash(filepath.Clean("/" + h))
 	return strings.TrimPrefix(h, "/")
-}
-
-// ctxReader stops a long read when the check's time is up.
-type ctxReader struct {
-	ctx context.Context
-	r   interface{ Read([]byte) (int, error) }
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // machineArch is rpm's name for this machine's architecture.

@@ -22,20 +22,20 @@ func (c *Config) accessList(l device.Line) {
 		rest = rest[2:]
 	}
 	if len(rest) == 0 {
-		c.note(l.N, true, "access-list without an entry")
+		c.Notes.Add(l.N, true, "access-list without an entry")
 		return
 	}
 	switch rest[0] {
 	case "remark":
 		return
 	case "standard", "webtype", "ethertype":
-		c.note(l.N, false, rest[0]+" access lists do not filter IPv4 traffic through the ASA: not read")
+		c.Notes.Add(l.N, false, rest[0]+" access lists do not filter IPv4 traffic through the ASA: not read")
 		return
 	case "extended":
 		rest = rest[1:]
 	case "permit", "deny":
 	default:
-		c.note(l.N, true, "access-list form not read")
+		c.Notes.Add(l.N, true, "access-list form not read")
 		return
 	}
 	a := c.ACLs[name]
@@ -46,10 +46,10 @@ func (c *Config) accessList(l device.Line) {
 	e := &Entry{Line: l.N, Text: strings.Join(rest, " ")}
 	if err := c.entry(e, rest); err != "" {
 		e.Matches, e.Unknown = nil, err
-		c.note(l.N, true, err)
+		c.Notes.Add(l.N, true, err)
 	}
 	for _, u := range e.Unmodelled {
-		c.note(l.N, true, u+" is not modelled")
+		c.Notes.Add(l.N, true, u+" is not modelled")
 	}
 	if e.Unknown == "inactive" {
 		return // an inactive entry is off
@@ -291,15 +291,15 @@ func (c *Config) accessGroup(l device.Line) {
 		c.Groups = append(c.Groups, Binding{ACL: w[1], Line: l.N})
 	case len(w) >= 5 && (w[2] == "in" || w[2] == "out") && w[3] == "interface":
 		if len(w) > 5 && w[5] == "control-plane" {
-			c.note(l.N, false, "to-the-box (control-plane) access lists do not filter traffic through the ASA")
+			c.Notes.Add(l.N, false, "to-the-box (control-plane) access lists do not filter traffic through the ASA")
 			return
 		}
 		if len(w) > 5 && w[5] != "per-user-override" {
-			c.note(l.N, true, "access-group option not read")
+			c.Notes.Add(l.N, true, "access-group option not read")
 		}
 		c.Groups = append(c.Groups, Binding{ACL: w[1], Out: w[2] == "out", Interface: w[4], Line: l.N})
 	default:
-		c.note(l.N, true, "access-group form not read")
+		c.Notes.Add(l.N, true, "access-group form not read")
 	}
 }
 
@@ -313,7 +313,7 @@ func (c *Config) objectNAT(b block) {
 		}
 		_, mapped, ok := natIfaces(w)
 		if !ok || len(w) < 3 {
-			c.note(l.N, true, "object NAT form not read")
+			c.Notes.Add(l.N, true, "object NAT form not read")
 			continue
 		}
 		switch w[2] {
@@ -321,7 +321,7 @@ func (c *Config) objectNAT(b block) {
 			continue // sources only: access lists see real addresses anyway
 		case "static":
 		default:
-			c.note(l.N, true, "object NAT form not read")
+			c.Notes.Add(l.N, true, "object NAT form not read")
 			continue
 		}
 		n := &NAT{Line: l.N, Text: "object " + name + ": " + l.Text(), Section: 2, In: mapped}
@@ -331,7 +331,7 @@ func (c *Config) objectNAT(b block) {
 			n.Unmodelled = err + u
 		}
 		if len(w) < 4 {
-			c.note(l.N, true, "static NAT without a mapped address")
+			c.Notes.Add(l.N, true, "static NAT without a mapped address")
 			continue
 		}
 		switch {
@@ -398,7 +398,7 @@ func (c *Config) twiceNAT(l device.Line) {
 	w := l.Words
 	real, mapped, ok := natIfaces(w)
 	if !ok {
-		c.note(l.N, true, "NAT form not read")
+		c.Notes.Add(l.N, true, "NAT form not read")
 		return
 	}
 	rest := w[2:]
@@ -407,7 +407,7 @@ func (c *Config) twiceNAT(l device.Line) {
 		section, rest = 3, rest[1:]
 	}
 	if len(rest) < 4 || rest[0] != "source" {
-		c.note(l.N, true, "NAT form not read")
+		c.Notes.Add(l.N, true, "NAT form not read")
 		return
 	}
 	kind := rest[1]
@@ -486,13 +486,13 @@ func (c *Config) twiceNAT(l device.Line) {
 		c.addNAT(n)
 	}
 	if kind != "static" && kind != "dynamic" {
-		c.note(l.N, true, "NAT kind not read")
+		c.Notes.Add(l.N, true, "NAT kind not read")
 	}
 }
 
 func (c *Config) addNAT(n *NAT) {
 	if n.Unmodelled != "" {
-		c.note(n.Line, true, n.Unmodelled+" is not modelled")
+		c.Notes.Add(n.Line, true, n.Unmodelled+" is not modelled")
 	}
 	c.NATs = append(c.NATs, n)
 }

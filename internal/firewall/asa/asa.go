@@ -43,7 +43,7 @@ type Config struct {
 	// SameSecurity: same-security-traffic permit inter-interface.
 	SameSecurity bool
 	NATs         []*NAT
-	Notes        []device.Note
+	Notes        device.Notes
 
 	objects   map[string]*rawObject // object network|service NAME
 	groupsRaw map[string]*rawObject // object-group KIND NAME
@@ -140,13 +140,7 @@ type service struct {
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses an ASA configuration, bounded in bytes.
-func ReadFile(path string) (*Config, error) {
-	data, err := device.ReadFile(Kind, path)
-	if err != nil {
-		return nil, err
-	}
-	return Read(path, data)
-}
+func ReadFile(path string) (*Config, error) { return device.ReadConfig(Kind, path, Read) }
 
 // Read parses an ASA running-config (show running-config).
 func Read(file string, data []byte) (*Config, error) {
@@ -192,17 +186,13 @@ func Read(file string, data []byte) (*Config, error) {
 		return nil, &located.Error{Kind: Kind, File: file, Msg: "not a Cisco ASA configuration: no interface, access-list or object"}
 	}
 	sort.SliceStable(c.NATs, func(i, j int) bool { return c.NATs[i].Section < c.NATs[j].Section })
-	sort.Slice(c.Notes, func(i, j int) bool { return c.Notes[i].Line < c.Notes[j].Line })
+	c.Notes.Sort()
 	return c, nil
 }
 
 type block struct {
 	head device.Line
 	body []device.Line
-}
-
-func (c *Config) note(line int, affects bool, msg string) {
-	c.Notes = append(c.Notes, device.Note{Line: line, Affects: affects, Msg: msg})
 }
 
 // silent are top-level commands that do not filter forwarded traffic.
@@ -240,12 +230,12 @@ func (c *Config) block(b block) bool {
 	case w[0] == "nat" && len(w) >= 2:
 		c.twiceNAT(b.head)
 	case w[0] == "ip" && len(w) >= 2 && (w[1] == "verify" || w[1] == "audit"):
-		c.note(n, true, "ip "+w[1]+" is not modelled")
+		c.Notes.Add(n, true, "ip "+w[1]+" is not modelled")
 	case w[0] == "ipv6" && len(w) >= 2 && w[1] == "access-list":
-		c.note(n, false, "IPv6 access lists are not read: IPv6 flows are unknown")
+		c.Notes.Add(n, false, "IPv6 access lists are not read: IPv6 flows are unknown")
 	case silent[w[0]]:
 	default:
-		c.note(n, false, "command not read (not an interface, object, access list, access-group or NAT)")
+		c.Notes.Add(n, false, "command not read (not an interface, object, access list, access-group or NAT)")
 		return false
 	}
 	return true
@@ -261,7 +251,7 @@ func (c *Config) iface(b block) {
 		case len(w) == 2 && w[0] == "security-level":
 			n, err := strconv.Atoi(w[1])
 			if err != nil || n < 0 || n > 100 {
-				c.note(l.N, true, "security level not 0-100")
+				c.Notes.Add(l.N, true, "security level not 0-100")
 				i.unmodelledFor = append(i.unmodelledFor, fmt.Sprintf("line %d: bad security-level", l.N))
 				continue
 			}
@@ -275,7 +265,7 @@ func (c *Config) iface(b block) {
 					continue
 				}
 			}
-			c.note(l.N, false, "interface address not read: the interface is found only by name")
+			c.Notes.Add(l.N, false, "interface address not read: the interface is found only by name")
 		case len(w) == 1 && w[0] == "shutdown":
 			i.Shutdown = true
 		}
@@ -588,5 +578,5 @@ func (c *Config) route(l device.Line) {
 			return
 		}
 	}
-	c.note(l.N, false, "static route not read: flows to it need --to-interface")
+	c.Notes.Add(l.N, false, "static route not read: flows to it need --to-interface")
 }

@@ -21,14 +21,13 @@ func (c *Config) Ifaces() []device.Interface {
 // interface when s are its mapped addresses (the ASA routes the real
 // address), else the interface whose subnets hold s.
 func (c *Config) routeOf(s firewall.AddrSet) string {
-	for _, n := range c.NATs {
-		if n.Unmodelled == "" && !n.Mapped.IsEmpty() && !n.Mapped.Equal(n.Real) && s.Minus(n.Mapped).IsEmpty() {
-			if i := device.Of(c.Ifaces(), n.Real); i != "" {
-				return i
+	return device.OfTranslated(c.Ifaces(), s, func(yield func(mapped, realAddrs firewall.AddrSet) bool) {
+		for _, n := range c.NATs {
+			if n.Unmodelled == "" && !n.Mapped.Equal(n.Real) && !yield(n.Mapped, n.Real) {
+				return
 			}
 		}
-	}
-	return device.Of(c.Ifaces(), s)
+	})
 }
 
 // Path chooses a flow's ingress and egress (nameif names): from and to
@@ -36,33 +35,13 @@ func (c *Config) routeOf(s firewall.AddrSet) string {
 // (a destination that is a static NAT's mapped address is on its real
 // address's interface).
 func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, error) {
-	ifaces := c.Ifaces()
-	given := from != "" || to != ""
-	if to == "" {
-		to = c.routeOf(dst)
-	}
-	if from == "" {
-		from = device.Of(ifaces, src)
-	}
-	if !given && from != "" && from == to {
-		return device.Path{From: from, To: to}, fmt.Errorf("sources and destinations are both on interface %s: the flow does not cross the firewall", from)
-	}
-	return device.Select(ifaces, "interface", from, to, src, dst)
+	return device.SelectRouted(c.Ifaces(), "interface", from, to, src, dst, c.routeOf)
 }
 
 // Engine judges flows through the ASA: on path's interfaces, or where a
 // side is empty, on the interface its addresses select.
 func (c *Config) Engine(path device.Path) (*firewall.Engine, error) {
-	rs := c.Ruleset()
-	en, err := firewall.NewEngine(rs, firewall.HookForward)
-	if err != nil {
-		return nil, err
-	}
-	en.SetInterfaces(path.Interfaces())
-	if path.From == "" || path.To == "" {
-		en.SetRouter(c.routeOf)
-	}
-	return en, nil
+	return device.NewEngine(c.Ruleset(), path, c.routeOf)
 }
 
 func single(s firewall.AddrSet) bool {
@@ -74,8 +53,7 @@ func single(s firewall.AddrSet) bool {
 // the inbound access rules or security levels, then the outbound lists.
 func (c *Config) Ruleset() *firewall.Ruleset {
 	pos := firewall.Pos{File: c.File}
-	t := &firewall.Table{Family: firewall.FamilyIPv4, Name: "cisco asa", Pos: pos}
-	rs := &firewall.Ruleset{Source: "Cisco ASA (" + c.File + ")", Tables: []*firewall.Table{t}, Families: []firewall.Family{firewall.FamilyIPv4}}
+	rs, t := device.NewRuleset(c.File, "cisco asa", "Cisco ASA")
 	nat := &firewall.Chain{Name: "nat", Hook: firewall.HookPrerouting, Type: firewall.ChainNAT, Priority: firewall.PriorityDstNAT, Policy: firewall.VerdictAccept, Pos: pos}
 	for _, n := range c.NATs {
 		var conds []firewall.Cond
@@ -108,8 +86,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 		nat.Rules = append(nat.Rules, r)
 	}
 	established := func() *firewall.Rule {
-		return &firewall.Rule{Label: "the ASA is stateful: packets of allowed connections pass", Pos: pos,
-			Conds: []firewall.Cond{firewall.CtStates(firewall.CtEstablished | firewall.CtRelated)}, Verdict: firewall.Accept}
+		return device.Established("the ASA is stateful: packets of allowed connections pass", pos)
 	}
 	in := &firewall.Chain{Name: "access in", Hook: firewall.HookForward, Priority: 0, Policy: firewall.VerdictDrop, Pos: pos,
 		Rules: []*firewall.Rule{established()}}
@@ -235,21 +212,5 @@ func (c *Config) aclChain(name, chain string) *firewall.Chain {
 }
 
 func (m match) conds() []firewall.Cond {
-	var cs []firewall.Cond
-	if m.protos != nil {
-		cs = append(cs, firewall.Protos(m.protos...))
-	}
-	if !m.src.Equal(all4) {
-		cs = append(cs, firewall.SrcAddrs(m.src))
-	}
-	if !m.dst.Equal(all4) {
-		cs = append(cs, firewall.DstAddrs(m.dst))
-	}
-	if m.srcPorts != nil {
-		cs = append(cs, firewall.SrcPorts(*m.srcPorts))
-	}
-	if m.dstPorts != nil {
-		cs = append(cs, firewall.DstPorts(*m.dstPorts))
-	}
-	return cs
+	return device.MatchConds(m.protos, m.src, m.dst, m.srcPorts, m.dstPorts)
 }

@@ -45,7 +45,7 @@ type Config struct {
 	ACLs       map[string]*ACL
 	Interfaces []*Interface
 	// Notes are the lines not (fully) understood, in line order.
-	Notes []device.Note
+	Notes device.Notes
 
 	netRaw, svcRaw map[string]*rawGroup
 	nets           map[string]*netGroup
@@ -130,13 +130,7 @@ type service struct {
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a running-config, bounded in bytes.
-func ReadFile(path string) (*Config, error) {
-	data, err := device.ReadFile(Kind, path)
-	if err != nil {
-		return nil, err
-	}
-	return Read(path, data)
-}
+func ReadFile(path string) (*Config, error) { return device.ReadConfig(Kind, path, Read) }
 
 // Read parses a running-config (show running-config output).
 func Read(file string, data []byte) (*Config, error) {
@@ -158,7 +152,7 @@ func Read(file string, data []byte) (*Config, error) {
 			case "service":
 				c.svcRaw[w[2]] = g
 			default:
-				c.note(b.head.N, true, "object-group "+w[1]+" is not read")
+				c.Notes.Add(b.head.N, true, "object-group "+w[1]+" is not read")
 			}
 		}
 	}
@@ -175,7 +169,7 @@ func Read(file string, data []byte) (*Config, error) {
 	for _, a := range c.ACLs {
 		sort.SliceStable(a.Entries, func(i, j int) bool { return a.Entries[i].Seq < a.Entries[j].Seq })
 	}
-	sort.Slice(c.Notes, func(i, j int) bool { return c.Notes[i].Line < c.Notes[j].Line })
+	c.Notes.Sort()
 	return c, nil
 }
 
@@ -192,7 +186,7 @@ func splitBlocks(lines []device.Line, c *Config) []block {
 		l := lines[i]
 		if l.Indent > 0 {
 			if len(out) == 0 {
-				c.note(l.N, false, "indented line outside any section")
+				c.Notes.Add(l.N, false, "indented line outside any section")
 				continue
 			}
 			out[len(out)-1].body = append(out[len(out)-1].body, l)
@@ -214,10 +208,6 @@ func splitBlocks(lines []device.Line, c *Config) []block {
 		out = append(out, block{head: l})
 	}
 	return out
-}
-
-func (c *Config) note(line int, affects bool, msg string) {
-	c.Notes = append(c.Notes, device.Note{Line: line, Affects: affects, Msg: msg})
 }
 
 // silent are top-level commands that do not filter forwarded IPv4 packets.
@@ -261,7 +251,7 @@ func (c *Config) block(b block) bool {
 	case w[0] == "access-list" && len(w) >= 3:
 		c.numbered(b.head)
 		for _, l := range b.body {
-			c.note(l.N, false, "indented line under a numbered access-list")
+			c.Notes.Add(l.N, false, "indented line under a numbered access-list")
 		}
 		return true
 	case w[0] == "ip" && len(w) >= 2 && w[1] == "access-list":
@@ -272,13 +262,13 @@ func (c *Config) block(b block) bool {
 		if len(w) >= 3 && (w[2] == "resequence" || w[2] == "logging" || w[2] == "log-update" || w[2] == "role-based") {
 			return true
 		}
-		c.note(n, true, "access list kind not read")
+		c.Notes.Add(n, true, "access list kind not read")
 		return true
 	case w[0] == "ip" && len(w) >= 2 && (w[1] == "inspect" || w[1] == "nat"):
-		c.note(n, true, "ip "+w[1]+" is not modelled: flows through interfaces that use it are unknown")
+		c.Notes.Add(n, true, "ip "+w[1]+" is not modelled: flows through interfaces that use it are unknown")
 		return true
 	case w[0] == "zone" || w[0] == "zone-pair" || w[0] == "parameter-map":
-		c.note(n, true, "zone-based firewall is not modelled: flows through zone members are unknown")
+		c.Notes.Add(n, true, "zone-based firewall is not modelled: flows through zone members are unknown")
 		return true
 	case w[0] == "ip" && len(w) >= 5 && w[1] == "route" && w[2] != "vrf":
 		c.routes = append(c.routes, b.head)
@@ -286,12 +276,12 @@ func (c *Config) block(b block) bool {
 	case w[0] == "ip" && len(w) >= 2 && silentIP[w[1]]:
 		return true
 	case w[0] == "ipv6" && len(w) >= 2 && w[1] == "access-list":
-		c.note(n, false, "IPv6 access lists are not read: IPv6 flows are unknown")
+		c.Notes.Add(n, false, "IPv6 access lists are not read: IPv6 flows are unknown")
 		return true
 	case silent[w[0]]:
 		return true
 	}
-	c.note(n, false, "command not read (not an access list, object group or interface)")
+	c.Notes.Add(n, false, "command not read (not an access list, object group or interface)")
 	return false
 }
 
@@ -314,7 +304,7 @@ func (c *Config) iface(b block) {
 					}
 				}
 			}
-			c.note(l.N, false, "interface address not read: the interface is found only by name")
+			c.Notes.Add(l.N, false, "interface address not read: the interface is found only by name")
 		case len(w) == 4 && w[0] == "ip" && w[1] == "access-group" && (w[3] == "in" || w[3] == "out"):
 			if w[3] == "in" {
 				i.In, i.InLine = w[2], l.N
@@ -322,7 +312,7 @@ func (c *Config) iface(b block) {
 				i.Out, i.OutLine = w[2], l.N
 			}
 		case len(w) >= 2 && w[0] == "ip" && w[1] == "access-group":
-			c.note(l.N, true, "access-group form not read")
+			c.Notes.Add(l.N, true, "access-group form not read")
 			i.Unmodelled = append(i.Unmodelled, fmt.Sprintf("line %d: access-group form not read", l.N))
 		case len(w) == 1 && w[0] == "shutdown":
 			i.Shutdown = true
@@ -379,7 +369,7 @@ func (c *Config) numbered(l device.Line) {
 	w := l.Words
 	standard, ok := numberKind(w[1])
 	if !ok {
-		c.note(l.N, true, "access-list number not of an IPv4 standard or extended list")
+		c.Notes.Add(l.N, true, "access-list number not of an IPv4 standard or extended list")
 		return
 	}
 	a := c.acl(w[1], standard, l.N)
@@ -403,7 +393,7 @@ func (c *Config) entry(a *ACL, l device.Line, w []string, seqAllowed bool) {
 		}
 	}
 	if len(w) == 0 {
-		c.note(l.N, true, "entry without an action")
+		c.Notes.Add(l.N, true, "entry without an action")
 		return
 	}
 	e.Text = strings.Join(w, " ")
@@ -415,12 +405,12 @@ func (c *Config) entry(a *ACL, l device.Line, w []string, seqAllowed bool) {
 	case "deny":
 	case "evaluate", "dynamic":
 		e.Unknown = w[0] + " entries (reflexive and dynamic lists) are not modelled"
-		c.note(l.N, true, w[0]+" entry not modelled")
+		c.Notes.Add(l.N, true, w[0]+" entry not modelled")
 		c.add(a, e)
 		return
 	default:
 		e.Unknown = "entry not understood"
-		c.note(l.N, true, "entry not understood")
+		c.Notes.Add(l.N, true, "entry not understood")
 		c.add(a, e)
 		return
 	}
@@ -433,10 +423,10 @@ func (c *Config) entry(a *ACL, l device.Line, w []string, seqAllowed bool) {
 	if err != "" {
 		e.Matches = nil
 		e.Unknown = err
-		c.note(l.N, true, err)
+		c.Notes.Add(l.N, true, err)
 	}
 	for _, u := range e.Unmodelled {
-		c.note(l.N, true, u+" is not modelled")
+		c.Notes.Add(l.N, true, u+" is not modelled")
 	}
 	c.add(a, e)
 }
@@ -813,7 +803,7 @@ func (c *Config) staticRoutes() {
 			bits, ok = maskBits(m)
 		}
 		if !ok {
-			c.note(l.N, false, "static route not read: flows to it need --to-interface")
+			c.Notes.Add(l.N, false, "static route not read: flows to it need --to-interface")
 			continue
 		}
 		p := netip.PrefixFrom(a, bits).Masked()
@@ -834,7 +824,7 @@ func (c *Config) staticRoutes() {
 			}
 		}
 		if via == nil {
-			c.note(l.N, false, "static route through no interface of this config: flows to it need --to-interface")
+			c.Notes.Add(l.N, false, "static route through no interface of this config: flows to it need --to-interface")
 			continue
 		}
 		via.Routes = append(via.Routes, p)

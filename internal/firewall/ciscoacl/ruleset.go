@@ -42,31 +42,19 @@ func (c *Config) Engine(acl string, path device.Path) (*firewall.Engine, error) 
 	if err != nil {
 		return nil, err
 	}
-	en, err := firewall.NewEngine(rs, firewall.HookForward)
-	if err != nil {
-		return nil, err
+	if acl != "" {
+		// Both sides named: no router.
+		return device.NewEngine(rs, device.Path{From: aclClient, To: aclServer}, nil)
 	}
-	switch {
-	case acl != "":
-		en.SetInterfaces(firewall.Interfaces{In: aclClient, Out: aclServer})
-	case path != (device.Path{}):
-		en.SetInterfaces(path.Interfaces())
-		if path.From == "" || path.To == "" {
-			en.SetRouter(device.Router(c.Ifaces()))
-		}
-	default:
-		en.SetRouter(device.Router(c.Ifaces()))
-	}
-	return en, nil
+	return device.NewEngine(rs, path, device.Router(c.Ifaces()))
 }
 
 // Ruleset is the router's model: every bound list (acl empty), or list acl
 // alone.
 func (c *Config) Ruleset(acl string) (*firewall.Ruleset, error) {
 	pos := firewall.Pos{File: c.File}
-	t := &firewall.Table{Family: firewall.FamilyIPv4, Name: "cisco ios", Pos: pos}
-	rs := &firewall.Ruleset{Source: "Cisco IOS access lists (" + c.File + ")", Tables: []*firewall.Table{t},
-		Stateless: true, Families: []firewall.Family{firewall.FamilyIPv4}}
+	rs, t := device.NewRuleset(c.File, "cisco ios", "Cisco IOS access lists")
+	rs.Stateless = true
 	in := &firewall.Chain{Name: "access lists in", Hook: firewall.HookForward, Priority: 0, Policy: firewall.VerdictAccept, Pos: pos}
 	out := &firewall.Chain{Name: "access lists out", Hook: firewall.HookForward, Priority: 1, Policy: firewall.VerdictAccept, Pos: pos}
 	t.Chains = []*firewall.Chain{in, out}
@@ -188,22 +176,7 @@ func (c *Config) chain(name, chain string) *firewall.Chain {
 // conds are the match's conditions; "established" is the ACK (or RST)
 // bit, which every packet of a connection but its first carries.
 func (m Match) conds() []firewall.Cond {
-	var cs []firewall.Cond
-	if m.Protos != nil {
-		cs = append(cs, firewall.Protos(m.Protos...))
-	}
-	if !m.Src.Equal(all4) {
-		cs = append(cs, firewall.SrcAddrs(m.Src))
-	}
-	if !m.Dst.Equal(all4) {
-		cs = append(cs, firewall.DstAddrs(m.Dst))
-	}
-	if m.SrcPorts != nil {
-		cs = append(cs, firewall.SrcPorts(*m.SrcPorts))
-	}
-	if m.DstPorts != nil {
-		cs = append(cs, firewall.DstPorts(*m.DstPorts))
-	}
+	cs := device.MatchConds(m.Protos, m.Src, m.Dst, m.SrcPorts, m.DstPorts)
 	if m.Established {
 		cs = append(cs, firewall.Cond{Field: firewall.FieldTCPFlags, TCPMask: firewall.TCPAck, TCPComp: firewall.TCPAck})
 	}

@@ -1,12 +1,14 @@
 // Package device holds what the firewall-device readers (ciscoacl, asa,
 // awsnacl, ...) share: a device's interfaces (or zones) with the subnets
 // of their addresses, the choice of a flow's ingress and egress from
-// them, the notes on configuration lines a reader did not understand, and
-// the bounded reading of a configuration file.
+// them, the notes on configuration lines a reader did not understand, the
+// bounded reading of a configuration file, and the frame of a device's
+// model (its ruleset, stateful first rule and engine on a path).
 package device
 
 import (
 	"fmt"
+	"iter"
 	"net/netip"
 	"sort"
 	"strings"
@@ -25,6 +27,18 @@ const (
 // config", ...) within MaxConfig bytes.
 func ReadFile(kind, path string) ([]byte, error) {
 	return located.ReadFile(path, located.Limit{Kind: kind, Bytes: MaxConfig})
+}
+
+// ReadConfig reads a device configuration of the given kind within
+// MaxConfig bytes and parses it with the reader's read (its Read), so
+// that every reader's ReadFile is this one call.
+func ReadConfig[C any](kind, path string, read func(file string, data []byte) (C, error)) (C, error) {
+	data, err := ReadFile(kind, path)
+	if err != nil {
+		var none C
+		return none, err
+	}
+	return read(path, data)
 }
 
 // Interface is where packets enter or leave a device: an interface, or a
@@ -79,6 +93,21 @@ func Of(ifaces []Interface, s firewall.AddrSet) string {
 	return name
 }
 
+// OfTranslated is Of for a device that routes after destination NAT:
+// addresses s that one of nats (external, internal addresses, in order)
+// maps whole are on the interface of its internal addresses, when they
+// have one; other addresses are where Of puts them.
+func OfTranslated(ifaces []Interface, s firewall.AddrSet, nats iter.Seq2[firewall.AddrSet, firewall.AddrSet]) string {
+	for ext, internal := range nats {
+		if !ext.IsEmpty() && s.Minus(ext).IsEmpty() {
+			if i := Of(ifaces, internal); i != "" {
+				return i
+			}
+		}
+	}
+	return Of(ifaces, s)
+}
+
 // Router is Of for firewall.Engine.SetRouter.
 func Router(ifaces []Interface) func(firewall.AddrSet) string {
 	return func(s firewall.AddrSet) string { return Of(ifaces, s) }
@@ -110,6 +139,24 @@ func Select(ifaces []Interface, what string, from, to string, src, dst firewall.
 		return p, fmt.Errorf("sources and destinations are both on %s %s: the flow does not cross the device", what, p.From)
 	}
 	return p, nil
+}
+
+// SelectRouted is Select with the reader's own routing of destinations
+// (route: where a destination NAT sends them): an unnamed egress is the
+// interface route gives the destinations. Between interfaces (not zones,
+// where a zone to itself is a path), a flow with neither side named whose
+// ends are on one interface is an error: it does not cross the firewall.
+func SelectRouted(ifaces []Interface, what string, from, to string, src, dst firewall.AddrSet, route func(firewall.AddrSet) string) (Path, error) {
+	given := from != "" || to != ""
+	if to == "" {
+		to = route(dst)
+	}
+	if what == "interface" && !given {
+		if f := Of(ifaces, src); f != "" && f == to {
+			return Path{From: f, To: to}, fmt.Errorf("sources and destinations are both on interface %s: the flow does not cross the firewall", f)
+		}
+	}
+	return Select(ifaces, what, from, to, src, dst)
 }
 
 func flagWord(what string) string {
@@ -148,6 +195,20 @@ func (n Note) String() string {
 		effect = "verdicts that depend on it are unknown"
 	}
 	return fmt.Sprintf("line %d: %s (%s)", n.Line, n.Msg, effect)
+}
+
+// Notes are a configuration's notes; a reader adds them as it goes and
+// sorts them once at the end.
+type Notes []Note
+
+// Add notes line: affects says whether it could change a verdict.
+func (ns *Notes) Add(line int, affects bool, msg string) {
+	*ns = append(*ns, Note{Line: line, Affects: affects, Msg: msg})
+}
+
+// Sort puts the notes in line order.
+func (ns Notes) Sort() {
+	sort.Slice(ns, func(i, j int) bool { return ns[i].Line < ns[j].Line })
 }
 
 func ifaceNamed(ifaces []Interface, name string) Interface {

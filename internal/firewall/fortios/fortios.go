@@ -37,7 +37,7 @@ type Config struct {
 	Zones      map[string][]string // zone → member interfaces
 	Policies   []*Policy
 	VIPs       []*VIP
-	Notes      []device.Note
+	Notes      device.Notes
 
 	addrs, addrgrps, svcs, svcgrps map[string]*entry
 	addrMemo                       map[string]*addrResult
@@ -106,17 +106,7 @@ type svcResult struct {
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a FortiOS configuration, bounded in bytes.
-func ReadFile(path string) (*Config, error) {
-	data, err := device.ReadFile(Kind, path)
-	if err != nil {
-		return nil, err
-	}
-	return Read(path, data)
-}
-
-func (c *Config) note(line int, affects bool, msg string) {
-	c.Notes = append(c.Notes, device.Note{Line: line, Affects: affects, Msg: msg})
-}
+func ReadFile(path string) (*Config, error) { return device.ReadConfig(Kind, path, Read) }
 
 // Read parses a FortiOS configuration.
 func Read(file string, data []byte) (*Config, error) {
@@ -173,7 +163,7 @@ func Read(file string, data []byte) (*Config, error) {
 				}
 			}
 			if !ok || via == nil {
-				c.note(e.line, false, "static route not read: flows to it need --to-interface")
+				c.Notes.Add(e.line, false, "static route not read: flows to it need --to-interface")
 				continue
 			}
 			via.Routes = append(via.Routes, p)
@@ -192,10 +182,10 @@ func Read(file string, data []byte) (*Config, error) {
 	for _, path := range []string{"firewall policy6", "firewall DoS-policy", "firewall local-in-policy", "firewall shaping-policy", "firewall proxy-policy"} {
 		if s := top[path]; s != nil && len(s.entries) > 0 {
 			affects := path == "firewall DoS-policy" || path == "firewall proxy-policy"
-			c.note(s.line, affects, "config "+path+" is not read")
+			c.Notes.Add(s.line, affects, "config "+path+" is not read")
 		}
 	}
-	sort.Slice(c.Notes, func(i, j int) bool { return c.Notes[i].Line < c.Notes[j].Line })
+	c.Notes.Sort()
 	return c, nil
 }
 
@@ -484,7 +474,7 @@ func (c *Config) vip(e *entry) {
 	unm := func(msg string) {
 		if v.Unmodelled == "" {
 			v.Unmodelled = msg
-			c.note(e.line, true, "VIP "+e.name+": "+msg+" is not modelled")
+			c.Notes.Add(e.line, true, "VIP "+e.name+": "+msg+" is not modelled")
 		}
 	}
 	if t := e.one("type"); t != "" && t != "static-nat" {
@@ -624,7 +614,7 @@ func (c *Config) policy(e *entry) {
 		case policyKeys[k], strings.HasPrefix(k, "log"), strings.HasSuffix(k, "-profile"), strings.HasSuffix(k, "-sensor"):
 		default:
 			notRead = append(notRead, "set "+k+" (not read)")
-			c.note(e.lineOf(k), true, "policy "+p.ID+": set "+k+" is not read")
+			c.Notes.Add(e.lineOf(k), true, "policy "+p.ID+": set "+k+" is not read")
 		}
 	}
 	sort.Strings(notRead)
@@ -632,11 +622,11 @@ func (c *Config) policy(e *entry) {
 		p.unknownAddr = "srcintf or dstintf missing"
 	}
 	for _, u := range p.Unmodelled {
-		c.note(e.line, true, "policy "+p.ID+": "+u+" is not modelled")
+		c.Notes.Add(e.line, true, "policy "+p.ID+": "+u+" is not modelled")
 	}
 	for _, u := range []string{p.unknownAddr, p.unknownSv} {
 		if u != "" {
-			c.note(e.line, true, "policy "+p.ID+": "+u)
+			c.Notes.Add(e.line, true, "policy "+p.ID+": "+u)
 		}
 	}
 	p.Unmodelled = append(p.Unmodelled, notRead...)

@@ -1,7 +1,6 @@
 package fortios
 
 import (
-	"fmt"
 	"net/netip"
 	"strings"
 
@@ -21,43 +20,24 @@ func (c *Config) Ifaces() []device.Interface {
 // routeOf is the interface of addresses s; a VIP's external addresses are
 // on its mapped addresses' interface.
 func (c *Config) routeOf(s firewall.AddrSet) string {
-	for _, v := range c.VIPs {
-		if v.Unmodelled == "" && !v.Ext.IsEmpty() && s.Minus(v.Ext).IsEmpty() {
-			if i := device.Of(c.Ifaces(), v.Mapped); i != "" {
-				return i
+	return device.OfTranslated(c.Ifaces(), s, func(yield func(ext, mapped firewall.AddrSet) bool) {
+		for _, v := range c.VIPs {
+			if v.Unmodelled == "" && !yield(v.Ext, v.Mapped) {
+				return
 			}
 		}
-	}
-	return device.Of(c.Ifaces(), s)
+	})
 }
 
 // Path chooses a flow's ingress and egress interfaces: from and to when
 // given, else by the routes to its sources and destinations.
 func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, error) {
-	given := from != "" || to != ""
-	if to == "" {
-		to = c.routeOf(dst)
-	}
-	if from == "" {
-		from = device.Of(c.Ifaces(), src)
-	}
-	if !given && from != "" && from == to {
-		return device.Path{From: from, To: to}, fmt.Errorf("sources and destinations are both on interface %s: the flow does not cross the firewall", from)
-	}
-	return device.Select(c.Ifaces(), "interface", from, to, src, dst)
+	return device.SelectRouted(c.Ifaces(), "interface", from, to, src, dst, c.routeOf)
 }
 
 // Engine judges flows on path (a side left empty: from the routes).
 func (c *Config) Engine(path device.Path) (*firewall.Engine, error) {
-	en, err := firewall.NewEngine(c.Ruleset(), firewall.HookForward)
-	if err != nil {
-		return nil, err
-	}
-	en.SetInterfaces(path.Interfaces())
-	if path.From == "" || path.To == "" {
-		en.SetRouter(c.routeOf)
-	}
-	return en, nil
+	return device.NewEngine(c.Ruleset(), path, c.routeOf)
 }
 
 // members are the interfaces a policy's srcintf/dstintf name: zones
@@ -81,8 +61,7 @@ func (c *Config) members(names []string) []string {
 // policies in order with the implicit deny; stateful.
 func (c *Config) Ruleset() *firewall.Ruleset {
 	pos := firewall.Pos{File: c.File}
-	t := &firewall.Table{Family: firewall.FamilyIPv4, Name: "fortios", Pos: pos}
-	rs := &firewall.Ruleset{Source: "FortiOS (" + c.File + ")", Tables: []*firewall.Table{t}, Families: []firewall.Family{firewall.FamilyIPv4}}
+	rs, t := device.NewRuleset(c.File, "fortios", "FortiOS")
 	nat := &firewall.Chain{Name: "vip", Hook: firewall.HookPrerouting, Type: firewall.ChainNAT, Priority: firewall.PriorityDstNAT, Policy: firewall.VerdictAccept, Pos: pos}
 	// mappedFrom: the VIPs' mapped addresses by the interface their
 	// traffic enters ("" any).
@@ -112,8 +91,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 		nat.Rules = append(nat.Rules, r)
 	}
 	fw := &firewall.Chain{Name: "policies", Hook: firewall.HookForward, Policy: firewall.VerdictDrop, Pos: pos,
-		Rules: []*firewall.Rule{{Label: "FortiGate is stateful: packets of allowed connections pass", Pos: pos,
-			Conds: []firewall.Cond{firewall.CtStates(firewall.CtEstablished | firewall.CtRelated)}, Verdict: firewall.Accept}}}
+		Rules: []*firewall.Rule{device.Established("FortiGate is stateful: packets of allowed connections pass", pos)}}
 	t.Chains = []*firewall.Chain{nat, fw}
 	for _, p := range c.Policies {
 		if p.Disabled {
@@ -228,15 +206,5 @@ func svcUnmodelled(s service) []string {
 }
 
 func (s service) conds() []firewall.Cond {
-	var cs []firewall.Cond
-	if s.protos != nil {
-		cs = append(cs, firewall.Protos(s.protos...))
-	}
-	if s.srcPorts != nil {
-		cs = append(cs, firewall.SrcPorts(*s.srcPorts))
-	}
-	if s.dstPorts != nil {
-		cs = append(cs, firewall.DstPorts(*s.dstPorts))
-	}
-	return cs
+	return device.MatchConds(s.protos, all4, all4, s.srcPorts, s.dstPorts)
 }

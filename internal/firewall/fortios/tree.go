@@ -183,7 +183,7 @@ func parseTree(file string, data []byte, c *Config) (map[string]*section, []stri
 				delete(e.sets, w[1])
 			}
 		default:
-			c.note(l.N, false, "command not read")
+			c.Notes.Add(l.N, false, "command not read")
 		}
 	}
 	if len(stack) > 0 {

@@ -16,7 +16,6 @@ package panos
 import (
 	"fmt"
 	"net/netip"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -34,7 +33,7 @@ type Config struct {
 	Zones []*Zone
 	Rules []*Rule
 	NATs  []*NAT
-	Notes []device.Note
+	Notes device.Notes
 	// Defaults: the actions of intrazone-default (allow) and
 	// interzone-default (deny), or their overrides.
 	IntrazoneAllow, InterzoneAllow bool
@@ -104,17 +103,7 @@ type svcResult struct {
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a PAN-OS configuration, bounded in bytes.
-func ReadFile(path string) (*Config, error) {
-	data, err := device.ReadFile(Kind, path)
-	if err != nil {
-		return nil, err
-	}
-	return Read(path, data)
-}
-
-func (c *Config) note(line int, affects bool, msg string) {
-	c.Notes = append(c.Notes, device.Note{Line: line, Affects: affects, Msg: msg})
-}
+func ReadFile(path string) (*Config, error) { return device.ReadConfig(Kind, path, Read) }
 
 // Read parses a PAN-OS XML configuration.
 func Read(file string, data []byte) (*Config, error) {
@@ -185,7 +174,7 @@ func Read(file string, data []byte) (*Config, error) {
 			}
 			z := ifaceZone[iface]
 			if err != nil || z == nil {
-				c.note(r.line, false, "static route not read: flows to it need --to-zone")
+				c.Notes.Add(r.line, false, "static route not read: flows to it need --to-zone")
 				continue
 			}
 			z.Routes = append(z.Routes, p.Masked())
@@ -209,10 +198,10 @@ func Read(file string, data []byte) (*Config, error) {
 	}
 	for _, tag := range []string{"pbf", "decryption", "dos", "application-override"} {
 		if len(rb.path(tag+"/rules").entries()) > 0 {
-			c.note(rb.child(tag).line, tag == "dos" || tag == "application-override", tag+" rules are not read")
+			c.Notes.Add(rb.child(tag).line, tag == "dos" || tag == "application-override", tag+" rules are not read")
 		}
 	}
-	sort.Slice(c.Notes, func(i, j int) bool { return c.Notes[i].Line < c.Notes[j].Line })
+	c.Notes.Sort()
 	return c, nil
 }
 
@@ -509,10 +498,10 @@ func (c *Config) rule(e *node) {
 		return
 	}
 	for _, u := range r.Unmodelled {
-		c.note(e.line, true, "rule "+r.Name+": "+u+" is not modelled")
+		c.Notes.Add(e.line, true, "rule "+r.Name+": "+u+" is not modelled")
 	}
 	if r.Unknown != "" {
-		c.note(e.line, true, "rule "+r.Name+": "+r.Unknown)
+		c.Notes.Add(e.line, true, "rule "+r.Name+": "+r.Unknown)
 	}
 	c.Rules = append(c.Rules, r)
 }
@@ -565,7 +554,7 @@ func (c *Config) nat(e *node) {
 	}
 	n.Unmodelled = strings.Join(unm, "; ")
 	if n.Unmodelled != "" {
-		c.note(e.line, true, "NAT rule "+n.Name+": "+n.Unmodelled)
+		c.Notes.Add(e.line, true, "NAT rule "+n.Name+": "+n.Unmodelled)
 	}
 	c.NATs = append(c.NATs, n)
 }

@@ -18,38 +18,26 @@ func (c *Config) Ifaces() []device.Interface {
 // NAT rule, the zone of the translated address (PAN-OS judges security
 // rules in the post-NAT zone).
 func (c *Config) routeOf(s firewall.AddrSet) string {
-	for _, n := range c.NATs {
-		if n.Unmodelled == "" && !n.Original.IsEmpty() && s.Minus(n.Original).IsEmpty() {
-			if z := device.Of(c.Ifaces(), n.Translated); z != "" {
-				return z
+	return device.OfTranslated(c.Ifaces(), s, func(yield func(original, translated firewall.AddrSet) bool) {
+		for _, n := range c.NATs {
+			if n.Unmodelled == "" && !yield(n.Original, n.Translated) {
+				return
 			}
 		}
-	}
-	return device.Of(c.Ifaces(), s)
+	})
 }
 
 // Path chooses a flow's source zone and (post-NAT) destination zone: from
 // and to when given, else from the zones' networks. Source and
 // destination in one zone is a path too (intrazone rules apply).
 func (c *Config) Path(from, to string, src, dst firewall.AddrSet) (device.Path, error) {
-	if to == "" {
-		to = c.routeOf(dst)
-	}
-	return device.Select(c.Ifaces(), "zone", from, to, src, dst)
+	return device.SelectRouted(c.Ifaces(), "zone", from, to, src, dst, c.routeOf)
 }
 
 // Engine judges flows on path (a side left empty: from the zones'
 // networks).
 func (c *Config) Engine(path device.Path) (*firewall.Engine, error) {
-	en, err := firewall.NewEngine(c.Ruleset(), firewall.HookForward)
-	if err != nil {
-		return nil, err
-	}
-	en.SetInterfaces(path.Interfaces())
-	if path.From == "" || path.To == "" {
-		en.SetRouter(c.routeOf)
-	}
-	return en, nil
+	return device.NewEngine(c.Ruleset(), path, c.routeOf)
 }
 
 func (c *Config) zoneNames() []string {
@@ -65,11 +53,9 @@ func (c *Config) zoneNames() []string {
 // rules; stateful.
 func (c *Config) Ruleset() *firewall.Ruleset {
 	pos := firewall.Pos{File: c.File}
-	t := &firewall.Table{Family: firewall.FamilyIPv4, Name: "pan-os", Pos: pos}
-	rs := &firewall.Ruleset{Source: "PAN-OS (" + c.File + ")", Tables: []*firewall.Table{t}, Families: []firewall.Family{firewall.FamilyIPv4}}
+	rs, t := device.NewRuleset(c.File, "pan-os", "PAN-OS")
 	sec := &firewall.Chain{Name: "security", Hook: firewall.HookForward, Policy: firewall.VerdictDrop, Pos: pos,
-		Rules: []*firewall.Rule{{Label: "PAN-OS is stateful: packets of allowed sessions pass", Pos: pos,
-			Conds: []firewall.Cond{firewall.CtStates(firewall.CtEstablished | firewall.CtRelated)}, Verdict: firewall.Accept}}}
+		Rules: []*firewall.Rule{device.Established("PAN-OS is stateful: packets of allowed sessions pass", pos)}}
 	t.Chains = []*firewall.Chain{sec}
 	in := func(z string) firewall.Cond { return firewall.Cond{Field: firewall.FieldInIface, Iface: z} }
 	out := func(z string) firewall.Cond { return firewall.Cond{Field: firewall.FieldOutIface, Iface: z} }

@@ -36,7 +36,7 @@ type Config struct {
 	Policies      []*Policy // zone-pair policies in order, then global ones
 	DefaultPermit bool
 	NATs          []*NAT
-	Notes         []device.Note
+	Notes         device.Notes
 
 	ifaceNets map[string][]netip.Prefix
 	books     map[string]map[string]*book // zone ("" global) → name → entry
@@ -123,17 +123,7 @@ type appResult struct {
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a Junos configuration, bounded in bytes.
-func ReadFile(path string) (*Config, error) {
-	data, err := device.ReadFile(Kind, path)
-	if err != nil {
-		return nil, err
-	}
-	return Read(path, data)
-}
-
-func (c *Config) note(line int, affects bool, msg string) {
-	c.Notes = append(c.Notes, device.Note{Line: line, Affects: affects, Msg: msg})
-}
+func ReadFile(path string) (*Config, error) { return device.ReadConfig(Kind, path, Read) }
 
 type policyKey struct{ from, to, name string }
 
@@ -243,7 +233,7 @@ func Read(file string, data []byte) (*Config, error) {
 		case has("security", "policies", "default-policy", "*"):
 			c.DefaultPermit = w[3] == "permit-all"
 		case has("security", "policies"):
-			c.note(s.line, false, "policy option not read")
+			c.Notes.Add(s.line, false, "policy option not read")
 		case has("routing-options", "static", "route", "*"):
 			routes = append(routes, s)
 		case has("security", "nat", "destination", "pool", "*", "address", "*"):
@@ -262,18 +252,18 @@ func Read(file string, data []byte) (*Config, error) {
 			k := strings.Join(w[7:min(len(w), 9)], " ")
 			r.words[k] = append(r.words[k], w[min(len(w), 9):]...)
 		case has("security", "nat", "destination", "rule-set", "*", "from"):
-			c.note(s.line, true, "destination NAT from interfaces or routing instances is not modelled")
+			c.Notes.Add(s.line, true, "destination NAT from interfaces or routing instances is not modelled")
 		case has("security", "nat", "source"), has("security", "nat", "proxy-arp"):
 			// source NAT: policies see the original source anyway
 		case has("security", "nat", "static"):
-			c.note(s.line, true, "static NAT is not modelled")
+			c.Notes.Add(s.line, true, "static NAT is not modelled")
 		case has("security", "flow"), has("security", "screen"), has("security", "alg"), has("security", "log"):
-			c.note(s.line, false, "not read")
+			c.Notes.Add(s.line, false, "not read")
 		case has("version"), has("system"), has("interfaces"), has("protocols"), has("routing-options"), has("snmp"),
 			has("policy-options"), has("chassis"), has("services"), has("firewall"), has("class-of-service"), has("routing-instances"),
 			has("security"), has("applications"), has("groups"), has("apply-groups"):
 		default:
-			c.note(s.line, false, "command not read")
+			c.Notes.Add(s.line, false, "command not read")
 			continue
 		}
 		known++
@@ -303,7 +293,7 @@ func Read(file string, data []byte) (*Config, error) {
 	for _, r := range natOrder {
 		c.finishNAT(r.n, natFrom[r.words["rule-set"][0]], r.words, pools)
 	}
-	sort.Slice(c.Notes, func(i, j int) bool { return c.Notes[i].Line < c.Notes[j].Line })
+	c.Notes.Sort()
 	return c, nil
 }
 
@@ -337,7 +327,7 @@ func under(w []string, off [][]string) bool {
 
 func (c *Config) bookEntry(zone string, w []string, line int) {
 	if len(w) < 2 {
-		c.note(line, true, "address book entry not read")
+		c.Notes.Add(line, true, "address book entry not read")
 		return
 	}
 	m := c.books[zone]
@@ -348,7 +338,7 @@ func (c *Config) bookEntry(zone string, w []string, line int) {
 	switch w[0] {
 	case "address":
 		if len(w) < 3 {
-			c.note(line, true, "address without a value")
+			c.Notes.Add(line, true, "address without a value")
 			return
 		}
 		if w[2] == "description" {
@@ -366,7 +356,7 @@ func (c *Config) bookEntry(zone string, w []string, line int) {
 		}
 	case "description":
 	default:
-		c.note(line, true, "address book entry not read")
+		c.Notes.Add(line, true, "address book entry not read")
 	}
 }
 
@@ -398,7 +388,7 @@ func (c *Config) policyWords(p *Policy, w []string, line int) {
 			return
 		}
 		p.Unknown = fmt.Sprintf("line %d not read", line)
-		c.note(line, true, "policy "+p.Name+": statement not read")
+		c.Notes.Add(line, true, "policy "+p.Name+": statement not read")
 		return
 	}
 	switch {
@@ -439,7 +429,7 @@ func (c *Config) policyWords(p *Policy, w []string, line int) {
 	case w[0] == "description":
 	default:
 		p.Unknown = fmt.Sprintf("line %d not read", line)
-		c.note(line, true, "policy "+p.Name+": statement not read")
+		c.Notes.Add(line, true, "policy "+p.Name+": statement not read")
 	}
 }
 
@@ -688,7 +678,7 @@ func (c *Config) finish(p *Policy) {
 		}
 		for _, x := range s {
 			if x.unmodelled != "" {
-				c.note(p.Line, true, "policy "+p.Name+": "+x.unmodelled+" is not modelled")
+				c.Notes.Add(p.Line, true, "policy "+p.Name+": "+x.unmodelled+" is not modelled")
 			}
 		}
 		p.Services = append(p.Services, s...)
@@ -703,10 +693,10 @@ func (c *Config) finish(p *Policy) {
 		p.To = strings.Join(p.toZones, ",")
 	}
 	for _, u := range p.Unmodelled {
-		c.note(p.Line, true, "policy "+p.Name+": "+u+" is not modelled")
+		c.Notes.Add(p.Line, true, "policy "+p.Name+": "+u+" is not modelled")
 	}
 	if p.Unknown != "" {
-		c.note(p.Line, true, "policy "+p.Name+": "+p.Unknown)
+		c.Notes.Add(p.Line, true, "policy "+p.Name+": "+p.Unknown)
 	}
 	c.Policies = append(c.Policies, p)
 }
@@ -718,12 +708,12 @@ func (c *Config) route(s statement) {
 		if len(w) >= 5 && (w[4] == "discard" || w[4] == "reject") {
 			return
 		}
-		c.note(s.line, false, "static route not read: flows to it need --to-zone")
+		c.Notes.Add(s.line, false, "static route not read: flows to it need --to-zone")
 		return
 	}
 	hop, err := netip.ParseAddr(w[5])
 	if err != nil {
-		c.note(s.line, false, "static route not read: flows to it need --to-zone")
+		c.Notes.Add(s.line, false, "static route not read: flows to it need --to-zone")
 		return
 	}
 	for _, z := range c.Zones {
@@ -736,7 +726,7 @@ func (c *Config) route(s statement) {
 			}
 		}
 	}
-	c.note(s.line, false, "static route through no zone's interface: flows to it need --to-zone")
+	c.Notes.Add(s.line, false, "static route through no zone's interface: flows to it need --to-zone")
 }
 
 func (c *Config) finishNAT(n *NAT, from string, words map[string][]string, pools map[string][]string) {
@@ -818,7 +808,7 @@ func (c *Config) finishNAT(n *NAT, from string, words map[string][]string, pools
 	sort.Strings(unm)
 	n.Unmodelled = strings.Join(unm, "; ")
 	if n.Unmodelled != "" {
-		c.note(n.Line, true, "destination NAT rule "+n.Name+": "+n.Unmodelled+" not modelled")
+		c.Notes.Add(n.Line, true, "destination NAT rule "+n.Name+": "+n.Unmodelled+" not modelled")
 	}
 	c.NATs = append(c.NATs, n)
 }
