@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -417,7 +416,8 @@ func TestWholeProcessOSVersionInventory(t *testing.T) {
 		var best proctest.Run
 		var bestCPU time.Duration
 		for i := 0; i < 3; i++ {
-			r, cpu := execCPU(t, b, args...)
+			r := proctest.Measure(t, b, fixedNow, args...)
+			cpu := r.CPU
 			if r.Code != 2 || format == "text" && !strings.HasPrefix(r.Stdout, "OS VERSION CRITICAL: ") || run[2] != "" && !strings.Contains(r.Stdout, "devices_overdue") {
 				t.Fatalf("exit %d: %.300s\n%s", r.Code, r.Stdout, r.Stderr)
 			}
@@ -434,51 +434,6 @@ func TestWholeProcessOSVersionInventory(t *testing.T) {
 			t.Errorf("over budget (1 s, 100 MiB): %v, %d bytes", best.Wall, best.MaxRSS)
 		}
 	}
-}
-
-// execCPU is proctest.Exec plus the child's CPU time. The peak RSS is
-// taken through /usr/bin/time where it is installed: Go starts a child
-// with vfork, and Linux counts the parent's resident set at exec into
-// the child's ru_maxrss, so without it the figure is at least the test
-// process's own (some 80 MiB here, with the inventories in memory).
-func execCPU(t *testing.T, bin string, args ...string) (proctest.Run, time.Duration) {
-	t.Helper()
-	timeFile := ""
-	cmd := exec.Command(bin, args...)
-	if _, err := os.Stat("/usr/bin/time"); err == nil {
-		timeFile = filepath.Join(t.TempDir(), "time")
-		cmd = exec.Command("/usr/bin/time", append([]string{"-f", "%M %U %S", "-o", timeFile, bin}, args...)...)
-	}
-	cmd.Env = append(os.Environ(), fixedNow...)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	_ = cmd.Run()
-	r := proctest.Run{Wall: time.Since(start), Stdout: out.String(), Stderr: errb.String()}
-	if cmd.ProcessState == nil {
-		t.Fatalf("%s did not run", bin)
-	}
-	r.Code = cmd.ProcessState.ExitCode()
-	var cpu time.Duration
-	if timeFile != "" {
-		data, err := os.ReadFile(timeFile)
-		if err != nil {
-			t.Fatal(err)
-		}
-		// The last line: "Command exited with non-zero status" may come first.
-		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
-		var kib int64
-		var user, sys float64
-		if _, err := fmt.Sscanf(lines[len(lines)-1], "%d %f %f", &kib, &user, &sys); err != nil {
-			t.Fatalf("/usr/bin/time: %v: %q", err, data)
-		}
-		r.MaxRSS = kib * 1024
-		cpu = time.Duration((user + sys) * float64(time.Second))
-	} else if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		r.MaxRSS = ru.Maxrss * 1024
-		cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	return r, cpu
 }
 
 func osversionPlatforms(m map[string][]string) []string {

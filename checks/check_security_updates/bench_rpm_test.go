@@ -4,12 +4,9 @@ import (
 	"fmt"
 	"math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/guardrail-monitoring/guardrail/internal/proctest"
 	"github.com/guardrail-monitoring/guardrail/internal/rpm/rpmtest"
@@ -107,8 +104,8 @@ func TestWholeProcessSecurityUpdatesRPM(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "guardrail.json")
 	ours := []string{"--root", h.Root, "--state-file", state, "-t", "60", "--format", "json"}
 	dnf := func() proctest.Run {
-		cu := timed(t, h.Env(), "dnf", h.DNFArgs("-C", "check-update")...)
-		ui := timed(t, h.Env(), "dnf", h.DNFArgs("-C", "updateinfo", "list", "--security")...)
+		cu := proctest.Measure(t, "dnf", h.Env(), h.DNFArgs("-C", "check-update")...)
+		ui := proctest.Measure(t, "dnf", h.Env(), h.DNFArgs("-C", "updateinfo", "list", "--security")...)
 		if cu.Code != 100 || ui.Code != 0 {
 			t.Fatalf("dnf: exit %d and %d", cu.Code, ui.Code)
 		}
@@ -116,10 +113,10 @@ func TestWholeProcessSecurityUpdatesRPM(t *testing.T) {
 	}
 	const runs = 7
 	dnf() // warm both: the page cache, dnf's .solv files
-	timed(t, nil, bin, ours...)
+	proctest.Measure(t, bin, nil, ours...)
 	var a, b []proctest.Run
 	for i := 0; i < runs; i++ {
-		a = append(a, timed(t, nil, bin, ours...))
+		a = append(a, proctest.Measure(t, bin, nil, ours...))
 		b = append(b, dnf())
 	}
 	items := jsonItems(t, a[0].Stdout)
@@ -139,38 +136,4 @@ func TestWholeProcessSecurityUpdatesRPM(t *testing.T) {
 	if len(items) < 300 || security == 0 {
 		t.Errorf("an unrealistic root: %d updates, %d security", len(items), security)
 	}
-}
-
-// timed runs a command under GNU time for its peak RSS: the rusage a Go
-// parent gets from wait4 counts, for a child started with vfork, the
-// parent's own high-water mark (exec keeps the larger), which on this test
-// process (it built the host) is larger than the check itself.
-func timed(t *testing.T, env []string, name string, args ...string) proctest.Run {
-	t.Helper()
-	out := filepath.Join(t.TempDir(), "rss")
-	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", out, name}, args...)...)
-	if env != nil {
-		cmd.Env = env
-	}
-	var stdout strings.Builder
-	cmd.Stdout = &stdout
-	start := time.Now()
-	err := cmd.Run()
-	r := proctest.Run{Wall: time.Since(start), Stdout: stdout.String()}
-	if cmd.ProcessState == nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	r.Code = cmd.ProcessState.ExitCode()
-	r.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime() // GNU time's child included
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Fields(string(b)) // "Command exited with non-zero status N" comes first
-	kb, err := strconv.ParseInt(lines[len(lines)-1], 10, 64)
-	if err != nil {
-		t.Fatalf("GNU time said %q", b)
-	}
-	r.MaxRSS = kb * 1024
-	return r
 }

@@ -26,8 +26,8 @@ func TestWholeProcessSecurityUpdates(t *testing.T) {
 	ours := []string{"--state-file", state, "-t", "60"} // default policy path: a missing file is fine
 	var a, b []proctest.Run
 	for i := 0; i < runs; i++ {
-		a = append(a, proctest.Exec(t, bin, nil, ours...))
-		b = append(b, proctest.Exec(t, checkApt, nil, "-t", "60"))
+		a = append(a, proctest.Measure(t, bin, nil, ours...))
+		b = append(b, proctest.Measure(t, checkApt, nil, "-t", "60"))
 	}
 	ma, mb := summarize(a), summarize(b)
 	t.Logf("%d runs each on this host (first line of each):", runs)

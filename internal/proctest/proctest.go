@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -86,6 +88,38 @@ func Exec(t testing.TB, bin string, env []string, args ...string) Run {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.MaxRSS = ru.Maxrss * 1024
 	}
+	return r
+}
+
+// gnuTime is Debian's time package; Measure needs it.
+const gnuTime = "/usr/bin/time"
+
+// Measure is Exec for the whole-process benchmarks: the same run, with the
+// command's own peak RSS taken by GNU time. Exec's figure cannot be: a Go
+// parent starts its child with vfork, and Linux carries the parent's
+// high-water mark into the child's ru_maxrss, so it is at least the test
+// process's own. CPU time is GNU time's rusage, its child included.
+func Measure(t testing.TB, bin string, env []string, args ...string) Run {
+	t.Helper()
+	if _, err := os.Stat(gnuTime); err != nil {
+		t.Fatalf("%s (Debian package time) is needed to measure %s: %v", gnuTime, bin, err)
+	}
+	out := filepath.Join(t.TempDir(), "maxrss")
+	r := Exec(t, gnuTime, env, append([]string{"-f", "%M", "-o", out, bin}, args...)...)
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// "Command exited with non-zero status N" may come first.
+	fields := strings.Fields(string(data))
+	if len(fields) == 0 {
+		t.Fatalf("%s wrote nothing for %s", gnuTime, bin)
+	}
+	kib, err := strconv.ParseInt(fields[len(fields)-1], 10, 64)
+	if err != nil {
+		t.Fatalf("%s said %q for %s", gnuTime, data, bin)
+	}
+	r.MaxRSS = kib << 10
 	return r
 }
 
