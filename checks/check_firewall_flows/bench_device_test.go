@@ -165,7 +165,7 @@ func TestWholeProcessDevices(t *testing.T) {
 		file := write(c.name, c.data)
 		best := proctest.Run{}
 		for i := 0; i < 3; i++ {
-			r := proctest.Exec(t, bin, nil, c.flag, file, "--flows", flowsFile, "--policy", policyFile, "-t", "60")
+			r := proctest.Measure(t, bin, nil, c.flag, file, "--flows", flowsFile, "--policy", policyFile, "-t", "60")
 			if r.Code > 2 {
 				t.Fatalf("%s: exit %d: %s", c.flag, r.Code, r.Stdout)
 			}

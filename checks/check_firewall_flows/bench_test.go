@@ -93,7 +93,7 @@ func TestWholeProcessFirewallFlows(t *testing.T) {
 		}
 		best := proctest.Run{}
 		for i := 0; i < 3; i++ {
-			r := proctest.Exec(t, bin, nil, "--iptables", rules, "--flows", flowsFile, "--policy", policyFile, "-t", "60")
+			r := proctest.Measure(t, bin, nil, "--iptables", rules, "--flows", flowsFile, "--policy", policyFile, "-t", "60")
 			if r.Code > 2 {
 				t.Fatalf("exit %d: %s", r.Code, r.Stdout)
 			}
