@@ -150,3 +150,7 @@ func at(s string, i int) byte {
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
 func isAlnum(c byte) bool { return isDigit(c) || isAlpha(c) }
+
+// CompareEVR orders two "[epoch:]version-release" strings as rpm does
+// (for callers outside this package, e.g. kernel packages by version).
+func CompareEVR(a, b string) int { return parseEVR(a).Compare(parseEVR(b)) }

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // The rpm header tags read from an installed package's header blob
@@ -13,6 +14,7 @@ const (
 	tagVersion        = 1001
 	tagRelease        = 1002
 	tagEpoch          = 1003
+	tagInstallTime    = 1008
 	tagArch           = 1022
 	tagProvideName    = 1047
 	tagProvideVersion = 1113
@@ -39,6 +41,9 @@ type header struct {
 	EVR      EVR
 	Arch     string
 	Provides []provide
+	// InstallTime is RPMTAG_INSTALLTIME (seconds since the epoch): when
+	// the package was installed, which dates a pending reboot.
+	InstallTime time.Time
 }
 
 type provide struct{ Name, Version string }
@@ -94,6 +99,11 @@ func parseHeader(b []byte) (*header, error) {
 				return nil, fmt.Errorf("%w: bad epoch entry", errHeader)
 			}
 			h.EVR.Epoch = int(int32(binary.BigEndian.Uint32(data[off:])))
+		case tagInstallTime:
+			if typ != typeInt32 || count < 1 || off%4 != 0 || uint64(off)+4 > uint64(dl) {
+				return nil, fmt.Errorf("%w: bad install time entry", errHeader)
+			}
+			h.InstallTime = time.Unix(int64(binary.BigEndian.Uint32(data[off:])), 0).UTC()
 		case tagProvideName, tagProvideVersion:
 			if typ != typeStringArray {
 				return nil, fmt.Errorf("%w: tag %d has type %d", errHeader, tag, typ)

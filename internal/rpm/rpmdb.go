@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	// the pure-Go SQLite driver go-rpmdb uses ("sqlite"); CGO stays off.
 	_ "github.com/glebarez/go-sqlite"
@@ -70,6 +71,8 @@ type Installed struct {
 	Arch     string
 	EVR      EVR
 	Provides []provide
+	// InstallTime is when rpm installed it (RPMTAG_INSTALLTIME).
+	InstallTime time.Time
 }
 
 // NEVRA is name-[epoch:]version-release.arch as dnf prints it.
@@ -134,7 +137,7 @@ func ReadInstalled(ctx context.Context, db Database) ([]*Installed, error) {
 		if h.Arch == "" {
 			return nil
 		}
-		out = append(out, &Installed{Name: h.Name, Arch: h.Arch, EVR: h.EVR, Provides: h.Provides})
+		out = append(out, &Installed{Name: h.Name, Arch: h.Arch, EVR: h.EVR, Provides: h.Provides, InstallTime: h.InstallTime})
 		return nil
 	})
 	if err != nil {

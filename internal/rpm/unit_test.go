@@ -12,6 +12,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ulikunitz/xz"
 
@@ -194,6 +195,10 @@ func TestStorageFormats(t *testing.T) {
 		found := false
 		for _, p := range pkgs {
 			found = found || p.NEVRA() == c.some
+			// RPMTAG_INSTALLTIME dates a pending reboot: every header has one.
+			if p.InstallTime.Year() < 2000 || p.InstallTime.After(time.Now()) {
+				t.Errorf("%s: %s installed at %v", c.format, p.NEVRA(), p.InstallTime)
+			}
 		}
 		if len(pkgs) != c.n || !found {
 			t.Errorf("%s: %d packages (want %d), %s found: %v", c.format, len(pkgs), c.n, c.some, found)

@@ -12,6 +12,7 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 	"github.com/guardrail-monitoring/guardrail/internal/reboot"
 	"github.com/guardrail-monitoring/guardrail/internal/restart"
+	"github.com/guardrail-monitoring/guardrail/internal/rpm"
 )
 
 // Pending is one pending update of any package family: apt's today, rpm's
@@ -124,8 +125,9 @@ func (o Options) gather(ctx context.Context, sec policy.SecurityUpdates, now tim
 	include, exclude := withPolicy(sec.Include, o.Include), withPolicy(sec.Exclude, o.Exclude)
 	var obs Observation
 	var sys *apt.System
+	var rpmSys *rpm.System
 	if family == RPM {
-		obs, err = loadRPM(ctx, o.Root, include, exclude)
+		obs, rpmSys, err = loadRPM(ctx, o.Root, include, exclude)
 	} else if sys, err = apt.Load(ctx, o.Root); err == nil {
 		obs = aptObservation(sys, include, exclude)
 	}
@@ -133,14 +135,13 @@ func (o Options) gather(ctx context.Context, sec policy.SecurityUpdates, now tim
 		return Observation{}, err
 	}
 	obs.Now, obs.FamilyNote = now, note
-	// Feeds and the kernel are read for Debian/Ubuntu hosts: on RPM hosts the
-	// repos' updateinfo already names advisories and severity, and the
-	// kernel is said not to be compared.
+	// Feeds are read for Debian/Ubuntu hosts: on RPM hosts the repos'
+	// updateinfo already names advisories and severity.
 	if family == RPM {
 		if len(sec.Advisories) > 0 {
 			obs.FamilyNote = strings.TrimPrefix(obs.FamilyNote+"; advisory feeds are read on Debian/Ubuntu hosts only: here the repos' updateinfo names advisories and severity", "; ")
 		}
-		if err := o.gatherEffect(&obs, sec, func() (reboot.Verdict, error) { return rpmReboot(o.Root) }); err != nil {
+		if err := o.gatherEffect(&obs, sec, func() (reboot.Verdict, error) { return rpmReboot(o.Root, rpmSys.Installed) }); err != nil {
 			return Observation{}, err
 		}
 	} else {

@@ -9,6 +9,7 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/policy"
 	"github.com/guardrail-monitoring/guardrail/internal/reboot"
 	"github.com/guardrail-monitoring/guardrail/internal/restart"
+	"github.com/guardrail-monitoring/guardrail/internal/rpm"
 )
 
 // gatherEffect asks whether the installed fixes are in effect, only where
@@ -79,15 +80,27 @@ func aptReboot(root string, sys *apt.System) (reboot.Verdict, error) {
 	return reboot.Decide(run, kernels, flag, advisory.DebianCompare)
 }
 
-// rpmReboot is the kernel verdict of an RPM host as far as it is measured:
-// the running kernel is read, but installed kernel packages are not yet
-// compared with it, so the state stays unknown ("kernel not compared"),
-// never "current". The process scan (restart_pending) is the same as on
-// Debian.
-func rpmReboot(root string) (reboot.Verdict, error) {
+// rpmReboot is the kernel verdict of an RPM host: the running kernel
+// (uname -r under root/proc) against the newest installed kernel or
+// kernel-core package, each dated by rpm's INSTALLTIME, and
+// run/reboot-required where a tool writes it.
+func rpmReboot(root string, installed []*rpm.Installed) (reboot.Verdict, error) {
 	run, err := reboot.ReadRunning(root)
 	if err != nil {
 		return reboot.Verdict{}, err
 	}
-	return reboot.Decide(run, nil, reboot.Required{}, advisory.DebianCompare)
+	var pkgs []reboot.Package
+	for _, p := range installed {
+		if p.Name == "kernel" || p.Name == "kernel-core" {
+			// uname -r is VERSION-RELEASE.ARCH: the epoch is not in it.
+			vr := p.EVR
+			vr.Epoch = 0
+			pkgs = append(pkgs, reboot.Package{Name: p.Name, Version: vr.String(), Arch: p.Arch, Installed: p.InstallTime})
+		}
+	}
+	flag, err := reboot.ReadRequired(root)
+	if err != nil {
+		return reboot.Verdict{}, err
+	}
+	return reboot.Decide(run, reboot.RPMKernels(pkgs), flag, func(a, b string) (int, error) { return rpm.CompareEVR(a, b), nil })
 }

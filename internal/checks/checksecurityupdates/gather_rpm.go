@@ -11,7 +11,7 @@ import (
 
 // loadRPM reads an RPM host under root as an observation, the updates
 // filtered. dnf's rules are package rpm's; this only reshapes.
-func loadRPM(ctx context.Context, root string, include, exclude []*regexp.Regexp) (Observation, error) {
+func loadRPM(ctx context.Context, root string, include, exclude []*regexp.Regexp) (Observation, *rpm.System, error) {
 	// Streaming the rpmdb and the XML metadata makes much short-lived
 	// garbage and little that lives: collecting at half the default
 	// growth keeps the peak RSS near a quarter of dnf's, for no time
@@ -19,12 +19,12 @@ func loadRPM(ctx context.Context, root string, include, exclude []*regexp.Regexp
 	defer debug.SetGCPercent(debug.SetGCPercent(50))
 	sys, ok, err := rpm.Load(ctx, root, rpm.Options{})
 	if err != nil {
-		return Observation{}, err
+		return Observation{}, nil, err
 	}
 	if !ok { // detectFamily saw an rpmdb a moment ago
-		return Observation{Family: RPM}, nil
+		return Observation{Family: RPM}, &rpm.System{}, nil
 	}
-	return rpmObservation(sys, include, exclude), nil
+	return rpmObservation(sys, include, exclude), sys, nil
 }
 
 // rpmObservation is dnf's state as an observation: enabled repos are the
