@@ -20,6 +20,10 @@ type Assessment struct {
 	Version  string `json:"version"`
 	State    string `json:"state"`
 	Reason   string `json:"reason"`
+	// Site and Owner are the inventory's columns of those names (mapped
+	// by the policy's inventory.columns), for routing the alert.
+	Site  string `json:"site,omitempty"`
+	Owner string `json:"owner,omitempty"`
 }
 
 // Report writes a verdict as the plugin result.
@@ -49,7 +53,8 @@ func (r Report) Result(v Verdict) plugin.Result {
 	items := make([]Assessment, len(order))
 	for k, i := range order {
 		d, dv := &v.Devices[i], &v.Judged[i]
-		items[k] = Assessment{Device: d.Name, Platform: d.Platform, Version: d.Version, State: plugin.StatusText(dv.State), Reason: texts.of(d, dv)}
+		items[k] = Assessment{Device: d.Name, Platform: d.Platform, Version: d.Version, State: plugin.StatusText(dv.State), Reason: texts.of(d, dv),
+			Site: d.Site, Owner: d.Owner}
 		if dv.ID != "" {
 			items[k].Platform = dv.ID
 		}
