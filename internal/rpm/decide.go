@@ -19,6 +19,7 @@ type Update struct {
 	Security        bool
 	SecurityVersion string   // newest such advisory version
 	Advisories      []string // ids of those security advisories, sorted
+	CVEs            []string // the CVEs those advisories reference, sorted
 	Severity        string   // the highest of their severities ("" if none given)
 	// Held: dnf would offer this update but for excludepkgs / includepkgs
 	// or a versionlock; reported apart, as dpkg holds are.
@@ -229,7 +230,7 @@ func (s *System) security(u *Update, inst *Installed, cand *Available, all []*In
 	if newestInst == nil {
 		return
 	}
-	ids := map[string]bool{}
+	ids, cves := map[string]bool{}, map[string]bool{}
 	var best EVR
 	rank := -1
 	for _, a := range s.advisories {
@@ -248,6 +249,9 @@ func (s *System) security(u *Update, inst *Installed, cand *Available, all []*In
 			}
 			u.Security = true
 			ids[a.ID] = true
+			for _, c := range a.CVEs {
+				cves[c] = true
+			}
 			if r := severityRank(a.Severity); r > rank {
 				rank, u.Severity = r, a.Severity
 			}
@@ -261,6 +265,10 @@ func (s *System) security(u *Update, inst *Installed, cand *Available, all []*In
 		u.Advisories = append(u.Advisories, id)
 	}
 	sort.Strings(u.Advisories)
+	for c := range cves {
+		u.CVEs = append(u.CVEs, c)
+	}
+	sort.Strings(u.CVEs)
 }
 
 // mainHides: dnf.conf [main] excludepkgs, or includepkgs not matching.

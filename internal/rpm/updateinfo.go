@@ -16,6 +16,8 @@ type Advisory struct {
 	ID       string
 	Type     string // security, bugfix, enhancement, newpackage
 	Severity string // as published: Critical, Important, Moderate, Low, or ""
+	// CVEs are the advisory's references of type cve.
+	CVEs     []string
 	Packages []AdvisoryPackage
 	Repo     string
 }
@@ -216,10 +218,14 @@ func readUpdate(dec *xml.Decoder, st xml.StartElement, file string, keep func(st
 					a.Severity = strings.TrimSpace(s)
 				}
 				continue
-			case len(path) == 0 && name == "pkglist",
+			case len(path) == 0 && (name == "pkglist" || name == "references"),
 				len(path) == 1 && path[0] == "pkglist" && name == "collection":
 				path = append(path, name)
 				continue
+			case len(path) == 1 && path[0] == "references" && name == "reference":
+				if id := strings.TrimSpace(attr(t, "id")); attr(t, "type") == "cve" && id != "" {
+					a.CVEs = append(a.CVEs, id)
+				}
 			case len(path) == 2 && name == "package":
 				if n := attr(t, "name"); keep(n) {
 					evr, err := evrAttrs(t, "version", "release", dec, file)

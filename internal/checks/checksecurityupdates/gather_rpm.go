@@ -66,7 +66,7 @@ func rpmObservation(sys *rpm.System, include, exclude []*regexp.Regexp) Observat
 func fromRPM(u rpm.Update) Pending {
 	p := Pending{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate, Origin: u.Origin,
 		Security: u.Security, SecurityVersion: u.SecurityVersion, Held: u.Held, KeptBack: u.KeptBack,
-		Advisories: u.Advisories, ReplacedBy: u.ReplacedBy}
+		Advisories: u.Advisories, CVEs: u.CVEs, ReplacedBy: u.ReplacedBy}
 	// updateinfo's severity is Red Hat's impact word: one scale for the
 	// tiers and the output, the word kept beside it.
 	if u.Severity != "" {
