@@ -53,6 +53,7 @@ type System struct {
 type RepoState struct {
 	Repo
 	CacheDir string    // where dnf keeps its metadata, inside the root
+	Layout   string    // LayoutDNF or LayoutDNF5: which cache CacheDir is
 	Cached   bool      // repomd.xml and primary are there (dnf makecache ran)
 	Fetched  time.Time // mtime of the primary file: dnf's own "last check" age
 	Repomd   *Repomd
@@ -95,7 +96,8 @@ func Load(ctx context.Context, root string, opt Options) (s *System, ok bool, er
 		return nil, true, err
 	}
 	for _, r := range repos {
-		rs := &RepoState{Repo: r, CacheDir: filepath.Join(root, m.CacheDir, cacheDirName(r))}
+		rs := &RepoState{Repo: r}
+		rs.CacheDir, rs.Layout = s.pickCache(r)
 		s.Repos = append(s.Repos, rs)
 		if !r.Enabled {
 			continue
@@ -116,7 +118,7 @@ func Load(ctx context.Context, root string, opt Options) (s *System, ok bool, er
 // readCache reads one enabled repo's primary and updateinfo, keeping only
 // packages of installed names and packages that obsolete something.
 func (s *System) readCache(ctx context.Context, rs *RepoState) error {
-	md, err := readRepomd(filepath.Join(rs.CacheDir, "repodata", "repomd.xml"))
+	md, err := readRepomd(filepath.Join(metadataDir(rs.CacheDir, rs.Layout), "repomd.xml"))
 	if isNotExist(err) {
 		return nil
 	}
@@ -128,13 +130,13 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	if !ok || prim.Href == "" {
 		return &located.Error{Kind: repomdKind, File: md.Path, Key: "data.primary", Msg: "no primary metadata listed"}
 	}
-	primPath := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(prim.Href)))
+	primPath := rs.metaPath(prim.Href)
 	st, err := os.Stat(primPath)
 	if isNotExist(err) {
 		// dnf with zchunk (Fedora) keeps only the .zck copy, which is not
 		// read here: say so rather than report the repo unfetched.
 		if z, ok := md.Data["primary_zck"]; ok && z.Href != "" {
-			zp := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(z.Href)))
+			zp := rs.metaPath(z.Href)
 			if _, err := os.Stat(zp); err == nil {
 				return &located.Error{Kind: primaryKind, File: zp, Msg: "zchunk metadata is not read; set zchunk=False in dnf.conf and run dnf makecache"}
 			}
@@ -181,7 +183,7 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	if !ok || ui.Href == "" {
 		return nil
 	}
-	uiPath := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(ui.Href)))
+	uiPath := rs.metaPath(ui.Href)
 	u, err := openMetadata(uiPath, updateinfoKind, ui)
 	if isNotExist(err) {
 		return nil // dnf downloads updateinfo with primary; absent: none usable
@@ -208,7 +210,7 @@ func (s *System) readModules(rs *RepoState, md *Repomd) error {
 	if !ok || d.Href == "" {
 		return nil
 	}
-	path := filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(d.Href)))
+	path := rs.metaPath(d.Href)
 	r, err := openMetadata(path, modulesKind, d)
 	if isNotExist(err) {
 		return nil
