@@ -2,17 +2,23 @@ package rpm
 
 import (
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"time"
+
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // The cache layouts a repo's rpm-md metadata may be found in. dnf 4 and
 // dnf5 name a repo's folder alike (the id, a dash and 16 hex digits of the
 // SHA-256 of its metalink, mirrorlist or first baseurl) and keep the files
-// under repodata/ as repomd.xml names them.
+// under repodata/ as repomd.xml names them; yum (RHEL/CentOS 7) keeps them
+// flat in $cachedir/<repoid>/, each by the base name of its href.
 const (
 	LayoutDNF  = "dnf"  // /var/cache/dnf/<repoid>-<hash>/repodata/
 	LayoutDNF5 = "dnf5" // /var/cache/libdnf5/<repoid>-<hash>/repodata/
+	LayoutYum  = "yum"  // /var/cache/yum/$basearch/$releasever/<repoid>/
 )
 
 const dnf5CacheDir = "/var/cache/libdnf5"
@@ -22,7 +28,8 @@ type cacheCandidate struct {
 }
 
 // pickCache chooses where a repo's metadata is read from. A host may hold
-// more than one cache of the same repo (dnf 4 and dnf5 side by side): the one written last is the
+// more than one cache of the same repo (dnf 4 and dnf5 side by side, or a
+// yum cache left by an upgrade from RHEL 7): the one written last is the
 // one the host's package manager last saw, so the newest wins. With none,
 // the repo is reported under dnf's own folder, as unfetched.
 func (s *System) pickCache(r Repo) (dir, layout string) {
@@ -30,6 +37,9 @@ func (s *System) pickCache(r Repo) (dir, layout string) {
 	cands := []cacheCandidate{{filepath.Join(s.Root, s.Main.CacheDir, name), LayoutDNF}}
 	if d := filepath.Join(s.Root, dnf5CacheDir, name); d != cands[0].dir {
 		cands = append(cands, cacheCandidate{d, LayoutDNF5})
+	}
+	if rv := s.Vars["releasever"]; rv != "" && !strings.ContainsAny(rv, "/\x00") && r.ID != "." && r.ID != ".." && !strings.Contains(r.ID, "/") {
+		cands = append(cands, cacheCandidate{filepath.Join(s.Root, "var/cache/yum", s.Vars["basearch"], rv, r.ID), LayoutYum})
 	}
 	best, bestTime := cands[0], time.Time{}
 	for _, c := range cands {
@@ -64,10 +74,36 @@ func newestFile(dir string) time.Time {
 
 // metadataDir is the folder holding repomd.xml in a layout.
 func metadataDir(cacheDir, layout string) string {
+	if layout == LayoutYum {
+		return cacheDir
+	}
 	return filepath.Join(cacheDir, "repodata")
 }
 
 // metaPath is where a layout keeps the file repomd.xml lists at href.
 func (rs *RepoState) metaPath(href string) string {
+	if rs.Layout == LayoutYum {
+		return filepath.Join(rs.CacheDir, path.Base(cleanHref(href)))
+	}
 	return filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(href)))
+}
+
+// yumSQLiteOnly reports yum's cache holding primary only as the SQLite
+// database yum prefers (primary_db, kept decompressed beside the .bz2):
+// that form is not read, and saying so beats reporting the repo unfetched.
+func (rs *RepoState) yumSQLiteOnly(md *Repomd) error {
+	if rs.Layout != LayoutYum {
+		return nil
+	}
+	d, ok := md.Data["primary_db"]
+	if !ok || d.Href == "" {
+		return nil
+	}
+	p := rs.metaPath(d.Href)
+	for _, f := range []string{strings.TrimSuffix(p, ".bz2"), p} {
+		if _, err := os.Stat(f); err == nil {
+			return &located.Error{Kind: primaryKind, File: f, Msg: "yum sqlite metadata not read (only primary.xml is); run yum with mddownloadpolicy=xml and yum makecache"}
+		}
+	}
+	return nil
 }

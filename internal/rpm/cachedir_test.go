@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,10 +14,12 @@ import (
 )
 
 // TestCacheLayouts: the metadata dnf makecache fetched gives the same
-// updates and advisories when it lies where dnf5 keeps it, and a host
-// holding two caches of a repo is read from the newer one. dnf5 is not a
-// Debian package: its cache is built here from dnf's, in the layout its
-// sources define (the same folder name under /var/cache/libdnf5).
+// updates and advisories when it lies where dnf5 or yum keep it, and a host
+// holding two caches of a repo is read from the newer one. dnf5 and yum
+// are not Debian packages: their caches are built here from dnf's, in the
+// layouts their sources define (dnf5: the same folder name under
+// /var/cache/libdnf5; yum: the files flat, by base name, in
+// /var/cache/yum/$basearch/$releasever/<repoid>/).
 func TestCacheLayouts(t *testing.T) {
 	h := rpmtest.NewHost(t)
 	h.Install(P{Name: "foo", Version: "1.0"}, P{Name: "bar", Version: "2.0"})
@@ -44,7 +47,15 @@ func TestCacheLayouts(t *testing.T) {
 	cp(t, filepath.Join(h.Root, "var/cache/dnf"), pristine)
 	dnf4 := filepath.Join(h.Root, "var/cache/dnf", name)
 	dnf5 := filepath.Join(h.Root, "var/cache/libdnf5", name)
+	yum := filepath.Join(h.Root, "var/cache/yum", s.Vars["basearch"], s.Vars["releasever"], "base")
 	old := time.Now().Add(-48 * time.Hour)
+	toYum := func(t *testing.T, from string) {
+		os.MkdirAll(yum, 0o755)
+		files, _ := filepath.Glob(filepath.Join(from, "repodata", "*"))
+		for _, f := range files {
+			cp(t, f, filepath.Join(yum, filepath.Base(f)))
+		}
+	}
 	cases := []struct {
 		name    string
 		arrange func(t *testing.T)
@@ -53,8 +64,11 @@ func TestCacheLayouts(t *testing.T) {
 	}{
 		{"dnf", func(t *testing.T) {}, LayoutDNF, dnf4},
 		{"dnf5 only", func(t *testing.T) { rename(t, dnf4, dnf5) }, LayoutDNF5, dnf5},
+		{"yum only", func(t *testing.T) { toYum(t, dnf4); os.RemoveAll(dnf4) }, LayoutYum, yum},
 		{"dnf newer than dnf5", func(t *testing.T) { cp(t, dnf4, dnf5); age(t, filepath.Join(dnf5, "repodata"), old) }, LayoutDNF, dnf4},
 		{"dnf5 newer than dnf", func(t *testing.T) { cp(t, dnf4, dnf5); age(t, filepath.Join(dnf4, "repodata"), old) }, LayoutDNF5, dnf5},
+		{"yum newer than dnf", func(t *testing.T) { toYum(t, dnf4); age(t, filepath.Join(dnf4, "repodata"), old) }, LayoutYum, yum},
+		{"dnf newer than yum", func(t *testing.T) { toYum(t, dnf4); age(t, yum, old) }, LayoutDNF, dnf4},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -76,6 +90,53 @@ func TestCacheLayouts(t *testing.T) {
 			}
 			if len(s.Unfetched()) != 0 || len(s.WithoutUpdateinfo()) != 0 {
 				t.Errorf("unfetched %d, without updateinfo %d", len(s.Unfetched()), len(s.WithoutUpdateinfo()))
+			}
+		})
+	}
+}
+
+// TestYumSQLite: a yum cache holding primary only as SQLite (yum's
+// default mddownloadpolicy) is an error naming the file, never a repo
+// read as fetched with no updates nor one reported unfetched.
+func TestYumSQLite(t *testing.T) {
+	r := Repo{ID: "base", Enabled: true, Priority: 99, Cost: 1000, BaseURL: []string{"http://example.com/c7/"}}
+	cases := []struct {
+		name   string
+		repomd string
+		files  []string
+		want   string // file the error names; "" for no error
+	}{
+		{"primary_db only, decompressed",
+			`<repomd><data type="primary_db"><location href="repodata/a-primary.sqlite.bz2"/></data></repomd>`,
+			[]string{"a-primary.sqlite.bz2", "a-primary.sqlite"}, "a-primary.sqlite"},
+		{"primary_db only, still compressed",
+			`<repomd><data type="primary_db"><location href="repodata/a-primary.sqlite.bz2"/></data></repomd>`,
+			[]string{"a-primary.sqlite.bz2"}, "a-primary.sqlite.bz2"},
+		{"primary listed, only its db fetched",
+			`<repomd><data type="primary"><location href="repodata/b-primary.xml.gz"/></data><data type="primary_db"><location href="repodata/a-primary.sqlite.bz2"/></data></repomd>`,
+			[]string{"a-primary.sqlite"}, "a-primary.sqlite"},
+		{"nothing fetched", `<repomd><data type="primary"><location href="repodata/b-primary.xml.gz"/></data><data type="primary_db"><location href="repodata/a-primary.sqlite.bz2"/></data></repomd>`,
+			nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "var/cache/yum/x86_64/7/base")
+			os.MkdirAll(dir, 0o755)
+			os.WriteFile(filepath.Join(dir, "repomd.xml"), []byte(c.repomd), 0o644)
+			for _, f := range c.files {
+				os.WriteFile(filepath.Join(dir, f), []byte("SQLite format 3\x00"), 0o644)
+			}
+			s := &System{instNames: map[string]bool{}}
+			rs := &RepoState{Repo: r, CacheDir: dir, Layout: LayoutYum}
+			err := s.readCache(context.Background(), rs)
+			switch {
+			case c.want == "" && err != nil:
+				t.Errorf("error %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), filepath.Join(dir, c.want)+":") || !strings.Contains(err.Error(), "yum sqlite metadata not read")):
+				t.Errorf("error %v, want one naming %s", err, c.want)
+			}
+			if rs.Cached {
+				t.Error("read as cached")
 			}
 		})
 	}

@@ -53,7 +53,7 @@ type System struct {
 type RepoState struct {
 	Repo
 	CacheDir string    // where dnf keeps its metadata, inside the root
-	Layout   string    // LayoutDNF or LayoutDNF5: which cache CacheDir is
+	Layout   string    // LayoutDNF, LayoutDNF5 or LayoutYum: which cache CacheDir is
 	Cached   bool      // repomd.xml and primary are there (dnf makecache ran)
 	Fetched  time.Time // mtime of the primary file: dnf's own "last check" age
 	Repomd   *Repomd
@@ -128,11 +128,17 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	rs.Repomd = md
 	prim, ok := md.Data["primary"]
 	if !ok || prim.Href == "" {
+		if err := rs.yumSQLiteOnly(md); err != nil {
+			return err
+		}
 		return &located.Error{Kind: repomdKind, File: md.Path, Key: "data.primary", Msg: "no primary metadata listed"}
 	}
 	primPath := rs.metaPath(prim.Href)
 	st, err := os.Stat(primPath)
 	if isNotExist(err) {
+		if err := rs.yumSQLiteOnly(md); err != nil {
+			return err
+		}
 		// dnf with zchunk (Fedora) keeps only the .zck copy, which is not
 		// read here: say so rather than report the repo unfetched.
 		if z, ok := md.Data["primary_zck"]; ok && z.Href != "" {
