@@ -86,6 +86,9 @@ type Observation struct {
 	// with both databases was decided.
 	Family     Family
 	FamilyNote string
+	// Refresh is the command that fetches the metadata, where it is not
+	// the family's usual one (yum on RHEL/CentOS 7).
+	Refresh string
 	// Updates are the pending updates, after -i/-e and the policy's
 	// include/exclude, in the package manager's order.
 	Updates []Pending

@@ -38,6 +38,7 @@ func rpmObservation(sys *rpm.System, include, exclude []*regexp.Regexp) Observat
 		without[r.ID] = true
 		obs.WithoutUpdateinfo = append(obs.WithoutUpdateinfo, r.ID)
 	}
+	yum, cached := 0, 0
 	for _, r := range sys.Repos {
 		if !r.Enabled {
 			continue
@@ -45,7 +46,16 @@ func rpmObservation(sys *rpm.System, include, exclude []*regexp.Regexp) Observat
 		obs.Sources++
 		if r.Cached {
 			obs.Lists = append(obs.Lists, List{File: r.CacheDir, Date: r.Fetched})
+			cached++
+			if r.Layout == rpm.LayoutYum {
+				yum++
+			}
 		}
+	}
+	// A host whose caches are all yum's (RHEL/CentOS 7) refreshes them
+	// with yum; dnf 4 and dnf5 both answer to "dnf makecache".
+	if cached > 0 && yum == cached {
+		obs.Refresh = "yum makecache"
 	}
 	for _, r := range sys.Unfetched() {
 		obs.Unfetched = append(obs.Unfetched, Source{File: r.File, Line: r.Line, URI: repoURL(r.Repo), Suite: r.ID})

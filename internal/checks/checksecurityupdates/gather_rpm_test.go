@@ -88,6 +88,9 @@ func TestReportRPM(t *testing.T) {
 		{"stale metadata", Observation{Sources: 1, Lists: []List{{File: rpmFresh.File, Date: now.Add(-9 * 24 * time.Hour)}}}, Options{}, plugin.Warning,
 			"X WARNING: no security updates pending, 0 upgrades, repo metadata are 9 days old: run dnf makecache | " + perf0 + " list_age_days=9;7;;0\n" +
 				"newest metadata: /var/cache/dnf/baseos-0123456789abcdef fetched Sat, 14 Nov 2026 12:00:00 UTC\n"},
+		{"stale yum caches (RHEL/CentOS 7): refreshed with yum", Observation{Sources: 1, Refresh: "yum makecache", Lists: []List{{File: rpmFresh.File, Date: now.Add(-9 * 24 * time.Hour)}}}, Options{}, plugin.Warning,
+			"X WARNING: no security updates pending, 0 upgrades, repo metadata are 9 days old: run yum makecache | " + perf0 + " list_age_days=9;7;;0\n" +
+				"newest metadata: /var/cache/dnf/baseos-0123456789abcdef fetched Sat, 14 Nov 2026 12:00:00 UTC\n"},
 		{"a repo never fetched", Observation{Sources: 2, Lists: []List{rpmFresh}, Unfetched: []Source{rpmRepoNF}}, Options{}, plugin.Warning,
 			"X WARNING: no security updates pending, 0 upgrades, 1 repo never fetched: run dnf makecache | " + perf0 + " list_age_days=0;7;;0\n" +
 				"never fetched: /etc/yum.repos.d/epel.repo:1: repo epel (https://mirrors.fedoraproject.org/metalink?repo=epel-9&arch=x86_64)\n"},
@@ -110,5 +113,30 @@ func TestReportRPM(t *testing.T) {
 				t.Errorf("status %v, got\n%s\nwant %v\n%s", r.Status, b.String(), c.code, c.want)
 			}
 		})
+	}
+}
+
+// TestRPMRefreshCommand: yum's caches are refreshed with yum, dnf's and
+// dnf5's with dnf makecache (the report's default).
+func TestRPMRefreshCommand(t *testing.T) {
+	repo := func(layout string) *rpm.RepoState {
+		return &rpm.RepoState{Repo: rpm.Repo{ID: layout, Enabled: true}, Layout: layout, Cached: true}
+	}
+	for _, c := range []struct {
+		layouts []string
+		want    string
+	}{
+		{[]string{rpm.LayoutYum, rpm.LayoutYum}, "yum makecache"},
+		{[]string{rpm.LayoutYum, rpm.LayoutDNF}, ""},
+		{[]string{rpm.LayoutDNF5}, ""},
+		{nil, ""},
+	} {
+		sys := &rpm.System{}
+		for _, l := range c.layouts {
+			sys.Repos = append(sys.Repos, repo(l))
+		}
+		if got := rpmObservation(sys, nil, nil).Refresh; got != c.want {
+			t.Errorf("%v: refresh %q, want %q", c.layouts, got, c.want)
+		}
 	}
 }

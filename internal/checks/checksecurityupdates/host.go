@@ -28,9 +28,12 @@ type words struct {
 	sources, lists, refresh string
 }
 
-func (f Family) words() words {
+func (f Family) words(refresh string) words {
 	if f == RPM {
-		return words{sources: "dnf repos", lists: "repo metadata", refresh: "dnf makecache"}
+		if refresh == "" {
+			refresh = "dnf makecache"
+		}
+		return words{sources: "dnf repos", lists: "repo metadata", refresh: refresh}
 	}
 	return words{sources: "apt sources", lists: "package lists", refresh: "apt-get update"}
 }

@@ -107,6 +107,7 @@ type Verdict struct {
 	// Family names the host's sources and commands in the report.
 	Family     Family
 	FamilyNote string
+	Refresh    string // see Observation.Refresh
 	// WithoutUpdateinfo are the repos that publish no advisories;
 	// Unclassified the other upgrades from them (security not known, so
 	// never an OK on them); NoAdvisories: no cached repo publishes any.
@@ -129,7 +130,7 @@ func days(d time.Duration) int { return int(math.Floor(d.Hours() / 24)) }
 func Judge(obs Observation, sec policy.SecurityUpdates, o Options) Verdict {
 	v := Verdict{Deferred: obs.Deferred, OnlyCritical: o.OnlyCritical, SLA: sec.SLA, Counts: o.Counts, OtherCounts: o.OtherCounts,
 		Unfetched: obs.Unfetched, NoSecuritySource: obs.NoSecuritySource, LedgerNote: obs.LedgerNote,
-		Family: obs.Family, FamilyNote: obs.FamilyNote, WithoutUpdateinfo: obs.WithoutUpdateinfo,
+		Family: obs.Family, FamilyNote: obs.FamilyNote, Refresh: obs.Refresh, WithoutUpdateinfo: obs.WithoutUpdateinfo,
 		Feeds: obs.Feeds, Tiered: anyTier(sec.SLABySeverity)}
 	for _, p := range obs.Updates {
 		u := Update{Pending: p}

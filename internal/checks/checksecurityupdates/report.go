@@ -45,7 +45,7 @@ func Report(v Verdict, listAll bool) plugin.Result {
 }
 
 func summary(v Verdict) string {
-	w := v.Family.words()
+	w := v.Family.words(v.Refresh)
 	switch v.NoAnswer {
 	case NoSources:
 		if v.Family == RPM {
@@ -54,7 +54,7 @@ func summary(v Verdict) string {
 		return "no apt sources configured: cannot tell which updates are pending"
 	case NoLists:
 		if v.Family == RPM {
-			return "no metadata cache for any enabled dnf repo: run dnf makecache"
+			return "no metadata cache for any enabled dnf repo: run " + v.Family.words(v.Refresh).refresh
 		}
 		return "no package lists for any apt source: run apt-get update"
 	}
@@ -108,7 +108,7 @@ func summary(v Verdict) string {
 	}
 	if n := len(v.Unfetched); n > 0 {
 		if v.Family == RPM {
-			parts = append(parts, count(n, "repo never fetched", "repos never fetched")+": run dnf makecache")
+			parts = append(parts, count(n, "repo never fetched", "repos never fetched")+": run "+w.refresh)
 		} else {
 			parts = append(parts, count(n, "source never fetched", "sources never fetched")+": run apt-get update")
 		}
