@@ -33,12 +33,18 @@ type cacheCandidate struct {
 // one the host's package manager last saw, so the newest wins. With none,
 // the repo is reported under dnf's own folder, as unfetched.
 func (s *System) pickCache(r Repo) (dir, layout string) {
+	if s.Main.Manager == ManagerYum {
+		// yum 3 keeps its repos flat in its own cachedir (as configured,
+		// variables substituted): no other cache is its. Repo ids are
+		// checked in readRepos: never a path.
+		return filepath.Join(s.Root, s.Main.CacheDir, r.ID), LayoutYum
+	}
 	name := cacheDirName(r)
 	cands := []cacheCandidate{{filepath.Join(s.Root, s.Main.CacheDir, name), LayoutDNF}}
 	if d := filepath.Join(s.Root, dnf5CacheDir, name); d != cands[0].dir {
 		cands = append(cands, cacheCandidate{d, LayoutDNF5})
 	}
-	if rv := s.Vars["releasever"]; rv != "" && !strings.ContainsAny(rv, "/\x00") && r.ID != "." && r.ID != ".." && !strings.Contains(r.ID, "/") {
+	if rv := s.Vars["releasever"]; rv != "" && !strings.ContainsAny(rv, "/\x00") {
 		cands = append(cands, cacheCandidate{filepath.Join(s.Root, "var/cache/yum", s.Vars["basearch"], rv, r.ID), LayoutYum})
 	}
 	best, bestTime := cands[0], time.Time{}

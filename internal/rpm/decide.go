@@ -110,8 +110,8 @@ func (s *System) judge(strict bool) judgement {
 	}
 	instBy := map[string][]*Installed{}
 	for _, p := range s.Installed {
-		if strict && s.mainHides(p.Name, p.Arch, p.EVR) {
-			continue // [main] excludes hide installed packages too
+		if strict && s.Main.HideInstalled && s.mainHides(p.Name, p.Arch, p.EVR) {
+			continue // dnf's [main] excludes hide installed packages too
 		}
 		instBy[p.Name] = append(instBy[p.Name], p)
 	}
@@ -126,12 +126,12 @@ func (s *System) judge(strict bool) judgement {
 			continue
 		}
 		avail = append(avail, p)
-		if b, ok := best[p.Name]; !ok || r.Priority < b {
-			best[p.Name] = r.Priority
+		if b, ok := best[p.Name]; !ok || s.priority(r) < b {
+			best[p.Name] = s.priority(r)
 		}
 	}
 	installable := func(p *Available) bool {
-		return compat[p.Arch] > 0 && repos[p.Repo].Priority == best[p.Name]
+		return compat[p.Arch] > 0 && s.priority(repos[p.Repo]) == best[p.Name]
 	}
 	type key struct{ name, arch string }
 	type cand struct {
@@ -271,6 +271,15 @@ func (s *System) security(u *Update, inst *Installed, cand *Available, all []*In
 	sort.Strings(u.CVEs)
 }
 
+// priority is a repo's priority as the manager applies it: yum 3 without
+// the priorities plugin lets every repo compete on version alone.
+func (s *System) priority(r *RepoState) int {
+	if !s.Main.Priorities {
+		return 99
+	}
+	return r.Priority
+}
+
 // mainHides: dnf.conf [main] excludepkgs, or includepkgs not matching.
 func (s *System) mainHides(name, arch string, e EVR) bool {
 	if matchesAny(s.Main.Exclude, name, arch, e) {
@@ -290,6 +299,9 @@ func repoHides(r *RepoState, p *Available) bool {
 // pattern is excluded; a package whose name some lock pattern locks is
 // excluded unless it matches one of the lock patterns.
 func (s *System) lockExcluded(name, arch, evr string) bool {
+	if s.yumLock != nil {
+		return s.yumLock.excludes(name, parseEVR(evr))
+	}
 	if len(s.Versionlock) == 0 {
 		return false
 	}

@@ -25,6 +25,11 @@ func (e EVR) String() string {
 
 // Compare orders two EVRs as rpm does: epoch, then version, then release,
 // each by rpmvercmp.
+// withEpoch is epoch:version-release, the epoch always written.
+func (e EVR) withEpoch() string {
+	return strconv.Itoa(e.Epoch) + ":" + e.Version + "-" + e.Release
+}
+
 func (e EVR) Compare(o EVR) int {
 	if e.Epoch != o.Epoch {
 		if e.Epoch < o.Epoch {

@@ -75,17 +75,8 @@ func (s *System) readVersionlock() error {
 	if !enabled {
 		return nil
 	}
-	// The plugin opens locklist as written: on the host itself that is
-	// inside the root; a path that already names the root is taken as is.
-	file := s.Root + "/" + strings.TrimPrefix(list, "/")
-	if root := strings.TrimSuffix(s.Root, "/") + "/"; root != "/" && strings.HasPrefix(list, root) {
-		file = list
-	}
-	b, err = located.ReadFile(file, located.Limit{Kind: versionlockKind, Bytes: maxConfFile})
-	if isNotExist(err) {
-		return nil
-	}
-	if err != nil {
+	b, file, err := s.readLocklist(list)
+	if err != nil || b == nil {
 		return err
 	}
 	s.VersionlockFile = file
@@ -97,4 +88,24 @@ func (s *System) readVersionlock() error {
 		s.Versionlock = append(s.Versionlock, l)
 	}
 	return nil
+}
+
+// readLocklist reads a versionlock plugin's lock list (nil when absent).
+// The plugins open locklist as written (yum's as a URL, file:// or a
+// path): on the host itself that is inside the root; a path that already
+// names the root is taken as is.
+func (s *System) readLocklist(list string) ([]byte, string, error) {
+	list = strings.TrimPrefix(list, "file://")
+	file := s.Root + "/" + strings.TrimPrefix(list, "/")
+	if root := strings.TrimSuffix(s.Root, "/") + "/"; root != "/" && strings.HasPrefix(list, root) {
+		file = list
+	}
+	b, err := located.ReadFile(file, located.Limit{Kind: versionlockKind, Bytes: maxConfFile})
+	if isNotExist(err) {
+		return nil, file, nil
+	}
+	if err != nil {
+		return nil, file, err
+	}
+	return b, file, nil
 }

@@ -45,6 +45,17 @@ type Main struct {
 	Best             bool
 	CacheDir         string // as configured, inside the root
 	ReposDir         []string
+
+	// Manager is ManagerDNF or ManagerYum: whose configuration this is.
+	Manager string
+	// Priorities: repo priorities decide candidates. dnf always; yum 3
+	// only with plugins=1 and the priorities plugin enabled.
+	Priorities bool
+	// Plugins is yum.conf's plugins switch (dnf: always on).
+	Plugins bool
+	// HideInstalled: [main] excludes hide installed packages too (dnf);
+	// yum 3 applies them to the repos only.
+	HideInstalled bool
 }
 
 func defaultMain() Main {
@@ -54,6 +65,10 @@ func defaultMain() Main {
 		InstallOnlyLimit: 3,
 		CacheDir:         "/var/cache/dnf",
 		ReposDir:         []string{"/etc/yum.repos.d", "/etc/yum/repos.d", "/etc/distro.repos.d"},
+		Manager:          ManagerDNF,
+		Priorities:       true,
+		Plugins:          true,
+		HideInstalled:    true,
 	}
 }
 
@@ -185,14 +200,18 @@ func intValue(v iniValue, kind, file, key string, lo, hi int) (int, error) {
 	return n, nil
 }
 
-// parseMain reads [main] of dnf.conf; the other sections are repos.
+// parseMain reads [main] of dnf.conf (or yum.conf, over yum's defaults in
+// m); the other sections are repos.
 func parseMain(secs []*iniSection, file string, vars map[string]string) (Main, []Repo, error) {
-	m := defaultMain()
+	return parseMainOver(defaultMain(), confKind, secs, file, vars)
+}
+
+func parseMainOver(m Main, kind string, secs []*iniSection, file string, vars map[string]string) (Main, []Repo, error) {
 	m.File = file
 	var repos []Repo
 	for _, s := range secs {
 		if s.name != "main" {
-			r, err := repoFromSection(s, confKind, file, vars)
+			r, err := repoFromSection(s, kind, file, vars)
 			if err != nil {
 				return m, nil, err
 			}
@@ -211,9 +230,13 @@ func parseMain(secs []*iniSection, file string, vars map[string]string) (Main, [
 			case "installonlypkgs":
 				m.InstallOnly = listValue(val)
 			case "installonly_limit":
-				m.InstallOnlyLimit, err = intValue(v, confKind, file, "main."+key, 0, 1<<20)
+				m.InstallOnlyLimit, err = intValue(v, kind, file, "main."+key, 0, 1<<20)
 			case "best":
-				m.Best, err = boolValue(v, confKind, file, "main."+key)
+				m.Best, err = boolValue(v, kind, file, "main."+key)
+			case "plugins":
+				if m.Manager == ManagerYum {
+					m.Plugins, err = boolValue(v, kind, file, "main."+key)
+				}
 			case "cachedir":
 				m.CacheDir = val
 			case "reposdir":
@@ -287,30 +310,42 @@ func parseRepoFile(b []byte, file string, vars map[string]string) ([]Repo, error
 	return out, nil
 }
 
-// readRepos reads dnf.conf and every *.repo of its reposdir under root.
-// A missing dnf.conf means dnf's defaults. A repo id defined again is
-// ignored after its first definition, as dnf ignores it (with a warning).
-func readRepos(root string, vars map[string]string) (Main, []Repo, []Duplicate, error) {
-	file := filepath.Join(root, "etc/dnf/dnf.conf")
-	m := defaultMain()
+// readRepos reads the package manager's main configuration and every
+// *.repo of its reposdir under root: dnf.conf for dnf, yum.conf for yum 3.
+// A missing file means the manager's defaults. A repo id defined again is
+// ignored after its first definition, as dnf and yum ignore it.
+func readRepos(root string, vars map[string]string, manager string) (Main, []Repo, []Duplicate, error) {
+	m, kind, files := defaultMain(), confKind, []string{"etc/dnf/dnf.conf"}
+	if manager == ManagerYum {
+		m, kind, files = defaultYumMain(vars), yumConfKind, yumConfFiles
+	}
 	var repos []Repo
-	b, err := located.ReadFile(file, located.Limit{Kind: confKind, Bytes: maxConfFile})
-	switch {
-	case err == nil:
-		secs, err := parseINI(b, confKind, file)
+	for _, rel := range files {
+		file := filepath.Join(root, rel)
+		b, err := located.ReadFile(file, located.Limit{Kind: kind, Bytes: maxConfFile})
+		if isNotExist(err) {
+			continue
+		}
 		if err != nil {
 			return m, nil, nil, err
 		}
-		if m, repos, err = parseMain(secs, file, vars); err != nil {
+		secs, err := parseINI(b, kind, file)
+		if err != nil {
 			return m, nil, nil, err
 		}
-	case isNotExist(err):
-		m.File = ""
-	default:
-		return m, nil, nil, err
+		if m, repos, err = parseMainOver(m, kind, secs, file, vars); err != nil {
+			return m, nil, nil, err
+		}
+		break
+	}
+	if manager == ManagerYum {
+		if err := m.readYumPlugins(root); err != nil {
+			return m, nil, nil, err
+		}
 	}
 	var dups []Duplicate
 	seen := map[string]Repo{}
+	repos = validRepos(repos)
 	for _, r := range repos {
 		seen[r.ID] = r
 	}
@@ -326,7 +361,7 @@ func readRepos(root string, vars map[string]string) (Main, []Repo, []Duplicate, 
 			if err != nil {
 				return m, nil, nil, err
 			}
-			for _, r := range rs {
+			for _, r := range validRepos(rs) {
 				if prev, dup := seen[r.ID]; dup {
 					dups = append(dups, Duplicate{ID: r.ID, File: r.File, Line: r.Line, First: prev.File, FirstLine: prev.Line})
 					continue
@@ -337,6 +372,24 @@ func readRepos(root string, vars map[string]string) (Main, []Repo, []Duplicate, 
 		}
 	}
 	return m, repos, dups, nil
+}
+
+// validRepos drops the repos whose id dnf and yum refuse ("Bad id for
+// repo"): only ASCII letters, digits and -_.: may name one, and such a name
+// is never a path outside the cache.
+func validRepos(rs []Repo) []Repo {
+	out := rs[:0]
+	for _, r := range rs {
+		ok := r.ID != "" && r.ID != "." && r.ID != ".."
+		for i := 0; ok && i < len(r.ID); i++ {
+			c := r.ID[i]
+			ok = isAlnum(c) || c == '-' || c == '_' || c == '.' || c == ':'
+		}
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // Duplicate is a repo id defined a second time; dnf uses the first.

@@ -43,6 +43,7 @@ type System struct {
 	ModuleDefaults map[string]string
 	ModuleStates   map[string]ModuleState
 
+	yumLock    *yumLock // yum 3's versionlock, in place of Versionlock
 	available  []*Available
 	advisories []*Advisory
 	instNames  map[string]bool
@@ -87,12 +88,16 @@ func Load(ctx context.Context, root string, opt Options) (s *System, ok bool, er
 	if s.Vars, err = readVars(root, s.Arch, opt.Releasever, s.Installed); err != nil {
 		return nil, true, err
 	}
-	m, repos, dups, err := readRepos(root, s.Vars)
+	m, repos, dups, err := readRepos(root, s.Vars, managerOf(s.Installed))
 	if err != nil {
 		return nil, true, err
 	}
 	s.Main, s.Duplicates = m, dups
-	if err := s.readVersionlock(); err != nil {
+	readLock := s.readVersionlock
+	if m.Manager == ManagerYum {
+		readLock = s.readYumVersionlock
+	}
+	if err := readLock(); err != nil {
 		return nil, true, err
 	}
 	for _, r := range repos {

@@ -52,9 +52,9 @@ func rpmObservation(sys *rpm.System, include, exclude []*regexp.Regexp) Observat
 			}
 		}
 	}
-	// A host whose caches are all yum's (RHEL/CentOS 7) refreshes them
-	// with yum; dnf 4 and dnf5 both answer to "dnf makecache".
-	if cached > 0 && yum == cached {
+	// A yum 3 host (RHEL/CentOS 7), or one whose caches are all yum's,
+	// refreshes them with yum; dnf 4 and dnf5 both answer to "dnf makecache".
+	if sys.Main.Manager == rpm.ManagerYum || cached > 0 && yum == cached {
 		obs.Refresh = "yum makecache"
 	}
 	for _, r := range sys.Unfetched() {
