@@ -14,7 +14,15 @@ BIN := bin
 # timer examples, netbase for /etc/protocols.
 TEST_DEBS := apt monitoring-plugins-basic snmpd snmp iproute2 iptables nftables ipset \
 	nagios-nrpe-server nagios-nrpe-plugin icinga2 lintian hyperfine time sudo rpm \
-	dnf python3-dnf dnf-plugins-core createrepo-c bzip2 needrestart prometheus distro-info-data systemd netbase
+	dnf python3-dnf dnf-plugins-core createrepo-c bzip2 needrestart prometheus distro-info-data systemd netbase \
+	libzypp1722 zypper-common libaugeas0 libreadline8 libxml2
+
+# zypper is the reference for SUSE hosts, but Debian's zypper and
+# dnf-plugins-core both ship /usr/bin/needs-restarting and cannot be
+# installed together: zypper's own binary is unpacked from its package
+# (its libraries are in TEST_DEBS) into bin/zypper, put first on the
+# tests' PATH.
+ZYPPER_DIR := $(CURDIR)/$(BIN)/zypper
 
 export CGO_ENABLED := 0
 
@@ -32,7 +40,7 @@ run: build
 # Installs what the tests need (as root: Debian packages; always: Go modules),
 # then runs every test, the real-daemon ones included (they must not skip).
 test: deps lint
-	GUARDRAIL_INTEGRATION=require $(GO) test -count=1 -timeout 40m ./...
+	PATH=$(ZYPPER_DIR)/usr/bin:$$PATH GUARDRAIL_INTEGRATION=require $(GO) test -count=1 -timeout 40m ./...
 
 # staticcheck, pinned; installed into bin/tools so a second run reuses it.
 STATICCHECK_VERSION := v0.8.2
@@ -51,6 +59,12 @@ deps:
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 		fi; \
 		{ [ -n "$$(ls /var/lib/apt/lists/*Packages* 2>/dev/null)" ] && [ -z "$$(find /var/lib/apt/lists -maxdepth 1 -name '*InRelease' -mmin +720 2>/dev/null)" ]; } || apt-get update -qq; \
+		if [ ! -x $(ZYPPER_DIR)/usr/bin/zypper ]; then \
+			rm -rf $(ZYPPER_DIR).tmp && mkdir -p $(ZYPPER_DIR).tmp && \
+			(cd $(ZYPPER_DIR).tmp && apt-get download -qq zypper 2>/dev/null && dpkg-deb -x zypper_*.deb root) && \
+			rm -f $(ZYPPER_DIR).tmp/root/usr/bin/needs-restarting && \
+			rm -rf $(ZYPPER_DIR) && mv $(ZYPPER_DIR).tmp/root $(ZYPPER_DIR) && rm -rf $(ZYPPER_DIR).tmp; \
+		fi; \
 	else echo "not root: Debian test packages not installed; real-daemon tests will skip"; fi
 	$(GO) mod download
 
