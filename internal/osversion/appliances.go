@@ -2,7 +2,6 @@ package osversion
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -13,15 +12,15 @@ import (
 var (
 	// Cisco ASA: 9.16(4), 9.16(4)48 (an interim build after 9.16(4)),
 	// and the dotted spelling of the same, 9.16.4.48.
-	asaRE    = regexp.MustCompile(`^` + d + `\.` + d + `(?:\(` + d + `\)(?:` + d + `)?)?$`)
-	asaDotRE = regexp.MustCompile(`^` + d + `\.` + d + `\.` + d + `(?:\.` + d + `)?$`)
+	asaRE    = lazy(`^` + d + `\.` + d + `(?:\(` + d + `\)(?:` + d + `)?)?$`)
+	asaDotRE = lazy(`^` + d + `\.` + d + `\.` + d + `(?:\.` + d + `)?$`)
 	// Firepower Threat Defense: 7.2.5, 7.2.5.1 (a patch), with the build
 	// as FMC writes it (7.4.1-172) or as sysDescr does (7.2.5 (Build 208)).
-	ftdRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `(?:\.` + d + `)?)?(?:-\d{1,9}|\s*\(Build \d{1,9}\))?$`)
+	ftdRE = lazy(`^` + d + `\.` + d + `(?:\.` + d + `(?:\.` + d + `)?)?(?:-\d{1,9}|\s*\(Build \d{1,9}\))?$`)
 	// F5 BIG-IP (TMOS): 17.1.1.3 (point release 3), 11.6.1 HF2 (a
 	// hotfix), 15.1.10.2 EHF3 / ENG (engineering hotfixes on top), an
 	// optional "Build 0.0.5" label.
-	bigipRE = regexp.MustCompile(`(?i)^(?:BIG-IP\s+)?` + d + `\.` + d + `(?:\.` + d + `(?:\.` + d + `)?)?` +
+	bigipRE = lazy(`(?i)^(?:BIG-IP\s+)?` + d + `\.` + d + `(?:\.` + d + `(?:\.` + d + `)?)?` +
 		`(?:[\s-]*HF` + d + `)?` +
 		`(?:[\s-]*(EHF|ENG|Engineering\s+Hotfix)\s*` + d + `?)?` +
 		`(?:\s+Build\s+\d{1,9}(?:\.\d{1,9}){0,3})?$`)
@@ -29,17 +28,17 @@ var (
 	// as snwlSysFirmwareVersion writes it ("SonicOS Enhanced 5.8.1.9-58o").
 	// The build after "-" orders releases (7.0.1-5145 before 7.0.1-5161);
 	// the letters after it name the hardware family, not an order.
-	sonicosRE = regexp.MustCompile(`^(?:SonicOS\s+(?:Enhanced\s+|Standard\s+)?)?` + d + `\.` + d + `(?:\.` + d + `(?:\.` + d + `)?)?(?:-` + d + `[a-z]{0,2})?(?:-R\d{1,9})?$`)
+	sonicosRE = lazy(`^(?:SonicOS\s+(?:Enhanced\s+|Standard\s+)?)?` + d + `\.` + d + `(?:\.` + d + `(?:\.` + d + `)?)?(?:-` + d + `[a-z]{0,2})?(?:-R\d{1,9})?$`)
 	// Aruba AOS-CX: FL.10.10.1060, GL.10.04.2000, 10.10.1060. The two
 	// letters name the hardware platform; every AOS-CX release is 10.x.
-	aoscxRE = regexp.MustCompile(`^(?:[A-Z]{2}\.)?` + d + `\.` + d + `(?:\.` + d + `)?$`)
+	aoscxRE = lazy(`^(?:[A-Z]{2}\.)?` + d + `\.` + d + `(?:\.` + d + `)?$`)
 	// Huawei VRP: V200R019C10SPC500 (version, release, customer release,
 	// service pack), with an optional hot patch SPH.
-	vrpRE = regexp.MustCompile(`^V(\d{3})R(\d{3})(?:C(\d{2}))?(?:SPC(\d{3}))?(?:SPH(\d{3}))?$`)
+	vrpRE = lazy(`^V(\d{3})R(\d{3})(?:C(\d{2}))?(?:SPC(\d{3}))?(?:SPH(\d{3}))?$`)
 	// OPNsense: 24.7, 24.7.9, 24.7.9_1 (a hotfix of 24.7.9), 25.1.
-	opnsenseRE = regexp.MustCompile(`^(?:OPNsense\s+)?` + d + `\.` + d + `(?:\.` + d + `)?(?:_` + d + `)?$`)
+	opnsenseRE = lazy(`^(?:OPNsense\s+)?` + d + `\.` + d + `(?:\.` + d + `)?(?:_` + d + `)?$`)
 	// pfSense: CE 2.7.2, 2.4.4-RELEASE-p3; Plus 24.03, 23.09.1.
-	pfsenseRE = regexp.MustCompile(`^(?:pfSense\s+)?(?:(CE|Plus)\s+)?` + d + `\.` + d + `(?:\.` + d + `)?(?:-RELEASE)?(?:-p` + d + `)?$`)
+	pfsenseRE = lazy(`^(?:pfSense\s+)?(?:(CE|Plus)\s+)?` + d + `\.` + d + `(?:\.` + d + `)?(?:-RELEASE)?(?:-p` + d + `)?$`)
 )
 
 // parseASA: major.minor(maintenance)interim; an interim build comes after

@@ -2,7 +2,6 @@ package osversion
 
 import (
 	"fmt"
-	"regexp"
 )
 
 // d is one decimal group of a version; 9 digits cannot overflow num.
@@ -11,15 +10,15 @@ const d = `(\d{1,9})`
 var (
 	// IOS: 15.2(7)E4, 12.4(21a), 15.1(4)M12a, 12.2(55)SE12, 12.2(33)SXJ10.
 	// major.minor(maintenance[letter])[train][rebuild[letter]].
-	iosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\(` + d + `([a-z]?)\)([A-Z]{0,4})(?:` + d + `([a-z]?))?)?$`)
+	iosRE = lazy(`^` + d + `\.` + d + `(?:\(` + d + `([a-z]?)\)([A-Z]{0,4})(?:` + d + `([a-z]?))?)?$`)
 	// IOS-XE: 17.9.4a, 17.09.04a, 16.12.4; 3.x with a train: 3.16.8S, 03.16.08.S.
-	iosxeRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `([a-z]?)(?:\.?([A-Z]{1,2}))?)?$`)
+	iosxeRE = lazy(`^` + d + `\.` + d + `(?:\.` + d + `([a-z]?)(?:\.?([A-Z]{1,2}))?)?$`)
 	// NX-OS: 9.3(10), 10.3(4a)M, 7.0(3)I7(9), 7.0(8)N1(1), 5.2(1)N1(9b).
-	nxosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\(` + d + `([a-z]?)\)(?:([A-Z]{1,2})` + d + `(?:\(` + d + `([a-z]?)\))?)?([MF])?)?$`)
+	nxosRE = lazy(`^` + d + `\.` + d + `(?:\(` + d + `([a-z]?)\)(?:([A-Z]{1,2})` + d + `(?:\(` + d + `([a-z]?)\))?)?([MF])?)?$`)
 	// NX-OS as image files spell it (nxos.7.0.3.I7.8.bin, seen in
 	// sysDescr and inventories): 7.0.3.I7.8 is 7.0(3)I7(8), 9.3.10 is
 	// 9.3(10), 10.3.4a.M is 10.3(4a)M. The groups are nxosRE's.
-	nxosDotRE = regexp.MustCompile(`^` + d + `\.` + d + `\.` + d + `([a-z]?)(?:\.([A-Z]{1,2})` + d + `(?:\.` + d + `([a-z]?))?)?(?:\.([MF]))?$`)
+	nxosDotRE = lazy(`^` + d + `\.` + d + `\.` + d + `([a-z]?)(?:\.([A-Z]{1,2})` + d + `(?:\.` + d + `([a-z]?))?)?(?:\.([MF]))?$`)
 )
 
 // parseIOS: release major.minor, then maintenance, train and rebuild.

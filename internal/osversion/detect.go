@@ -2,7 +2,6 @@ package osversion
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -168,20 +167,20 @@ func DetectWith(sysDescr, sysObjectID string, values map[string]string) (string,
 }
 
 var (
-	ciscoVersionRE = regexp.MustCompile(`Version ([^ ,]{1,60})`)
-	junosVersionRE = regexp.MustCompile(`JUNOS (?:EVO )?([^ ,\[\]]{1,60})`)
-	eosVersionRE   = regexp.MustCompile(`EOS version ([^ ,]{1,60})`)
-	ftdVersionRE   = regexp.MustCompile(`Threat Defense, Version (\d[\d.]{0,30})(?: \(Build (\d{1,9})\))?`)
-	sonicosDescrRE = regexp.MustCompile(`\((SonicOS [^()]{1,60})\)`)
-	aoscxVersionRE = regexp.MustCompile(`\b([A-Z]{2}\.10\.\d{1,4}\.\d{1,6})\b`)
-	vrpVersionRE   = regexp.MustCompile(`\b(V\d{3}R\d{3}(?:C\d{2})?(?:SPC\d{3})?(?:SPH\d{3})?)\b`)
+	ciscoVersionRE = lazy(`Version ([^ ,]{1,60})`)
+	junosVersionRE = lazy(`JUNOS (?:EVO )?([^ ,\[\]]{1,60})`)
+	eosVersionRE   = lazy(`EOS version ([^ ,]{1,60})`)
+	ftdVersionRE   = lazy(`Threat Defense, Version (\d[\d.]{0,30})(?: \(Build (\d{1,9})\))?`)
+	sonicosDescrRE = lazy(`\((SonicOS [^()]{1,60})\)`)
+	aoscxVersionRE = lazy(`\b([A-Z]{2}\.10\.\d{1,4}\.\d{1,6})\b`)
+	vrpVersionRE   = lazy(`\b(V\d{3}R\d{3}(?:C\d{2})?(?:SPC\d{3})?(?:SPH\d{3})?)\b`)
 	// OPNsense's version only where it follows the product name (sysDescr
 	// also carries the FreeBSD release, which is not it).
-	opnsenseVersionRE = regexp.MustCompile(`OPNsense\s+(\d{2}\.\d{1,2}(?:\.\d{1,3})?(?:_\d{1,3})?)\b`)
-	opnsenseExtendRE  = regexp.MustCompile(`^\s*(?:OPNsense\s+)?(\d{2}\.\d{1,2}(?:\.\d{1,3})?(?:_\d{1,3})?)\b`)
+	opnsenseVersionRE = lazy(`OPNsense\s+(\d{2}\.\d{1,2}(?:\.\d{1,3})?(?:_\d{1,3})?)\b`)
+	opnsenseExtendRE  = lazy(`^\s*(?:OPNsense\s+)?(\d{2}\.\d{1,2}(?:\.\d{1,3})?(?:_\d{1,3})?)\b`)
 	// SonicWall products that do not run SonicOS.
-	sonicwallOtherRE = regexp.MustCompile(`\b(?:SMA|SRA|SSL-?VPN|Secure Mobile Access|Email Security|Capture Security)\b`)
-	pfsenseVersionRE = regexp.MustCompile(`\b(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?-RELEASE(?:-p\d{1,3})?)\b`)
+	sonicwallOtherRE = lazy(`\b(?:SMA|SRA|SSL-?VPN|Secure Mobile Access|Email Security|Capture Security)\b`)
+	pfsenseVersionRE = lazy(`\b(\d{1,2}\.\d{1,2}(?:\.\d{1,3})?-RELEASE(?:-p\d{1,3})?)\b`)
 )
 
 // descrVersion finds the version in a sysDescr, per platform.
@@ -204,7 +203,7 @@ var descrVersion = map[string]func(descr string) (string, bool){
 	"pfsense":  firstGroup(pfsenseVersionRE),
 }
 
-func firstGroup(re *regexp.Regexp) func(string) (string, bool) {
+func firstGroup(re *lazyRegexp) func(string) (string, bool) {
 	return func(s string) (string, bool) {
 		m := re.FindStringSubmatch(s)
 		if m == nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/located"
@@ -92,14 +91,14 @@ func exactFile(id string) (string, located.Limit, bool) {
 var (
 	// debian_version: "12.11", or for testing and unstable
 	// "trixie/sid" (or a bare "sid").
-	debianReleaseRE = regexp.MustCompile(`^\d{1,9}(?:\.\d{1,9}){0,3}$`)
-	debianTestingRE = regexp.MustCompile(`^(?:[a-z]{2,20}/)?sid$`)
+	debianReleaseRE = lazy(`^\d{1,9}(?:\.\d{1,9}){0,3}$`)
+	debianTestingRE = lazy(`^(?:[a-z]{2,20}/)?sid$`)
 	// Ubuntu's VERSION starts with the release: "24.04.1 LTS (Noble Numbat)".
-	ubuntuVersionRE = regexp.MustCompile(`^(\d{1,9}\.\d{1,9}(?:\.\d{1,9})?)(?:\s|$)`)
+	ubuntuVersionRE = lazy(`^(\d{1,9}\.\d{1,9}(?:\.\d{1,9})?)(?:\s|$)`)
 	// redhat-release: "Red Hat Enterprise Linux release 9.4 (Plow)",
 	// "CentOS Linux release 7.9.2009 (Core)", "Rocky Linux release 9.4
 	// (Blue Onyx)", "AlmaLinux release 9.4 (Seafoam Ocelot)".
-	redHatReleaseRE = regexp.MustCompile(`^[A-Za-z][A-Za-z ]{0,60} release (\d{1,9}(?:\.\d{1,9}){0,3})(?: \([ -~]{0,60}\))?$`)
+	redHatReleaseRE = lazy(`^[A-Za-z][A-Za-z ]{0,60} release (\d{1,9}(?:\.\d{1,9}){0,3})(?: \([ -~]{0,60}\))?$`)
 )
 
 // LocalVersion works out the version to judge from os-release (read from

@@ -1,9 +1,7 @@
 package osversion
 
-import "regexp"
-
 // os-release VERSION_ID: 12, 9.2, 22.04, 3.19.1.
-var numericRE = regexp.MustCompile(`^` + d + `(?:\.` + d + `)?(?:\.` + d + `)?(?:\.` + d + `)?$`)
+var numericRE = lazy(`^` + d + `(?:\.` + d + `)?(?:\.` + d + `)?(?:\.` + d + `)?$`)
 
 // parseNumeric reads plain dotted numbers, as os-release's VERSION_ID
 // writes them.

@@ -1,25 +1,24 @@
 package osversion
 
 import (
-	"regexp"
 	"strings"
 )
 
 var (
 	// Junos: 21.4R3, 21.4R3-S5.4, 21.4R3.15, 12.3X48-D35.7, 21.4R3-S5-EVO.
-	junosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:([RBXF])` + d + `(?:-([SD])` + d + `)?(?:\.` + d + `)?)?(?:-EVO)?$`)
+	junosRE = lazy(`^` + d + `\.` + d + `(?:([RBXF])` + d + `(?:-([SD])` + d + `)?(?:\.` + d + `)?)?(?:-EVO)?$`)
 	// FortiOS: 7.2.8, v7.2.8, v7.2.8,build1639,240313 (GA.M), FortiOS v7.4.3.
-	fortiosRE = regexp.MustCompile(`^(?:FortiOS\s+)?v?` + d + `\.` + d + `(?:\.` + d + `)?(?:,build\d{1,9}(?:,\d{1,9})?)?(?:\s*\([A-Za-z0-9. ]{0,20}\))?$`)
+	fortiosRE = lazy(`^(?:FortiOS\s+)?v?` + d + `\.` + d + `(?:\.` + d + `)?(?:,build\d{1,9}(?:,\d{1,9})?)?(?:\s*\([A-Za-z0-9. ]{0,20}\))?$`)
 	// PAN-OS: 10.2.9, 10.2.9-h1.
-	panosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `(?:-h` + d + `)?)?$`)
+	panosRE = lazy(`^` + d + `\.` + d + `(?:\.` + d + `(?:-h` + d + `)?)?$`)
 	// EOS: 4.30.2F, 4.28.3M, 4.21.1.1F.
-	eosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `(?:\.` + d + `)?)?([A-Z]{1,3})?$`)
+	eosRE = lazy(`^` + d + `\.` + d + `(?:\.` + d + `(?:\.` + d + `)?)?([A-Z]{1,3})?$`)
 	// RouterOS: 7.14.3, 7.9, 7.15rc2, 7.10beta3, 6.49.10 (long-term).
-	routerosRE = regexp.MustCompile(`^` + d + `\.` + d + `(?:\.` + d + `)?(?:(beta|rc)` + d + `)?(?:\s*\((?:stable|long-term|testing|development)\))?$`)
+	routerosRE = lazy(`^` + d + `\.` + d + `(?:\.` + d + `)?(?:(beta|rc)` + d + `)?(?:\s*\((?:stable|long-term|testing|development)\))?$`)
 	// Check Point Gaia: R81.20, R82, R81.20 Take 92, R81.20 JHF T92;
 	// R80.20SP (Scalable Platform, a train of its own); R80.20M1,
 	// R80.20.M2 (management releases ahead of the R80.20 GA).
-	gaiaRE = regexp.MustCompile(`(?i)^R` + d + `(?:\.` + d + `)?(?:(SP)|\.?M(\d{1,3}))?(?:\s*(?:JHF\s*T|Take\s*|Jumbo(?:\s+Hotfix)?(?:\s+Accumulator)?\s+Take\s*)` + d + `)?$`)
+	gaiaRE = lazy(`(?i)^R` + d + `(?:\.` + d + `)?(?:(SP)|\.?M(\d{1,3}))?(?:\s*(?:JHF\s*T|Take\s*|Jumbo(?:\s+Hotfix)?(?:\s+Accumulator)?\s+Take\s*)` + d + `)?$`)
 )
 
 // parseJunos: major.minor, then the release type (B beta before R

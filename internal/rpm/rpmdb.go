@@ -2,18 +2,14 @@ package rpm
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"time"
 
-	// the pure-Go SQLite driver go-rpmdb uses ("sqlite"); CGO stays off.
-	_ "github.com/glebarez/go-sqlite"
 	"github.com/knqyf263/go-rpmdb/pkg/bdb"
 	dbi "github.com/knqyf263/go-rpmdb/pkg/db"
 	"github.com/knqyf263/go-rpmdb/pkg/ndb"
@@ -96,9 +92,6 @@ func ReadInstalled(ctx context.Context, db Database) ([]*Installed, error) {
 	switch db.Format {
 	case SQLite:
 		blobs = func(fn func([]byte) error) error {
-			if walHasContent(db.Path) {
-				return sqliteBlobs(ctx, db.Path, fn)
-			}
 			// rpm's schema: Packages (hnum INTEGER PRIMARY KEY, blob BLOB)
 			return sqliteFileBlobs(db.Path, "Packages", 1, fn)
 		}
@@ -181,48 +174,6 @@ func drain(ch <-chan dbi.Entry, fn func([]byte) error) error {
 func walHasContent(path string) bool {
 	st, err := os.Stat(path + "-wal")
 	return err == nil && st.Size() > 0
-}
-
-// sqliteBlobs reads the header blobs of an SQLite rpmdb through the SQLite
-// driver go-rpmdb uses, without writing a byte under the root: read-only,
-// and immutable (no locks, no -wal or -shm created) unless rpm left a
-// write-ahead log with content, which is then read through the existing
-// -wal/-shm files. go-rpmdb's own opener uses the default read-write mode,
-// which creates those files (its issue #56), so only its driver is used.
-func sqliteBlobs(ctx context.Context, path string, fn func([]byte) error) error {
-	// a small page cache: every page is read once, in order
-	q := "mode=ro&immutable=1&_pragma=cache_size(-64)"
-	if walHasContent(path) {
-		if _, err := os.Stat(path + "-shm"); err == nil {
-			q = "mode=ro&_pragma=cache_size(-64)"
-		}
-	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return err
-	}
-	u := url.URL{Scheme: "file", Path: abs, RawQuery: q}
-	db, err := sql.Open("sqlite", u.String())
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	db.SetMaxOpenConns(1)
-	rows, err := db.QueryContext(ctx, "SELECT blob FROM Packages")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var b []byte
-		if err := rows.Scan(&b); err != nil {
-			return err
-		}
-		if err := fn(b); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
 }
 
 func errMessage(err error) string {
