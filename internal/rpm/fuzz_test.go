@@ -233,7 +233,7 @@ func FuzzSQLiteFile(f *testing.F) {
 		f.Fatal(err)
 	}
 	var sizes []int
-	if err := sf.rows(root, func(rec []byte) error {
+	if err := sf.rows(root, func(_ int64, rec []byte) error {
 		cols, err := recordColumns(rec, 2)
 		if err != nil {
 			return err
@@ -252,7 +252,7 @@ func FuzzSQLiteFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = sf.rows(root, func(rec []byte) error {
+		_ = sf.rows(root, func(_ int64, rec []byte) error {
 			_, err := recordColumns(rec, 2)
 			return err
 		})
