@@ -72,7 +72,7 @@ func (s *System) readYumSQLite(ctx context.Context, rs *RepoState, md *Repomd) (
 	if err := s.readModules(rs, md); err != nil {
 		return true, err
 	}
-	err = scanPrimaryDB(db, file, md.Data["primary"].Checksum, s.keepAvailable, func(p *Available) error {
+	err = scanPrimaryDB(ctx, db, file, md.Data["primary"].Checksum, s.keepAvailable, func(p *Available) error {
 		p.Repo = rs.ID
 		s.available = append(s.available, p)
 		return nil
@@ -182,7 +182,7 @@ func unpackDB(ctx context.Context, path string, d RepomdData) ([]byte, error) {
 // obsoletes), with name, arch, EVR and obsoletes, in pkgKey order (the
 // order createrepo_c writes both forms in). xmlChecksum, when not empty,
 // is the checksum db_info must hold.
-func scanPrimaryDB(db []byte, file, xmlChecksum string, keep func(*Available) bool, fn func(*Available) error) error {
+func scanPrimaryDB(ctx context.Context, db []byte, file, xmlChecksum string, keep func(*Available) bool, fn func(*Available) error) error {
 	sf, err := openSQLiteFile(bytes.NewReader(db), int64(len(db)))
 	if err != nil {
 		return dbError(file, "", err)
@@ -201,7 +201,11 @@ func scanPrimaryDB(db []byte, file, xmlChecksum string, keep func(*Available) bo
 	if t.RowID != cols[0] {
 		return &located.Error{Kind: primaryDBKind, File: file, Key: "packages.pkgKey", Msg: "not the table's INTEGER PRIMARY KEY"}
 	}
-	return sf.rows(t.Root, func(key int64, rec []byte) error {
+	n := 0
+	err = sf.rows(t.Root, func(key int64, rec []byte) error {
+		if n++; n%256 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		v, err := dbRow(rec, len(t.Columns), cols)
 		if err != nil {
 			return dbError(file, "packages", err)
@@ -236,6 +240,10 @@ func scanPrimaryDB(db []byte, file, xmlChecksum string, keep func(*Available) bo
 		}
 		return fn(p)
 	})
+	if err != nil && ctx.Err() == nil {
+		return dbError(file, "packages", err)
+	}
+	return err
 }
 
 // checkDBInfo refuses a database of another schema version than yum's, or
@@ -253,8 +261,11 @@ func checkDBInfo(sf *sqliteFile, file, xmlChecksum string) error {
 			return nil // yum reads the first row only
 		}
 		v, err := dbRow(rec, len(t.Columns), cols)
+		if err != nil {
+			return err
+		}
 		version, sum = v[0], v[1]
-		return err
+		return nil
 	})
 	if err != nil {
 		return dbError(file, "db_info", err)

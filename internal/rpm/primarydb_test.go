@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/bzip2"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"fmt"
@@ -197,7 +198,7 @@ func TestPrimaryDBMatchesXML(t *testing.T) {
 			if err := scanPrimary(bytes.NewReader(xmlDoc), "primary.xml", keep, func(p *Available) error { fromXML = append(fromXML, p); return nil }); err != nil {
 				t.Fatal(err)
 			}
-			if err := scanPrimaryDB(db, "primary.sqlite", md.Data["primary"].Checksum, keep, func(p *Available) error { fromDB = append(fromDB, p); return nil }); err != nil {
+			if err := scanPrimaryDB(context.Background(), db, "primary.sqlite", md.Data["primary"].Checksum, keep, func(p *Available) error { fromDB = append(fromDB, p); return nil }); err != nil {
 				t.Fatal(err)
 			}
 			epochs, obs := 0, 0
@@ -284,7 +285,7 @@ func TestPrimaryDBRefused(t *testing.T) {
 				b = editDB(t, db, c.sql)
 			}
 			n := 0
-			err := scanPrimaryDB(b, "p.sqlite", c.checksum, func(*Available) bool { return true }, func(*Available) error { n++; return nil })
+			err := scanPrimaryDB(context.Background(), b, "p.sqlite", c.checksum, func(*Available) bool { return true }, func(*Available) error { n++; return nil })
 			if c.key == "" {
 				if err != nil || n != 20 {
 					t.Fatalf("%d packages, %v", n, err)

@@ -178,7 +178,10 @@ func (f *sqliteFile) leafPayload(cell, buf []byte) ([]byte, int64, error) {
 		return buf, int64(rowid), nil
 	}
 	next := binary.BigEndian.Uint32(cell[local:])
-	for len(buf) < p {
+	for n := uint32(0); len(buf) < p; n++ {
+		if n >= f.pages {
+			return nil, 0, fmt.Errorf("%w: overflow chain loops", errSQLite)
+		}
 		page, err := f.readPage(next, sqliteMaxDepth+1)
 		if err != nil {
 			return nil, 0, err
