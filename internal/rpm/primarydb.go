@@ -32,19 +32,27 @@ import (
 //     the suffix removed, and yum still uses that copy first
 //     (_check_uncompressed_db). A decompressed copy is used only when it
 //     matches repomd's open-checksum and open-size (checkMD with
-//     openchecksum=True); otherwise yum decompresses the download again.
+//     openchecksum=True), and a gen/ copy only when its mtime equals the
+//     download's (misc.decompress with check_timestamps, which then sets
+//     that mtime); otherwise yum decompresses the download again (after
+//     checking the download against repomd's checksum), or fetches it.
 //   - The packages table (pkgKey INTEGER PRIMARY KEY, pkgId, name, arch,
 //     version, epoch, release, ...) and the obsoletes table (name, flags,
 //     epoch, version, release, pkgKey) carry what primary.xml does, epoch
 //     "0" when none, NULL for a dependency's missing flags, epoch, version
 //     or release. db_info (dbversion INTEGER, checksum TEXT) holds 10 and,
-//     as createrepo_c writes it, the checksum of the compressed primary.xml
-//     that repomd lists as primary.
+//     as createrepo_c writes it (cr_db_dbinfo_update with the primary
+//     record's checksum), the checksum of the compressed primary.xml that
+//     repomd lists as primary. yum itself reads db_info only of databases
+//     it builds from XML (db.c dbinfo_status); a downloaded one it opens
+//     as it is (sqlitecachec.open_database).
 //
-// So: a decompressed copy that matches open-checksum is read, else the
-// download is decompressed (a stale copy is what yum itself would replace);
-// db_info must say version 10 and, when repomd lists primary, that
-// primary's checksum, else the database is refused naming the file.
+// So: a decompressed copy that matches open-checksum is read (its content
+// checked, not its mtime), else the download is decompressed (a stale copy
+// is what yum itself would replace); db_info must say version 10 and, when
+// repomd lists primary, that primary's checksum, else the database is
+// refused naming the file: stricter than yum, as it is then not the
+// metadata repomd describes.
 
 const (
 	primaryDBKind = "primary sqlite"
