@@ -57,11 +57,12 @@ import (
 const (
 	primaryDBKind = "primary sqlite"
 	yumDBVersion  = 10
-	// maxPrimaryDB bounds the database, which is held in memory while it
-	// is read (SQLite is read by page, in no stream order). RHEL 7's
-	// largest primary databases are a few hundred MiB.
-	maxPrimaryDB = 1 << 30
 )
+
+// maxPrimaryDB bounds the database, which is held in memory while it is
+// read (SQLite is read by page, in no stream order). RHEL 7's largest
+// primary databases are a few hundred MiB. (A variable for the tests.)
+var maxPrimaryDB int64 = 1 << 30
 
 // readYumSQLite reads a repo whose yum cache holds primary only as
 // SQLite: modules, primary from the database, then updateinfo. found is
@@ -161,15 +162,34 @@ func unpackDB(ctx context.Context, path string, d RepomdData) ([]byte, error) {
 		return nil, err
 	}
 	defer u.Close()
+	// open-size (+1 to see the end) sizes the buffer once; without it, or
+	// when it is wrong, the buffer doubles, never past the bound
 	size := int64(1 << 20)
 	if d.OpenSize > 0 {
 		size = min(d.OpenSize+1, maxPrimaryDB+1)
 	}
-	buf := bytes.NewBuffer(make([]byte, 0, size))
-	if _, err := buf.ReadFrom(io.LimitReader(located.WithContext(ctx, u), maxPrimaryDB+1)); err != nil {
-		return nil, err
+	buf := make([]byte, 0, size)
+	r := located.WithContext(ctx, u)
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > maxPrimaryDB {
+				return nil, &located.Error{Kind: primaryDBKind, File: path, Err: located.ErrTooLarge,
+					Msg: fmt.Sprintf("unpacks to more than %s", located.Size(maxPrimaryDB))}
+			}
+			grown := make([]byte, len(buf), min(2*int64(cap(buf)), maxPrimaryDB+1))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	if buf.Len() > maxPrimaryDB {
+	if int64(len(buf)) > maxPrimaryDB {
 		return nil, &located.Error{Kind: primaryDBKind, File: path, Err: located.ErrTooLarge,
 			Msg: fmt.Sprintf("unpacks to more than %s", located.Size(maxPrimaryDB))}
 	}
@@ -177,12 +197,12 @@ func unpackDB(ctx context.Context, path string, d RepomdData) ([]byte, error) {
 		return nil, err
 	}
 	if h := newHash(d.OpenChecksumType); h != nil && d.OpenChecksum != "" {
-		h.Write(buf.Bytes())
+		h.Write(buf)
 		if hex.EncodeToString(h.Sum(nil)) != d.OpenChecksum {
 			return nil, &located.Error{Kind: primaryDBKind, File: path, Msg: "unpacks to other content than the open-checksum repomd.xml lists (a corrupt download: run yum makecache)"}
 		}
 	}
-	return buf.Bytes(), nil
+	return buf, nil
 }
 
 // scanPrimaryDB reads the packages of a primary database as scanPrimary

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -323,4 +324,49 @@ func editDB(t testing.TB, db []byte, stmt string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestPrimaryDBBounded: a database larger than the bound, decompressed or
+// downloaded, is an error naming the file, never read whole.
+func TestPrimaryDBBounded(t *testing.T) {
+	repodata := genPrimaryRepo(t, 20)
+	md, _, db := repoForms(t, repodata)
+	dir := t.TempDir()
+	for _, f := range []string{"repomd.xml", filepath.Base(md.Data["primary_db"].Href)} {
+		b, err := os.ReadFile(filepath.Join(repodata, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, f), b, 0o644)
+	}
+	rs := &RepoState{CacheDir: dir, Layout: LayoutYum}
+	defer func(m int64) { maxPrimaryDB = m }(maxPrimaryDB)
+	maxPrimaryDB = int64(len(db))
+	d := md.Data["primary_db"]
+	for _, openSize := range []int64{d.OpenSize, 0, 100, d.OpenSize * 2} {
+		// repomd's open-size only sizes the buffer: right, absent or wrong
+		d.OpenSize = openSize
+		got, err := unpackDB(context.Background(), filepath.Join(dir, filepath.Base(d.Href)), d)
+		if err != nil || !bytes.Equal(got, db) {
+			t.Fatalf("at the bound, open-size %d: %d bytes, %v", openSize, len(got), err)
+		}
+	}
+	if got, file, err := rs.loadYumPrimaryDB(context.Background(), md); err != nil || !bytes.Equal(got, db) || filepath.Dir(file) != dir {
+		t.Fatalf("at the bound: %d bytes from %s, %v", len(got), file, err)
+	}
+	maxPrimaryDB = int64(len(db)) - 1
+	download := filepath.Join(dir, filepath.Base(md.Data["primary_db"].Href))
+	gen := filepath.Join(dir, "gen", "primary_db.sqlite")
+	for _, c := range []struct{ name, file string }{{"download", download}, {"gen copy", gen}} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.file == gen {
+				os.MkdirAll(filepath.Dir(gen), 0o755)
+				os.WriteFile(gen, db, 0o644)
+			}
+			_, _, err := rs.loadYumPrimaryDB(context.Background(), md)
+			if e, ok := located.As(err); !ok || e.File != c.file || !errors.Is(err, located.ErrTooLarge) {
+				t.Fatalf("error %v, want too large naming %s", err, c.file)
+			}
+		})
+	}
 }
