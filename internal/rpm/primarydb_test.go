@@ -370,3 +370,128 @@ func TestPrimaryDBBounded(t *testing.T) {
 		})
 	}
 }
+
+// TestPrimaryDBAgainstDriver: the reader's tables, columns, rowids
+// (pkgKey, the INTEGER PRIMARY KEY: NULL in each record) and values are
+// what the SQLite driver gives for createrepo_c's database.
+func TestPrimaryDBAgainstDriver(t *testing.T) {
+	repodata := genPrimaryRepo(t, 1500)
+	_, _, db := repoForms(t, repodata)
+	path := filepath.Join(t.TempDir(), "primary.sqlite")
+	if err := os.WriteFile(path, db, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	sf, err := openSQLiteFile(bytes.NewReader(db), int64(len(db)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		table, query string
+		cols         []string
+		rowid        bool
+	}{
+		{"packages", "SELECT pkgKey, name, arch, epoch, version, release, description FROM packages ORDER BY rowid", []string{"name", "arch", "epoch", "version", "release", "description"}, true},
+		{"obsoletes", "SELECT rowid, name, flags, epoch, version, release, pkgKey FROM obsoletes ORDER BY rowid", []string{"name", "flags", "epoch", "version", "release", "pkgKey"}, false},
+		{"provides", "SELECT rowid, name, flags, epoch, version, release, pkgKey FROM provides ORDER BY rowid", []string{"name", "flags", "epoch", "version", "release", "pkgKey"}, false},
+		{"db_info", "SELECT rowid, dbversion, checksum FROM db_info ORDER BY rowid", []string{"dbversion", "checksum"}, false},
+	} {
+		t.Run(c.table, func(t *testing.T) {
+			var want []string
+			rows, err := h.Query(c.query)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				vals := make([]sql.NullString, len(c.cols)+1)
+				ptrs := make([]any, len(vals))
+				for i := range vals {
+					ptrs[i] = &vals[i]
+				}
+				if err := rows.Scan(ptrs...); err != nil {
+					t.Fatal(err)
+				}
+				var line []string
+				for _, v := range vals {
+					line = append(line, v.String)
+				}
+				want = append(want, strings.Join(line, "|"))
+			}
+			rows.Close()
+			var info []string
+			ti, err := h.Query("SELECT name, pk FROM pragma_table_info('" + c.table + "')")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rowid := -1
+			for ti.Next() {
+				var name string
+				var pk int
+				ti.Scan(&name, &pk)
+				if pk == 1 {
+					rowid = len(info)
+				}
+				info = append(info, name)
+			}
+			ti.Close()
+			tb, cols, err := dbTable(sf, "p", c.table, c.cols...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprint(tb.Columns) != fmt.Sprint(info) || (c.rowid && tb.RowID != rowid) || (!c.rowid && tb.RowID != -1) {
+				t.Fatalf("columns %v (rowid %d), the driver %v (pk %d)", tb.Columns, tb.RowID, info, rowid)
+			}
+			var got []string
+			err = sf.rows(tb.Root, func(id int64, rec []byte) error {
+				v, err := dbRow(rec, len(tb.Columns), cols)
+				if err != nil {
+					return err
+				}
+				got = append(got, fmt.Sprint(id)+"|"+strings.Join(v, "|"))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) == 0 || len(got) != len(want) {
+				t.Fatalf("%d rows, the driver %d", len(got), len(want))
+			}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Fatalf("row %d differs from the driver's", i)
+				}
+			}
+		})
+	}
+}
+
+// TestSQLiteColumns: column names and the rowid alias from CREATE TABLE
+// statements as the file format defines the alias.
+func TestSQLiteColumns(t *testing.T) {
+	for _, c := range []struct {
+		stmt  string
+		cols  string
+		rowid int
+		ok    bool
+	}{
+		{"CREATE TABLE packages (  pkgKey INTEGER PRIMARY KEY,  pkgId TEXT,  name TEXT)", "[pkgKey pkgId name]", 0, true},
+		{"CREATE TABLE 'Packages' (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)", "[hnum blob]", 0, true},
+		{"CREATE TABLE requires (  name TEXT,  flags TEXT,  pkgKey INTEGER , pre BOOLEAN DEFAULT FALSE)", "[name flags pkgKey pre]", -1, true},
+		{"CREATE TABLE t (a INTEGER PRIMARY KEY DESC, b)", "[a b]", -1, true},
+		{"CREATE TABLE t (a INT PRIMARY KEY, b)", "[a b]", -1, true},
+		{`CREATE TABLE t ("primary" TEXT, [b c] INTEGER primary key, x DECIMAL(10,2), PRIMARY KEY (x))`, "[primary b c x]", 1, true},
+		{"CREATE TABLE t (k TEXT, v TEXT, UNIQUE (k, v))", "[k v]", -1, true},
+		{"CREATE TABLE t", "[]", -1, false},
+		{"CREATE TABLE t ()", "[]", -1, false},
+		{`CREATE TABLE t ("unclosed TEXT)`, "[]", -1, false},
+	} {
+		cols, rowid, ok := sqliteColumns(c.stmt)
+		if fmt.Sprint(cols) != c.cols || rowid != c.rowid || ok != c.ok {
+			t.Errorf("%s: %v %d %v, want %s %d %v", c.stmt, cols, rowid, ok, c.cols, c.rowid, c.ok)
+		}
+	}
+}
