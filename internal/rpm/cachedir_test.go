@@ -2,7 +2,9 @@ package rpm
 
 import (
 	"bytes"
+	"compress/bzip2"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,7 +146,12 @@ func TestYumSQLite(t *testing.T) {
 	beside := strings.TrimSuffix(download, ".bz2")
 	primaryXML := filepath.Join(yum, filepath.Base(md.Data["primary"].Href))
 	unpack := func(t *testing.T, to string) {
-		b, err := exec.Command("bzcat", download).Output()
+		f, err := os.Open(download)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		b, err := io.ReadAll(bzip2.NewReader(f))
 		if err != nil {
 			t.Fatal(err)
 		}
