@@ -64,6 +64,11 @@ type RepomdData struct {
 	// Checksum of the file as stored (compressed): ChecksumType is sha256,
 	// sha512, sha1 ("sha") or another name repomd.xml gives.
 	ChecksumType, Checksum string
+	// OpenChecksum and OpenSize (0: not given) describe the file decompressed;
+	// DatabaseVersion is the schema version of a SQLite form (primary_db).
+	OpenChecksumType, OpenChecksum string
+	OpenSize                       int64
+	DatabaseVersion                string
 }
 
 // Newest is the newest timestamp of the repo's metadata files.
@@ -117,6 +122,11 @@ func parseRepomd(r io.Reader, path string) (*Repomd, error) {
 			case cur != nil && t.Name.Local == "checksum":
 				cur.ChecksumType = attr(t, "type")
 				field = "checksum"
+			case cur != nil && t.Name.Local == "open-checksum":
+				cur.OpenChecksumType = attr(t, "type")
+				field = "open-checksum"
+			case cur != nil && (t.Name.Local == "open-size" || t.Name.Local == "database_version"):
+				field = t.Name.Local
 			case t.Name.Local == "timestamp" || t.Name.Local == "revision":
 				field = t.Name.Local
 			}
@@ -127,6 +137,15 @@ func parseRepomd(r io.Reader, path string) (*Repomd, error) {
 				md.Revision = v
 			case field == "checksum" && cur != nil:
 				cur.Checksum = strings.ToLower(v)
+			case field == "open-checksum" && cur != nil:
+				cur.OpenChecksum = strings.ToLower(v)
+			case field == "database_version" && cur != nil:
+				cur.DatabaseVersion = v
+			case field == "open-size" && cur != nil:
+				// only a hint (for a buffer's size): not one is not an error
+				if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+					cur.OpenSize = n
+				}
 			case field == "timestamp" && cur != nil && v != "":
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {

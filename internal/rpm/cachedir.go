@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // The cache layouts a repo's rpm-md metadata may be found in. dnf 4 and
@@ -92,24 +90,4 @@ func (rs *RepoState) metaPath(href string) string {
 		return filepath.Join(rs.CacheDir, path.Base(cleanHref(href)))
 	}
 	return filepath.Join(rs.CacheDir, filepath.FromSlash(cleanHref(href)))
-}
-
-// yumSQLiteOnly reports yum's cache holding primary only as the SQLite
-// database yum prefers (primary_db, kept decompressed beside the .bz2):
-// that form is not read, and saying so beats reporting the repo unfetched.
-func (rs *RepoState) yumSQLiteOnly(md *Repomd) error {
-	if rs.Layout != LayoutYum {
-		return nil
-	}
-	d, ok := md.Data["primary_db"]
-	if !ok || d.Href == "" {
-		return nil
-	}
-	p := rs.metaPath(d.Href)
-	for _, f := range []string{strings.TrimSuffix(p, ".bz2"), p} {
-		if _, err := os.Stat(f); err == nil {
-			return &located.Error{Kind: primaryKind, File: f, Msg: "yum sqlite metadata not read (only primary.xml is); run yum with mddownloadpolicy=xml and yum makecache"}
-		}
-	}
-	return nil
 }

@@ -1,7 +1,10 @@
 package rpm
 
 import (
+	"bytes"
+	"compress/bzip2"
 	"context"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 	"github.com/guardrail-monitoring/guardrail/internal/rpm/rpmtest"
 )
 
@@ -96,47 +100,137 @@ func TestCacheLayouts(t *testing.T) {
 }
 
 // TestYumSQLite: a yum cache holding primary only as SQLite (yum's
-// default mddownloadpolicy) is an error naming the file, never a repo
-// read as fetched with no updates nor one reported unfetched.
+// default mddownloadpolicy) gives the updates, obsoletes and advisories dnf
+// gives for the XML form of the same repo, read from the decompressed copy
+// yum keeps when it matches repomd's open-checksum, else from the download;
+// a copy or download that matches nothing is an error naming the file.
+// The repo is built with createrepo_c --database; yum is not a Debian
+// package, so its cache is laid out here as yum's sources define it (see
+// primarydb.go): repomd.xml and the downloads flat, the decompressed copy
+// in gen/primary_db.sqlite (older yum: beside the download, suffix removed).
 func TestYumSQLite(t *testing.T) {
-	r := Repo{ID: "base", Enabled: true, Priority: 99, Cost: 1000, BaseURL: []string{"http://example.com/c7/"}}
+	h := rpmtest.NewHost(t)
+	h.SQLite = true
+	h.Install(P{Name: "foo", Version: "1.0"}, P{Name: "bar", Version: "2.0", Epoch: 1}, P{Name: "old", Version: "1.0"})
+	h.Repo("base", "", []P{{Name: "foo", Version: "1.1"}, {Name: "bar", Version: "2.1", Epoch: 1}, {Name: "bar", Version: "2.0", Epoch: 2, Arch: "i686"},
+		{Name: "new", Version: "2.0", Obsoletes: []string{"old < 2.0"}}, {Name: "other", Version: "1"}},
+		[]rpmtest.Advisory{sec("RHSA-7", "Important", P{Name: "foo", Version: "1.1"})})
+	h.Makecache()
+	ref := h.CheckUpdate()
+	load := func() (*System, error) {
+		s, ok, err := Load(context.Background(), h.Root, Options{})
+		if err == nil && !ok {
+			t.Fatal("not an RPM host")
+		}
+		return s, err
+	}
+	s, err := load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, wantObs := s.Updates(), s.Obsoletes()
+	compareLines(t, "dnf layout", pendingLines(want, func(Update) bool { return true }), ref.Updates)
+	if len(wantObs) != 1 || len(ref.Obsoletes) != 1 || len(ref.Updates) != 2 ||
+		ref.Obsoletes[0][0] != (rpmtest.Line{NA: "new.x86_64", EVR: wantObs[0].New.EVR.String(), Repo: wantObs[0].Repo}) || wantObs[0].Old.Name != "old" {
+		t.Fatalf("dnf layout: obsoletes %+v, dnf check-update %+v", wantObs, ref)
+	}
+	dnf4 := filepath.Join(h.Root, "var/cache/dnf", cacheDirName(s.Repos[0].Repo))
+	yum := filepath.Join(h.Root, "var/cache/yum", s.Vars["basearch"], s.Vars["releasever"], "base")
+	src := filepath.Join(h.RepoDir("base"), "repodata")
+	md, err := readRepomd(filepath.Join(src, "repomd.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	download := filepath.Join(yum, filepath.Base(md.Data["primary_db"].Href))
+	gen := filepath.Join(yum, "gen", "primary_db.sqlite")
+	beside := strings.TrimSuffix(download, ".bz2")
+	primaryXML := filepath.Join(yum, filepath.Base(md.Data["primary"].Href))
+	unpack := func(t *testing.T, to string) {
+		f, err := os.Open(download)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		b, err := io.ReadAll(bzip2.NewReader(f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.MkdirAll(filepath.Dir(to), 0o755)
+		if err := os.WriteFile(to, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := func(t *testing.T, f string) {
+		unpack(t, f)
+		b, _ := os.ReadFile(f)
+		b[len(b)-1] ^= 1
+		os.WriteFile(f, b, 0o644)
+	}
+	corrupt := func(t *testing.T) {
+		b, _ := os.ReadFile(download)
+		os.WriteFile(download, b[:len(b)/2], 0o644)
+	}
+	t0 := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
 	cases := []struct {
-		name   string
-		repomd string
-		files  []string
-		want   string // file the error names; "" for no error
+		name    string
+		arrange func(t *testing.T)
+		read    string // the file read (its mtime is the repo's age); "" for no cache
+		err     string // the file an error names
 	}{
-		{"primary_db only, decompressed",
-			`<repomd><data type="primary_db"><location href="repodata/a-primary.sqlite.bz2"/></data></repomd>`,
-			[]string{"a-primary.sqlite.bz2", "a-primary.sqlite"}, "a-primary.sqlite"},
-		{"primary_db only, still compressed",
-			`<repomd><data type="primary_db"><location href="repodata/a-primary.sqlite.bz2"/></data></repomd>`,
-			[]string{"a-primary.sqlite.bz2"}, "a-primary.sqlite.bz2"},
-		{"primary listed, only its db fetched",
-			`<repomd><data type="primary"><location href="repodata/b-primary.xml.gz"/></data><data type="primary_db"><location href="repodata/a-primary.sqlite.bz2"/></data></repomd>`,
-			[]string{"a-primary.sqlite"}, "a-primary.sqlite"},
-		{"nothing fetched", `<repomd><data type="primary"><location href="repodata/b-primary.xml.gz"/></data><data type="primary_db"><location href="repodata/a-primary.sqlite.bz2"/></data></repomd>`,
-			nil, ""},
+		{"download only", func(t *testing.T) {}, download, ""},
+		{"download and gen copy", func(t *testing.T) { unpack(t, gen) }, gen, ""},
+		{"gen copy, download corrupt", func(t *testing.T) { unpack(t, gen); corrupt(t) }, gen, ""},
+		{"copy beside the download (older yum)", func(t *testing.T) { unpack(t, beside) }, beside, ""},
+		{"stale gen copy: the download is read", func(t *testing.T) { stale(t, gen) }, download, ""},
+		{"stale gen copy, no download", func(t *testing.T) { stale(t, gen); os.Remove(download) }, "", gen},
+		{"corrupt download", corrupt, "", download},
+		{"XML primary and SQLite: XML read", func(t *testing.T) { cp(t, filepath.Join(src, filepath.Base(primaryXML)), primaryXML); corrupt(t) }, primaryXML, ""},
+		{"database_version not yum's: unfetched", func(t *testing.T) {
+			b, _ := os.ReadFile(filepath.Join(yum, "repomd.xml"))
+			os.WriteFile(filepath.Join(yum, "repomd.xml"), bytes.Replace(b, []byte("<database_version>10<"), []byte("<database_version>9<"), 1), 0o644)
+		}, "", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), "var/cache/yum/x86_64/7/base")
-			os.MkdirAll(dir, 0o755)
-			os.WriteFile(filepath.Join(dir, "repomd.xml"), []byte(c.repomd), 0o644)
-			for _, f := range c.files {
-				os.WriteFile(filepath.Join(dir, f), []byte("SQLite format 3\x00"), 0o644)
+			os.RemoveAll(dnf4)
+			os.RemoveAll(yum)
+			os.MkdirAll(yum, 0o755)
+			cp(t, filepath.Join(src, "repomd.xml"), filepath.Join(yum, "repomd.xml"))
+			cp(t, filepath.Join(src, filepath.Base(md.Data["updateinfo"].Href)), filepath.Join(yum, filepath.Base(md.Data["updateinfo"].Href)))
+			cp(t, filepath.Join(src, filepath.Base(md.Data["primary_db"].Href)), download)
+			c.arrange(t)
+			for i, f := range []string{download, gen, beside, primaryXML} {
+				os.Chtimes(f, t0.Add(time.Duration(i)*time.Minute), t0.Add(time.Duration(i)*time.Minute))
 			}
-			s := &System{instNames: map[string]bool{}}
-			rs := &RepoState{Repo: r, CacheDir: dir, Layout: LayoutYum}
-			err := s.readCache(context.Background(), rs)
-			switch {
-			case c.want == "" && err != nil:
-				t.Errorf("error %v", err)
-			case c.want != "" && (err == nil || !strings.Contains(err.Error(), filepath.Join(dir, c.want)+":") || !strings.Contains(err.Error(), "yum sqlite metadata not read")):
-				t.Errorf("error %v, want one naming %s", err, c.want)
+			s, err := load()
+			if c.err != "" {
+				if e, ok := located.As(err); !ok || e.File != c.err {
+					t.Fatalf("error %v, want one naming %s", err, c.err)
+				}
+				return
 			}
-			if rs.Cached {
-				t.Error("read as cached")
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs := s.Repos[0]
+			if c.read == "" {
+				if rs.Cached || len(s.Unfetched()) != 1 {
+					t.Fatalf("read as cached: %+v", rs)
+				}
+				return
+			}
+			st, err := os.Stat(c.read)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rs.Layout != LayoutYum || rs.CacheDir != yum || !rs.Cached || !rs.Updateinfo || !rs.Fetched.Equal(st.ModTime()) {
+				t.Errorf("read %s at %s (cached %v, updateinfo %v, fetched %v), want yum at %s, fetched %v (%s)", rs.Layout, rs.CacheDir, rs.Cached, rs.Updateinfo, rs.Fetched, yum, st.ModTime(), c.read)
+			}
+			if got := s.Updates(); !reflect.DeepEqual(got, want) {
+				t.Errorf("updates %+v, want %+v", got, want)
+			}
+			if got := s.Obsoletes(); !reflect.DeepEqual(got, wantObs) {
+				t.Errorf("obsoletes %+v, want %+v", got, wantObs)
 			}
 		})
 	}

@@ -2,15 +2,18 @@ package rpm
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	rpmversion "github.com/knqyf263/go-rpm-version"
 
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 	"github.com/guardrail-monitoring/guardrail/internal/rpm/rpmtest"
 )
 
@@ -233,7 +236,7 @@ func FuzzSQLiteFile(f *testing.F) {
 		f.Fatal(err)
 	}
 	var sizes []int
-	if err := sf.rows(root, func(rec []byte) error {
+	if err := sf.rows(root, func(_ int64, rec []byte) error {
 		cols, err := recordColumns(rec, 2)
 		if err != nil {
 			return err
@@ -252,7 +255,7 @@ func FuzzSQLiteFile(f *testing.F) {
 		if err != nil {
 			return
 		}
-		_ = sf.rows(root, func(rec []byte) error {
+		_ = sf.rows(root, func(_ int64, rec []byte) error {
 			_, err := recordColumns(rec, 2)
 			return err
 		})
@@ -279,4 +282,63 @@ func FuzzModules(f *testing.F) {
 		}
 		_ = defaults
 	})
+}
+
+// FuzzPrimaryDB: any database gives packages with name, arch and version,
+// or an error naming the file, never a panic. Seeds (testdata/fuzz/FuzzPrimaryDB):
+// createrepo_c's and sqliterepo_c's own databases at page size 512, so
+// that a few packages fill interior and overflow pages. (No seed is made
+// with the SQLite driver here: in fuzzing workers it stalls them.)
+func FuzzPrimaryDB(f *testing.F) {
+	f.Fuzz(func(t *testing.T, b []byte) {
+		err := scanPrimaryDB(context.Background(), b, "p.sqlite", "", func(*Available) bool { return true }, func(p *Available) error {
+			if p.Name == "" || p.Arch == "" || p.EVR.Version == "" {
+				t.Fatalf("accepted an incomplete package: %+v", p)
+			}
+			return nil
+		})
+		if e, ok := located.As(err); err != nil && (!ok || e.File != "p.sqlite" || e.Kind != primaryDBKind) {
+			t.Fatalf("error not naming the file: %v", err)
+		}
+	})
+}
+
+// TestPrimaryDBTiny: a database written through the SQLite driver with
+// createrepo_c's schema (the tables read), NULLs where createrepo_c writes
+// them, reads as written.
+func TestPrimaryDBTiny(f *testing.T) {
+	path := filepath.Join(f.TempDir(), "primary.sqlite")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{"PRAGMA page_size=512",
+		"CREATE TABLE db_info (dbversion INTEGER, checksum TEXT)",
+		"CREATE TABLE packages (  pkgKey INTEGER PRIMARY KEY,  pkgId TEXT,  name TEXT,  arch TEXT,  version TEXT,  epoch TEXT,  release TEXT,  summary TEXT,  description TEXT)",
+		"CREATE TABLE obsoletes (  name TEXT,  flags TEXT,  epoch TEXT,  version TEXT,  release TEXT,  pkgKey INTEGER )",
+		"INSERT INTO db_info VALUES (10, 'abc')",
+		"INSERT INTO packages VALUES (NULL, 'id1', 'foo', 'x86_64', '1.0', '0', '1.el7', 's', 'd')",
+		"INSERT INTO packages VALUES (NULL, 'id2', 'new', 'noarch', '2.0', '3', '1', 's', '" + strings.Repeat("d", 1500) + "')",
+		"INSERT INTO obsoletes VALUES ('old', 'LT', '0', '2.0', NULL, 2)",
+		"INSERT INTO obsoletes VALUES ('older', NULL, NULL, NULL, NULL, 2)",
+	} {
+		if _, err := db.Exec(q); err != nil {
+			f.Fatal(err)
+		}
+	}
+	db.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	var got []*Available
+	if err := scanPrimaryDB(context.Background(), b, path, "abc", func(*Available) bool { return true }, func(p *Available) error { got = append(got, p); return nil }); err != nil {
+		f.Fatal(err)
+	}
+	want := []*Available{{Name: "foo", Arch: "x86_64", EVR: EVR{0, "1.0", "1.el7"}},
+		{Name: "new", Arch: "noarch", EVR: EVR{3, "2.0", "1"}, Obsoletes: []Dep{{Name: "old", Flags: "LT", EVR: EVR{Version: "2.0"}}, {Name: "older"}}}}
+	if !reflect.DeepEqual(got, want) {
+		f.Fatalf("reads as %+v %+v", got[0], got[1:])
+	}
 }

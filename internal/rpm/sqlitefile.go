@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
-// A reader of one rowid table of an SQLite 3 database file, after the
+// A reader of the rowid tables of an SQLite 3 database file, after the
 // published file format (sqlite.org/fileformat2.html), for the rpmdb's
-// "Packages" table. It reads the main database file only, never writes,
+// "Packages" table and yum's primary database (primarydb.go). It reads the main database file only, never writes,
 // takes no lock and so cannot create -wal or -shm files. rpm leaves the
 // write-ahead log empty when it closes the database; a log with content is
 // read too (sqlitewal.go), never the -shm index. Against the
@@ -78,8 +79,11 @@ func (f *sqliteFile) readPage(n uint32, slot int) ([]byte, error) {
 }
 
 // rows walks the table b-tree rooted at page root in rowid order and calls
-// fn with each row's record (payload), which is valid only during the call.
-func (f *sqliteFile) rows(root uint32, fn func(rec []byte) error) error {
+// fn with each row's rowid and record (payload); the record is valid only
+// during the call, and fn must not walk another table meanwhile (the walk
+// reuses its page buffers). A column declared INTEGER PRIMARY KEY is the
+// rowid: its record holds NULL in its place.
+func (f *sqliteFile) rows(root uint32, fn func(rowid int64, rec []byte) error) error {
 	visited := map[uint32]bool{}
 	var payload []byte
 	var walk func(n uint32, depth int) error
@@ -125,10 +129,11 @@ func (f *sqliteFile) rows(root uint32, fn func(rec []byte) error) error {
 				}
 				continue
 			}
-			if payload, err = f.leafPayload(cell, payload[:0]); err != nil {
+			var rowid int64
+			if payload, rowid, err = f.leafPayload(cell, payload[:0]); err != nil {
 				return fmt.Errorf("page %d cell %d: %w", n, i, err)
 			}
-			if err := fn(payload); err != nil {
+			if err := fn(rowid, payload); err != nil {
 				return err
 			}
 		}
@@ -141,15 +146,16 @@ func (f *sqliteFile) rows(root uint32, fn func(rec []byte) error) error {
 }
 
 // leafPayload assembles a table leaf cell's payload, following its
-// overflow pages.
-func (f *sqliteFile) leafPayload(cell, buf []byte) ([]byte, error) {
+// overflow pages, and returns it with the cell's rowid.
+func (f *sqliteFile) leafPayload(cell, buf []byte) ([]byte, int64, error) {
 	size, n := sqliteVarint(cell)
 	if n == 0 || size > sqliteMaxPayload {
-		return nil, fmt.Errorf("%w: payload size", errSQLite)
+		return nil, 0, fmt.Errorf("%w: payload size", errSQLite)
 	}
 	cell = cell[n:]
-	if _, n = sqliteVarint(cell); n == 0 { // the rowid
-		return nil, fmt.Errorf("%w: rowid", errSQLite)
+	rowid, n := sqliteVarint(cell)
+	if n == 0 {
+		return nil, 0, fmt.Errorf("%w: rowid", errSQLite)
 	}
 	cell = cell[n:]
 	p := int(size)
@@ -165,17 +171,20 @@ func (f *sqliteFile) leafPayload(cell, buf []byte) ([]byte, error) {
 		}
 	}
 	if len(cell) < local || (local < p && len(cell) < local+4) {
-		return nil, fmt.Errorf("%w: cell truncated", errSQLite)
+		return nil, 0, fmt.Errorf("%w: cell truncated", errSQLite)
 	}
 	buf = append(buf, cell[:local]...)
 	if local == p {
-		return buf, nil
+		return buf, int64(rowid), nil
 	}
 	next := binary.BigEndian.Uint32(cell[local:])
-	for len(buf) < p {
+	for n := uint32(0); len(buf) < p; n++ {
+		if n >= f.pages {
+			return nil, 0, fmt.Errorf("%w: overflow chain loops", errSQLite)
+		}
 		page, err := f.readPage(next, sqliteMaxDepth+1)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		chunk := page[4:u]
 		if rest := p - len(buf); len(chunk) > rest {
@@ -184,7 +193,7 @@ func (f *sqliteFile) leafPayload(cell, buf []byte) ([]byte, error) {
 		buf = append(buf, chunk...)
 		next = binary.BigEndian.Uint32(page[:4])
 	}
-	return buf, nil
+	return buf, int64(rowid), nil
 }
 
 // sqliteVarint reads SQLite's big-endian varint (1 to 9 bytes); n is 0
@@ -266,23 +275,147 @@ func recordColumns(rec []byte, want int) ([]sqliteColumn, error) {
 	return cols, nil
 }
 
-// sqliteTableRoot finds the root page of a table in the schema (page 1).
+// sqliteTable is one table of the schema: its root page, its column names
+// in declared order and the index of the column that is the rowid's alias
+// (INTEGER PRIMARY KEY), -1 for none.
+type sqliteTable struct {
+	Root    uint32
+	Columns []string
+	RowID   int
+}
+
+// Column is the index of the named column, -1 when the table has none.
+func (t sqliteTable) Column(name string) int {
+	for i, c := range t.Columns {
+		if strings.EqualFold(c, name) {
+			return i
+		}
+	}
+	return -1
+}
+
+// table finds a table in the schema (page 1) and reads its columns from
+// the CREATE TABLE statement kept there.
+func (f *sqliteFile) table(name string) (sqliteTable, error) {
+	root, stmt, err := f.schemaEntry(name)
+	if err != nil {
+		return sqliteTable{}, err
+	}
+	t := sqliteTable{Root: root}
+	var ok bool
+	if t.Columns, t.RowID, ok = sqliteColumns(stmt); !ok {
+		return t, fmt.Errorf("%w: table %s: its CREATE TABLE statement is not understood", errSQLite, name)
+	}
+	return t, nil
+}
+
+// tableRoot finds the root page of a table in the schema (page 1).
 func (f *sqliteFile) tableRoot(name string) (uint32, error) {
-	var root uint32
-	err := f.rows(1, func(rec []byte) error {
-		cols, err := recordColumns(rec, 4)
+	root, _, err := f.schemaEntry(name)
+	return root, err
+}
+
+// schemaEntry is a table's root page and CREATE TABLE statement.
+func (f *sqliteFile) schemaEntry(name string) (root uint32, stmt string, err error) {
+	err = f.rows(1, func(_ int64, rec []byte) error {
+		cols, err := recordColumns(rec, 5)
 		if err != nil {
 			return err
 		}
-		if len(cols) == 4 && string(cols[0].Bytes) == "table" && string(cols[1].Bytes) == name && cols[3].Int > 0 {
-			root = uint32(cols[3].Int)
+		if len(cols) >= 4 && string(cols[0].Bytes) == "table" && string(cols[1].Bytes) == name && cols[3].Int > 0 && cols[3].Int <= int64(f.pages) {
+			root, stmt = uint32(cols[3].Int), ""
+			if len(cols) == 5 {
+				stmt = string(cols[4].Bytes)
+			}
 		}
 		return nil
 	})
 	if err == nil && root == 0 {
 		err = fmt.Errorf("%w: no table %s", errSQLite, name)
 	}
-	return root, err
+	return root, stmt, err
+}
+
+// sqliteColumns reads the column names of a CREATE TABLE statement, in
+// order, and which column is an alias of the rowid: one declared with the
+// type INTEGER and PRIMARY KEY (not DESC), as the file format defines it.
+// Table constraints (after the columns) are skipped; a PRIMARY KEY given
+// as a table constraint is not taken for an alias.
+func sqliteColumns(stmt string) (cols []string, rowid int, ok bool) {
+	rowid = -1
+	i, j := strings.IndexByte(stmt, '('), strings.LastIndexByte(stmt, ')')
+	if i < 0 || j < i {
+		return nil, -1, false
+	}
+	for _, def := range sqliteSplitDefs(stmt[i+1 : j]) {
+		name, rest, ok := sqliteIdent(strings.TrimSpace(def))
+		if !ok {
+			return nil, -1, false
+		}
+		switch strings.ToUpper(name) {
+		case "CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN":
+			if !strings.HasPrefix(strings.TrimSpace(def), name) {
+				break // a quoted column name, not a keyword
+			}
+			return cols, rowid, len(cols) > 0
+		}
+		words := strings.Fields(strings.ToUpper(rest))
+		if len(words) >= 3 && words[0] == "INTEGER" && words[1] == "PRIMARY" && words[2] == "KEY" &&
+			(len(words) == 3 || words[3] != "DESC") && rowid < 0 {
+			rowid = len(cols)
+		}
+		cols = append(cols, name)
+	}
+	return cols, rowid, len(cols) > 0
+}
+
+// sqliteSplitDefs splits a column list at the commas outside parentheses
+// and quotes.
+func sqliteSplitDefs(s string) []string {
+	var defs []string
+	depth, start := 0, 0
+	var quote byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"' || c == '`':
+			quote = c
+		case c == '[':
+			quote = ']'
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			defs = append(defs, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(defs, s[start:])
+}
+
+// sqliteIdent reads the identifier at the start of s (bare, or quoted in
+// "", “ or []) and returns it with what follows.
+func sqliteIdent(s string) (name, rest string, ok bool) {
+	if s == "" {
+		return "", "", false
+	}
+	if end := map[byte]byte{'"': '"', '`': '`', '[': ']', '\'': '\''}[s[0]]; end != 0 {
+		k := strings.IndexByte(s[1:], end)
+		if k < 0 {
+			return "", "", false
+		}
+		return s[1 : 1+k], s[2+k:], true
+	}
+	k := strings.IndexAny(s, " \t\r\n(")
+	if k < 0 {
+		return s, "", true
+	}
+	return s[:k], s[k:], k > 0
 }
 
 // sqliteFileBlobs reads column col of every row of table in the database
@@ -327,7 +460,7 @@ func sqliteFileBlobs(path, table string, col int, fn func([]byte) error) error {
 	if err != nil {
 		return err
 	}
-	return f.rows(root, func(rec []byte) error {
+	return f.rows(root, func(_ int64, rec []byte) error {
 		cols, err := recordColumns(rec, col+1)
 		if err != nil {
 			return err

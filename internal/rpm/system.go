@@ -133,7 +133,7 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	rs.Repomd = md
 	prim, ok := md.Data["primary"]
 	if !ok || prim.Href == "" {
-		if err := rs.yumSQLiteOnly(md); err != nil {
+		if found, err := s.readYumSQLite(ctx, rs, md); found {
 			return err
 		}
 		return &located.Error{Kind: repomdKind, File: md.Path, Key: "data.primary", Msg: "no primary metadata listed"}
@@ -141,7 +141,7 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	primPath := rs.metaPath(prim.Href)
 	st, err := os.Stat(primPath)
 	if isNotExist(err) {
-		if err := rs.yumSQLiteOnly(md); err != nil {
+		if found, err := s.readYumSQLite(ctx, rs, md); found {
 			return err
 		}
 		// dnf with zchunk (Fedora) keeps only the .zck copy, which is not
@@ -166,19 +166,8 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 		return err
 	}
 	defer r.Close()
-	keep := func(p *Available) bool {
-		if s.instNames[p.Name] {
-			return true
-		}
-		for _, o := range p.Obsoletes {
-			if s.instNames[o.Name] {
-				return true
-			}
-		}
-		return false
-	}
 	n := 0
-	err = scanPrimary(located.WithContext(ctx, r), primPath, keep, func(p *Available) error {
+	err = scanPrimary(located.WithContext(ctx, r), primPath, s.keepAvailable, func(p *Available) error {
 		p.Repo = rs.ID
 		s.available = append(s.available, p)
 		n++
@@ -190,6 +179,25 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 	if err := r.Verify(); err != nil {
 		return err
 	}
+	return s.readUpdateinfo(ctx, rs, md)
+}
+
+// keepAvailable keeps the packages of installed names and those that
+// obsolete an installed name: no other package can be an update.
+func (s *System) keepAvailable(p *Available) bool {
+	if s.instNames[p.Name] {
+		return true
+	}
+	for _, o := range p.Obsoletes {
+		if s.instNames[o.Name] {
+			return true
+		}
+	}
+	return false
+}
+
+// readUpdateinfo reads the repo's advisories, when repomd lists them.
+func (s *System) readUpdateinfo(ctx context.Context, rs *RepoState, md *Repomd) error {
 	ui, ok := md.Data["updateinfo"]
 	if !ok || ui.Href == "" {
 		return nil

@@ -59,9 +59,12 @@ type Host struct {
 	t       testing.TB
 	plugins []string
 	Root    string
-	home    string
-	repos   string
-	build   string
+	// SQLite makes Repo write the SQLite databases too (createrepo_c
+	// --database), as repos for yum (RHEL/CentOS 7) carry them.
+	SQLite bool
+	home   string
+	repos  string
+	build  string
 }
 
 // Need skips (or in CI fails) a test without root and the reference tools.
@@ -165,6 +168,9 @@ func (h *Host) Install(pkgs ...Pkg) {
 	h.run("rpm", args...)
 }
 
+// RepoDir is the folder of the repo Repo made.
+func (h *Host) RepoDir(id string) string { return filepath.Join(h.repos, id) }
+
 // Repo makes a local repo of pkgs (with advisories, if any) and its .repo
 // file with the extra option lines given; it returns the baseurl.
 func (h *Host) Repo(id string, options string, pkgs []Pkg, advisories []Advisory) string {
@@ -177,7 +183,11 @@ func (h *Host) Repo(id string, options string, pkgs []Pkg, advisories []Advisory
 		must(h.t, err)
 		must(h.t, os.WriteFile(filepath.Join(dir, filepath.Base(built)), b, 0o644))
 	}
-	h.run("createrepo_c", "--quiet", "--no-database", dir)
+	db := "--no-database"
+	if h.SQLite {
+		db = "--database"
+	}
+	h.run("createrepo_c", "--quiet", db, dir)
 	if len(advisories) > 0 {
 		ui := filepath.Join(h.build, "updateinfo.xml")
 		must(h.t, os.WriteFile(ui, []byte(UpdateinfoXML(advisories)), 0o644))
