@@ -22,6 +22,7 @@ import (
 	"github.com/ulikunitz/xz"
 
 	"github.com/guardrail-monitoring/guardrail/internal/located"
+	"github.com/guardrail-monitoring/guardrail/internal/zchunk"
 )
 
 const (
@@ -177,7 +178,7 @@ func xmlError(kind, path string, dec *xml.Decoder, err error) error {
 }
 
 // openMetadata opens one metadata file of a repo and returns its plain
-// content, decompressed by its name (.gz, .zst, .xz, .bz2 or none); the
+// content, decompressed by its name (.gz, .zst, .xz, .bz2, .zck or none); the
 // file is bounded as read and so is what it unpacks to. With a checksum
 // from repomd.xml, Verify checks the whole file against it: the scanners
 // skip what they do not need unchecked, a corrupt file must not pass.
@@ -221,11 +222,18 @@ func openMetadata(path, kind string, sum ...RepomdData) (*unpacked, error) {
 		z = x
 	case ".bz2":
 		z = bzip2.NewReader(in)
+	case ".zck":
+		zr, err := zchunk.NewReader(in, kind, path)
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		z, closeZ = zr, func() { zr.Close() }
 	case ".xml", ".yaml":
 		z = in
 	default:
 		f.Close()
-		return nil, &located.Error{Kind: kind, File: path, Msg: "unknown compression (want .gz, .zst, .xz, .bz2 or none)", Err: fs.ErrInvalid}
+		return nil, &located.Error{Kind: kind, File: path, Msg: "unknown compression (want .gz, .zst, .xz, .bz2, .zck or none)", Err: fs.ErrInvalid}
 	}
 	u.r, u.closeZ = z, closeZ
 	return u, nil
