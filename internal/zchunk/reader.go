@@ -85,14 +85,14 @@ func NewReader(r io.Reader, kind, file string) (*Reader, error) {
 // readDict reads the dictionary and makes the chunks' decoder with it.
 func (z *Reader) readDict() error {
 	if z.h.compression == compressNone {
-		if err := z.readChunk(z.h.dict, "the dict"); err != nil {
+		if err := z.readChunk(z.h.dict, -1); err != nil {
 			return err
 		}
 		return nil
 	}
 	var dict []byte
 	if z.h.dict.length > 0 {
-		if err := z.readChunk(z.h.dict, "the dict"); err != nil {
+		if err := z.readChunk(z.h.dict, -1); err != nil {
 			return err
 		}
 		plain, err := zstd.NewReader(bytes.NewReader(z.chunk.Bytes()), zstd.WithDecoderConcurrency(1),
@@ -126,12 +126,21 @@ func (z *Reader) readDict() error {
 	return nil
 }
 
-// readChunk reads one chunk as stored into z.chunk and checks its checksum.
-func (z *Reader) readChunk(e entry, name string) error {
+// chunkName names chunk i (-1: the dict) in errors.
+func (z *Reader) chunkName(i int) string {
+	if i < 0 {
+		return "the dict"
+	}
+	return fmt.Sprintf("chunk %d of %d", i+1, len(z.h.chunks))
+}
+
+// readChunk reads chunk i (-1: the dict) as stored into z.chunk and checks
+// its checksum.
+func (z *Reader) readChunk(e entry, i int) error {
 	z.chunk.Reset()
 	n, err := io.CopyN(&z.chunk, io.TeeReader(z.br, z.data), int64(e.length))
 	if err == io.EOF {
-		return malformed("file ends inside %s (%d of %d bytes): a partial file", name, n, e.length)
+		return malformed("file ends inside %s (%d of %d bytes): a partial file", z.chunkName(i), n, e.length)
 	}
 	if err != nil {
 		return err
@@ -142,7 +151,7 @@ func (z *Reader) readChunk(e entry, name string) error {
 	s := z.h.chunkSum.new()
 	s.Write(z.chunk.Bytes())
 	if !bytes.Equal(z.h.chunkSum.sum(s), e.sum) {
-		return &checksumError{fmt.Sprintf("%s: %s checksum differs", name, z.h.chunkSum)}
+		return &checksumError{fmt.Sprintf("%s: %s checksum differs", z.chunkName(i), z.h.chunkSum)}
 	}
 	return nil
 }
@@ -165,7 +174,7 @@ func (z *Reader) Read(p []byte) (int, error) {
 				return n, nil
 			}
 			if empty++; empty > 100 && z.cur != nil {
-				z.err = z.fail(malformed("chunk %d of %d: the decoder makes no progress", z.next, len(z.h.chunks)))
+				z.err = z.fail(malformed("%s: the decoder makes no progress", z.chunkName(z.next-1)))
 				return 0, z.err
 			}
 			continue
@@ -186,8 +195,7 @@ func (z *Reader) openChunk() error {
 	i := z.next
 	e := z.h.chunks[i]
 	z.next++
-	name := fmt.Sprintf("chunk %d of %d", i+1, len(z.h.chunks))
-	if err := z.readChunk(e, name); err != nil {
+	if err := z.readChunk(e, i); err != nil {
 		return err
 	}
 	if z.h.flags&flagStreams != 0 && e.stream != 1 {
@@ -200,19 +208,19 @@ func (z *Reader) openChunk() error {
 	}
 	if z.h.compression == compressNone || e.stored(z.h.flags) {
 		if e.length != e.unpacks {
-			return malformed("%s is stored uncompressed in %d bytes, the index says %d", name, e.length, e.unpacks)
+			return malformed("%s is stored uncompressed in %d bytes, the index says %d", z.chunkName(i), e.length, e.unpacks)
 		}
 		z.cur = bytes.NewReader(z.chunk.Bytes())
 		return nil
 	}
 	if e.length == 0 {
 		if e.unpacks != 0 {
-			return malformed("%s is empty, the index says it unpacks to %d bytes", name, e.unpacks)
+			return malformed("%s is empty, the index says it unpacks to %d bytes", z.chunkName(i), e.unpacks)
 		}
 		return z.closeChunk()
 	}
 	if err := z.dec.Reset(bytes.NewReader(z.chunk.Bytes())); err != nil {
-		return malformed("%s is not zstd data", name)
+		return malformed("%s is not zstd data", z.chunkName(i))
 	}
 	z.cur = z.dec
 	return nil
@@ -221,11 +229,10 @@ func (z *Reader) openChunk() error {
 // readCurrent reads the chunk being decoded, never more than the index
 // says it holds.
 func (z *Reader) readCurrent(p []byte) (int, error) {
-	name := fmt.Sprintf("chunk %d of %d", z.next, len(z.h.chunks))
 	if z.left == 0 {
 		var one [1]byte
 		if n, _ := io.ReadFull(z.cur, one[:]); n > 0 {
-			return 0, malformed("%s unpacks to more bytes than the index says", name)
+			return 0, malformed("%s unpacks to more bytes than the index says", z.chunkName(z.next-1))
 		}
 		return 0, z.closeChunk()
 	}
@@ -239,9 +246,9 @@ func (z *Reader) readCurrent(p []byte) (int, error) {
 	}
 	switch {
 	case err == io.EOF && z.left > 0:
-		return n, malformed("%s unpacks to fewer bytes than the index says", name)
+		return n, malformed("%s unpacks to fewer bytes than the index says", z.chunkName(z.next-1))
 	case err != nil && err != io.EOF:
-		return n, malformed("%s is not zstd data", name)
+		return n, malformed("%s is not zstd data", z.chunkName(z.next-1))
 	}
 	return n, nil
 }
@@ -252,7 +259,7 @@ func (z *Reader) closeChunk() error {
 	if z.plain != nil {
 		e := z.h.chunks[z.next-1]
 		if !bytes.Equal(z.h.chunkSum.sum(z.plain), e.plainSum) {
-			return &checksumError{fmt.Sprintf("chunk %d of %d: %s checksum of its content differs", z.next, len(z.h.chunks), z.h.chunkSum)}
+			return &checksumError{fmt.Sprintf("%s: %s checksum of its content differs", z.chunkName(z.next-1), z.h.chunkSum)}
 		}
 	}
 	return nil
