@@ -22,7 +22,6 @@ import (
 	"github.com/ulikunitz/xz"
 
 	"github.com/guardrail-monitoring/guardrail/internal/located"
-	"github.com/guardrail-monitoring/guardrail/internal/zchunk"
 )
 
 const (
@@ -65,6 +64,9 @@ type RepomdData struct {
 	// Checksum of the file as stored (compressed): ChecksumType is sha256,
 	// sha512, sha1 ("sha") or another name repomd.xml gives.
 	ChecksumType, Checksum string
+	// HeaderChecksum is a zchunk file's header checksum (the _zck types):
+	// what dnf checks of such a file instead of Checksum.
+	HeaderChecksumType, HeaderChecksum string
 }
 
 // Newest is the newest timestamp of the repo's metadata files.
@@ -118,6 +120,9 @@ func parseRepomd(r io.Reader, path string) (*Repomd, error) {
 			case cur != nil && t.Name.Local == "checksum":
 				cur.ChecksumType = attr(t, "type")
 				field = "checksum"
+			case cur != nil && t.Name.Local == "header-checksum":
+				cur.HeaderChecksumType = attr(t, "type")
+				field = "header-checksum"
 			case t.Name.Local == "timestamp" || t.Name.Local == "revision":
 				field = t.Name.Local
 			}
@@ -128,6 +133,8 @@ func parseRepomd(r io.Reader, path string) (*Repomd, error) {
 				md.Revision = v
 			case field == "checksum" && cur != nil:
 				cur.Checksum = strings.ToLower(v)
+			case field == "header-checksum" && cur != nil:
+				cur.HeaderChecksum = strings.ToLower(v)
 			case field == "timestamp" && cur != nil && v != "":
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
@@ -189,7 +196,7 @@ func openMetadata(path, kind string, sum ...RepomdData) (*unpacked, error) {
 	}
 	u := &unpacked{f: f, path: path, kind: kind, closeZ: func() {}}
 	u.in = f
-	if len(sum) > 0 && sum[0].Checksum != "" {
+	if len(sum) > 0 && sum[0].Checksum != "" && sum[0].HeaderChecksum == "" {
 		if h := newHash(sum[0].ChecksumType); h != nil {
 			u.hash, u.want = h, sum[0].Checksum
 			u.in = io.TeeReader(f, h)
@@ -223,12 +230,10 @@ func openMetadata(path, kind string, sum ...RepomdData) (*unpacked, error) {
 	case ".bz2":
 		z = bzip2.NewReader(in)
 	case ".zck":
-		zr, err := zchunk.NewReader(in, kind, path)
-		if err != nil {
+		if z, closeZ, err = u.openZchunk(in, sum); err != nil {
 			f.Close()
 			return nil, err
 		}
-		z, closeZ = zr, func() { zr.Close() }
 	case ".xml", ".yaml":
 		z = in
 	default:
@@ -250,6 +255,7 @@ type unpacked struct {
 	n      int64
 	hash   hash.Hash
 	want   string
+	verify func() error // instead of hash: a zchunk file's own checks
 }
 
 func newHash(typ string) hash.Hash {
@@ -267,6 +273,9 @@ func newHash(typ string) hash.Hash {
 // Verify reads the rest of the file and compares its checksum with the
 // one repomd.xml lists (nothing to do without one).
 func (u *unpacked) Verify() error {
+	if u.verify != nil {
+		return u.verify()
+	}
 	if u.hash == nil {
 		return nil
 	}

@@ -91,6 +91,11 @@ func TestZchunkCache(t *testing.T) {
 		if sum := sha256.Sum256(b); z.ChecksumType != "sha256" || z.Checksum != hex.EncodeToString(sum[:]) {
 			t.Fatalf("%s_zck: repomd checksum %s %s is not the .zck file's", typ, z.ChecksumType, z.Checksum)
 		}
+		// dnf (librepo) checks a zchunk file by this instead, then by
+		// zchunk's own chunk and data checksums.
+		if z.HeaderChecksumType != "sha256" || len(z.HeaderChecksum) != 64 {
+			t.Fatalf("%s_zck: header-checksum %q %q", typ, z.HeaderChecksumType, z.HeaderChecksum)
+		}
 		os.WriteFile(rs.metaPath(z.Href), b, 0o644)
 		if err := os.Remove(rs.metaPath(md.Data[typ].Href)); err != nil {
 			t.Fatal(err)
@@ -108,18 +113,36 @@ func TestZchunkCache(t *testing.T) {
 		arrange func(t *testing.T)
 		err     string // the file an error must name; "" for none
 		errIs   error
+		msg     string // and what it must say
 	}{
-		{"dnf, zchunk only", func(t *testing.T) {}, "", nil},
-		{"dnf5, zchunk only", func(t *testing.T) { rename(t, dnf4, dnf5) }, "", nil},
+		{"dnf, zchunk only", func(t *testing.T) {}, "", nil, ""},
+		{"dnf5, zchunk only", func(t *testing.T) { rename(t, dnf4, dnf5) }, "", nil, ""},
 		{"corrupt chunk", func(t *testing.T) {
 			b, _ := os.ReadFile(primZck)
 			b[len(b)-len(b)/3] ^= 0x20
 			os.WriteFile(primZck, b, 0o644)
-		}, primZck, zchunk.ErrChecksum},
+		}, primZck, zchunk.ErrChecksum, "zchunk chunk"},
 		{"cut short", func(t *testing.T) {
 			b, _ := os.ReadFile(primZck)
 			os.WriteFile(primZck, b[:len(b)/2], 0o644)
-		}, primZck, nil},
+		}, primZck, nil, "a partial file"},
+		// Bytes after the last chunk change the file's checksum but
+		// neither its header nor its chunks: libzck and so dnf accept it.
+		{"a byte after the last chunk", func(t *testing.T) {
+			b, _ := os.ReadFile(primZck)
+			os.WriteFile(primZck, append(b, '\n'), 0o644)
+		}, "", nil, ""},
+		// The same content made again (another chunk checksum type): a
+		// whole, valid zchunk file, but not the one repomd.xml lists.
+		{"another zchunk file of the same content", func(t *testing.T) {
+			plain := filepath.Join(t.TempDir(), "primary.xml")
+			out, err := exec.Command("unzck", "-c", primZck).Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(plain, out, 0o644)
+			run("zck", "-h", "sha512", "-o", primZck, plain)
+		}, primZck, nil, "header-checksum repomd.xml lists"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -129,8 +152,8 @@ func TestZchunkCache(t *testing.T) {
 			c.arrange(t)
 			s, err := load(t)
 			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err+":") || c.errIs != nil && !errors.Is(err, c.errIs) {
-					t.Fatalf("error %v, want one naming %s", err, c.err)
+				if err == nil || !strings.Contains(err.Error(), c.err+":") || c.errIs != nil && !errors.Is(err, c.errIs) || !strings.Contains(err.Error(), c.msg) {
+					t.Fatalf("error %v, want one naming %s: %s", err, c.err, c.msg)
 				}
 				return
 			}

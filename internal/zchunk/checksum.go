@@ -60,3 +60,16 @@ func (c checksum) String() string {
 	}
 	return fmt.Sprintf("checksum type %d", uint64(c))
 }
+
+// name is the checksum's name as rpm-md's repomd.xml and zck write it.
+func (c checksum) name() string {
+	switch c {
+	case sumSHA1:
+		return "sha1"
+	case sumSHA256:
+		return "sha256"
+	case sumSHA512:
+		return "sha512"
+	}
+	return "sha512_128"
+}

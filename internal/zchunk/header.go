@@ -27,6 +27,7 @@ var magic = []byte("\x00ZCK1")
 // header is what the lead, preface, index and signatures say.
 type header struct {
 	sum         checksum // of the header and of the data
+	headerSum   []byte
 	dataSum     []byte
 	flags       uint64
 	compression uint64
@@ -110,6 +111,7 @@ func readHeader(br *bufio.Reader) (*header, error) {
 	if !bytes.Equal(h.sum.sum(hs), want) {
 		return nil, &checksumError{"header checksum differs"}
 	}
+	h.headerSum = want
 	h.size = int64(lead.Len() + len(want) + body.Len())
 	if err := h.parse(&cursor{b: body.Bytes()}); err != nil {
 		return nil, err

@@ -82,6 +82,13 @@ func NewReader(r io.Reader, kind, file string) (*Reader, error) {
 	return z, nil
 }
 
+// HeaderChecksum is the file's header checksum (already checked against
+// the header) and its type as repomd.xml names it: sha1, sha256, sha512 or
+// sha512_128. repomd.xml lists it as a zchunk file's header-checksum.
+func (z *Reader) HeaderChecksum() (typ string, sum []byte) {
+	return z.h.sum.name(), z.h.headerSum
+}
+
 // readDict reads the dictionary and makes the chunks' decoder with it.
 func (z *Reader) readDict() error {
 	if z.h.compression == compressNone {
