@@ -11,11 +11,12 @@ BIN := bin
 # rpm/rpmbuild, dnf (with its versionlock plugin) and createrepo_c for the RPM
 # hosts; needrestart for restarts and the kernel; promtool (prometheus) for
 # OpenMetrics; distro-info-data for end-of-life dates; systemd-analyze for the
-# timer examples, netbase for /etc/protocols.
+# timer examples, netbase for /etc/protocols; zchunk and zstd make the
+# Fedora-style .zck metadata the reader is checked against.
 TEST_DEBS := apt monitoring-plugins-basic snmpd snmp iproute2 iptables nftables ipset \
 	nagios-nrpe-server nagios-nrpe-plugin icinga2 lintian hyperfine time sudo rpm \
 	dnf python3-dnf dnf-plugins-core createrepo-c bzip2 needrestart prometheus distro-info-data systemd netbase \
-	libzypp1722 zypper-common libaugeas0 libreadline8 libxml2
+	libzypp1722 zypper-common libaugeas0 libreadline8 libxml2 zchunk zstd
 
 # zypper is the reference for SUSE hosts, but Debian's zypper and
 # dnf-plugins-core both ship /usr/bin/needs-restarting and cannot be

@@ -69,6 +69,9 @@ type RepomdData struct {
 	OpenChecksumType, OpenChecksum string
 	OpenSize                       int64
 	DatabaseVersion                string
+	// HeaderChecksum is a zchunk file's header checksum (the _zck types):
+	// what dnf checks of such a file instead of Checksum.
+	HeaderChecksumType, HeaderChecksum string
 }
 
 // Newest is the newest timestamp of the repo's metadata files.
@@ -127,6 +130,9 @@ func parseRepomd(r io.Reader, path string) (*Repomd, error) {
 				field = "open-checksum"
 			case cur != nil && (t.Name.Local == "open-size" || t.Name.Local == "database_version"):
 				field = t.Name.Local
+			case cur != nil && t.Name.Local == "header-checksum":
+				cur.HeaderChecksumType = attr(t, "type")
+				field = "header-checksum"
 			case t.Name.Local == "timestamp" || t.Name.Local == "revision":
 				field = t.Name.Local
 			}
@@ -146,6 +152,8 @@ func parseRepomd(r io.Reader, path string) (*Repomd, error) {
 				if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
 					cur.OpenSize = n
 				}
+			case field == "header-checksum" && cur != nil:
+				cur.HeaderChecksum = strings.ToLower(v)
 			case field == "timestamp" && cur != nil && v != "":
 				n, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
@@ -196,7 +204,7 @@ func xmlError(kind, path string, dec *xml.Decoder, err error) error {
 }
 
 // openMetadata opens one metadata file of a repo and returns its plain
-// content, decompressed by its name (.gz, .zst, .xz, .bz2 or none); the
+// content, decompressed by its name (.gz, .zst, .xz, .bz2, .zck or none); the
 // file is bounded as read and so is what it unpacks to. With a checksum
 // from repomd.xml, Verify checks the whole file against it: the scanners
 // skip what they do not need unchecked, a corrupt file must not pass.
@@ -207,7 +215,7 @@ func openMetadata(path, kind string, sum ...RepomdData) (*unpacked, error) {
 	}
 	u := &unpacked{f: f, path: path, kind: kind, closeZ: func() {}}
 	u.in = f
-	if len(sum) > 0 && sum[0].Checksum != "" {
+	if len(sum) > 0 && sum[0].Checksum != "" && sum[0].HeaderChecksum == "" {
 		if h := newHash(sum[0].ChecksumType); h != nil {
 			u.hash, u.want = h, sum[0].Checksum
 			u.in = io.TeeReader(f, h)
@@ -240,11 +248,16 @@ func openMetadata(path, kind string, sum ...RepomdData) (*unpacked, error) {
 		z = x
 	case ".bz2":
 		z = bzip2.NewReader(in)
+	case ".zck":
+		if z, closeZ, err = u.openZchunk(in, sum); err != nil {
+			f.Close()
+			return nil, err
+		}
 	case ".xml", ".yaml":
 		z = in
 	default:
 		f.Close()
-		return nil, &located.Error{Kind: kind, File: path, Msg: "unknown compression (want .gz, .zst, .xz, .bz2 or none)", Err: fs.ErrInvalid}
+		return nil, &located.Error{Kind: kind, File: path, Msg: "unknown compression (want .gz, .zst, .xz, .bz2, .zck or none)", Err: fs.ErrInvalid}
 	}
 	u.r, u.closeZ = z, closeZ
 	return u, nil
@@ -261,6 +274,7 @@ type unpacked struct {
 	n      int64
 	hash   hash.Hash
 	want   string
+	verify func() error // instead of hash: a zchunk file's own checks
 }
 
 func newHash(typ string) hash.Hash {
@@ -278,6 +292,9 @@ func newHash(typ string) hash.Hash {
 // Verify reads the rest of the file and compares its checksum with the
 // one repomd.xml lists (nothing to do without one).
 func (u *unpacked) Verify() error {
+	if u.verify != nil {
+		return u.verify()
+	}
 	if u.hash == nil {
 		return nil
 	}

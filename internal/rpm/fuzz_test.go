@@ -154,6 +154,7 @@ func FuzzUpdateinfoQuick(f *testing.F) {
 
 func FuzzRepomd(f *testing.F) {
 	f.Add(metadataFile(f, "repomd.xml"))
+	f.Add([]byte(`<repomd><data type="primary_zck"><checksum type="sha256">ab</checksum><header-checksum type="sha256">CD</header-checksum><location href="repodata/a-primary.xml.zck"/><header-size>132</header-size></data></repomd>`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		md, err := parseRepomd(bytes.NewReader(b), "repomd.xml")
 		if err == nil {

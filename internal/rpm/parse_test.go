@@ -125,6 +125,11 @@ func TestParseRepomd(t *testing.T) {
 		!strings.Contains(err.Error(), "r.xml, line 2, key primary.timestamp") || strings.Contains(err.Error(), "soon") {
 		t.Errorf("bad timestamp: %v", err)
 	}
+	// A zchunk record: its header-checksum is what dnf checks.
+	zmd, err := parseRepomd(strings.NewReader(`<repomd><data type="primary_zck"><checksum type="sha256">AB</checksum><open-checksum type="sha256">ee</open-checksum><header-checksum type="sha256">CD</header-checksum><location href="repodata/a-primary.xml.zck"/></data></repomd>`), "r.xml")
+	if z := zmd.Data["primary_zck"]; err != nil || z.Checksum != "ab" || z.HeaderChecksumType != "sha256" || z.HeaderChecksum != "cd" || z.Href != "repodata/a-primary.xml.zck" {
+		t.Errorf("zchunk record: %+v, %v", z, err)
+	}
 	if cleanHref("../../../etc/passwd") != "etc/passwd" {
 		t.Error(cleanHref("../../../etc/passwd"))
 	}

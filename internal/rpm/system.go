@@ -131,26 +131,17 @@ func (s *System) readCache(ctx context.Context, rs *RepoState) error {
 		return err
 	}
 	rs.Repomd = md
-	prim, ok := md.Data["primary"]
-	if !ok || prim.Href == "" {
+	prim, primPath, ok := rs.metadataFile(md, "primary")
+	if !ok {
 		if found, err := s.readYumSQLite(ctx, rs, md); found {
 			return err
 		}
 		return &located.Error{Kind: repomdKind, File: md.Path, Key: "data.primary", Msg: "no primary metadata listed"}
 	}
-	primPath := rs.metaPath(prim.Href)
 	st, err := os.Stat(primPath)
 	if isNotExist(err) {
 		if found, err := s.readYumSQLite(ctx, rs, md); found {
 			return err
-		}
-		// dnf with zchunk (Fedora) keeps only the .zck copy, which is not
-		// read here: say so rather than report the repo unfetched.
-		if z, ok := md.Data["primary_zck"]; ok && z.Href != "" {
-			zp := rs.metaPath(z.Href)
-			if _, err := os.Stat(zp); err == nil {
-				return &located.Error{Kind: primaryKind, File: zp, Msg: "zchunk metadata is not read; set zchunk=False in dnf.conf and run dnf makecache"}
-			}
 		}
 		return nil // repomd without its primary: not usable, as no cache
 	}
@@ -198,11 +189,10 @@ func (s *System) keepAvailable(p *Available) bool {
 
 // readUpdateinfo reads the repo's advisories, when repomd lists them.
 func (s *System) readUpdateinfo(ctx context.Context, rs *RepoState, md *Repomd) error {
-	ui, ok := md.Data["updateinfo"]
-	if !ok || ui.Href == "" {
+	ui, uiPath, ok := rs.metadataFile(md, "updateinfo")
+	if !ok {
 		return nil
 	}
-	uiPath := rs.metaPath(ui.Href)
 	u, err := openMetadata(uiPath, updateinfoKind, ui)
 	if isNotExist(err) {
 		return nil // dnf downloads updateinfo with primary; absent: none usable
@@ -225,11 +215,10 @@ func (s *System) readUpdateinfo(ctx context.Context, rs *RepoState, md *Repomd) 
 
 // readModules reads the repo's modules.yaml, when it lists one.
 func (s *System) readModules(rs *RepoState, md *Repomd) error {
-	d, ok := md.Data["modules"]
-	if !ok || d.Href == "" {
+	d, path, ok := rs.metadataFile(md, "modules")
+	if !ok {
 		return nil
 	}
-	path := rs.metaPath(d.Href)
 	r, err := openMetadata(path, modulesKind, d)
 	if isNotExist(err) {
 		return nil
