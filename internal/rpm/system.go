@@ -85,10 +85,11 @@ func Load(ctx context.Context, root string, opt Options) (s *System, ok bool, er
 	for _, p := range s.Installed {
 		s.instNames[p.Name] = true
 	}
-	if s.Vars, err = readVars(root, s.Arch, opt.Releasever, s.Installed); err != nil {
+	manager := managerOf(s.Installed)
+	if s.Vars, err = readVars(root, s.Arch, opt.Releasever, s.Installed, manager); err != nil {
 		return nil, true, err
 	}
-	m, repos, dups, err := readRepos(root, s.Vars, managerOf(s.Installed))
+	m, repos, dups, err := readRepos(root, s.Vars, manager)
 	if err != nil {
 		return nil, true, err
 	}
@@ -305,13 +306,18 @@ const varsKind = "dnf variable"
 
 // readVars builds dnf's substitutions: $arch, $basearch, $releasever
 // (from the system-release package as dnf detects it), then the files of
-// /etc/dnf/vars, which override them.
-func readVars(root, arch, releasever string, installed []*Installed) (map[string]string, error) {
+// /etc/yum/vars and /etc/dnf/vars, which override them; yum 3 reads only
+// /etc/yum/vars.
+func readVars(root, arch, releasever string, installed []*Installed, manager string) (map[string]string, error) {
 	v := map[string]string{"arch": arch, "basearch": basearch(arch)}
 	if rv := detectReleasever(installed); rv != "" {
 		v["releasever"] = rv
 	}
-	for _, dir := range []string{"etc/yum/vars", "etc/dnf/vars"} {
+	dirs := []string{"etc/yum/vars", "etc/dnf/vars"}
+	if manager == ManagerYum {
+		dirs = dirs[:1]
+	}
+	for _, dir := range dirs {
 		files, _ := filepath.Glob(filepath.Join(root, dir, "*"))
 		sort.Strings(files)
 		for _, f := range files {

@@ -22,20 +22,23 @@ const (
 	RPM                  // an rpmdb: RHEL and its rebuilds, Fedora, Amazon Linux
 )
 
-// words are what the output calls a family's sources, their metadata and
-// the command that fetches it.
+// words are what the output calls a family's sources, their metadata, the
+// command that fetches it and the package manager whose repos they are.
 type words struct {
-	sources, lists, refresh string
+	sources, lists, refresh, manager string
 }
 
+// words: on RPM hosts the manager is the one the refresh command names
+// (dnf by default; yum on yum 3 hosts).
 func (f Family) words(refresh string) words {
 	if f == RPM {
 		if refresh == "" {
 			refresh = "dnf makecache"
 		}
-		return words{sources: "dnf repos", lists: "repo metadata", refresh: refresh}
+		manager, _, _ := strings.Cut(refresh, " ")
+		return words{sources: manager + " repos", lists: "repo metadata", refresh: refresh, manager: manager}
 	}
-	return words{sources: "apt sources", lists: "package lists", refresh: "apt-get update"}
+	return words{sources: "apt sources", lists: "package lists", refresh: "apt-get update", manager: "apt"}
 }
 
 // dpkgStatus is where dpkg keeps what is installed, below the root.

@@ -49,12 +49,12 @@ func summary(v Verdict) string {
 	switch v.NoAnswer {
 	case NoSources:
 		if v.Family == RPM {
-			return "no dnf repos enabled: cannot tell which updates are pending"
+			return "no " + w.sources + " enabled: cannot tell which updates are pending"
 		}
 		return "no apt sources configured: cannot tell which updates are pending"
 	case NoLists:
 		if v.Family == RPM {
-			return "no metadata cache for any enabled dnf repo: run " + v.Family.words(v.Refresh).refresh
+			return "no metadata cache for any enabled " + w.manager + " repo: run " + w.refresh
 		}
 		return "no package lists for any apt source: run apt-get update"
 	}
@@ -134,7 +134,11 @@ func long(v Verdict, listAll bool) []string {
 		long = append(long, fmt.Sprintf("never fetched: %s:%d: %s %s", s.File, s.Line, s.URI, s.Suite))
 	}
 	if len(v.WithoutUpdateinfo) > 0 {
-		long = append(long, "note: no updateinfo (advisories) in repo "+strings.Join(v.WithoutUpdateinfo, ", ")+": its updates cannot be told security ones")
+		repo, its := "repo ", "its"
+		if len(v.WithoutUpdateinfo) > 1 {
+			repo, its = "repos ", "their"
+		}
+		long = append(long, "note: no updateinfo (advisories) in "+repo+strings.Join(v.WithoutUpdateinfo, ", ")+": "+its+" updates cannot be told security ones")
 	}
 	if v.NoSecuritySource && v.NoAnswer != NoSources {
 		long = append(long, "note: no -security source is configured; security fixes can only be seen where another suite carries them")

@@ -62,6 +62,9 @@ type Host struct {
 	// SQLite makes Repo write the SQLite databases too (createrepo_c
 	// --database), as repos for yum (RHEL/CentOS 7) carry them.
 	SQLite bool
+	// Zchunk makes Repo write the .zck copies too (createrepo_c and
+	// modifyrepo_c --zck), as Fedora's repos carry them.
+	Zchunk bool
 	home   string
 	repos  string
 	build  string
@@ -187,11 +190,15 @@ func (h *Host) Repo(id string, options string, pkgs []Pkg, advisories []Advisory
 	if h.SQLite {
 		db = "--database"
 	}
-	h.run("createrepo_c", "--quiet", db, dir)
+	zck := []string{}
+	if h.Zchunk {
+		zck = []string{"--zck"}
+	}
+	h.run("createrepo_c", append(append([]string{"--quiet", db}, zck...), dir)...)
 	if len(advisories) > 0 {
 		ui := filepath.Join(h.build, "updateinfo.xml")
 		must(h.t, os.WriteFile(ui, []byte(UpdateinfoXML(advisories)), 0o644))
-		h.run("modifyrepo_c", "--mdtype=updateinfo", ui, filepath.Join(dir, "repodata"))
+		h.run("modifyrepo_c", append(append([]string{"--mdtype=updateinfo"}, zck...), ui, filepath.Join(dir, "repodata"))...)
 	}
 	url := "file://" + dir
 	h.WriteFile("etc/yum.repos.d/"+id+".repo", fmt.Sprintf("[%s]\nname=%s\nbaseurl=%s\ngpgcheck=0\n%s\n", id, id, url, options))
