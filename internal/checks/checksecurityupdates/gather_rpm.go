@@ -5,6 +5,7 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/advisory"
 	"regexp"
 	"runtime/debug"
+	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/rpm"
 )
@@ -77,11 +78,12 @@ func fromRPM(u rpm.Update) Pending {
 	p := Pending{Package: u.Package, Arch: u.Arch, Installed: u.Installed, Candidate: u.Candidate, Origin: u.Origin,
 		Security: u.Security, SecurityVersion: u.SecurityVersion, Held: u.Held, KeptBack: u.KeptBack,
 		Advisories: u.Advisories, CVEs: u.CVEs, ReplacedBy: u.ReplacedBy}
-	// updateinfo's severity is Red Hat's impact word: one scale for the
-	// tiers and the output, the word kept beside it.
+	// updateinfo's severity is Red Hat's impact word (and its rebuilds'):
+	// one scale for the tiers and the output, the word kept beside it,
+	// named after whose advisories carry it.
 	if u.Severity != "" {
 		r := advisory.RedHatImpact(u.Severity)
-		p.Severity, p.VendorSeverity, p.SeverityScheme = r.Severity.String(), r.Vendor, r.Scheme
+		p.Severity, p.VendorSeverity, p.SeverityScheme = r.Severity.String(), r.Vendor, severityScheme(u.Advisories, r.Scheme)
 	}
 	if u.CandidateArch != u.Arch {
 		p.CandidateArch = u.CandidateArch
@@ -101,4 +103,29 @@ func repoURL(r rpm.Repo) string {
 		return r.BaseURL[0]
 	}
 	return ""
+}
+
+// severityScheme names the severity words of updateinfo after the
+// publisher the advisory ids show (Fedora's Bodhi and EPEL, Amazon's
+// ALAS); Red Hat's impact otherwise (RHSA, and the rebuilds' RLSA, ALSA,
+// CESA, ELSA, which copy it).
+func severityScheme(ids []string, redHat string) string {
+	scheme := ""
+	for _, id := range ids {
+		s := redHat
+		switch {
+		case strings.HasPrefix(id, "FEDORA-"):
+			s = "fedora severity"
+		case strings.HasPrefix(id, "ALAS"):
+			s = "amazon severity"
+		}
+		if scheme != "" && s != scheme {
+			return "updateinfo severity"
+		}
+		scheme = s
+	}
+	if scheme == "" {
+		return redHat
+	}
+	return scheme
 }

@@ -140,3 +140,23 @@ func TestRPMRefreshCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestSeverityScheme(t *testing.T) {
+	cases := []struct {
+		ids  []string
+		want string
+	}{
+		{nil, "red hat impact"},
+		{[]string{"RHSA-2026:0101"}, "red hat impact"},
+		{[]string{"RLSA-2026:0101", "RLSA-2026:0102"}, "red hat impact"},
+		{[]string{"FEDORA-2026-4d5e6f7a81"}, "fedora severity"},
+		{[]string{"FEDORA-EPEL-2026-1a2b3c"}, "fedora severity"},
+		{[]string{"ALAS2-2026-2001"}, "amazon severity"},
+		{[]string{"ALAS2-2026-2001", "RHSA-2026:0101"}, "updateinfo severity"},
+	}
+	for _, c := range cases {
+		if got := severityScheme(c.ids, "red hat impact"); got != c.want {
+			t.Errorf("%v: %q, want %q", c.ids, got, c.want)
+		}
+	}
+}
