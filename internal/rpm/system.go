@@ -43,6 +43,10 @@ type System struct {
 	ModuleDefaults map[string]string
 	ModuleStates   map[string]ModuleState
 
+	// Zypp is set on a SUSE host, read with zypper's configuration and
+	// cache (zypp.go) and judged by zypper's rules (zypp_decide.go).
+	Zypp *Zypp
+
 	available  []*Available
 	advisories []*Advisory
 	instNames  map[string]bool
@@ -83,6 +87,12 @@ func Load(ctx context.Context, root string, opt Options) (s *System, ok bool, er
 	}
 	for _, p := range s.Installed {
 		s.instNames[p.Name] = true
+	}
+	if IsZyppRoot(root) {
+		if err := s.loadZypp(ctx, opt); err != nil {
+			return nil, true, err
+		}
+		return s, true, nil
 	}
 	if s.Vars, err = readVars(root, s.Arch, opt.Releasever, s.Installed); err != nil {
 		return nil, true, err

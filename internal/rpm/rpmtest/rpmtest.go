@@ -25,6 +25,7 @@ type Pkg struct {
 	Name, Version, Release, Arch string
 	Epoch                        int
 	Obsoletes, Provides          []string
+	Vendor                       string // rpm's Vendor tag; none when empty
 }
 
 func (p Pkg) norm() Pkg {
@@ -131,6 +132,9 @@ func (h *Host) Build(p Pkg) string {
 	if p.Epoch != 0 {
 		extra = append(extra, fmt.Sprintf("Epoch: %d", p.Epoch))
 	}
+	if p.Vendor != "" {
+		extra = append(extra, "Vendor: "+p.Vendor)
+	}
 	for _, o := range p.Obsoletes {
 		extra = append(extra, "Obsoletes: "+o)
 	}
@@ -169,6 +173,14 @@ func (h *Host) Install(pkgs ...Pkg) {
 // file with the extra option lines given; it returns the baseurl.
 func (h *Host) Repo(id string, options string, pkgs []Pkg, advisories []Advisory) string {
 	h.t.Helper()
+	url := h.repoDir(id, pkgs, advisories)
+	h.WriteFile("etc/yum.repos.d/"+id+".repo", fmt.Sprintf("[%s]\nname=%s\nbaseurl=%s\ngpgcheck=0\n%s\n", id, id, url, options))
+	return url
+}
+
+// repoDir makes the local repo of pkgs and advisories; it returns its URL.
+func (h *Host) repoDir(id string, pkgs []Pkg, advisories []Advisory) string {
+	h.t.Helper()
 	dir := filepath.Join(h.repos, id)
 	must(h.t, os.MkdirAll(dir, 0o755))
 	for _, p := range pkgs {
@@ -183,9 +195,7 @@ func (h *Host) Repo(id string, options string, pkgs []Pkg, advisories []Advisory
 		must(h.t, os.WriteFile(ui, []byte(UpdateinfoXML(advisories)), 0o644))
 		h.run("modifyrepo_c", "--mdtype=updateinfo", ui, filepath.Join(dir, "repodata"))
 	}
-	url := "file://" + dir
-	h.WriteFile("etc/yum.repos.d/"+id+".repo", fmt.Sprintf("[%s]\nname=%s\nbaseurl=%s\ngpgcheck=0\n%s\n", id, id, url, options))
-	return url
+	return "file://" + dir
 }
 
 // UpdateinfoXML writes advisories in the updateinfo format.
