@@ -25,18 +25,24 @@ const (
 // words are what the output calls a family's sources, their metadata and
 // the command that fetches it.
 type words struct {
-	sources, lists, refresh string
+	sources, source, lists, refresh string
 }
 
 func (f Family) words(refresh string) words {
 	if f == RPM {
-		if refresh == "" {
+		switch refresh {
+		case "":
 			refresh = "dnf makecache"
+		case zypperRefresh:
+			return words{sources: "zypper repos", source: "zypper repo", lists: "repo metadata", refresh: refresh}
 		}
-		return words{sources: "dnf repos", lists: "repo metadata", refresh: refresh}
+		return words{sources: "dnf repos", source: "dnf repo", lists: "repo metadata", refresh: refresh}
 	}
-	return words{sources: "apt sources", lists: "package lists", refresh: "apt-get update"}
+	return words{sources: "apt sources", source: "apt source", lists: "package lists", refresh: "apt-get update"}
 }
+
+// zypperRefresh fetches a SUSE host's repo metadata.
+const zypperRefresh = "zypper refresh"
 
 // dpkgStatus is where dpkg keeps what is installed, below the root.
 const dpkgStatus = "var/lib/dpkg/status"

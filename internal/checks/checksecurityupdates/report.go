@@ -49,12 +49,12 @@ func summary(v Verdict) string {
 	switch v.NoAnswer {
 	case NoSources:
 		if v.Family == RPM {
-			return "no dnf repos enabled: cannot tell which updates are pending"
+			return "no " + w.sources + " enabled: cannot tell which updates are pending"
 		}
 		return "no apt sources configured: cannot tell which updates are pending"
 	case NoLists:
 		if v.Family == RPM {
-			return "no metadata cache for any enabled dnf repo: run " + v.Family.words(v.Refresh).refresh
+			return "no metadata cache for any enabled " + w.source + ": run " + w.refresh
 		}
 		return "no package lists for any apt source: run apt-get update"
 	}
