@@ -148,47 +148,55 @@ func (s *System) loadZypp(ctx context.Context, opt Options) error {
 	return nil
 }
 
-// readZyppConf reads the [main] keys of zypp.conf that decide updates and
-// where zypper keeps things; a missing file means libzypp's defaults.
+// readZyppConf reads the root's zypp.conf; a missing file means
+// libzypp's defaults.
 func readZyppConf(root string) (*Zypp, error) {
-	z := &Zypp{vendors: defaultVendorClasses(), reposDir: "/etc/zypp/repos.d", varsDir: "/etc/zypp/vars.d", locksPath: "/etc/zypp/locks"}
-	cacheDir, metadata := "/var/cache/zypp", "{cachedir}/raw"
 	file := filepath.Join(root, "etc/zypp/zypp.conf")
 	b, err := located.ReadFile(file, located.Limit{Kind: zyppConfKind, Bytes: maxConfFile})
 	switch {
 	case isNotExist(err):
+		return parseZyppConf(nil, "")
 	case err != nil:
 		return nil, err
-	default:
-		z.ConfFile = file
-		secs, err := parseINI(b, zyppConfKind, file)
-		if err != nil {
-			return nil, err
+	}
+	return parseZyppConf(b, file)
+}
+
+// parseZyppConf reads the [main] keys of zypp.conf that decide updates
+// and where zypper keeps things ({cachedir} expanded as libzypp does).
+func parseZyppConf(b []byte, file string) (*Zypp, error) {
+	z := &Zypp{ConfFile: file, vendors: defaultVendorClasses(), reposDir: "/etc/zypp/repos.d", varsDir: "/etc/zypp/vars.d", locksPath: "/etc/zypp/locks"}
+	cacheDir, metadata := "/var/cache/zypp", "{cachedir}/raw"
+	secs, err := parseINI(b, zyppConfKind, file)
+	if err != nil {
+		return nil, err
+	}
+	for _, sec := range secs {
+		if sec.name != "main" {
+			continue
 		}
-		for _, sec := range secs {
-			if sec.name != "main" {
-				continue
+		for _, key := range sortedKeys(sec.values) {
+			v := sec.values[key]
+			if v.value == "" {
+				continue // an empty value keeps libzypp's default
 			}
-			for _, key := range sortedKeys(sec.values) {
-				v := sec.values[key]
-				switch key {
-				case "multiversion":
-					z.MultiVersion = listValue(v.value)
-				case "solver.allowvendorchange":
-					if z.AllowVendorChange, err = boolValue(v, zyppConfKind, file, "main."+key); err != nil {
-						return nil, err
-					}
-				case "reposdir":
-					z.reposDir = v.value
-				case "cachedir":
-					cacheDir = v.value
-				case "metadatadir":
-					metadata = v.value
-				case "varsdir":
-					z.varsDir = v.value
-				case "locksfile.path":
-					z.locksPath = v.value
+			switch key {
+			case "multiversion":
+				z.MultiVersion = listValue(v.value)
+			case "solver.allowvendorchange":
+				if z.AllowVendorChange, err = boolValue(v, zyppConfKind, file, "main."+key); err != nil {
+					return nil, err
 				}
+			case "reposdir":
+				z.reposDir = v.value
+			case "cachedir":
+				cacheDir = v.value
+			case "metadatadir":
+				metadata = v.value
+			case "varsdir":
+				z.varsDir = v.value
+			case "locksfile.path":
+				z.locksPath = v.value
 			}
 		}
 	}
