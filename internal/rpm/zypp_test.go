@@ -76,6 +76,20 @@ var zyppCases = []zyppCase{
 				t.Errorf("lockedbest: %+v", u)
 			}
 		}},
+	{name: "priority after vendor and arch", installed: []P{suse("vend", "1.0"), suse("arch", "1.0"), suse("tie", "1.0"), {Name: "ep", Version: "1.0", Epoch: 1, Vendor: "SUSE"}},
+		repos: []repoSpec{
+			{id: "a-best", options: "priority=10", pkgs: []P{{Name: "vend", Version: "2.0", Vendor: "Other"}, {Name: "arch", Version: "2.0", Arch: "i586", Vendor: "SUSE"}}},
+			{id: "b-other", pkgs: []P{suse("vend", "1.5"), suse("arch", "1.5"), suse("tie", "1.1"), {Name: "ep", Version: "0.9", Epoch: 2, Vendor: "SUSE"}}},
+			{id: "c-other", pkgs: []P{suse("tie", "1.1")}},
+		},
+		check: func(t *testing.T, s *System, ups []Update) {
+			if u := find(t, ups, "vend"); u.Candidate != "1.5-1" || u.Origin != "b-other" {
+				t.Errorf("a foreign vendor's build of better priority hides nothing: %+v", u)
+			}
+			if u := find(t, ups, "ep"); u.Candidate != "2:0.9-1" {
+				t.Errorf("epoch: %+v", u)
+			}
+		}},
 	{name: "locks", installed: []P{suse("lck", "1.0"), suse("ver", "1.0"), suse("glob-a", "1.0"), suse("free", "1.0"), suse("lck.x86_64", "1.0")},
 		repos: []repoSpec{{id: "update", pkgs: []P{suse("lck", "1.1"), suse("ver", "1.1"), suse("glob-a", "1.1"), suse("free", "1.1"), suse("lck.x86_64", "1.1")},
 			advisories: []rpmtest.Advisory{sec("SUSE-SU-4", "low", suse("lck", "1.1"))}}},
