@@ -133,7 +133,8 @@ func (s *System) zyppJudge(strict bool) []Update {
 // one). Unlike dnf there is no bound at the candidate: zypper calls the
 // patch needed even when the fixed build is locked, in a repo of worse
 // priority, or missing, and so does the check (SecurityVersion then names
-// a version beyond the candidate). One vendor rule, found by running
+// a version beyond the candidate). A retracted patch (status="retracted")
+// is never needed, though its packages stay candidates. One vendor rule, found by running
 // zypper and independent of solver.allowVendorChange: when the patch's own
 // repo carries builds of that name and arch at the patch's version or
 // newer, and none of them is of a vendor equivalent to the installed
@@ -171,8 +172,8 @@ func (s *System) zyppSecurity(u *Update, inst []*Installed, availBy map[string][
 	var best EVR
 	rank := -1
 	for _, a := range s.advisories {
-		if a.Type != "security" {
-			continue
+		if a.Type != "security" || a.Status == "retracted" {
+			continue // zypper: a retracted patch is never needed
 		}
 		for _, ap := range a.Packages {
 			if ap.Name != u.Package || ap.Arch != u.Arch {

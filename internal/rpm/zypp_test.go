@@ -90,6 +90,15 @@ var zyppCases = []zyppCase{
 				t.Errorf("epoch: %+v", u)
 			}
 		}},
+	{name: "retracted", installed: []P{suse("foo", "1.0"), suse("bar", "1.0")},
+		repos: []repoSpec{{id: "update", pkgs: []P{suse("foo", "1.1"), suse("bar", "1.1")},
+			advisories: []rpmtest.Advisory{sec("SUSE-SU-R1", "important", suse("foo", "1.1")),
+				{ID: "SUSE-SU-R2", Type: "security", Severity: "critical", Status: "retracted", Packages: []P{suse("bar", "1.1")}}}}},
+		check: func(t *testing.T, s *System, ups []Update) {
+			if u := find(t, ups, "bar"); u.Security || u.Candidate != "1.1-1" {
+				t.Errorf("a retracted patch is not needed, its package still a candidate: %+v", u)
+			}
+		}},
 	{name: "locks", installed: []P{suse("lck", "1.0"), suse("ver", "1.0"), suse("glob-a", "1.0"), suse("free", "1.0"), suse("lck.x86_64", "1.0")},
 		repos: []repoSpec{{id: "update", pkgs: []P{suse("lck", "1.1"), suse("ver", "1.1"), suse("glob-a", "1.1"), suse("free", "1.1"), suse("lck.x86_64", "1.1")},
 			advisories: []rpmtest.Advisory{sec("SUSE-SU-4", "low", suse("lck", "1.1"))}}},

@@ -51,6 +51,7 @@ func (p Pkg) EVR() string {
 // Advisory is one updateinfo entry.
 type Advisory struct {
 	ID, Type, Severity string
+	Status             string // default final
 	Packages           []Pkg
 }
 
@@ -203,7 +204,11 @@ func UpdateinfoXML(advisories []Advisory) string {
 	var b strings.Builder
 	b.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<updates>\n")
 	for _, a := range advisories {
-		fmt.Fprintf(&b, "  <update from=\"test@guardrail\" status=\"final\" type=\"%s\" version=\"2.0\">\n    <id>%s</id>\n    <title>%s</title>\n    <issued date=\"2026-01-01 00:00:00\"/>\n", a.Type, a.ID, a.ID)
+		status := a.Status
+		if status == "" {
+			status = "final"
+		}
+		fmt.Fprintf(&b, "  <update from=\"test@guardrail\" status=\"%s\" type=\"%s\" version=\"2.0\">\n    <id>%s</id>\n    <title>%s</title>\n    <issued date=\"2026-01-01 00:00:00\"/>\n", status, a.Type, a.ID, a.ID)
 		if a.Severity != "" {
 			fmt.Fprintf(&b, "    <severity>%s</severity>\n", a.Severity)
 		}
