@@ -81,6 +81,9 @@ func TestGoldenSUSE(t *testing.T) {
 	noCache.Install(leap("bash", "4.4", "150400.27.3.2"))
 	noCache.ZyppRepo("repo-oss", "", []rpmtest.Pkg{leap("bash", "4.4", "150400.27.6.1")}, nil)
 
+	partly := suseHost(t)
+	partly.ZyppRepo("packman", "", []rpmtest.Pkg{leap("ffmpeg-7", "7.1", "1.1")}, nil) // configured after the refresh
+
 	badLocks := suseHost(t)
 	badLocks.WriteFile("etc/zypp/locks", "type: package\nmatch_type: words\nsolvable_name: vim\n")
 
@@ -94,6 +97,7 @@ func TestGoldenSUSE(t *testing.T) {
 		{"suse-json", mixed.Root, []string{"--format", "json"}},
 		{"suse-stale", stale.Root, []string{"-o"}},
 		{"suse-no-cache", noCache.Root, nil},
+		{"suse-partly-fetched", partly.Root, []string{"-o"}},
 		{"suse-bad-locks", badLocks.Root, nil},
 	}
 	for _, c := range cases {
