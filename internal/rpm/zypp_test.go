@@ -294,3 +294,30 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestZyppReadLeavesRootUnchanged: reading a SUSE root zypper refreshed
+// (with locks and zypp.conf) changes no file under it: no zypp lock
+// (/run/zypp.pid), no cache file touched.
+func TestZyppReadLeavesRootUnchanged(t *testing.T) {
+	h := rpmtest.NewZyppHost(t)
+	h.Install(suse("foo", "1.0"), suse("bar", "1.0"))
+	h.ZyppRepo("repo-update", "", []P{suse("foo", "1.1"), suse("bar", "1.1")}, []rpmtest.Advisory{sec("SUSE-SU-1", "low", suse("foo", "1.1"))})
+	h.WriteFile("etc/zypp/zypp.conf", "[main]\nmultiversion = provides:multiversion(kernel)\n")
+	h.Refresh()
+	h.WriteFile("etc/zypp/locks", "type: package\nsolvable_name: bar\n")
+	must(t, os.RemoveAll(filepath.Join(h.Root, "run"))) // zypper's own pid file, gone when it ended
+	before := snapshot(t, h.Root)
+	s, ok, err := Load(context.Background(), h.Root, Options{})
+	if err != nil || !ok || s.Zypp == nil || len(s.Updates()) != 2 {
+		t.Fatalf("%v %v %+v", ok, err, s)
+	}
+	after := snapshot(t, h.Root)
+	for p, v := range after {
+		if before[p] != v {
+			t.Errorf("%s changed or appeared: %s (was %q)", p, v, before[p])
+		}
+	}
+	if len(after) != len(before) {
+		t.Errorf("%d files, were %d", len(after), len(before))
+	}
+}
