@@ -130,7 +130,7 @@ func TestSUSEAgreesWithZypper(t *testing.T) {
 				}
 			}
 		}
-		if it["held"] == true {
+		if it["held"] == true || it["replaced_by"] != nil {
 			continue
 		}
 		got = append(got, fmt.Sprintf("%s.%s %s %s", it["package"], arch, it["candidate"], it["origin"]))

@@ -47,7 +47,10 @@ func (s *System) zyppUpdates() []Update {
 //     in a better-priority repo does not hide one in a worse repo;
 //   - the newest of the rest, newer than every installed package of the
 //     name, is the candidate; a locked installed package has none;
-//   - no obsoletes are listed.
+//   - a package that an offer of another name obsoletes (of an equivalent
+//     vendor, a compatible arch, not locked) is replaced by it in `zypper
+//     update`, and list-updates lists no update of it: its item is the
+//     replacement (ReplacedBy), as dnf's obsoletes are.
 //
 // `zypper list-updates --all` is not the reference: it ignores priority
 // and vendor and lists what `zypper update` would not install.
@@ -114,11 +117,18 @@ func (s *System) zyppJudge(strict bool) []Update {
 					cand = p
 				}
 			}
-			if cand == nil {
+			by := s.zyppObsoleter(i, compat, repos, strict)
+			if cand == nil && by == nil {
 				continue
 			}
-			u := Update{Package: name, Arch: i.Arch, Installed: i.EVR.String(), Candidate: cand.EVR.String(),
-				CandidateArch: cand.Arch, Origin: cand.Repo}
+			var u Update
+			if by != nil {
+				u = Update{Package: name, Arch: i.Arch, Installed: i.EVR.String(), Candidate: by.EVR.String(),
+					CandidateArch: by.Arch, Origin: by.Repo, ReplacedBy: by.Name}
+			} else {
+				u = Update{Package: name, Arch: i.Arch, Installed: i.EVR.String(), Candidate: cand.EVR.String(),
+					CandidateArch: cand.Arch, Origin: cand.Repo}
+			}
 			s.zyppSecurity(&u, inst, availBy)
 			out = append(out, u)
 		}
@@ -254,4 +264,30 @@ func (s *System) zyppLocked(p *Available) bool {
 		}
 	}
 	return false
+}
+
+// zyppObsoleter is the newest offer of another name whose obsoletes match
+// the installed package i, by the filters zypper's updates pass.
+func (s *System) zyppObsoleter(i *Installed, compat map[string]int, repos map[string]*RepoState, strict bool) *Available {
+	var by *Available
+	for _, p := range s.available {
+		if p.Name == i.Name || len(p.Obsoletes) == 0 || compat[p.Arch] == 0 || !colorMatch(p.Arch, i.Arch) {
+			continue
+		}
+		if s.instNames[p.Name] {
+			continue // the replacement is installed already
+		}
+		if !s.Zypp.AllowVendorChange && !s.Zypp.vendors.equivalent(i.Vendor, p.Vendor) {
+			continue
+		}
+		if strict && s.zyppLocked(p) {
+			continue
+		}
+		for _, d := range p.Obsoletes {
+			if d.Matches(i.Name, i.EVR) && (by == nil || better(p, by, repos)) {
+				by = p
+			}
+		}
+	}
+	return by
 }

@@ -99,6 +99,18 @@ var zyppCases = []zyppCase{
 				t.Errorf("a retracted patch is not needed, its package still a candidate: %+v", u)
 			}
 		}},
+	{name: "obsoletes", installed: []P{suse("old", "1.0"), suse("keep", "1.0")},
+		repos: []repoSpec{{id: "oss", pkgs: []P{suse("old", "1.1"), suse("keep", "1.1"),
+			{Name: "new", Version: "2.0", Vendor: "SUSE LLC <https://www.suse.com/>", Obsoletes: []string{"old < 9"}},
+			{Name: "other", Version: "2.0", Vendor: "Evil", Obsoletes: []string{"keep < 9"}}}}},
+		check: func(t *testing.T, s *System, ups []Update) {
+			if u := find(t, ups, "old"); u.ReplacedBy != "new" || u.Candidate != "2.0-1" {
+				t.Errorf("zypper update replaces old by new (and lists no update of old): %+v", u)
+			}
+			if u := find(t, ups, "keep"); u.ReplacedBy != "" || u.Candidate != "1.1-1" {
+				t.Errorf("an obsoleter of another vendor replaces nothing: %+v", u)
+			}
+		}},
 	{name: "locks", installed: []P{suse("lck", "1.0"), suse("ver", "1.0"), suse("glob-a", "1.0"), suse("free", "1.0"), suse("lck.x86_64", "1.0")},
 		repos: []repoSpec{{id: "update", pkgs: []P{suse("lck", "1.1"), suse("ver", "1.1"), suse("glob-a", "1.1"), suse("free", "1.1"), suse("lck.x86_64", "1.1")},
 			advisories: []rpmtest.Advisory{sec("SUSE-SU-4", "low", suse("lck", "1.1"))}}},
@@ -232,12 +244,15 @@ func TestAgreesWithZypper(t *testing.T) {
 			ups := s.Updates()
 			var got, all, advisories []string
 			for _, u := range ups {
+				advisories = append(advisories, u.Advisories...)
+				if u.ReplacedBy != "" {
+					continue // replaced in zypper update, in no list-updates
+				}
 				line := fmt.Sprintf("%s.%s %s %s", u.Package, u.CandidateArch, u.Candidate, u.Origin)
 				all = append(all, line)
 				if !u.Held {
 					got = append(got, line)
 				}
-				advisories = append(advisories, u.Advisories...)
 			}
 			advisories = uniq(advisories)
 			lines := func(zu []rpmtest.ZypperUpdate) []string {

@@ -69,8 +69,7 @@ func (h *Host) Refresh() {
 // machine's /etc/zypp/zypp.conf) and returns its stdout, then stderr.
 func (h *Host) zypper(args ...string) (string, int) {
 	h.t.Helper()
-	cmd := exec.Command("zypper", h.zypperArgs(args...)...)
-	cmd.Env = append(h.env(), "ZYPP_CONF="+filepath.Join(h.Root, "etc/zypp/zypp.conf"))
+	cmd := h.ZypperCommand(args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -123,4 +122,24 @@ func (h *Host) Zypper(args ...string) []ZypperUpdate {
 	}
 	sort.Slice(doc.Updates, func(i, j int) bool { return doc.Updates[i].Name < doc.Updates[j].Name })
 	return doc.Updates
+}
+
+// ToZypp turns a dnf host into a SUSE one: the repos given (made by Repo
+// or RawRepo) configured for zypper instead of dnf, and refreshed by the
+// real zypper. (The generated host of the benchmarks is made so.)
+func (h *Host) ToZypp(ids ...string) {
+	h.t.Helper()
+	must(h.t, os.RemoveAll(filepath.Join(h.Root, "etc/yum.repos.d")))
+	for _, id := range ids {
+		h.WriteFile("etc/zypp/repos.d/"+id+".repo", fmt.Sprintf("[%s]\nname=%s\nenabled=1\nautorefresh=0\nbaseurl=file://%s\ntype=rpm-md\ngpgcheck=0\n",
+			id, id, filepath.Join(h.repos, id)))
+	}
+	h.Refresh()
+}
+
+// ZypperCommand is zypper with args on this root, as the tests run it.
+func (h *Host) ZypperCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command("zypper", h.zypperArgs(args...)...)
+	cmd.Env = append(h.env(), "ZYPP_CONF="+filepath.Join(h.Root, "etc/zypp/zypp.conf"))
+	return cmd
 }
