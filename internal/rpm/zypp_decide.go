@@ -69,8 +69,12 @@ func (s *System) zyppJudge(strict bool) []Update {
 		instBy[p.Name] = append(instBy[p.Name], p)
 	}
 	availBy := map[string][]*Available{}
+	var obsoleters []*Available
 	for _, p := range s.available {
 		availBy[p.Name] = append(availBy[p.Name], p)
+		if len(p.Obsoletes) > 0 {
+			obsoleters = append(obsoleters, p)
+		}
 	}
 	var out []Update
 	for _, name := range names {
@@ -117,7 +121,7 @@ func (s *System) zyppJudge(strict bool) []Update {
 					cand = p
 				}
 			}
-			by := s.zyppObsoleter(i, compat, repos, strict)
+			by := s.zyppObsoleter(i, obsoleters, compat, repos, strict)
 			if cand == nil && by == nil {
 				continue
 			}
@@ -266,11 +270,12 @@ func (s *System) zyppLocked(p *Available) bool {
 	return false
 }
 
-// zyppObsoleter is the newest offer of another name whose obsoletes match
-// the installed package i, by the filters zypper's updates pass.
-func (s *System) zyppObsoleter(i *Installed, compat map[string]int, repos map[string]*RepoState, strict bool) *Available {
+// zyppObsoleter is the newest of the offers of another name whose
+// obsoletes match the installed package i, by the filters zypper's
+// updates pass.
+func (s *System) zyppObsoleter(i *Installed, offers []*Available, compat map[string]int, repos map[string]*RepoState, strict bool) *Available {
 	var by *Available
-	for _, p := range s.available {
+	for _, p := range offers {
 		if p.Name == i.Name || len(p.Obsoletes) == 0 || compat[p.Arch] == 0 || !colorMatch(p.Arch, i.Arch) {
 			continue
 		}

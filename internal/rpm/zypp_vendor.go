@@ -45,6 +45,9 @@ func quickVendor(block []byte) string {
 // /etc/zypp/vendors.d files add classes ([main] vendors = a,b,...).
 type vendorClasses struct {
 	classes [][]string // lower-case name prefixes
+	// ids memoises each vendor string's equivalence id: a host has a
+	// handful of vendors, compared thousands of times
+	ids, lower map[string]int
 }
 
 func defaultVendorClasses() *vendorClasses {
@@ -98,10 +101,27 @@ func (vc *vendorClasses) class(v string) int {
 
 // equivalent: an update from vendor b may replace a package of vendor a.
 func (vc *vendorClasses) equivalent(a, b string) bool {
-	a, b = strings.ToLower(a), strings.ToLower(b)
-	if a == b {
-		return true
+	return a == b || vc.id(a) == vc.id(b)
+}
+
+// id is the vendor's class index, or for a vendor of no class an id past
+// them shared by the vendors equal to it but for case.
+func (vc *vendorClasses) id(v string) int {
+	if id, ok := vc.ids[v]; ok {
+		return id
 	}
-	ca := vc.class(a)
-	return ca >= 0 && ca == vc.class(b)
+	if vc.ids == nil {
+		vc.ids, vc.lower = map[string]int{}, map[string]int{}
+	}
+	l := strings.ToLower(v)
+	id := vc.class(l)
+	if id < 0 {
+		var ok bool
+		if id, ok = vc.lower[l]; !ok {
+			id = len(vc.classes) + len(vc.lower)
+			vc.lower[l] = id
+		}
+	}
+	vc.ids[v] = id
+	return id
 }
