@@ -52,7 +52,9 @@ func (s *System) zyppUpdates() []Update {
 //     update`, and list-updates lists no update of it: its item is the
 //     replacement (ReplacedBy), as dnf's obsoletes are.
 //
-// `zypper list-updates --all` is not the reference: it ignores priority
+// Dependencies are not solved: zypper lists only updates its solver can
+// install (an update whose requires nothing provides is not listed), the
+// check lists it. `zypper list-updates --all` is not the reference: it ignores priority
 // and vendor and lists what `zypper update` would not install.
 func (s *System) zyppJudge(strict bool) []Update {
 	compat := compatibleArches(s.Arch)
