@@ -54,8 +54,9 @@ func (s *System) zyppUpdates() []Update {
 //
 // Dependencies are not solved: zypper lists only updates its solver can
 // install (an update whose requires nothing provides is not listed), the
-// check lists it. `zypper list-updates --all` is not the reference: it ignores priority
-// and vendor and lists what `zypper update` would not install.
+// check lists it. `zypper list-updates --all` is not the reference: it
+// ignores priority and vendor and lists what `zypper update` would not
+// install.
 func (s *System) zyppJudge(strict bool) []Update {
 	compat := compatibleArches(s.Arch)
 	repos := map[string]*RepoState{}
