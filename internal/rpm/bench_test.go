@@ -70,7 +70,8 @@ func generatedHostIn(tb testing.TB, dir string) *rpmtest.Host {
 	}
 	var inst []rpmtest.Pkg
 	for i := 0; i < genInstalled; i++ {
-		inst = append(inst, rpmtest.Pkg{Name: name(i), Version: fmt.Sprintf("1.%d", i%7), Release: fmt.Sprintf("%d.el9", i%3+1)})
+		inst = append(inst, rpmtest.Pkg{Name: name(i), Version: fmt.Sprintf("1.%d", i%7), Release: fmt.Sprintf("%d.el9", i%3+1),
+			Vendor: "Rocky Enterprise Software Foundation"}) // as primary's: zypper's updates keep to the vendor
 	}
 	h.InstallFiles(h.BuildAll(inst))
 

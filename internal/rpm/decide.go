@@ -44,6 +44,9 @@ type Obsoletion struct {
 // ones included and flagged, then the packages only an obsoleting package
 // replaces (ReplacedBy set).
 func (s *System) Updates() []Update {
+	if s.Zypp != nil {
+		return s.zyppUpdates()
+	}
 	free := s.judge(false)
 	strict := s.judge(true)
 	pending := map[[2]string]bool{}
@@ -88,7 +91,12 @@ func (s *System) Updates() []Update {
 
 // Obsoletes returns check-update's "Obsoleting Packages": every offered
 // package whose obsoletes match an installed one, with that one.
-func (s *System) Obsoletes() []Obsoletion { return s.judge(true).obsoletes }
+func (s *System) Obsoletes() []Obsoletion {
+	if s.Zypp != nil {
+		return nil // zypper list-updates shows no obsoletes apart
+	}
+	return s.judge(true).obsoletes
+}
 
 type judgement struct {
 	updates   []Update

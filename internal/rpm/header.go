@@ -15,6 +15,7 @@ const (
 	tagRelease        = 1002
 	tagEpoch          = 1003
 	tagInstallTime    = 1008
+	tagVendor         = 1011
 	tagArch           = 1022
 	tagProvideName    = 1047
 	tagProvideVersion = 1113
@@ -40,6 +41,7 @@ type header struct {
 	Name     string
 	EVR      EVR
 	Arch     string
+	Vendor   string // RPMTAG_VENDOR: zypper keeps updates to the same vendor
 	Provides []provide
 	// InstallTime is RPMTAG_INSTALLTIME (seconds since the epoch): when
 	// the package was installed, which dates a pending reboot.
@@ -76,7 +78,7 @@ func parseHeader(b []byte) (*header, error) {
 		off := binary.BigEndian.Uint32(e[8:12])
 		count := binary.BigEndian.Uint32(e[12:16])
 		switch tag {
-		case tagName, tagVersion, tagRelease, tagArch:
+		case tagName, tagVersion, tagRelease, tagArch, tagVendor:
 			if typ != typeString && typ != typeI18NString {
 				return nil, fmt.Errorf("%w: tag %d has type %d", errHeader, tag, typ)
 			}
@@ -93,6 +95,8 @@ func parseHeader(b []byte) (*header, error) {
 				h.EVR.Release = s
 			case tagArch:
 				h.Arch = s
+			case tagVendor:
+				h.Vendor = s
 			}
 		case tagEpoch:
 			if typ != typeInt32 || count < 1 || off%4 != 0 || uint64(off)+4 > uint64(dl) {

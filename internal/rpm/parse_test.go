@@ -94,7 +94,7 @@ func TestScanUpdateinfo(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []*Advisory{
-		{ID: "RLSA-2026:0001", Type: "security", Severity: "Important", CVEs: []string{"CVE-2026-0001"}, Packages: []AdvisoryPackage{{"foo", "x86_64", EVR{0, "1.1", "1.el9"}}}},
+		{ID: "RLSA-2026:0001", Type: "security", Status: "final", Severity: "Important", CVEs: []string{"CVE-2026-0001"}, Packages: []AdvisoryPackage{{"foo", "x86_64", EVR{0, "1.1", "1.el9"}}}},
 		{ID: "RLBA-2026:0002", Type: "bugfix", Packages: []AdvisoryPackage{{"foo", "x86_64", EVR{0, "1.0", "2"}}}},
 	}
 	if !reflect.DeepEqual(got, want) {

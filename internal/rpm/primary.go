@@ -19,6 +19,7 @@ type Available struct {
 	EVR       EVR
 	Obsoletes []Dep
 	Repo      string // repo id
+	Vendor    string // rpm:vendor, which zypper's updates stick to
 }
 
 // NEVRA is name-[epoch:]version-release.arch.
@@ -116,6 +117,7 @@ func scanPrimary(r io.Reader, file string, keep func(*Available) bool, fn func(*
 				return err
 			}
 			if keep(p) {
+				p.Vendor = quickVendor(block)
 				if err := fn(p); err != nil {
 					return err
 				}

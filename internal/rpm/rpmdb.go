@@ -66,6 +66,7 @@ type Installed struct {
 	Name     string
 	Arch     string
 	EVR      EVR
+	Vendor   string
 	Provides []provide
 	// InstallTime is when rpm installed it (RPMTAG_INSTALLTIME).
 	InstallTime time.Time
@@ -130,7 +131,7 @@ func ReadInstalled(ctx context.Context, db Database) ([]*Installed, error) {
 		if h.Arch == "" {
 			return nil
 		}
-		out = append(out, &Installed{Name: h.Name, Arch: h.Arch, EVR: h.EVR, Provides: h.Provides, InstallTime: h.InstallTime})
+		out = append(out, &Installed{Name: h.Name, Arch: h.Arch, EVR: h.EVR, Vendor: h.Vendor, Provides: h.Provides, InstallTime: h.InstallTime})
 		return nil
 	})
 	if err != nil {

@@ -44,6 +44,11 @@ type System struct {
 	ModuleStates   map[string]ModuleState
 
 	yumLock    *yumLock // yum 3's versionlock, in place of Versionlock
+
+	// Zypp is set on a SUSE host, read with zypper's configuration and
+	// cache (zypp.go) and judged by zypper's rules (zypp_decide.go).
+	Zypp *Zypp
+
 	available  []*Available
 	advisories []*Advisory
 	instNames  map[string]bool
@@ -84,6 +89,12 @@ func Load(ctx context.Context, root string, opt Options) (s *System, ok bool, er
 	}
 	for _, p := range s.Installed {
 		s.instNames[p.Name] = true
+	}
+	if IsZyppRoot(root) {
+		if err := s.loadZypp(ctx, opt); err != nil {
+			return nil, true, err
+		}
+		return s, true, nil
 	}
 	manager := managerOf(s.Installed)
 	if s.Vars, err = readVars(root, s.Arch, opt.Releasever, s.Installed, manager); err != nil {

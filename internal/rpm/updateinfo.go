@@ -16,6 +16,7 @@ type Advisory struct {
 	ID       string
 	Type     string // security, bugfix, enhancement, newpackage
 	Severity string // as published: Critical, Important, Moderate, Low, or ""
+	Status   string // final, stable, testing; SUSE's "retracted" withdraws it
 	// CVEs are the advisory's references of type cve.
 	CVEs     []string
 	Packages []AdvisoryPackage
@@ -192,7 +193,7 @@ func parseUpdateBlock(block []byte, file string, at int, keep func(string) bool)
 }
 
 func readUpdate(dec *xml.Decoder, st xml.StartElement, file string, keep func(string) bool) (*Advisory, error) {
-	a := &Advisory{Type: attr(st, "type")}
+	a := &Advisory{Type: attr(st, "type"), Status: attr(st, "status")}
 	// path is the element nesting below <update>: "pkglist/collection/package".
 	var path []string
 	for {

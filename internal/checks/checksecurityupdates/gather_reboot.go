@@ -3,6 +3,7 @@ package checksecurityupdates
 import (
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/advisory"
 	"github.com/guardrail-monitoring/guardrail/internal/apt"
@@ -90,7 +91,12 @@ func rpmReboot(root string, installed []*rpm.Installed) (reboot.Verdict, error) 
 		return reboot.Verdict{}, err
 	}
 	var pkgs []reboot.Package
+	var suse []reboot.Kernel
 	for _, p := range installed {
+		if k, ok := suseKernel(p); ok {
+			suse = append(suse, k)
+			continue
+		}
 		if p.Name == "kernel" || p.Name == "kernel-core" {
 			// uname -r is VERSION-RELEASE.ARCH: the epoch is not in it.
 			vr := p.EVR
@@ -102,5 +108,27 @@ func rpmReboot(root string, installed []*rpm.Installed) (reboot.Verdict, error) 
 	if err != nil {
 		return reboot.Verdict{}, err
 	}
-	return reboot.Decide(run, reboot.RPMKernels(pkgs), flag, func(a, b string) (int, error) { return rpm.CompareEVR(a, b), nil })
+	return reboot.Decide(run, append(reboot.RPMKernels(pkgs), suse...), flag, func(a, b string) (int, error) { return rpm.CompareEVR(a, b), nil })
+}
+
+// suseFlavors are the kernel-FLAVOR packages of SUSE's kernels.
+var suseFlavors = map[string]bool{"default": true, "64kb": true, "azure": true, "rt": true, "preempt": true, "kvmsmall": true, "vanilla": true, "zfcpdump": true, "lpae": true, "longterm": true}
+
+// suseKernel is a SUSE kernel package as the kernel it boots: uname -r is
+// VERSION-RELEASE-FLAVOR with the release's last (rebuild) number dropped
+// (kernel-default 6.4.0-150600.23.25.1 boots as 6.4.0-150600.23.25-default;
+// SUSE's KB 000019126: the build counter is build service bookkeeping, not
+// in uname -r).
+func suseKernel(p *rpm.Installed) (reboot.Kernel, bool) {
+	flavor, ok := strings.CutPrefix(p.Name, "kernel-")
+	if !ok || !suseFlavors[flavor] {
+		return reboot.Kernel{}, false
+	}
+	i := strings.LastIndexByte(p.EVR.Release, '.')
+	if i <= 0 {
+		return reboot.Kernel{}, false
+	}
+	vr := p.EVR
+	vr.Epoch = 0
+	return reboot.Kernel{Package: p.Name, Version: vr.String(), Release: p.EVR.Version + "-" + p.EVR.Release[:i] + "-" + flavor, Installed: p.InstallTime}, true
 }

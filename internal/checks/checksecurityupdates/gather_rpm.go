@@ -28,7 +28,7 @@ func loadRPM(ctx context.Context, root string, include, exclude []*regexp.Regexp
 	return rpmObservation(sys, include, exclude), sys, nil
 }
 
-// rpmObservation is dnf's state as an observation: enabled repos are the
+// rpmObservation is dnf's (or zypper's) state as an observation: enabled repos are the
 // sources, a repo without a cache is unfetched, each cached repo's
 // metadata is a list dated when dnf last fetched it, and repos that publish
 // no updateinfo are named, with the updates that come from them.
@@ -58,6 +58,9 @@ func rpmObservation(sys *rpm.System, include, exclude []*regexp.Regexp) Observat
 	if sys.Main.Manager == rpm.ManagerYum || cached > 0 && yum == cached {
 		obs.Refresh = "yum makecache"
 	}
+	if sys.Zypp != nil { // a SUSE host: zypper's configuration and cache
+		obs.Refresh = zypperRefresh
+	}
 	for _, r := range sys.Unfetched() {
 		obs.Unfetched = append(obs.Unfetched, Source{File: r.File, Line: r.Line, URI: repoURL(r.Repo), Suite: r.ID})
 	}
@@ -66,6 +69,10 @@ func rpmObservation(sys *rpm.System, include, exclude []*regexp.Regexp) Observat
 			continue
 		}
 		p := fromRPM(u)
+		if sys.Zypp != nil && p.SeverityScheme != "" {
+			// SUSE's patch severities are Red Hat's words: one scale
+			p.SeverityScheme = "suse severity"
+		}
 		p.Unclassified = !p.Security && without[p.Origin]
 		obs.Updates = append(obs.Updates, p)
 	}

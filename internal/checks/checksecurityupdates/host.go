@@ -22,24 +22,27 @@ const (
 	RPM                  // an rpmdb: RHEL and its rebuilds, Fedora, Amazon Linux
 )
 
-// words are what the output calls a family's sources, their metadata, the
-// command that fetches it and the package manager whose repos they are.
+// words are what the output calls a family's sources (and one of them),
+// their metadata and the command that fetches it.
 type words struct {
-	sources, lists, refresh, manager string
+	sources, source, lists, refresh string
 }
 
-// words: on RPM hosts the manager is the one the refresh command names
-// (dnf by default; yum on yum 3 hosts).
+// words: on RPM hosts the repos are named after the manager the refresh
+// command names (dnf by default; yum on yum 3 hosts, zypper on SUSE).
 func (f Family) words(refresh string) words {
 	if f == RPM {
 		if refresh == "" {
 			refresh = "dnf makecache"
 		}
 		manager, _, _ := strings.Cut(refresh, " ")
-		return words{sources: manager + " repos", lists: "repo metadata", refresh: refresh, manager: manager}
+		return words{sources: manager + " repos", source: manager + " repo", lists: "repo metadata", refresh: refresh}
 	}
-	return words{sources: "apt sources", lists: "package lists", refresh: "apt-get update", manager: "apt"}
+	return words{sources: "apt sources", source: "apt source", lists: "package lists", refresh: "apt-get update"}
 }
+
+// zypperRefresh fetches a SUSE host's repo metadata.
+const zypperRefresh = "zypper refresh"
 
 // dpkgStatus is where dpkg keeps what is installed, below the root.
 const dpkgStatus = "var/lib/dpkg/status"

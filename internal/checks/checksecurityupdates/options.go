@@ -17,7 +17,7 @@ const DefaultStateFile = "/var/lib/guardrail/security-updates.json"
 // flags are check_security_updates' own flags; parseOptions reads each once.
 func flags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "root", Value: "/", Usage: "treat `DIR` as / (a snapshot of another host's /var/lib/dpkg, /etc/apt, /var/lib/apt/lists, or its rpmdb, /etc/yum.repos.d, /var/cache/dnf)"},
+		&cli.StringFlag{Name: "root", Value: "/", Usage: "treat `DIR` as / (a snapshot of another host's /var/lib/dpkg, /etc/apt, /var/lib/apt/lists, or its rpmdb, /etc/yum.repos.d, /var/cache/dnf, /etc/zypp, /var/cache/zypp)"},
 		&cli.StringFlag{Name: "state-file", Value: DefaultStateFile, Usage: "JSON `FILE` remembering when each security update was first seen (must end in .json)"},
 		&cli.StringSliceFlag{Name: "include", Aliases: []string{"i"}, Usage: "only packages whose name matches `REGEX` (repeatable)"},
 		&cli.StringSliceFlag{Name: "exclude", Aliases: []string{"e"}, Usage: "ignore packages whose name matches `REGEX` (repeatable)"},

@@ -54,7 +54,7 @@ func summary(v Verdict) string {
 		return "no apt sources configured: cannot tell which updates are pending"
 	case NoLists:
 		if v.Family == RPM {
-			return "no metadata cache for any enabled " + w.manager + " repo: run " + w.refresh
+			return "no metadata cache for any enabled " + w.source + ": run " + w.refresh
 		}
 		return "no package lists for any apt source: run apt-get update"
 	}

@@ -20,6 +20,8 @@ func Spec() plugin.Spec {
 			"update's age decides, per severity tier with sla_by_severity. Lists older than max_list_age_days (7) are WARNING.\n" +
 			"On an RPM host (an rpmdb under --root) it reads the rpmdb, dnf's repo files and its metadata cache instead,\n" +
 			"and decides as dnf check-update (--security) does; repos without updateinfo are said, never taken as no fixes.\n" +
+			"On a SUSE host (os-release, or /etc/zypp/repos.d without /etc/yum.repos.d) zypper's repos, locks, zypp.conf and\n" +
+			"its cache /var/cache/zypp/raw, decided as zypper list-updates and list-patches (needed security patches) do.\n" +
 			"With security_updates.advisories (local feed files, never downloaded by the check): CVEs, advisory ids and\n" +
 			"severity per update, open vulnerabilities counted apart. With reboot_pending / restart_pending: the running\n" +
 			"kernel and the processes under /proc (of --root) against the installed packages.",

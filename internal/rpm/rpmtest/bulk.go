@@ -12,11 +12,16 @@ import (
 
 // BuildAll makes many packages in one rpmbuild run, as subpackages of one
 // spec (a run per package would take minutes for thousands). Every package
-// must have an arch other than noarch; it returns the .rpm paths.
+// must have an arch other than noarch; the first package's Vendor is all
+// packages' (a spec sets it once). It returns the .rpm paths.
 func (h *Host) BuildAll(pkgs []Pkg) []string {
 	h.t.Helper()
 	var spec strings.Builder
-	spec.WriteString("Name: guardrail-bulk\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\n%description\nbulk\n")
+	spec.WriteString("Name: guardrail-bulk\nVersion: 1\nRelease: 1\nSummary: s\nLicense: MIT\n")
+	if len(pkgs) > 0 && pkgs[0].Vendor != "" {
+		spec.WriteString("Vendor: " + pkgs[0].Vendor + "\n")
+	}
+	spec.WriteString("%description\nbulk\n")
 	var out []string
 	top := filepath.Join(h.build, "bulk")
 	for _, p := range pkgs {

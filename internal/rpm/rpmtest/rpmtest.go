@@ -25,6 +25,7 @@ type Pkg struct {
 	Name, Version, Release, Arch string
 	Epoch                        int
 	Obsoletes, Provides          []string
+	Vendor                       string // rpm's Vendor tag; none when empty
 }
 
 func (p Pkg) norm() Pkg {
@@ -50,6 +51,7 @@ func (p Pkg) EVR() string {
 // Advisory is one updateinfo entry.
 type Advisory struct {
 	ID, Type, Severity string
+	Status             string // default final
 	Packages           []Pkg
 }
 
@@ -137,6 +139,9 @@ func (h *Host) Build(p Pkg) string {
 	if p.Epoch != 0 {
 		extra = append(extra, fmt.Sprintf("Epoch: %d", p.Epoch))
 	}
+	if p.Vendor != "" {
+		extra = append(extra, "Vendor: "+p.Vendor)
+	}
 	for _, o := range p.Obsoletes {
 		extra = append(extra, "Obsoletes: "+o)
 	}
@@ -178,6 +183,14 @@ func (h *Host) RepoDir(id string) string { return filepath.Join(h.repos, id) }
 // file with the extra option lines given; it returns the baseurl.
 func (h *Host) Repo(id string, options string, pkgs []Pkg, advisories []Advisory) string {
 	h.t.Helper()
+	url := h.repoDir(id, pkgs, advisories)
+	h.WriteFile("etc/yum.repos.d/"+id+".repo", fmt.Sprintf("[%s]\nname=%s\nbaseurl=%s\ngpgcheck=0\n%s\n", id, id, url, options))
+	return url
+}
+
+// repoDir makes the local repo of pkgs and advisories; it returns its URL.
+func (h *Host) repoDir(id string, pkgs []Pkg, advisories []Advisory) string {
+	h.t.Helper()
 	dir := filepath.Join(h.repos, id)
 	must(h.t, os.MkdirAll(dir, 0o755))
 	for _, p := range pkgs {
@@ -200,9 +213,7 @@ func (h *Host) Repo(id string, options string, pkgs []Pkg, advisories []Advisory
 		must(h.t, os.WriteFile(ui, []byte(UpdateinfoXML(advisories)), 0o644))
 		h.run("modifyrepo_c", append(append([]string{"--mdtype=updateinfo"}, zck...), ui, filepath.Join(dir, "repodata"))...)
 	}
-	url := "file://" + dir
-	h.WriteFile("etc/yum.repos.d/"+id+".repo", fmt.Sprintf("[%s]\nname=%s\nbaseurl=%s\ngpgcheck=0\n%s\n", id, id, url, options))
-	return url
+	return "file://" + dir
 }
 
 // UpdateinfoXML writes advisories in the updateinfo format.
@@ -210,7 +221,11 @@ func UpdateinfoXML(advisories []Advisory) string {
 	var b strings.Builder
 	b.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<updates>\n")
 	for _, a := range advisories {
-		fmt.Fprintf(&b, "  <update from=\"test@guardrail\" status=\"final\" type=\"%s\" version=\"2.0\">\n    <id>%s</id>\n    <title>%s</title>\n    <issued date=\"2026-01-01 00:00:00\"/>\n", a.Type, a.ID, a.ID)
+		status := a.Status
+		if status == "" {
+			status = "final"
+		}
+		fmt.Fprintf(&b, "  <update from=\"test@guardrail\" status=\"%s\" type=\"%s\" version=\"2.0\">\n    <id>%s</id>\n    <title>%s</title>\n    <issued date=\"2026-01-01 00:00:00\"/>\n", status, a.Type, a.ID, a.ID)
 		if a.Severity != "" {
 			fmt.Fprintf(&b, "    <severity>%s</severity>\n", a.Severity)
 		}

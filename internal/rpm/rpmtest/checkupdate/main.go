@@ -28,8 +28,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "no rpmdb under", root)
 		os.Exit(3)
 	}
+	refresh := "dnf makecache"
+	if s.Zypp != nil {
+		refresh = "zypper refresh"
+	}
 	for _, r := range s.Unfetched() {
-		fmt.Printf("# repo %s: no metadata cache (run dnf makecache)\n", r.ID)
+		fmt.Printf("# repo %s: no metadata cache (run %s)\n", r.ID, refresh)
 	}
 	for _, r := range s.WithoutUpdateinfo() {
 		fmt.Printf("# repo %s: publishes no updateinfo\n", r.ID)
