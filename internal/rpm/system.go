@@ -43,7 +43,7 @@ type System struct {
 	ModuleDefaults map[string]string
 	ModuleStates   map[string]ModuleState
 
-	yumLock    *yumLock // yum 3's versionlock, in place of Versionlock
+	yumLock *yumLock // yum 3's versionlock, in place of Versionlock
 
 	// Zypp is set on a SUSE host, read with zypper's configuration and
 	// cache (zypp.go) and judged by zypper's rules (zypp_decide.go).
