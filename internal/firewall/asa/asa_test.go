@@ -1,7 +1,6 @@
 package asa
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device/devicetest"
-	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 func load(t testing.TB, name string) *Config {
@@ -132,14 +130,9 @@ func TestNotes(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	_, err := Read("x.cfg", []byte("root:x:0:0:root:/root:/bin/bash\n"))
-	var le *located.Error
-	if err == nil || !errors.As(err, &le) || !strings.Contains(err.Error(), "not a Cisco ASA configuration") || strings.Contains(err.Error(), "root:x") {
-		t.Errorf("%v", err)
-	}
-	if _, err := ReadFile("/dev/zero"); err == nil || !strings.Contains(err.Error(), "MiB") {
-		t.Errorf("/dev/zero: %v", err)
-	}
+	devicetest.Refuses(t, "x.cfg", Read, ReadFile, []devicetest.Refusal{
+		{Name: "not a config", Text: "root:x:0:0:root:/root:/bin/bash\n", Want: "not a Cisco ASA configuration"},
+	})
 	// A cycle of groups is named; the entry using it is unknown.
 	c, err := Read("c.cfg", []byte("interface G0\n nameif a\n ip address 10.0.0.1 255.0.0.0\ninterface G1\n nameif b\n ip address 11.0.0.1 255.0.0.0\nobject-group network A\n group-object B\nobject-group network B\n group-object A\naccess-list L extended permit ip object-group A any\naccess-group L in interface a\n"))
 	if err != nil {

@@ -1,16 +1,13 @@
 package ciscoacl
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device/devicetest"
-	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 func load(t testing.TB, name string) *Config {
@@ -142,30 +139,11 @@ func TestEquivalence(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name, text, want string
-	}{
-		{"not a config", "root:x:0:0:root:/root:/bin/bash\n", "not a Cisco IOS configuration"},
-		{"empty", "", "not a Cisco IOS configuration"},
-		{"long line", "interface Gi0/0\n " + strings.Repeat("x", device.MaxLine+1), "line 2: line longer than"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Read("r.cfg", []byte(tc.text))
-			var le *located.Error
-			if err == nil || !errors.As(err, &le) || !strings.Contains(err.Error(), tc.want) || le.File != "r.cfg" {
-				t.Fatalf("%v, want a located error with %q", err, tc.want)
-			}
-			if strings.Contains(err.Error(), "root:x") {
-				t.Error("the message quotes the file")
-			}
-		})
-	}
-	if _, err := ReadFile("/dev/zero"); err == nil || !strings.Contains(err.Error(), "MiB") {
-		t.Errorf("/dev/zero: %v", err)
-	}
-	if _, err := os.Stat("/dev/zero"); err != nil {
-		t.Skip(err)
-	}
+	devicetest.Refuses(t, "r.cfg", Read, ReadFile, []devicetest.Refusal{
+		{Name: "not a config", Text: "root:x:0:0:root:/root:/bin/bash\n", Want: "not a Cisco IOS configuration"},
+		{Name: "empty", Text: "", Want: "not a Cisco IOS configuration"},
+		{Name: "long line", Text: "interface Gi0/0\n " + strings.Repeat("x", device.MaxLine+1), Want: "line 2: line longer than"},
+	})
 }
 
 // TestUnderstood: entries that do not parse are unknown rules that name

@@ -1,14 +1,12 @@
 package srx
 
 import (
-	"errors"
 	"strings"
 	"testing"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device/devicetest"
-	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 func load(t testing.TB, name string) *Config {
@@ -81,24 +79,13 @@ func TestBraceForm(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	for _, tc := range []struct{ name, text, want string }{
-		{"not a config", "root:x:0:0:root:/root:/bin/bash\n", "line 1: statement without ; or {"},
-		{"no set commands", "hello;\n", "not a Junos configuration"},
-		{"unbalanced", "security {\n policies {\n", "{ without }"},
-		{"mixed", "set security policies default-policy permit-all\nsecurity { }\n", "mixed"},
-		{"quote", "set system host-name \"x\n", "unterminated quote"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Read("j.conf", []byte(tc.text))
-			var le *located.Error
-			if err == nil || !errors.As(err, &le) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "root:x") {
-				t.Fatalf("%v, want %q", err, tc.want)
-			}
-		})
-	}
-	if _, err := ReadFile("/dev/zero"); err == nil || !strings.Contains(err.Error(), "MiB") {
-		t.Errorf("/dev/zero: %v", err)
-	}
+	devicetest.Refuses(t, "j.conf", Read, ReadFile, []devicetest.Refusal{
+		{Name: "not a config", Text: "root:x:0:0:root:/root:/bin/bash\n", Want: "line 1: statement without ; or {"},
+		{Name: "no set commands", Text: "hello;\n", Want: "not a Junos configuration"},
+		{Name: "unbalanced", Text: "security {\n policies {\n", Want: "{ without }"},
+		{Name: "mixed", Text: "set security policies default-policy permit-all\nsecurity { }\n", Want: "mixed"},
+		{Name: "quote", Text: "set system host-name \"x\n", Want: "unterminated quote"},
+	})
 }
 
 func FuzzRead(f *testing.F) {

@@ -1,12 +1,14 @@
 package devicetest
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device"
+	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 // Load reads testdata/NAME (for example "asa/asa.cfg") with a reader's
@@ -95,4 +97,30 @@ func Fuzz[C any](f *testing.F, file string, read func(file string, data []byte) 
 			en.Judge(FuzzSpace)
 		})
 	})
+}
+
+// Refusal is an input a reader refuses, and text its error must contain.
+type Refusal struct{ Name, Text, Want string }
+
+// Refuses checks that read refuses each input (as file) with a
+// located.Error that names file, contains the case's Want and does not
+// quote the input's "root:x" line; and that readFile refuses /dev/zero,
+// which stats as size 0, at its bound in bytes.
+func Refuses[C any](t *testing.T, file string, read func(file string, data []byte) (C, error), readFile func(path string) (C, error), cases []Refusal) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			_, err := read(file, []byte(tc.Text))
+			var le *located.Error
+			if err == nil || !errors.As(err, &le) || !strings.Contains(err.Error(), tc.Want) || le.File != file {
+				t.Fatalf("%v, want a located error naming %s with %q", err, file, tc.Want)
+			}
+			if strings.Contains(err.Error(), "root:x") {
+				t.Error("the message quotes the file")
+			}
+		})
+	}
+	if _, err := readFile("/dev/zero"); err == nil || !strings.Contains(err.Error(), "MiB") {
+		t.Errorf("/dev/zero: %v", err)
+	}
 }
