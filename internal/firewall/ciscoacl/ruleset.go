@@ -2,7 +2,6 @@ package ciscoacl
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
@@ -17,12 +16,12 @@ const (
 )
 
 // Ifaces are the interfaces with their subnets, for path selection.
-func (c *Config) Ifaces() []device.Interface {
-	var out []device.Interface
-	for _, i := range c.Interfaces {
-		out = append(out, device.Interface{Name: i.Name, Routes: append(append([]netip.Prefix(nil), i.Subnets...), i.Routes...), Line: i.Line})
-	}
-	return out
+func (c *Config) Ifaces() []device.Interface { return device.Interfaces(c.Interfaces) }
+
+// Routed is the interface with its subnets and the static routes through
+// it, for path selection.
+func (i *Interface) Routed() device.Interface {
+	return device.Interface{Name: i.Name, Routes: slices.Concat(i.Subnets, i.Routes), Line: i.Line}
 }
 
 // Path chooses a flow's ingress and egress interfaces: from and to when

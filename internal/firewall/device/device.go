@@ -51,6 +51,20 @@ type Interface struct {
 	Line   int
 }
 
+// Routed is a reader's interface or zone: Routed is it as path selection
+// sees it.
+type Routed interface{ Routed() Interface }
+
+// Interfaces are a reader's interfaces or zones as path selection sees
+// them.
+func Interfaces[R Routed](items []R) []Interface {
+	var out []Interface
+	for _, i := range items {
+		out = append(out, i.Routed())
+	}
+	return out
+}
+
 // Path is the ingress (From, facing the flow's sources) and egress (To,
 // facing its destinations) of a flow through a device.
 type Path struct{ From, To string }

@@ -1,7 +1,7 @@
 package fortios
 
 import (
-	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
@@ -9,12 +9,12 @@ import (
 )
 
 // Ifaces are the interfaces with their subnets and routes.
-func (c *Config) Ifaces() []device.Interface {
-	var out []device.Interface
-	for _, i := range c.Interfaces {
-		out = append(out, device.Interface{Name: i.Name, Routes: append(append([]netip.Prefix(nil), i.Subnets...), i.Routes...), Line: i.Line})
-	}
-	return out
+func (c *Config) Ifaces() []device.Interface { return device.Interfaces(c.Interfaces) }
+
+// Routed is the interface with its subnets and the static routes through
+// it, for path selection.
+func (i *Interface) Routed() device.Interface {
+	return device.Interface{Name: i.Name, Routes: slices.Concat(i.Subnets, i.Routes), Line: i.Line}
 }
 
 // routeOf is the interface of addresses s; a VIP's external addresses are
