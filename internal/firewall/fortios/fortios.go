@@ -40,8 +40,8 @@ type Config struct {
 	Notes      device.Notes
 
 	addrs, addrgrps, svcs, svcgrps map[string]*entry
-	addrMemo                       map[string]*addrResult
-	svcMemo                        map[string]*svcResult
+	addrMemo                       device.Memo[addrResult]
+	svcMemo                        device.Memo[[]service]
 	vipByName                      map[string]*VIP
 }
 
@@ -90,17 +90,10 @@ type service struct {
 	unmodelled         string
 }
 
+// addrResult is what an address name resolves to.
 type addrResult struct {
 	addrs      firewall.AddrSet
 	unmodelled []string
-	err        string
-	busy       bool
-}
-
-type svcResult struct {
-	svcs []service
-	err  string
-	busy bool
 }
 
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
@@ -110,7 +103,7 @@ func ReadFile(path string) (*Config, error) { return device.ReadConfig(Kind, pat
 
 // Read parses a FortiOS configuration.
 func Read(file string, data []byte) (*Config, error) {
-	c := &Config{File: file, Zones: map[string][]string{}, addrMemo: map[string]*addrResult{}, svcMemo: map[string]*svcResult{},
+	c := &Config{File: file, Zones: map[string][]string{}, addrMemo: device.Memo[addrResult]{}, svcMemo: device.Memo[[]service]{},
 		vipByName: map[string]*VIP{}}
 	top, vdoms, err := parseTree(file, data, c)
 	if err != nil {
@@ -220,25 +213,20 @@ func prefix(v []string) (netip.Prefix, bool) {
 
 // address resolves an address, address group or VIP name once.
 func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
-	if r := c.addrMemo[name]; r != nil {
-		if r.busy {
-			return firewall.AddrSet{}, nil, "address group " + name + " contains itself"
-		}
-		return r.addrs, r.unmodelled, r.err
-	}
-	r := &addrResult{busy: true}
-	c.addrMemo[name] = r
-	defer func() { r.busy = false }()
-	fail := func(msg string) (firewall.AddrSet, []string, string) {
-		r.err, r.addrs = msg, firewall.AddrSet{}
-		return r.addrs, nil, msg
-	}
+	r, err := c.addrMemo.Resolve(name, "address group "+name+" contains itself", func() (addrResult, string) { return c.resolveAddress(name) })
+	return r.addrs, r.unmodelled, err
+}
+
+// resolveAddress is address's first answer.
+func (c *Config) resolveAddress(name string) (addrResult, string) {
+	var r addrResult
+	fail := func(msg string) (addrResult, string) { return addrResult{}, msg }
 	if v := c.vipByName[name]; v != nil {
 		r.addrs = v.Mapped
 		if v.Unmodelled != "" {
 			r.unmodelled = []string{"VIP " + name + ": " + v.Unmodelled}
 		}
-		return r.addrs, r.unmodelled, ""
+		return r, ""
 	}
 	if e := c.addrs[name]; e != nil {
 		switch t := e.one("type"); t {
@@ -246,7 +234,7 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 			v := e.get("subnet")
 			if len(v) == 0 {
 				r.addrs = all4 // FortiOS's default subnet is 0.0.0.0 0.0.0.0
-				return r.addrs, nil, ""
+				return r, ""
 			}
 			p, ok := prefix(v)
 			if !ok {
@@ -284,7 +272,7 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 			r.addrs = all4
 			r.unmodelled = []string{"address " + name + " of type " + t}
 		}
-		return r.addrs, r.unmodelled, ""
+		return r, ""
 	}
 	if g := c.addrgrps[name]; g != nil {
 		var unm []string
@@ -310,14 +298,14 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 			}
 		}
 		r.unmodelled = unm
-		return r.addrs, unm, ""
+		return r, ""
 	}
 	switch name {
 	case "all":
 		r.addrs = all4
-		return r.addrs, nil, ""
+		return r, ""
 	case "none":
-		return r.addrs, nil, ""
+		return r, ""
 	}
 	return fail("address " + name + " is not defined")
 }
@@ -334,25 +322,19 @@ var builtin = map[string][]string{
 
 // serviceOf resolves a service or service group name once.
 func (c *Config) serviceOf(name string) ([]service, string) {
-	if r := c.svcMemo[name]; r != nil {
-		if r.busy {
-			return nil, "service group " + name + " contains itself"
-		}
-		return r.svcs, r.err
-	}
-	r := &svcResult{busy: true}
-	c.svcMemo[name] = r
-	defer func() { r.busy = false }()
-	fail := func(msg string) ([]service, string) {
-		r.err, r.svcs = msg, nil
-		return nil, msg
-	}
+	return c.svcMemo.Resolve(name, "service group "+name+" contains itself", func() ([]service, string) { return c.resolveService(name) })
+}
+
+// resolveService is serviceOf's first answer.
+func (c *Config) resolveService(name string) ([]service, string) {
+	var svcs []service
+	fail := func(msg string) ([]service, string) { return nil, msg }
 	if e := c.svcs[name]; e != nil {
 		proto := strings.ToUpper(e.one("protocol"))
 		switch proto {
 		case "", "TCP/UDP/SCTP", "TCP/UDP/UDP-LITE/SCTP":
 			if len(e.get("fqdn")) > 0 || (len(e.get("iprange")) > 0 && e.one("iprange") != "0.0.0.0") {
-				r.svcs = append(r.svcs, service{unmodelled: "service " + name + " limited to addresses"})
+				svcs = append(svcs, service{unmodelled: "service " + name + " limited to addresses"})
 			}
 			for _, k := range []struct {
 				key   string
@@ -363,7 +345,7 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 					if !ok {
 						return fail(fmt.Sprintf("service %s (line %d): bad %s", name, e.lineOf(k.key), k.key))
 					}
-					r.svcs = append(r.svcs, s)
+					svcs = append(svcs, s)
 				}
 			}
 		case "ICMP", "ICMP6":
@@ -375,7 +357,7 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 			if t := e.one("icmptype"); t != "" {
 				s.unmodelled = "ICMP type " + t
 			}
-			r.svcs = append(r.svcs, s)
+			svcs = append(svcs, s)
 		case "IP":
 			n, err := strconv.Atoi(e.one("protocol-number"))
 			if e.one("protocol-number") == "" {
@@ -385,14 +367,14 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 				return fail(fmt.Sprintf("service %s (line %d): bad protocol-number", name, e.lineOf("protocol-number")))
 			}
 			if n == 0 {
-				r.svcs = append(r.svcs, service{})
+				svcs = append(svcs, service{})
 			} else {
-				r.svcs = append(r.svcs, service{protos: []uint8{uint8(n)}})
+				svcs = append(svcs, service{protos: []uint8{uint8(n)}})
 			}
 		default:
-			r.svcs = append(r.svcs, service{unmodelled: "service " + name + " of protocol " + proto})
+			svcs = append(svcs, service{unmodelled: "service " + name + " of protocol " + proto})
 		}
-		return r.svcs, ""
+		return svcs, ""
 	}
 	if g := c.svcgrps[name]; g != nil {
 		for _, m := range g.get("member") {
@@ -400,28 +382,28 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 			if err != "" {
 				return fail(err)
 			}
-			r.svcs = append(r.svcs, s...)
+			svcs = append(svcs, s...)
 		}
-		return r.svcs, ""
+		return svcs, ""
 	}
 	if b, ok := builtin[name]; ok {
 		for _, spec := range b {
 			f := strings.Fields(spec)
 			switch f[0] {
 			case "ip":
-				r.svcs = append(r.svcs, service{})
+				svcs = append(svcs, service{})
 			case "icmp":
-				r.svcs = append(r.svcs, service{protos: []uint8{firewall.ProtoICMP}})
+				svcs = append(svcs, service{protos: []uint8{firewall.ProtoICMP}})
 			default:
 				p := firewall.ProtoTCP
 				if f[0] == "udp" {
 					p = firewall.ProtoUDP
 				}
 				s, _ := portSpec(f[1], p)
-				r.svcs = append(r.svcs, s)
+				svcs = append(svcs, s)
 			}
 		}
-		return r.svcs, ""
+		return svcs, ""
 	}
 	return fail("service " + name + " is not defined")
 }

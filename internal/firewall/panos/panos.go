@@ -39,8 +39,8 @@ type Config struct {
 	IntrazoneAllow, InterzoneAllow bool
 
 	scopes    []*node // vsys, then shared
-	addrMemo  map[string]*addrResult
-	svcMemo   map[string]*svcResult
+	addrMemo  device.Memo[addrResult]
+	svcMemo   device.Memo[[]service]
 	ifaceNets map[string][]netip.Prefix
 }
 
@@ -87,17 +87,10 @@ type service struct {
 	srcPorts, dstPorts *firewall.PortSet
 }
 
+// addrResult is what an address name resolves to.
 type addrResult struct {
 	addrs firewall.AddrSet
 	unm   []string
-	err   string
-	busy  bool
-}
-
-type svcResult struct {
-	svcs []service
-	err  string
-	busy bool
 }
 
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
@@ -124,7 +117,7 @@ func Read(file string, data []byte) (*Config, error) {
 	}
 	v := vsys[0]
 	c := &Config{File: file, IntrazoneAllow: true, scopes: []*node{v, root.child("shared")},
-		addrMemo: map[string]*addrResult{}, svcMemo: map[string]*svcResult{}, ifaceNets: map[string][]netip.Prefix{}}
+		addrMemo: device.Memo[addrResult]{}, svcMemo: device.Memo[[]service]{}, ifaceNets: map[string][]netip.Prefix{}}
 	// Interface addresses: any entry named like an interface holding
 	// <ip><entry name="A/len"/></ip>.
 	if ifs := dev[0].path("network/interface"); ifs != nil {
@@ -220,22 +213,17 @@ func (c *Config) lookup(kind, name string) *node {
 
 // address resolves an address, address group, or literal once.
 func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
-	if r := c.addrMemo[name]; r != nil {
-		if r.busy {
-			return firewall.AddrSet{}, nil, "address group " + name + " contains itself"
-		}
-		return r.addrs, r.unm, r.err
-	}
-	r := &addrResult{busy: true}
-	c.addrMemo[name] = r
-	defer func() { r.busy = false }()
-	fail := func(msg string) (firewall.AddrSet, []string, string) {
-		r.err = msg
-		return firewall.AddrSet{}, nil, msg
-	}
+	r, err := c.addrMemo.Resolve(name, "address group "+name+" contains itself", func() (addrResult, string) { return c.resolveAddress(name) })
+	return r.addrs, r.unm, err
+}
+
+// resolveAddress is address's first answer.
+func (c *Config) resolveAddress(name string) (addrResult, string) {
+	var r addrResult
+	fail := func(msg string) (addrResult, string) { return addrResult{}, msg }
 	if name == "any" {
 		r.addrs = all4
-		return r.addrs, nil, ""
+		return r, ""
 	}
 	if e := c.lookup("address", name); e != nil {
 		switch {
@@ -269,7 +257,7 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 		default:
 			return fail(fmt.Sprintf("address %s (line %d): kind not read", name, e.line))
 		}
-		return r.addrs, r.unm, ""
+		return r, ""
 	}
 	if g := c.lookup("address-group", name); g != nil {
 		if st := g.child("static"); st != nil {
@@ -281,14 +269,14 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 				r.addrs = r.addrs.Union(s)
 				r.unm = append(r.unm, u...)
 			}
-			return r.addrs, r.unm, ""
+			return r, ""
 		}
 		r.addrs, r.unm = all4, []string{"dynamic address group " + name + " (its members are tagged at run time)"}
-		return r.addrs, r.unm, ""
+		return r, ""
 	}
 	if s, ok := literal(name); ok {
 		r.addrs = s
-		return r.addrs, nil, ""
+		return r, ""
 	}
 	return fail("address " + name + " is not defined")
 }
@@ -328,19 +316,13 @@ func ptr(p firewall.PortSet) *firewall.PortSet { return &p }
 
 // serviceOf resolves a service or service group once.
 func (c *Config) serviceOf(name string) ([]service, string) {
-	if r := c.svcMemo[name]; r != nil {
-		if r.busy {
-			return nil, "service group " + name + " contains itself"
-		}
-		return r.svcs, r.err
-	}
-	r := &svcResult{busy: true}
-	c.svcMemo[name] = r
-	defer func() { r.busy = false }()
-	fail := func(msg string) ([]service, string) {
-		r.err, r.svcs = msg, nil
-		return nil, msg
-	}
+	return c.svcMemo.Resolve(name, "service group "+name+" contains itself", func() ([]service, string) { return c.resolveService(name) })
+}
+
+// resolveService is serviceOf's first answer.
+func (c *Config) resolveService(name string) ([]service, string) {
+	var svcs []service
+	fail := func(msg string) ([]service, string) { return nil, msg }
 	if e := c.lookup("service", name); e != nil {
 		proto := e.child("protocol")
 		found := false
@@ -362,12 +344,12 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 				}
 				s.srcPorts = &x
 			}
-			r.svcs = append(r.svcs, s)
+			svcs = append(svcs, s)
 		}
 		if !found {
 			return fail(fmt.Sprintf("service %s (line %d): protocol not read", name, e.line))
 		}
-		return r.svcs, ""
+		return svcs, ""
 	}
 	if g := c.lookup("service-group", name); g != nil {
 		for _, m := range g.child("members").members() {
@@ -375,12 +357,12 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 			if err != "" {
 				return fail(err)
 			}
-			r.svcs = append(r.svcs, s...)
+			svcs = append(svcs, s...)
 		}
-		return r.svcs, ""
+		return svcs, ""
 	}
 	if s, ok := predefined[name]; ok {
-		r.svcs = s
+		svcs = s
 		return s, ""
 	}
 	return fail("service " + name + " is not defined")

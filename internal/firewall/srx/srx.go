@@ -41,8 +41,8 @@ type Config struct {
 	ifaceNets map[string][]netip.Prefix
 	books     map[string]map[string]*book // zone ("" global) → name → entry
 	apps      map[string]*appDef
-	addrMemo  map[string]*addrResult
-	appMemo   map[string]*appResult
+	addrMemo  device.Memo[addrResult]
+	appMemo   device.Memo[[]service]
 }
 
 // Zone is a security zone.
@@ -107,17 +107,10 @@ type appDef struct {
 	isSet bool
 }
 
+// addrResult is what an address name resolves to.
 type addrResult struct {
 	addrs firewall.AddrSet
 	unm   []string
-	err   string
-	busy  bool
-}
-
-type appResult struct {
-	svcs []service
-	err  string
-	busy bool
 }
 
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
@@ -140,7 +133,7 @@ func Read(file string, data []byte) (*Config, error) {
 		}
 	}
 	c := &Config{File: file, ifaceNets: map[string][]netip.Prefix{}, books: map[string]map[string]*book{},
-		apps: map[string]*appDef{}, addrMemo: map[string]*addrResult{}, appMemo: map[string]*appResult{}}
+		apps: map[string]*appDef{}, addrMemo: device.Memo[addrResult]{}, appMemo: device.Memo[[]service]{}}
 	zones := map[string]*Zone{}
 	zone := func(name string, line int) *Zone {
 		z := zones[name]
@@ -447,30 +440,27 @@ func (c *Config) address(zone, name string) (firewall.AddrSet, []string, string)
 	if b == nil {
 		scope, b = "", c.books[""][name]
 	}
-	key := scope + "/" + name
-	if r := c.addrMemo[key]; r != nil {
-		if r.busy {
-			return firewall.AddrSet{}, nil, "address set " + name + " contains itself"
-		}
-		return r.addrs, r.unm, r.err
-	}
 	if b == nil {
 		return firewall.AddrSet{}, nil, "address " + name + " is not in the address books"
 	}
-	r := &addrResult{busy: true}
-	c.addrMemo[key] = r
-	defer func() { r.busy = false }()
+	r, err := c.addrMemo.Resolve(scope+"/"+name, "address set "+name+" contains itself", func() (addrResult, string) { return c.resolveAddress(zone, name, b) })
+	return r.addrs, r.unm, err
+}
+
+// resolveAddress is address's first answer for name, whose entry is b
+// (members of a set are looked up from zone).
+func (c *Config) resolveAddress(zone, name string, b *book) (addrResult, string) {
+	var r addrResult
 	if b.isSet {
 		for _, m := range b.members {
 			s, u, err := c.address(zone, m)
 			if err != "" {
-				r.err = err
-				return firewall.AddrSet{}, nil, err
+				return addrResult{}, err
 			}
 			r.addrs = r.addrs.Union(s)
 			r.unm = append(r.unm, u...)
 		}
-		return r.addrs, r.unm, ""
+		return r, ""
 	}
 	v := b.prefix
 	switch {
@@ -479,8 +469,7 @@ func (c *Config) address(zone, name string) (firewall.AddrSet, []string, string)
 		z, err2 := netip.ParseAddr(v[3])
 		s, err3 := firewall.RangeSet(a, z)
 		if err1 != nil || err2 != nil || err3 != nil {
-			r.err = fmt.Sprintf("address %s (line %d): bad range", name, b.line)
-			return firewall.AddrSet{}, nil, r.err
+			return addrResult{}, fmt.Sprintf("address %s (line %d): bad range", name, b.line)
 		}
 		if a.Is4() {
 			r.addrs = s
@@ -497,21 +486,19 @@ func (c *Config) address(zone, name string) (firewall.AddrSet, []string, string)
 			s, err3 = firewall.MaskSet(aa, mm)
 		}
 		if err1 != nil || err2 != nil || err3 != nil {
-			r.err = fmt.Sprintf("address %s (line %d): bad wildcard", name, b.line)
-			return firewall.AddrSet{}, nil, r.err
+			return addrResult{}, fmt.Sprintf("address %s (line %d): bad wildcard", name, b.line)
 		}
 		r.addrs = s
 	default:
 		p, err := firewall.ParsePrefixOrAddr(v[0])
 		if err != nil {
-			r.err = fmt.Sprintf("address %s (line %d): bad address", name, b.line)
-			return firewall.AddrSet{}, nil, r.err
+			return addrResult{}, fmt.Sprintf("address %s (line %d): bad address", name, b.line)
 		}
 		if p.Addr().Is4() {
 			r.addrs = firewall.PrefixSet(p)
 		}
 	}
-	return r.addrs, r.unm, ""
+	return r, ""
 }
 
 // predefined junos-* applications (the common ones).
@@ -556,26 +543,20 @@ func (c *Config) application(name string) ([]service, string) {
 	if name == "any" {
 		return []service{{}}, ""
 	}
-	if r := c.appMemo[name]; r != nil {
-		if r.busy {
-			return nil, "application set " + name + " contains itself"
-		}
-		return r.svcs, r.err
-	}
-	r := &appResult{busy: true}
-	c.appMemo[name] = r
-	defer func() { r.busy = false }()
-	fail := func(msg string) ([]service, string) {
-		r.err, r.svcs = msg, nil
-		return nil, msg
-	}
+	return c.appMemo.Resolve(name, "application set "+name+" contains itself", func() ([]service, string) { return c.resolveApplication(name) })
+}
+
+// resolveApplication is application's first answer.
+func (c *Config) resolveApplication(name string) ([]service, string) {
+	var svcs []service
+	fail := func(msg string) ([]service, string) { return nil, msg }
 	a := c.apps[name]
 	if a == nil {
 		spec, ok := predefined[name]
 		if !ok {
 			if strings.HasPrefix(name, "junos-") {
-				r.svcs = []service{{unmodelled: "predefined application " + name + " (not in this reader's table)"}}
-				return r.svcs, ""
+				svcs = []service{{unmodelled: "predefined application " + name + " (not in this reader's table)"}}
+				return svcs, ""
 			}
 			return fail("application " + name + " is not defined")
 		}
@@ -585,16 +566,16 @@ func (c *Config) application(name string) ([]service, string) {
 			if len(f) > 1 {
 				s.unmodelled = "ICMP type " + f[1]
 			}
-			r.svcs = []service{s}
-			return r.svcs, ""
+			svcs = []service{s}
+			return svcs, ""
 		}
 		p := firewall.ProtoTCP
 		if f[0] == "udp" {
 			p = firewall.ProtoUDP
 		}
 		ports, _ := portRange(f[1])
-		r.svcs = []service{{protos: []uint8{p}, dstPorts: &ports}}
-		return r.svcs, ""
+		svcs = []service{{protos: []uint8{p}, dstPorts: &ports}}
+		return svcs, ""
 	}
 	if a.isSet {
 		for _, m := range a.set {
@@ -603,9 +584,9 @@ func (c *Config) application(name string) ([]service, string) {
 			if err != "" {
 				return fail(err)
 			}
-			r.svcs = append(r.svcs, s...)
+			svcs = append(svcs, s...)
 		}
-		return r.svcs, ""
+		return svcs, ""
 	}
 	for _, term := range a.order {
 		t := a.terms[term]
@@ -637,9 +618,9 @@ func (c *Config) application(name string) ([]service, string) {
 		if _, ok := t["icmp-type"]; ok {
 			s.unmodelled = "ICMP type " + t["icmp-type"]
 		}
-		r.svcs = append(r.svcs, s)
+		svcs = append(svcs, s)
 	}
-	return r.svcs, ""
+	return svcs, ""
 }
 
 func (c *Config) finish(p *Policy) {
