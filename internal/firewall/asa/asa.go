@@ -47,8 +47,8 @@ type Config struct {
 
 	objects   map[string]*rawObject // object network|service NAME
 	groupsRaw map[string]*rawObject // object-group KIND NAME
-	netMemo   map[string]*netResult
-	svcMemo   map[string]*svcResult
+	netMemo   device.Memo[netResult]
+	svcMemo   device.Memo[svcResult]
 }
 
 // Interface is a named interface.
@@ -117,17 +117,15 @@ type rawObject struct {
 	body       []device.Line
 }
 
+// netResult is what a network object or group resolves to.
 type netResult struct {
 	addrs      firewall.AddrSet
 	unmodelled string
-	err        string
-	busy       bool
 }
 
+// svcResult is what a service object or group resolves to.
 type svcResult struct {
 	svcs []service
-	err  string
-	busy bool
 	port bool // a port group (object-group service NAME tcp): ports only
 }
 
@@ -149,7 +147,7 @@ func Read(file string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	c := &Config{File: file, ACLs: map[string]*ACL{}, objects: map[string]*rawObject{}, groupsRaw: map[string]*rawObject{},
-		netMemo: map[string]*netResult{}, svcMemo: map[string]*svcResult{}}
+		netMemo: device.Memo[netResult]{}, svcMemo: device.Memo[svcResult]{}}
 	var blocks []block
 	for _, l := range lines {
 		if l.Indent > 0 && len(blocks) > 0 {
@@ -355,12 +353,6 @@ func (c *Config) netObject(name string, group bool) (firewall.AddrSet, string, s
 	if group {
 		key, raw = "g "+name, c.groupsRaw[name]
 	}
-	if r := c.netMemo[key]; r != nil {
-		if r.busy {
-			return firewall.AddrSet{}, "", "object-group " + name + " contains itself"
-		}
-		return r.addrs, r.unmodelled, r.err
-	}
 	if raw == nil || raw.kind != "network" {
 		what := "object network "
 		if group {
@@ -368,9 +360,13 @@ func (c *Config) netObject(name string, group bool) (firewall.AddrSet, string, s
 		}
 		return firewall.AddrSet{}, "", what + name + " is not defined"
 	}
-	r := &netResult{busy: true}
-	c.netMemo[key] = r
-	defer func() { r.busy = false }()
+	r, err := c.netMemo.Resolve(key, "object-group "+name+" contains itself", func() (netResult, string) { return c.resolveNet(name, group, raw) })
+	return r.addrs, r.unmodelled, err
+}
+
+// resolveNet is netObject's first answer for name, defined by raw.
+func (c *Config) resolveNet(name string, group bool, raw *rawObject) (netResult, string) {
+	var r netResult
 	var unm []string
 	for _, l := range raw.body {
 		w := l.Words
@@ -382,8 +378,7 @@ func (c *Config) netObject(name string, group bool) (firewall.AddrSet, string, s
 			case w[0] == "network-object" && len(w) == 3 && w[1] == "object":
 				s, u, err := c.netObject(w[2], false)
 				if err != "" {
-					r.err = err
-					return firewall.AddrSet{}, "", err
+					return netResult{}, err
 				}
 				if u != "" {
 					unm = append(unm, u)
@@ -395,8 +390,7 @@ func (c *Config) netObject(name string, group bool) (firewall.AddrSet, string, s
 			case w[0] == "group-object" && len(w) == 2:
 				s, u, err := c.netObject(w[1], true)
 				if err != "" {
-					r.err = err
-					return firewall.AddrSet{}, "", err
+					return netResult{}, err
 				}
 				if u != "" {
 					unm = append(unm, u)
@@ -404,14 +398,12 @@ func (c *Config) netObject(name string, group bool) (firewall.AddrSet, string, s
 				r.addrs = r.addrs.Union(s)
 				continue
 			default:
-				r.err = fmt.Sprintf("object-group %s line %d: entry not understood", name, l.N)
-				return firewall.AddrSet{}, "", r.err
+				return netResult{}, fmt.Sprintf("object-group %s line %d: entry not understood", name, l.N)
 			}
 		}
 		s, u, ok := parseNet(w)
 		if !ok {
-			r.err = fmt.Sprintf("object %s line %d: address not understood", name, l.N)
-			return firewall.AddrSet{}, "", r.err
+			return netResult{}, fmt.Sprintf("object %s line %d: address not understood", name, l.N)
 		}
 		if u != "" {
 			unm = append(unm, u)
@@ -419,33 +411,28 @@ func (c *Config) netObject(name string, group bool) (firewall.AddrSet, string, s
 		r.addrs = r.addrs.Union(s)
 	}
 	r.unmodelled = strings.Join(unm, "; ")
-	return r.addrs, r.unmodelled, ""
+	return r, ""
 }
 
 // svcObject resolves an object service, an object-group service or an
 // object-group protocol once.
-func (c *Config) svcObject(name string, group bool) (*svcResult, string) {
+func (c *Config) svcObject(name string, group bool) (svcResult, string) {
 	key := "o " + name
 	raw := c.objects[name]
 	if group {
 		key, raw = "g "+name, c.groupsRaw[name]
 	}
-	if r := c.svcMemo[key]; r != nil {
-		if r.busy {
-			return nil, "object-group " + name + " contains itself"
-		}
-		return r, r.err
-	}
 	if raw == nil || (raw.kind != "service" && raw.kind != "protocol") {
-		return nil, "service object " + name + " is not defined"
+		return svcResult{}, "service object " + name + " is not defined"
 	}
-	r := &svcResult{busy: true}
-	c.svcMemo[key] = r
-	defer func() { r.busy = false }()
-	fail := func(l device.Line, what string) (*svcResult, string) {
-		r.err = fmt.Sprintf("object %s line %d: %s", name, l.N, what)
-		r.svcs = nil
-		return nil, r.err
+	return c.svcMemo.Resolve(key, "object-group "+name+" contains itself", func() (svcResult, string) { return c.resolveSvc(name, group, raw) })
+}
+
+// resolveSvc is svcObject's first answer for name, defined by raw.
+func (c *Config) resolveSvc(name string, group bool, raw *rawObject) (svcResult, string) {
+	var r svcResult
+	fail := func(l device.Line, what string) (svcResult, string) {
+		return svcResult{}, fmt.Sprintf("object %s line %d: %s", name, l.N, what)
 	}
 	var groupProtos []uint8
 	if raw.kind == "service" && raw.proto != "" {
@@ -462,15 +449,13 @@ func (c *Config) svcObject(name string, group bool) (*svcResult, string) {
 		case w[0] == "group-object" && len(w) == 2:
 			g, err := c.svcObject(w[1], true)
 			if err != "" {
-				r.err = err
-				return nil, err
+				return svcResult{}, err
 			}
 			r.svcs = append(r.svcs, g.svcs...)
 		case w[0] == "service-object" && len(w) == 3 && w[1] == "object":
 			g, err := c.svcObject(w[2], false)
 			if err != "" {
-				r.err = err
-				return nil, err
+				return svcResult{}, err
 			}
 			r.svcs = append(r.svcs, g.svcs...)
 		case w[0] == "protocol-object" && len(w) == 2:

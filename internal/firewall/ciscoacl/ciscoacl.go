@@ -48,8 +48,8 @@ type Config struct {
 	Notes device.Notes
 
 	netRaw, svcRaw map[string]*rawGroup
-	nets           map[string]*netGroup
-	svcs           map[string]*svcGroup
+	nets           device.Memo[firewall.AddrSet]
+	svcs           device.Memo[[]service]
 	routes         []device.Line
 }
 
@@ -108,18 +108,6 @@ type rawGroup struct {
 	body []device.Line
 }
 
-type netGroup struct {
-	addrs firewall.AddrSet
-	err   string
-	busy  bool
-}
-
-type svcGroup struct {
-	svcs []service
-	err  string
-	busy bool
-}
-
 // service is one entry of a service object group.
 type service struct {
 	protos             []uint8 // nil: ip
@@ -139,7 +127,7 @@ func Read(file string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	c := &Config{File: file, ACLs: map[string]*ACL{}, netRaw: map[string]*rawGroup{}, svcRaw: map[string]*rawGroup{},
-		nets: map[string]*netGroup{}, svcs: map[string]*svcGroup{}}
+		nets: device.Memo[firewall.AddrSet]{}, svcs: device.Memo[[]service]{}}
 	blocks := splitBlocks(lines, c)
 	// Object groups first: entries may name groups defined further down.
 	for _, b := range blocks {
@@ -642,18 +630,16 @@ func isOption(w string) bool {
 
 // netGroup resolves a network object group once.
 func (c *Config) netGroup(name string) (firewall.AddrSet, string) {
-	if g := c.nets[name]; g != nil {
-		if g.busy {
-			return firewall.AddrSet{}, "object-group " + name + " contains itself"
-		}
-		return g.addrs, g.err
-	}
 	raw := c.netRaw[name]
 	if raw == nil {
 		return firewall.AddrSet{}, "network object-group " + name + " is not defined"
 	}
-	g := &netGroup{busy: true}
-	c.nets[name] = g
+	return c.nets.Resolve(name, "object-group "+name+" contains itself", func() (firewall.AddrSet, string) { return c.resolveNet(name, raw) })
+}
+
+// resolveNet is netGroup's first answer for name, defined by raw.
+func (c *Config) resolveNet(name string, raw *rawGroup) (firewall.AddrSet, string) {
+	var addrs firewall.AddrSet
 	for _, l := range raw.body {
 		w := l.Words
 		var s firewall.AddrSet
@@ -705,32 +691,27 @@ func (c *Config) netGroup(name string) (firewall.AddrSet, string) {
 			err = fmt.Sprintf("object-group %s line %d: entry not understood", name, l.N)
 		}
 		if err != "" {
-			g.err, g.busy = err, false
 			return firewall.AddrSet{}, err
 		}
-		g.addrs = g.addrs.Union(s)
+		addrs = addrs.Union(s)
 	}
-	g.busy = false
-	return g.addrs, ""
+	return addrs, ""
 }
 
 // svcGroup resolves a service object group once.
 func (c *Config) svcGroup(name string) ([]service, string) {
-	if g := c.svcs[name]; g != nil {
-		if g.busy {
-			return nil, "object-group " + name + " contains itself"
-		}
-		return g.svcs, g.err
-	}
 	raw := c.svcRaw[name]
 	if raw == nil {
 		return nil, "service object-group " + name + " is not defined"
 	}
-	g := &svcGroup{busy: true}
-	c.svcs[name] = g
+	return c.svcs.Resolve(name, "object-group "+name+" contains itself", func() ([]service, string) { return c.resolveSvc(name, raw) })
+}
+
+// resolveSvc is svcGroup's first answer for name, defined by raw.
+func (c *Config) resolveSvc(name string, raw *rawGroup) ([]service, string) {
+	var svcs []service
 	fail := func(l device.Line, what string) ([]service, string) {
-		g.err, g.busy, g.svcs = fmt.Sprintf("object-group %s line %d: %s", name, l.N, what), false, nil
-		return nil, g.err
+		return nil, fmt.Sprintf("object-group %s line %d: %s", name, l.N, what)
 	}
 	for _, l := range raw.body {
 		w := l.Words
@@ -743,10 +724,9 @@ func (c *Config) svcGroup(name string) ([]service, string) {
 			}
 			s, err := c.svcGroup(w[1])
 			if err != "" {
-				g.err, g.busy = err, false
 				return nil, err
 			}
-			g.svcs = append(g.svcs, s...)
+			svcs = append(svcs, s...)
 			continue
 		}
 		var protos []uint8
@@ -784,10 +764,9 @@ func (c *Config) svcGroup(name string) ([]service, string) {
 				return fail(l, "entry not understood")
 			}
 		}
-		g.svcs = append(g.svcs, s)
+		svcs = append(svcs, s)
 	}
-	g.busy = false
-	return g.svcs, ""
+	return svcs, ""
 }
 
 // staticRoutes adds "ip route NET MASK (IFACE | NEXTHOP) ..." to the
