@@ -1,11 +1,21 @@
 package device
 
+import "github.com/guardrail-monitoring/guardrail/internal/firewall"
+
 // Memo resolves the named groups of a configuration (address groups,
 // service groups, application sets...) once each: a name asked again gets
 // its first answer, so groups nested as diamonds cost one resolution
 // each, and a name asked while it is being resolved (a group that
 // contains itself) gets an error instead of recursing forever.
 type Memo[V any] map[string]*memoEntry[V]
+
+// Addresses is what an address name (an address object or group)
+// resolves to: its addresses, and what of it the model lacks (an FQDN,
+// a dynamic group...), which makes the verdicts that depend on it unknown.
+type Addresses struct {
+	Set        firewall.AddrSet
+	Unmodelled []string
+}
 
 type memoEntry[V any] struct {
 	value V

@@ -40,7 +40,7 @@ type Config struct {
 	Notes      device.Notes
 
 	addrs, addrgrps, svcs, svcgrps map[string]*entry
-	addrMemo                       device.Memo[addrResult]
+	addrMemo                       device.Memo[device.Addresses]
 	svcMemo                        device.Memo[[]service]
 	vipByName                      map[string]*VIP
 }
@@ -90,12 +90,6 @@ type service struct {
 	unmodelled         string
 }
 
-// addrResult is what an address name resolves to.
-type addrResult struct {
-	addrs      firewall.AddrSet
-	unmodelled []string
-}
-
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a FortiOS configuration, bounded in bytes.
@@ -103,7 +97,7 @@ func ReadFile(path string) (*Config, error) { return device.ReadConfig(Kind, pat
 
 // Read parses a FortiOS configuration.
 func Read(file string, data []byte) (*Config, error) {
-	c := &Config{File: file, Zones: map[string][]string{}, addrMemo: device.Memo[addrResult]{}, svcMemo: device.Memo[[]service]{},
+	c := &Config{File: file, Zones: map[string][]string{}, addrMemo: device.Memo[device.Addresses]{}, svcMemo: device.Memo[[]service]{},
 		vipByName: map[string]*VIP{}}
 	top, vdoms, err := parseTree(file, data, c)
 	if err != nil {
@@ -213,18 +207,18 @@ func prefix(v []string) (netip.Prefix, bool) {
 
 // address resolves an address, address group or VIP name once.
 func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
-	r, err := c.addrMemo.Resolve(name, "address group "+name+" contains itself", func() (addrResult, string) { return c.resolveAddress(name) })
-	return r.addrs, r.unmodelled, err
+	r, err := c.addrMemo.Resolve(name, "address group "+name+" contains itself", func() (device.Addresses, string) { return c.resolveAddress(name) })
+	return r.Set, r.Unmodelled, err
 }
 
 // resolveAddress is address's first answer.
-func (c *Config) resolveAddress(name string) (addrResult, string) {
-	var r addrResult
-	fail := func(msg string) (addrResult, string) { return addrResult{}, msg }
+func (c *Config) resolveAddress(name string) (device.Addresses, string) {
+	var r device.Addresses
+	fail := func(msg string) (device.Addresses, string) { return device.Addresses{}, msg }
 	if v := c.vipByName[name]; v != nil {
-		r.addrs = v.Mapped
+		r.Set = v.Mapped
 		if v.Unmodelled != "" {
-			r.unmodelled = []string{"VIP " + name + ": " + v.Unmodelled}
+			r.Unmodelled = []string{"VIP " + name + ": " + v.Unmodelled}
 		}
 		return r, ""
 	}
@@ -233,14 +227,14 @@ func (c *Config) resolveAddress(name string) (addrResult, string) {
 		case "", "ipmask", "interface-subnet":
 			v := e.get("subnet")
 			if len(v) == 0 {
-				r.addrs = all4 // FortiOS's default subnet is 0.0.0.0 0.0.0.0
+				r.Set = all4 // FortiOS's default subnet is 0.0.0.0 0.0.0.0
 				return r, ""
 			}
 			p, ok := prefix(v)
 			if !ok {
 				return fail(fmt.Sprintf("address %s (line %d): bad subnet", name, e.lineOf("subnet")))
 			}
-			r.addrs = firewall.PrefixSet(p)
+			r.Set = firewall.PrefixSet(p)
 		case "iprange":
 			a, err1 := netip.ParseAddr(e.one("start-ip"))
 			b, err2 := netip.ParseAddr(e.one("end-ip"))
@@ -252,7 +246,7 @@ func (c *Config) resolveAddress(name string) (addrResult, string) {
 			if err1 != nil || err2 != nil || err3 != nil {
 				return fail(fmt.Sprintf("address %s (line %d): bad range", name, e.line))
 			}
-			r.addrs = s
+			r.Set = s
 		case "wildcard":
 			v := e.get("wildcard")
 			if len(v) != 2 {
@@ -267,10 +261,10 @@ func (c *Config) resolveAddress(name string) (addrResult, string) {
 			if err != nil {
 				return fail(fmt.Sprintf("address %s (line %d): %v", name, e.line, err))
 			}
-			r.addrs = s
+			r.Set = s
 		default:
-			r.addrs = all4
-			r.unmodelled = []string{"address " + name + " of type " + t}
+			r.Set = all4
+			r.Unmodelled = []string{"address " + name + " of type " + t}
 		}
 		return r, ""
 	}
@@ -281,7 +275,7 @@ func (c *Config) resolveAddress(name string) (addrResult, string) {
 			if err != "" {
 				return fail(err)
 			}
-			r.addrs = r.addrs.Union(s)
+			r.Set = r.Set.Union(s)
 			unm = append(unm, u...)
 		}
 		if g.one("exclude") == "enable" {
@@ -294,15 +288,15 @@ func (c *Config) resolveAddress(name string) (addrResult, string) {
 					unm = append(unm, u...)
 					continue
 				}
-				r.addrs = r.addrs.Minus(s)
+				r.Set = r.Set.Minus(s)
 			}
 		}
-		r.unmodelled = unm
+		r.Unmodelled = unm
 		return r, ""
 	}
 	switch name {
 	case "all":
-		r.addrs = all4
+		r.Set = all4
 		return r, ""
 	case "none":
 		return r, ""

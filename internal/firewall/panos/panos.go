@@ -39,7 +39,7 @@ type Config struct {
 	IntrazoneAllow, InterzoneAllow bool
 
 	scopes    []*node // vsys, then shared
-	addrMemo  device.Memo[addrResult]
+	addrMemo  device.Memo[device.Addresses]
 	svcMemo   device.Memo[[]service]
 	ifaceNets map[string][]netip.Prefix
 }
@@ -87,12 +87,6 @@ type service struct {
 	srcPorts, dstPorts *firewall.PortSet
 }
 
-// addrResult is what an address name resolves to.
-type addrResult struct {
-	addrs firewall.AddrSet
-	unm   []string
-}
-
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a PAN-OS configuration, bounded in bytes.
@@ -117,7 +111,7 @@ func Read(file string, data []byte) (*Config, error) {
 	}
 	v := vsys[0]
 	c := &Config{File: file, IntrazoneAllow: true, scopes: []*node{v, root.child("shared")},
-		addrMemo: device.Memo[addrResult]{}, svcMemo: device.Memo[[]service]{}, ifaceNets: map[string][]netip.Prefix{}}
+		addrMemo: device.Memo[device.Addresses]{}, svcMemo: device.Memo[[]service]{}, ifaceNets: map[string][]netip.Prefix{}}
 	// Interface addresses: any entry named like an interface holding
 	// <ip><entry name="A/len"/></ip>.
 	if ifs := dev[0].path("network/interface"); ifs != nil {
@@ -213,16 +207,16 @@ func (c *Config) lookup(kind, name string) *node {
 
 // address resolves an address, address group, or literal once.
 func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
-	r, err := c.addrMemo.Resolve(name, "address group "+name+" contains itself", func() (addrResult, string) { return c.resolveAddress(name) })
-	return r.addrs, r.unm, err
+	r, err := c.addrMemo.Resolve(name, "address group "+name+" contains itself", func() (device.Addresses, string) { return c.resolveAddress(name) })
+	return r.Set, r.Unmodelled, err
 }
 
 // resolveAddress is address's first answer.
-func (c *Config) resolveAddress(name string) (addrResult, string) {
-	var r addrResult
-	fail := func(msg string) (addrResult, string) { return addrResult{}, msg }
+func (c *Config) resolveAddress(name string) (device.Addresses, string) {
+	var r device.Addresses
+	fail := func(msg string) (device.Addresses, string) { return device.Addresses{}, msg }
 	if name == "any" {
-		r.addrs = all4
+		r.Set = all4
 		return r, ""
 	}
 	if e := c.lookup("address", name); e != nil {
@@ -232,13 +226,13 @@ func (c *Config) resolveAddress(name string) (addrResult, string) {
 			if !ok {
 				return fail(fmt.Sprintf("address %s (line %d): bad ip-netmask", name, e.line))
 			}
-			r.addrs = s
+			r.Set = s
 		case e.child("ip-range") != nil:
 			s, ok := literal(e.child("ip-range").value())
 			if !ok {
 				return fail(fmt.Sprintf("address %s (line %d): bad ip-range", name, e.line))
 			}
-			r.addrs = s
+			r.Set = s
 		case e.child("ip-wildcard") != nil:
 			a, m, _ := strings.Cut(e.child("ip-wildcard").value(), "/")
 			aa, err1 := netip.ParseAddr(a)
@@ -251,9 +245,9 @@ func (c *Config) resolveAddress(name string) (addrResult, string) {
 			if err != nil {
 				return fail(fmt.Sprintf("address %s (line %d): %v", name, e.line, err))
 			}
-			r.addrs = s
+			r.Set = s
 		case e.child("fqdn") != nil:
-			r.addrs, r.unm = all4, []string{"FQDN address " + name + " (resolved at run time)"}
+			r.Set, r.Unmodelled = all4, []string{"FQDN address " + name + " (resolved at run time)"}
 		default:
 			return fail(fmt.Sprintf("address %s (line %d): kind not read", name, e.line))
 		}
@@ -266,16 +260,16 @@ func (c *Config) resolveAddress(name string) (addrResult, string) {
 				if err != "" {
 					return fail(err)
 				}
-				r.addrs = r.addrs.Union(s)
-				r.unm = append(r.unm, u...)
+				r.Set = r.Set.Union(s)
+				r.Unmodelled = append(r.Unmodelled, u...)
 			}
 			return r, ""
 		}
-		r.addrs, r.unm = all4, []string{"dynamic address group " + name + " (its members are tagged at run time)"}
+		r.Set, r.Unmodelled = all4, []string{"dynamic address group " + name + " (its members are tagged at run time)"}
 		return r, ""
 	}
 	if s, ok := literal(name); ok {
-		r.addrs = s
+		r.Set = s
 		return r, ""
 	}
 	return fail("address " + name + " is not defined")

@@ -41,7 +41,7 @@ type Config struct {
 	ifaceNets map[string][]netip.Prefix
 	books     map[string]map[string]*book // zone ("" global) → name → entry
 	apps      map[string]*appDef
-	addrMemo  device.Memo[addrResult]
+	addrMemo  device.Memo[device.Addresses]
 	appMemo   device.Memo[[]service]
 }
 
@@ -107,12 +107,6 @@ type appDef struct {
 	isSet bool
 }
 
-// addrResult is what an address name resolves to.
-type addrResult struct {
-	addrs firewall.AddrSet
-	unm   []string
-}
-
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a Junos configuration, bounded in bytes.
@@ -133,7 +127,7 @@ func Read(file string, data []byte) (*Config, error) {
 		}
 	}
 	c := &Config{File: file, ifaceNets: map[string][]netip.Prefix{}, books: map[string]map[string]*book{},
-		apps: map[string]*appDef{}, addrMemo: device.Memo[addrResult]{}, appMemo: device.Memo[[]service]{}}
+		apps: map[string]*appDef{}, addrMemo: device.Memo[device.Addresses]{}, appMemo: device.Memo[[]service]{}}
 	zones := map[string]*Zone{}
 	zone := func(name string, line int) *Zone {
 		z := zones[name]
@@ -443,22 +437,22 @@ func (c *Config) address(zone, name string) (firewall.AddrSet, []string, string)
 	if b == nil {
 		return firewall.AddrSet{}, nil, "address " + name + " is not in the address books"
 	}
-	r, err := c.addrMemo.Resolve(scope+"/"+name, "address set "+name+" contains itself", func() (addrResult, string) { return c.resolveAddress(zone, name, b) })
-	return r.addrs, r.unm, err
+	r, err := c.addrMemo.Resolve(scope+"/"+name, "address set "+name+" contains itself", func() (device.Addresses, string) { return c.resolveAddress(zone, name, b) })
+	return r.Set, r.Unmodelled, err
 }
 
 // resolveAddress is address's first answer for name, whose entry is b
 // (members of a set are looked up from zone).
-func (c *Config) resolveAddress(zone, name string, b *book) (addrResult, string) {
-	var r addrResult
+func (c *Config) resolveAddress(zone, name string, b *book) (device.Addresses, string) {
+	var r device.Addresses
 	if b.isSet {
 		for _, m := range b.members {
 			s, u, err := c.address(zone, m)
 			if err != "" {
-				return addrResult{}, err
+				return device.Addresses{}, err
 			}
-			r.addrs = r.addrs.Union(s)
-			r.unm = append(r.unm, u...)
+			r.Set = r.Set.Union(s)
+			r.Unmodelled = append(r.Unmodelled, u...)
 		}
 		return r, ""
 	}
@@ -469,13 +463,13 @@ func (c *Config) resolveAddress(zone, name string, b *book) (addrResult, string)
 		z, err2 := netip.ParseAddr(v[3])
 		s, err3 := firewall.RangeSet(a, z)
 		if err1 != nil || err2 != nil || err3 != nil {
-			return addrResult{}, fmt.Sprintf("address %s (line %d): bad range", name, b.line)
+			return device.Addresses{}, fmt.Sprintf("address %s (line %d): bad range", name, b.line)
 		}
 		if a.Is4() {
-			r.addrs = s
+			r.Set = s
 		}
 	case len(v) >= 2 && v[0] == "dns-name":
-		r.addrs, r.unm = all4, []string{"DNS-name address " + name + " (resolved at run time)"}
+		r.Set, r.Unmodelled = all4, []string{"DNS-name address " + name + " (resolved at run time)"}
 	case len(v) >= 2 && v[0] == "wildcard-address":
 		a, m, _ := strings.Cut(v[1], "/")
 		aa, err1 := netip.ParseAddr(a)
@@ -486,16 +480,16 @@ func (c *Config) resolveAddress(zone, name string, b *book) (addrResult, string)
 			s, err3 = firewall.MaskSet(aa, mm)
 		}
 		if err1 != nil || err2 != nil || err3 != nil {
-			return addrResult{}, fmt.Sprintf("address %s (line %d): bad wildcard", name, b.line)
+			return device.Addresses{}, fmt.Sprintf("address %s (line %d): bad wildcard", name, b.line)
 		}
-		r.addrs = s
+		r.Set = s
 	default:
 		p, err := firewall.ParsePrefixOrAddr(v[0])
 		if err != nil {
-			return addrResult{}, fmt.Sprintf("address %s (line %d): bad address", name, b.line)
+			return device.Addresses{}, fmt.Sprintf("address %s (line %d): bad address", name, b.line)
 		}
 		if p.Addr().Is4() {
-			r.addrs = firewall.PrefixSet(p)
+			r.Set = firewall.PrefixSet(p)
 		}
 	}
 	return r, ""
