@@ -119,13 +119,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 	for _, i := range c.Interfaces {
 		ipos := firewall.Pos{File: c.File, Line: i.Line}
 		if i.Shutdown {
-			for _, k := range []struct {
-				ch *firewall.Chain
-				f  firewall.Field
-			}{{in, firewall.FieldInIface}, {out, firewall.FieldOutIface}} {
-				k.ch.Rules = append(k.ch.Rules, &firewall.Rule{Label: "interface " + i.Name + " is shut down", Pos: ipos,
-					Conds: []firewall.Cond{iface(k.f, i.Name)}, Verdict: firewall.Drop})
-			}
+			device.ThroughInterface(in, out, i.Name, "interface "+i.Name+" is shut down", ipos, firewall.Drop)
 			continue
 		}
 		if len(i.unmodelledFor) > 0 {

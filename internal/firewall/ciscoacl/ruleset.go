@@ -82,24 +82,11 @@ func (c *Config) Ruleset(acl string) (*firewall.Ruleset, error) {
 	for _, i := range c.Interfaces {
 		ipos := firewall.Pos{File: c.File, Line: i.Line}
 		if i.Shutdown {
-			for _, k := range []struct {
-				ch *firewall.Chain
-				f  firewall.Field
-			}{{in, firewall.FieldInIface}, {out, firewall.FieldOutIface}} {
-				k.ch.Rules = append(k.ch.Rules, &firewall.Rule{Label: "interface " + i.Name + " is shut down", Pos: ipos,
-					Conds: []firewall.Cond{{Field: k.f, Iface: i.Name}}, Verdict: firewall.Drop})
-			}
+			device.ThroughInterface(in, out, i.Name, "interface "+i.Name+" is shut down", ipos, firewall.Drop)
 			continue
 		}
 		if len(i.Unmodelled) > 0 {
-			for _, k := range []struct {
-				ch *firewall.Chain
-				f  firewall.Field
-			}{{in, firewall.FieldInIface}, {out, firewall.FieldOutIface}} {
-				k.ch.Rules = append(k.ch.Rules, &firewall.Rule{Label: "interface " + i.Name, Pos: ipos,
-					Conds:   []firewall.Cond{{Field: k.f, Iface: i.Name}},
-					Verdict: firewall.UnknownTarget(joinUnmodelled(i.Unmodelled))})
-			}
+			device.ThroughInterface(in, out, i.Name, "interface "+i.Name, ipos, firewall.UnknownTarget(joinUnmodelled(i.Unmodelled)))
 		}
 		if i.In != "" {
 			bind(in, firewall.FieldInIface, i.Name, i.In, i.InLine, "in")
