@@ -91,6 +91,21 @@ access-group GLOBAL global
 	})
 }
 
+// TestShutdown: a shut-down interface passes nothing, in or out.
+func TestShutdown(t *testing.T) {
+	c, err := Read("s.cfg", []byte("interface G0\n nameif outside\n security-level 0\n ip address 203.0.113.1 255.255.255.0\n"+
+		"interface G1\n nameif inside\n security-level 100\n ip address 10.1.0.1 255.255.0.0\n"+
+		"interface G2\n nameif dmz\n security-level 50\n shutdown\n ip address 172.16.1.1 255.255.255.0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	devicetest.Verdicts(t, c, []devicetest.Case{
+		{Name: "inside to outside: security levels", Src: "10.1.2.3", Dst: "203.0.113.9", Svc: "tcp/80", Verdict: "allowed", Rule: "security level 100 to outside's 0"},
+		{Name: "into the shut-down dmz", Src: "10.1.2.3", Dst: "172.16.1.5", Svc: "tcp/80", Verdict: "blocked", Rule: "interface dmz is shut down"},
+		{Name: "out of the shut-down dmz", Src: "172.16.1.5", Dst: "203.0.113.9", Svc: "tcp/80", Verdict: "blocked", Rule: "interface dmz is shut down"},
+	})
+}
+
 func TestEquivalence(t *testing.T) {
 	eq := devicetest.LoadEquivalence(t, "vendor-stateful")
 	en, err := load(t, "equivalence.cfg").Engine(device.Path{})
