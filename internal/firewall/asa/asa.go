@@ -125,14 +125,8 @@ type netResult struct {
 
 // svcResult is what a service object or group resolves to.
 type svcResult struct {
-	svcs []service
+	svcs []device.Service
 	port bool // a port group (object-group service NAME tcp): ports only
-}
-
-type service struct {
-	protos             []uint8
-	srcPorts, dstPorts *firewall.PortSet
-	unmodelled         string
 }
 
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
@@ -463,13 +457,13 @@ func (c *Config) resolveSvc(name string, group bool, raw *rawObject) (svcResult,
 			if !ok {
 				return fail(l, "protocol not understood")
 			}
-			r.svcs = append(r.svcs, service{protos: ps})
+			r.svcs = append(r.svcs, device.Service{Protos: ps})
 		case w[0] == "port-object" && r.port:
 			p, n, ok := ciscoacl.PortOp(w[1:], groupProtos)
 			if !ok || n != len(w)-1 {
 				return fail(l, "port not understood")
 			}
-			r.svcs = append(r.svcs, service{protos: groupProtos, dstPorts: &p})
+			r.svcs = append(r.svcs, device.Service{Protos: groupProtos, DstPorts: &p})
 		case (w[0] == "service-object" && len(w) >= 2) || (w[0] == "service" && !group && len(w) >= 2):
 			s, err := serviceSpec(w[1:])
 			if err != "" {
@@ -485,12 +479,12 @@ func (c *Config) resolveSvc(name string, group bool, raw *rawObject) (svcResult,
 
 // serviceSpec reads "tcp [source OP] [destination OP]" (or the older "tcp
 // eq 80" for the destination), "icmp [type]", "ip", a protocol.
-func serviceSpec(w []string) (service, string) {
+func serviceSpec(w []string) (device.Service, string) {
 	ps, ok := protos(w[0])
 	if !ok {
-		return service{}, "protocol not understood"
+		return device.Service{}, "protocol not understood"
 	}
-	s := service{protos: ps}
+	s := device.Service{Protos: ps}
 	rest := w[1:]
 	ported := ps != nil && firewall.HasPorts(ps[0])
 	for len(rest) > 0 {
@@ -501,9 +495,9 @@ func serviceSpec(w []string) (service, string) {
 				return s, rest[0] + " port not understood"
 			}
 			if rest[0] == "source" {
-				s.srcPorts = &p
+				s.SrcPorts = &p
 			} else {
-				s.dstPorts = &p
+				s.DstPorts = &p
 			}
 			rest = rest[1+n:]
 		case ported && ciscoacl.IsPortOp(rest[0]):
@@ -511,9 +505,9 @@ func serviceSpec(w []string) (service, string) {
 			if !ok {
 				return s, "port not understood"
 			}
-			s.dstPorts, rest = &p, rest[n:]
+			s.DstPorts, rest = &p, rest[n:]
 		case len(ps) == 1 && (ps[0] == firewall.ProtoICMP || ps[0] == firewall.ProtoICMPv6):
-			s.unmodelled = "ICMP type " + strings.Join(rest, " ")
+			s.Unmodelled = "ICMP type " + strings.Join(rest, " ")
 			rest = nil
 		default:
 			return s, "service not understood"

@@ -49,7 +49,7 @@ type Config struct {
 
 	netRaw, svcRaw map[string]*rawGroup
 	nets           device.Memo[firewall.AddrSet]
-	svcs           device.Memo[[]service]
+	svcs           device.Memo[[]device.Service]
 	routes         []device.Line
 }
 
@@ -108,13 +108,6 @@ type rawGroup struct {
 	body []device.Line
 }
 
-// service is one entry of a service object group.
-type service struct {
-	protos             []uint8 // nil: ip
-	srcPorts, dstPorts *firewall.PortSet
-	unmodelled         string
-}
-
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a running-config, bounded in bytes.
@@ -127,7 +120,7 @@ func Read(file string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	c := &Config{File: file, ACLs: map[string]*ACL{}, netRaw: map[string]*rawGroup{}, svcRaw: map[string]*rawGroup{},
-		nets: device.Memo[firewall.AddrSet]{}, svcs: device.Memo[[]service]{}}
+		nets: device.Memo[firewall.AddrSet]{}, svcs: device.Memo[[]device.Service]{}}
 	blocks := splitBlocks(lines, c)
 	// Object groups first: entries may name groups defined further down.
 	for _, b := range blocks {
@@ -520,7 +513,7 @@ func (c *Config) extendedEntry(e *Entry, w []string) string {
 	if len(w) == 0 {
 		return "entry without a protocol"
 	}
-	var svcs []service
+	var svcs []device.Service
 	i := 0
 	if w[0] == "object-group" {
 		if len(w) < 2 {
@@ -536,9 +529,9 @@ func (c *Config) extendedEntry(e *Entry, w []string) string {
 		if !ok {
 			return "protocol not understood"
 		}
-		svcs, i = []service{{protos: p}}, 1
+		svcs, i = []device.Service{{Protos: p}}, 1
 	}
-	ported := len(svcs) == 1 && svcs[0].protos != nil && len(svcs[0].protos) == 1 && firewall.HasPorts(svcs[0].protos[0]) && w[0] != "object-group"
+	ported := len(svcs) == 1 && svcs[0].Protos != nil && len(svcs[0].Protos) == 1 && firewall.HasPorts(svcs[0].Protos[0]) && w[0] != "object-group"
 	src, n, err := c.address(w[i:], true)
 	if err != "" {
 		return err
@@ -546,7 +539,7 @@ func (c *Config) extendedEntry(e *Entry, w []string) string {
 	i += n
 	var sport, dport *firewall.PortSet
 	if ported && i < len(w) && IsPortOp(w[i]) {
-		s, n, ok := PortOp(w[i:], svcs[0].protos)
+		s, n, ok := PortOp(w[i:], svcs[0].Protos)
 		if !ok {
 			return "source port not understood"
 		}
@@ -558,17 +551,17 @@ func (c *Config) extendedEntry(e *Entry, w []string) string {
 	}
 	i += n
 	if ported && i < len(w) && IsPortOp(w[i]) {
-		s, n, ok := PortOp(w[i:], svcs[0].protos)
+		s, n, ok := PortOp(w[i:], svcs[0].Protos)
 		if !ok {
 			return "destination port not understood"
 		}
 		dport, i = &s, i+n
 	}
 	established := false
-	isICMP := len(svcs) == 1 && len(svcs[0].protos) == 1 && svcs[0].protos[0] == firewall.ProtoICMP && w[0] != "object-group"
+	isICMP := len(svcs) == 1 && len(svcs[0].Protos) == 1 && svcs[0].Protos[0] == firewall.ProtoICMP && w[0] != "object-group"
 	for ; i < len(w); i++ {
 		switch o := w[i]; {
-		case o == "established" && ported && svcs[0].protos[0] == firewall.ProtoTCP:
+		case o == "established" && ported && svcs[0].Protos[0] == firewall.ProtoTCP:
 			established = true
 		case o == "log" || o == "log-input":
 			if i+1 < len(w) && !isOption(w[i+1]) {
@@ -605,10 +598,10 @@ func (c *Config) extendedEntry(e *Entry, w []string) string {
 		return ""
 	}
 	for _, s := range svcs {
-		if s.unmodelled != "" {
-			e.Unmodelled = append(e.Unmodelled, s.unmodelled)
+		if s.Unmodelled != "" {
+			e.Unmodelled = append(e.Unmodelled, s.Unmodelled)
 		}
-		m := Match{Protos: s.protos, Src: src, Dst: dst, SrcPorts: s.srcPorts, DstPorts: s.dstPorts, Established: established}
+		m := Match{Protos: s.Protos, Src: src, Dst: dst, SrcPorts: s.SrcPorts, DstPorts: s.DstPorts, Established: established}
 		if sport != nil {
 			m.SrcPorts = sport
 		}
@@ -699,18 +692,18 @@ func (c *Config) resolveNet(name string, raw *rawGroup) (firewall.AddrSet, strin
 }
 
 // svcGroup resolves a service object group once.
-func (c *Config) svcGroup(name string) ([]service, string) {
+func (c *Config) svcGroup(name string) ([]device.Service, string) {
 	raw := c.svcRaw[name]
 	if raw == nil {
 		return nil, "service object-group " + name + " is not defined"
 	}
-	return c.svcs.Resolve(name, "object-group "+name+" contains itself", func() ([]service, string) { return c.resolveSvc(name, raw) })
+	return c.svcs.Resolve(name, "object-group "+name+" contains itself", func() ([]device.Service, string) { return c.resolveSvc(name, raw) })
 }
 
 // resolveSvc is svcGroup's first answer for name, defined by raw.
-func (c *Config) resolveSvc(name string, raw *rawGroup) ([]service, string) {
-	var svcs []service
-	fail := func(l device.Line, what string) ([]service, string) {
+func (c *Config) resolveSvc(name string, raw *rawGroup) ([]device.Service, string) {
+	var svcs []device.Service
+	fail := func(l device.Line, what string) ([]device.Service, string) {
 		return nil, fmt.Sprintf("object-group %s line %d: %s", name, l.N, what)
 	}
 	for _, l := range raw.body {
@@ -740,7 +733,7 @@ func (c *Config) resolveSvc(name string, raw *rawGroup) ([]service, string) {
 			}
 			protos = p
 		}
-		s := service{protos: protos}
+		s := device.Service{Protos: protos}
 		rest := w[1:]
 		ported := protos != nil && firewall.HasPorts(protos[0])
 		if ported && len(rest) > 0 && rest[0] == "source" {
@@ -748,18 +741,18 @@ func (c *Config) resolveSvc(name string, raw *rawGroup) ([]service, string) {
 			if !ok {
 				return fail(l, "source port not understood")
 			}
-			s.srcPorts, rest = &p, rest[1+n:]
+			s.SrcPorts, rest = &p, rest[1+n:]
 		}
 		if ported && len(rest) > 0 {
 			p, n, ok := PortOp(rest, protos)
 			if !ok {
 				return fail(l, "port not understood")
 			}
-			s.dstPorts, rest = &p, rest[n:]
+			s.DstPorts, rest = &p, rest[n:]
 		}
 		if len(rest) > 0 {
 			if len(protos) == 1 && protos[0] == firewall.ProtoICMP {
-				s.unmodelled = "ICMP type " + strings.Join(rest, " ")
+				s.Unmodelled = "ICMP type " + strings.Join(rest, " ")
 			} else {
 				return fail(l, "entry not understood")
 			}

@@ -41,7 +41,7 @@ type Config struct {
 
 	addrs, addrgrps, svcs, svcgrps map[string]*entry
 	addrMemo                       device.Memo[device.Addresses]
-	svcMemo                        device.Memo[[]service]
+	svcMemo                        device.Memo[[]device.Service]
 	vipByName                      map[string]*VIP
 }
 
@@ -61,7 +61,7 @@ type Policy struct {
 	SrcIntf, DstIntf       []string
 	Src, Dst               firewall.AddrSet
 	SrcNegate, DstNegate   bool
-	Services               []service
+	Services               []device.Service
 	ServiceNegate          bool
 	Accept                 bool
 	Disabled               bool
@@ -84,12 +84,6 @@ type VIP struct {
 	Unmodelled string
 }
 
-type service struct {
-	protos             []uint8 // nil: every protocol
-	srcPorts, dstPorts *firewall.PortSet
-	unmodelled         string
-}
-
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a FortiOS configuration, bounded in bytes.
@@ -97,7 +91,7 @@ func ReadFile(path string) (*Config, error) { return device.ReadConfig(Kind, pat
 
 // Read parses a FortiOS configuration.
 func Read(file string, data []byte) (*Config, error) {
-	c := &Config{File: file, Zones: map[string][]string{}, addrMemo: device.Memo[device.Addresses]{}, svcMemo: device.Memo[[]service]{},
+	c := &Config{File: file, Zones: map[string][]string{}, addrMemo: device.Memo[device.Addresses]{}, svcMemo: device.Memo[[]device.Service]{},
 		vipByName: map[string]*VIP{}}
 	top, vdoms, err := parseTree(file, data, c)
 	if err != nil {
@@ -315,20 +309,20 @@ var builtin = map[string][]string{
 }
 
 // serviceOf resolves a service or service group name once.
-func (c *Config) serviceOf(name string) ([]service, string) {
-	return c.svcMemo.Resolve(name, "service group "+name+" contains itself", func() ([]service, string) { return c.resolveService(name) })
+func (c *Config) serviceOf(name string) ([]device.Service, string) {
+	return c.svcMemo.Resolve(name, "service group "+name+" contains itself", func() ([]device.Service, string) { return c.resolveService(name) })
 }
 
 // resolveService is serviceOf's first answer.
-func (c *Config) resolveService(name string) ([]service, string) {
-	var svcs []service
-	fail := func(msg string) ([]service, string) { return nil, msg }
+func (c *Config) resolveService(name string) ([]device.Service, string) {
+	var svcs []device.Service
+	fail := func(msg string) ([]device.Service, string) { return nil, msg }
 	if e := c.svcs[name]; e != nil {
 		proto := strings.ToUpper(e.one("protocol"))
 		switch proto {
 		case "", "TCP/UDP/SCTP", "TCP/UDP/UDP-LITE/SCTP":
 			if len(e.get("fqdn")) > 0 || (len(e.get("iprange")) > 0 && e.one("iprange") != "0.0.0.0") {
-				svcs = append(svcs, service{unmodelled: "service " + name + " limited to addresses"})
+				svcs = append(svcs, device.Service{Unmodelled: "service " + name + " limited to addresses"})
 			}
 			for _, k := range []struct {
 				key   string
@@ -347,9 +341,9 @@ func (c *Config) resolveService(name string) ([]service, string) {
 			if proto == "ICMP6" {
 				p = firewall.ProtoICMPv6
 			}
-			s := service{protos: []uint8{p}}
+			s := device.Service{Protos: []uint8{p}}
 			if t := e.one("icmptype"); t != "" {
-				s.unmodelled = "ICMP type " + t
+				s.Unmodelled = "ICMP type " + t
 			}
 			svcs = append(svcs, s)
 		case "IP":
@@ -361,12 +355,12 @@ func (c *Config) resolveService(name string) ([]service, string) {
 				return fail(fmt.Sprintf("service %s (line %d): bad protocol-number", name, e.lineOf("protocol-number")))
 			}
 			if n == 0 {
-				svcs = append(svcs, service{})
+				svcs = append(svcs, device.Service{})
 			} else {
-				svcs = append(svcs, service{protos: []uint8{uint8(n)}})
+				svcs = append(svcs, device.Service{Protos: []uint8{uint8(n)}})
 			}
 		default:
-			svcs = append(svcs, service{unmodelled: "service " + name + " of protocol " + proto})
+			svcs = append(svcs, device.Service{Unmodelled: "service " + name + " of protocol " + proto})
 		}
 		return svcs, ""
 	}
@@ -385,9 +379,9 @@ func (c *Config) resolveService(name string) ([]service, string) {
 			f := strings.Fields(spec)
 			switch f[0] {
 			case "ip":
-				svcs = append(svcs, service{})
+				svcs = append(svcs, device.Service{})
 			case "icmp":
-				svcs = append(svcs, service{protos: []uint8{firewall.ProtoICMP}})
+				svcs = append(svcs, device.Service{Protos: []uint8{firewall.ProtoICMP}})
 			default:
 				p := firewall.ProtoTCP
 				if f[0] == "udp" {
@@ -403,19 +397,19 @@ func (c *Config) resolveService(name string) ([]service, string) {
 }
 
 // portSpec reads "DST[-DST][:SRC[-SRC]]".
-func portSpec(spec string, proto uint8) (service, bool) {
+func portSpec(spec string, proto uint8) (device.Service, bool) {
 	dst, src, hasSrc := strings.Cut(spec, ":")
 	d, ok := portRange(dst)
 	if !ok {
-		return service{}, false
+		return device.Service{}, false
 	}
-	s := service{protos: []uint8{proto}, dstPorts: &d}
+	s := device.Service{Protos: []uint8{proto}, DstPorts: &d}
 	if hasSrc {
 		sp, ok := portRange(src)
 		if !ok {
-			return service{}, false
+			return device.Service{}, false
 		}
-		s.srcPorts = &sp
+		s.SrcPorts = &sp
 	}
 	return s, true
 }

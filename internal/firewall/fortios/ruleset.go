@@ -158,7 +158,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 			target = "policy " + p.ID + " services"
 			ch := &firewall.Chain{Name: target, Pos: ppos}
 			for _, s := range p.Services {
-				ch.Rules = append(ch.Rules, &firewall.Rule{Label: label + " (a negated service)", Pos: ppos, Conds: s.conds(), Verdict: firewall.Return, Unmodelled: svcUnmodelled(s)})
+				ch.Rules = append(ch.Rules, &firewall.Rule{Label: label + " (a negated service)", Pos: ppos, Conds: s.Conds(), Verdict: firewall.Return, Unmodelled: svcUnmodelled(s)})
 			}
 			ch.Rules = append(ch.Rules, &firewall.Rule{Label: label, Pos: ppos, Verdict: verdict, Unmodelled: unm})
 			t.Chains = append(t.Chains, ch)
@@ -187,7 +187,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 						continue
 					}
 					for _, s := range p.Services {
-						fw.Rules = append(fw.Rules, &firewall.Rule{Label: label, Pos: ppos, Conds: append(append([]firewall.Cond(nil), conds...), s.conds()...),
+						fw.Rules = append(fw.Rules, &firewall.Rule{Label: label, Pos: ppos, Conds: append(append([]firewall.Cond(nil), conds...), s.Conds()...),
 							Verdict: verdict, Unmodelled: append(append([]string(nil), pt.unm...), svcUnmodelled(s)...)})
 					}
 				}
@@ -198,13 +198,9 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 	return rs
 }
 
-func svcUnmodelled(s service) []string {
-	if s.unmodelled == "" {
+func svcUnmodelled(s device.Service) []string {
+	if s.Unmodelled == "" {
 		return nil
 	}
-	return []string{s.unmodelled}
-}
-
-func (s service) conds() []firewall.Cond {
-	return device.MatchConds(s.protos, all4, all4, s.srcPorts, s.dstPorts)
+	return []string{s.Unmodelled}
 }

@@ -42,7 +42,7 @@ type Config struct {
 	books     map[string]map[string]*book // zone ("" global) → name → entry
 	apps      map[string]*appDef
 	addrMemo  device.Memo[device.Addresses]
-	appMemo   device.Memo[[]service]
+	appMemo   device.Memo[[]device.Service]
 }
 
 // Zone is a security zone.
@@ -61,7 +61,7 @@ type Policy struct {
 	Global           bool
 	Src, Dst         firewall.AddrSet
 	SrcExcl, DstExcl bool
-	Services         []service // nil with AnyApp
+	Services         []device.Service // nil with AnyApp
 	AnyApp           bool
 	Action           string
 	Unmodelled       []string
@@ -84,12 +84,6 @@ type NAT struct {
 	ToPort     uint16
 	Off        bool
 	Unmodelled string
-}
-
-type service struct {
-	protos             []uint8
-	srcPorts, dstPorts *firewall.PortSet
-	unmodelled         string
 }
 
 type book struct {
@@ -127,7 +121,7 @@ func Read(file string, data []byte) (*Config, error) {
 		}
 	}
 	c := &Config{File: file, ifaceNets: map[string][]netip.Prefix{}, books: map[string]map[string]*book{},
-		apps: map[string]*appDef{}, addrMemo: device.Memo[device.Addresses]{}, appMemo: device.Memo[[]service]{}}
+		apps: map[string]*appDef{}, addrMemo: device.Memo[device.Addresses]{}, appMemo: device.Memo[[]device.Service]{}}
 	zones := map[string]*Zone{}
 	zone := func(name string, line int) *Zone {
 		z := zones[name]
@@ -533,34 +527,34 @@ func portRange(s string) (firewall.PortSet, bool) {
 }
 
 // application resolves an application or application set once.
-func (c *Config) application(name string) ([]service, string) {
+func (c *Config) application(name string) ([]device.Service, string) {
 	if name == "any" {
-		return []service{{}}, ""
+		return []device.Service{{}}, ""
 	}
-	return c.appMemo.Resolve(name, "application set "+name+" contains itself", func() ([]service, string) { return c.resolveApplication(name) })
+	return c.appMemo.Resolve(name, "application set "+name+" contains itself", func() ([]device.Service, string) { return c.resolveApplication(name) })
 }
 
 // resolveApplication is application's first answer.
-func (c *Config) resolveApplication(name string) ([]service, string) {
-	var svcs []service
-	fail := func(msg string) ([]service, string) { return nil, msg }
+func (c *Config) resolveApplication(name string) ([]device.Service, string) {
+	var svcs []device.Service
+	fail := func(msg string) ([]device.Service, string) { return nil, msg }
 	a := c.apps[name]
 	if a == nil {
 		spec, ok := predefined[name]
 		if !ok {
 			if strings.HasPrefix(name, "junos-") {
-				svcs = []service{{unmodelled: "predefined application " + name + " (not in this reader's table)"}}
+				svcs = []device.Service{{Unmodelled: "predefined application " + name + " (not in this reader's table)"}}
 				return svcs, ""
 			}
 			return fail("application " + name + " is not defined")
 		}
 		f := strings.Fields(spec)
 		if f[0] == "icmp" {
-			s := service{protos: []uint8{firewall.ProtoICMP}}
+			s := device.Service{Protos: []uint8{firewall.ProtoICMP}}
 			if len(f) > 1 {
-				s.unmodelled = "ICMP type " + f[1]
+				s.Unmodelled = "ICMP type " + f[1]
 			}
-			svcs = []service{s}
+			svcs = []device.Service{s}
 			return svcs, ""
 		}
 		p := firewall.ProtoTCP
@@ -568,7 +562,7 @@ func (c *Config) resolveApplication(name string) ([]service, string) {
 			p = firewall.ProtoUDP
 		}
 		ports, _ := portRange(f[1])
-		svcs = []service{{protos: []uint8{p}, dstPorts: &ports}}
+		svcs = []device.Service{{Protos: []uint8{p}, DstPorts: &ports}}
 		return svcs, ""
 	}
 	if a.isSet {
@@ -584,7 +578,7 @@ func (c *Config) resolveApplication(name string) ([]service, string) {
 	}
 	for _, term := range a.order {
 		t := a.terms[term]
-		var s service
+		var s device.Service
 		switch p := t["protocol"]; p {
 		case "":
 			return fail(fmt.Sprintf("application %s (line %d): no protocol", name, a.line))
@@ -593,24 +587,24 @@ func (c *Config) resolveApplication(name string) ([]service, string) {
 			if !ok {
 				return fail(fmt.Sprintf("application %s (line %d): protocol not read", name, a.line))
 			}
-			s.protos = []uint8{n}
+			s.Protos = []uint8{n}
 		}
 		if v, ok := t["destination-port"]; ok {
 			ps, ok := portRange(v)
 			if !ok {
 				return fail(fmt.Sprintf("application %s (line %d): bad destination-port", name, a.line))
 			}
-			s.dstPorts = &ps
+			s.DstPorts = &ps
 		}
 		if v, ok := t["source-port"]; ok {
 			ps, ok := portRange(v)
 			if !ok {
 				return fail(fmt.Sprintf("application %s (line %d): bad source-port", name, a.line))
 			}
-			s.srcPorts = &ps
+			s.SrcPorts = &ps
 		}
 		if _, ok := t["icmp-type"]; ok {
-			s.unmodelled = "ICMP type " + t["icmp-type"]
+			s.Unmodelled = "ICMP type " + t["icmp-type"]
 		}
 		svcs = append(svcs, s)
 	}
@@ -652,8 +646,8 @@ func (c *Config) finish(p *Policy) {
 			p.Unknown = err
 		}
 		for _, x := range s {
-			if x.unmodelled != "" {
-				c.Notes.Add(p.Line, true, "policy "+p.Name+": "+x.unmodelled+" is not modelled")
+			if x.Unmodelled != "" {
+				c.Notes.Add(p.Line, true, "policy "+p.Name+": "+x.Unmodelled+" is not modelled")
 			}
 		}
 		p.Services = append(p.Services, s...)
