@@ -173,19 +173,8 @@ func (c *Config) entry(e *Entry, w []string) string {
 			return "entry option not understood"
 		}
 	}
-	for _, s := range svcs {
-		if s.Unmodelled != "" {
-			e.Unmodelled = append(e.Unmodelled, s.Unmodelled)
-		}
-		m := match{protos: s.Protos, src: src, dst: dst, srcPorts: s.SrcPorts, dstPorts: s.DstPorts}
-		if sport != nil {
-			m.srcPorts = sport
-		}
-		if dport != nil {
-			m.dstPorts = dport
-		}
-		e.Matches = append(e.Matches, m)
-	}
+	ms, unm := device.Matches(svcs, src, dst, sport, dport)
+	e.Matches, e.Unmodelled = append(e.Matches, ms...), append(e.Unmodelled, unm...)
 	return ""
 }
 

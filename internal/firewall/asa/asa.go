@@ -84,15 +84,9 @@ type Entry struct {
 	Line       int
 	Text       string
 	Permit     bool
-	Matches    []match
+	Matches    []device.Match
 	Unmodelled []string
 	Unknown    string
-}
-
-type match struct {
-	protos             []uint8 // nil: ip
-	src, dst           firewall.AddrSet
-	srcPorts, dstPorts *firewall.PortSet
 }
 
 // NAT is a static translation of destinations: packets entering Mapped

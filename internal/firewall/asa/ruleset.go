@@ -196,15 +196,11 @@ func (c *Config) aclChain(name, chain string) *firewall.Chain {
 			v = firewall.Accept
 		}
 		for _, m := range e.Matches {
-			if m.src.IsEmpty() || m.dst.IsEmpty() {
+			if m.Src.IsEmpty() || m.Dst.IsEmpty() {
 				continue // IPv6 only
 			}
-			ch.Rules = append(ch.Rules, &firewall.Rule{Label: label, Pos: pos, Conds: m.conds(), Verdict: v, Unmodelled: e.Unmodelled})
+			ch.Rules = append(ch.Rules, &firewall.Rule{Label: label, Pos: pos, Conds: m.Conds(), Verdict: v, Unmodelled: e.Unmodelled})
 		}
 	}
 	return ch
-}
-
-func (m match) conds() []firewall.Cond {
-	return device.MatchConds(m.protos, m.src, m.dst, m.srcPorts, m.dstPorts)
 }

@@ -71,20 +71,15 @@ type Entry struct {
 	Permit bool
 	// Matches: nil with Never set for an entry that meets no packet of a
 	// flow (fragments).
-	Matches []Match
+	Matches []device.Match
 	Never   bool
+	// Established: the entry matches only TCP packets with ACK (or RST)
+	// set ("established").
+	Established bool
 	// Unmodelled: the entry's matches the model lacks; Unknown, when set,
 	// the entry's action is not modelled (reflexive "evaluate", "dynamic").
 	Unmodelled []string
 	Unknown    string
-}
-
-// Match is one combination of protocol, addresses and ports.
-type Match struct {
-	Protos             []uint8 // nil: every IP protocol
-	Src, Dst           firewall.AddrSet
-	SrcPorts, DstPorts *firewall.PortSet
-	Established        bool
 }
 
 // Interface is one interface with its addresses and bound lists.
@@ -435,7 +430,7 @@ func (c *Config) standardEntry(e *Entry, w []string) string {
 			return "standard entry option not understood"
 		}
 	}
-	e.Matches = []Match{{Src: src, Dst: all4}}
+	e.Matches = []device.Match{{Src: src, Dst: all4}}
 	return ""
 }
 
@@ -597,19 +592,8 @@ func (c *Config) extendedEntry(e *Entry, w []string) string {
 	if e.Never {
 		return ""
 	}
-	for _, s := range svcs {
-		if s.Unmodelled != "" {
-			e.Unmodelled = append(e.Unmodelled, s.Unmodelled)
-		}
-		m := Match{Protos: s.Protos, Src: src, Dst: dst, SrcPorts: s.SrcPorts, DstPorts: s.DstPorts, Established: established}
-		if sport != nil {
-			m.SrcPorts = sport
-		}
-		if dport != nil {
-			m.DstPorts = dport
-		}
-		e.Matches = append(e.Matches, m)
-	}
+	ms, unm := device.Matches(svcs, src, dst, sport, dport)
+	e.Matches, e.Unmodelled, e.Established = append(e.Matches, ms...), append(e.Unmodelled, unm...), established
 	return ""
 }
 

@@ -152,18 +152,19 @@ func (c *Config) chain(name, chain string) *firewall.Chain {
 			continue
 		}
 		for _, m := range e.Matches {
-			ch.Rules = append(ch.Rules, &firewall.Rule{Label: label, Pos: pos, Conds: m.conds(), Verdict: v, Unmodelled: e.Unmodelled})
+			ch.Rules = append(ch.Rules, &firewall.Rule{Label: label, Pos: pos, Conds: conds(e, m), Verdict: v, Unmodelled: e.Unmodelled})
 		}
 	}
 	ch.Rules = append(ch.Rules, &firewall.Rule{Label: "access list " + name + ": implicit deny at the end", Pos: ch.Pos, Verdict: firewall.Drop})
 	return ch
 }
 
-// conds are the match's conditions; "established" is the ACK (or RST)
-// bit, which every packet of a connection but its first carries.
-func (m Match) conds() []firewall.Cond {
-	cs := device.MatchConds(m.Protos, m.Src, m.Dst, m.SrcPorts, m.DstPorts)
-	if m.Established {
+// conds are the conditions of entry e's match m; "established" is the
+// ACK (or RST) bit, which every packet of a connection but its first
+// carries.
+func conds(e *Entry, m device.Match) []firewall.Cond {
+	cs := m.Conds()
+	if e.Established {
 		cs = append(cs, firewall.Cond{Field: firewall.FieldTCPFlags, TCPMask: firewall.TCPAck, TCPComp: firewall.TCPAck})
 	}
 	return cs

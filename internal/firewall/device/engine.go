@@ -37,21 +37,6 @@ func Established(label string, pos firewall.Pos) *firewall.Rule {
 
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
-// Service is what a service (or one entry of a service group) matches:
-// protocols (nil: every protocol) and ports (nil: any), and what of it the
-// model lacks (an ICMP type...), which makes the verdicts that depend on
-// it unknown.
-type Service struct {
-	Protos             []uint8
-	SrcPorts, DstPorts *firewall.PortSet
-	Unmodelled         string
-}
-
-// Conds are the conditions of the service on any addresses.
-func (s Service) Conds() []firewall.Cond {
-	return MatchConds(s.Protos, all4, all4, s.SrcPorts, s.DstPorts)
-}
-
 // MatchConds are the conditions of an IPv4 five-tuple match, in the order
 // protocols, sources, destinations, source ports, destination ports: nil
 // protocols or ports match any, and all addresses need no condition.
