@@ -246,7 +246,7 @@ func (c *Config) iface(b block) {
 			a, err1 := netip.ParseAddr(w[2])
 			m, err2 := netip.ParseAddr(w[3])
 			if err1 == nil && err2 == nil && a.Is4() && m.Is4() {
-				if bits, ok := maskBits(m); ok {
+				if bits, ok := device.MaskBits(m); ok {
 					i.Subnets = append(i.Subnets, netip.PrefixFrom(a, bits).Masked())
 					continue
 				}
@@ -266,19 +266,6 @@ func (c *Config) iface(b block) {
 		}
 	}
 	c.Interfaces = append(c.Interfaces, i)
-}
-
-func maskBits(m netip.Addr) (int, bool) {
-	b := m.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n := 0
-	for n < 32 && v&(1<<(31-n)) != 0 {
-		n++
-	}
-	if n < 32 && v<<n != 0 {
-		return 0, false
-	}
-	return n, true
 }
 
 // network reads a host/subnet/range object body line or a
@@ -303,7 +290,7 @@ func parseNet(w []string) (firewall.AddrSet, string, bool) {
 		if err1 != nil || err2 != nil || !a.Is4() || !m.Is4() {
 			return firewall.AddrSet{}, "", false
 		}
-		bits, ok := maskBits(m)
+		bits, ok := device.MaskBits(m)
 		if !ok {
 			return firewall.AddrSet{}, "", false
 		}
@@ -543,7 +530,7 @@ func (c *Config) route(l device.Line) {
 	m, err2 := netip.ParseAddr(w[3])
 	bits, ok := 0, false
 	if err1 == nil && err2 == nil && a.Is4() && m.Is4() {
-		bits, ok = maskBits(m)
+		bits, ok = device.MaskBits(m)
 	}
 	for _, i := range c.Interfaces {
 		if ok && i.Name == w[1] {

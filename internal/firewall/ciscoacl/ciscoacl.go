@@ -274,7 +274,7 @@ func (c *Config) iface(b block) {
 				a, err1 := netip.ParseAddr(w[2])
 				m, err2 := netip.ParseAddr(w[3])
 				if err1 == nil && err2 == nil && a.Is4() && m.Is4() {
-					if bits, ok := maskBits(m); ok {
+					if bits, ok := device.MaskBits(m); ok {
 						i.Subnets = append(i.Subnets, netip.PrefixFrom(a, bits).Masked())
 						continue
 					}
@@ -301,20 +301,6 @@ func (c *Config) iface(b block) {
 		}
 	}
 	c.Interfaces = append(c.Interfaces, i)
-}
-
-// maskBits is the prefix length of a contiguous subnet mask.
-func maskBits(m netip.Addr) (int, bool) {
-	b := m.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n := 0
-	for n < 32 && v&(1<<(31-n)) != 0 {
-		n++
-	}
-	if n < 32 && v<<n != 0 {
-		return 0, false
-	}
-	return n, true
 }
 
 // standardNumber: numbered lists 1-99 and 1300-1999 are standard, 100-199
@@ -657,7 +643,7 @@ func (c *Config) resolveNet(name string, raw *rawGroup) (firewall.AddrSet, strin
 			m, e2 := netip.ParseAddr(w[1])
 			bits, ok := 0, false
 			if e1 == nil && e2 == nil && a.Is4() && m.Is4() {
-				bits, ok = maskBits(m)
+				bits, ok = device.MaskBits(m)
 			}
 			if !ok {
 				err = fmt.Sprintf("object-group %s line %d: bad network", name, l.N)
@@ -756,7 +742,7 @@ func (c *Config) staticRoutes() {
 		m, err2 := netip.ParseAddr(w[3])
 		bits, ok := 0, false
 		if err1 == nil && err2 == nil && a.Is4() && m.Is4() {
-			bits, ok = maskBits(m)
+			bits, ok = device.MaskBits(m)
 		}
 		if !ok {
 			c.Notes.Add(l.N, false, "static route not read: flows to it need --to-interface")

@@ -185,13 +185,8 @@ func prefix(v []string) (netip.Prefix, bool) {
 		if err1 != nil || err2 != nil || !a.Is4() || !m.Is4() {
 			return netip.Prefix{}, false
 		}
-		b := m.As4()
-		x := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		n := 0
-		for n < 32 && x&(1<<(31-n)) != 0 {
-			n++
-		}
-		if n < 32 && x<<n != 0 {
+		n, ok := device.MaskBits(m)
+		if !ok {
 			return netip.Prefix{}, false
 		}
 		return netip.PrefixFrom(a, n).Masked(), true
