@@ -17,6 +17,21 @@ type Addresses struct {
 	Unmodelled []string
 }
 
+// Union unites the addresses names resolve to (resolve: a reader's
+// lookup of an address name): their union, what of them the model lacks
+// in order, and the error of the last name that has one ("" none).
+func Union(names []string, resolve func(name string) (firewall.AddrSet, []string, string)) (set firewall.AddrSet, unmodelled []string, err string) {
+	for _, n := range names {
+		s, u, e := resolve(n)
+		if e != "" {
+			err = e
+		}
+		unmodelled = append(unmodelled, u...)
+		set = set.Union(s)
+	}
+	return set, unmodelled, err
+}
+
 type memoEntry[V any] struct {
 	value V
 	err   string

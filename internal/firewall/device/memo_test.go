@@ -1,6 +1,11 @@
 package device
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/guardrail-monitoring/guardrail/internal/firewall"
+)
 
 // TestMemo: a name is resolved once, a name asked while it resolves is a
 // cycle, and a failed name answers the zero value every time it is asked.
@@ -39,5 +44,26 @@ func TestMemo(t *testing.T) {
 		if v, err := resolve("x"); err != "group loop contains itself" || v != nil {
 			t.Errorf("ask %d: x (partly resolved before the cycle): %v %q", i, v, err)
 		}
+	}
+}
+
+// TestUnion: the union of what the names resolve to, their unmodelled
+// parts in order, and the last name's error.
+func TestUnion(t *testing.T) {
+	resolve := func(name string) (firewall.AddrSet, []string, string) {
+		switch name {
+		case "a":
+			return firewall.MustPrefixSet("10.0.0.0/8"), []string{"a is dynamic"}, ""
+		case "b":
+			return firewall.MustPrefixSet("192.0.2.0/24"), []string{"b is an FQDN"}, ""
+		}
+		return firewall.AddrSet{}, nil, name + " is not defined"
+	}
+	s, u, err := Union([]string{"x", "a", "y", "b"}, resolve)
+	if !s.Equal(firewall.MustPrefixSet("10.0.0.0/8").Union(firewall.MustPrefixSet("192.0.2.0/24"))) || strings.Join(u, "; ") != "a is dynamic; b is an FQDN" || err != "y is not defined" {
+		t.Errorf("%v %q %q", s, u, err)
+	}
+	if s, u, err := Union(nil, resolve); !s.IsEmpty() || u != nil || err != "" {
+		t.Errorf("no names: %v %q %q", s, u, err)
 	}
 }

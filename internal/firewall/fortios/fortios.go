@@ -534,18 +534,16 @@ func (c *Config) policy(e *entry) {
 		p.Unmodelled = append(p.Unmodelled, "action "+a)
 	}
 	addrs := func(key string) firewall.AddrSet {
-		var s firewall.AddrSet
 		names := e.get(key)
 		if len(names) == 0 {
 			p.unknownAddr = key + " missing"
 		}
+		s, u, err := device.Union(names, c.address)
+		if err != "" {
+			p.unknownAddr = err
+		}
+		p.Unmodelled = append(p.Unmodelled, u...)
 		for _, n := range names {
-			a, u, err := c.address(n)
-			if err != "" {
-				p.unknownAddr = err
-			}
-			p.Unmodelled = append(p.Unmodelled, u...)
-			s = s.Union(a)
 			if key == "dstaddr" && c.vipByName[n] != nil {
 				p.namesVIP = true
 			}

@@ -409,19 +409,15 @@ func (c *Config) rule(e *node) {
 		r.Type = "universal"
 	}
 	addrs := func(tag string) firewall.AddrSet {
-		var s firewall.AddrSet
 		names := e.child(tag).members()
 		if len(names) == 0 {
 			r.Unknown = tag + " missing"
 		}
-		for _, n := range names {
-			a, u, err := c.address(n)
-			if err != "" {
-				r.Unknown = err
-			}
-			r.Unmodelled = append(r.Unmodelled, u...)
-			s = s.Union(a)
+		s, u, err := device.Union(names, c.address)
+		if err != "" {
+			r.Unknown = err
 		}
+		r.Unmodelled = append(r.Unmodelled, u...)
 		return s
 	}
 	r.Src, r.Dst = addrs("source"), addrs("destination")

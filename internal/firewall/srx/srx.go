@@ -612,24 +612,18 @@ func (c *Config) resolveApplication(name string) ([]device.Service, string) {
 }
 
 func (c *Config) finish(p *Policy) {
-	zoneOf := func(z string) string { return z }
-	var src, dst firewall.AddrSet
-	for _, n := range p.srcNames {
-		s, u, err := c.address(zoneOf(p.From), n)
+	// in looks names up from zone's address book.
+	in := func(zone string) func(string) (firewall.AddrSet, []string, string) {
+		return func(name string) (firewall.AddrSet, []string, string) { return c.address(zone, name) }
+	}
+	src, srcUnm, srcErr := device.Union(p.srcNames, in(p.From))
+	dst, dstUnm, dstErr := device.Union(p.dstNames, in(p.To))
+	for _, err := range []string{srcErr, dstErr} {
 		if err != "" {
 			p.Unknown = err
 		}
-		p.Unmodelled = append(p.Unmodelled, u...)
-		src = src.Union(s)
 	}
-	for _, n := range p.dstNames {
-		s, u, err := c.address(zoneOf(p.To), n)
-		if err != "" {
-			p.Unknown = err
-		}
-		p.Unmodelled = append(p.Unmodelled, u...)
-		dst = dst.Union(s)
-	}
+	p.Unmodelled = append(append(p.Unmodelled, srcUnm...), dstUnm...)
 	if len(p.srcNames) == 0 || len(p.dstNames) == 0 || len(p.appNames) == 0 {
 		if p.Unknown == "" {
 			p.Unknown = "match source-address, destination-address and application are required"
