@@ -350,8 +350,8 @@ func (c *Config) resolveNet(name string, group bool, raw *rawObject) (netResult,
 		}
 		if group {
 			switch {
-			case w[0] == "network-object" && len(w) == 3 && w[1] == "object":
-				s, u, err := c.netObject(w[2], false)
+			case w[0] == "network-object" && len(w) == 3 && w[1] == "object", w[0] == "group-object" && len(w) == 2:
+				s, u, err := c.netObject(w[len(w)-1], w[0] == "group-object")
 				if err != "" {
 					return netResult{}, err
 				}
@@ -362,16 +362,6 @@ func (c *Config) resolveNet(name string, group bool, raw *rawObject) (netResult,
 				continue
 			case w[0] == "network-object":
 				w = w[1:]
-			case w[0] == "group-object" && len(w) == 2:
-				s, u, err := c.netObject(w[1], true)
-				if err != "" {
-					return netResult{}, err
-				}
-				if u != "" {
-					unm = append(unm, u)
-				}
-				r.addrs = r.addrs.Union(s)
-				continue
 			default:
 				return netResult{}, fmt.Sprintf("object-group %s line %d: entry not understood", name, l.N)
 			}
@@ -421,14 +411,8 @@ func (c *Config) resolveSvc(name string, group bool, raw *rawObject) (svcResult,
 		w := l.Words
 		switch {
 		case w[0] == "description":
-		case w[0] == "group-object" && len(w) == 2:
-			g, err := c.svcObject(w[1], true)
-			if err != "" {
-				return svcResult{}, err
-			}
-			r.svcs = append(r.svcs, g.svcs...)
-		case w[0] == "service-object" && len(w) == 3 && w[1] == "object":
-			g, err := c.svcObject(w[2], false)
+		case w[0] == "group-object" && len(w) == 2, w[0] == "service-object" && len(w) == 3 && w[1] == "object":
+			g, err := c.svcObject(w[len(w)-1], w[0] == "group-object")
 			if err != "" {
 				return svcResult{}, err
 			}
