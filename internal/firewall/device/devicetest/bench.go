@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device"
 	"github.com/guardrail-monitoring/guardrail/internal/flows"
 )
@@ -16,14 +17,7 @@ func Bench[C Device](b *testing.B, file string, data []byte, fl []flows.Flow, re
 	b.Helper()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		c, err := read(file, data)
-		if err != nil {
-			b.Fatal(err)
-		}
-		en, err := c.Engine(device.Path{})
-		if err != nil {
-			b.Fatal(err)
-		}
+		en := engineOf(b, file, data, read)
 		for _, f := range fl {
 			Judge(en, f)
 		}
@@ -37,14 +31,7 @@ func Bench[C Device](b *testing.B, file string, data []byte, fl []flows.Flow, re
 func UnderASecond[C Device](t *testing.T, file string, data []byte, fl []flows.Flow, read func(file string, data []byte) (C, error)) {
 	t.Helper()
 	start := time.Now()
-	c, err := read(file, data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	en, err := c.Engine(device.Path{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	en := engineOf(t, file, data, read)
 	verdicts := map[string]int{}
 	for _, f := range fl {
 		verdicts[string(Judge(en, f).Verdict())]++
@@ -57,4 +44,19 @@ func UnderASecond[C Device](t *testing.T, file string, data []byte, fl []flows.F
 	if el > 3*time.Second {
 		t.Errorf("took %v (want under 1 s; 3 s allowed on a loaded machine)", el)
 	}
+}
+
+// engineOf reads data (as file) and builds the engine that chooses each
+// flow's path.
+func engineOf[C Device](tb testing.TB, file string, data []byte, read func(file string, data []byte) (C, error)) *firewall.Engine {
+	tb.Helper()
+	c, err := read(file, data)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	en, err := c.Engine(device.Path{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return en
 }
