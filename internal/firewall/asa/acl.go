@@ -91,7 +91,7 @@ func (c *Config) entry(e *Entry, w []string) string {
 	if len(w) == 0 {
 		return "entry without a protocol"
 	}
-	var svcs []service
+	var svcs []device.Service
 	literal := false
 	switch w[0] {
 	case "object-group", "object":
@@ -111,7 +111,7 @@ func (c *Config) entry(e *Entry, w []string) string {
 		if !ok {
 			return "protocol not understood"
 		}
-		svcs, w, literal = []service{{protos: ps}}, w[1:], true
+		svcs, w, literal = []device.Service{{Protos: ps}}, w[1:], true
 	}
 	for len(w) > 0 && (w[0] == "user" || w[0] == "user-group" || w[0] == "object-group-user" || w[0] == "security-group" || w[0] == "object-group-security") {
 		if len(w) < 2 {
@@ -123,7 +123,7 @@ func (c *Config) entry(e *Entry, w []string) string {
 			w = w[1:]
 		}
 	}
-	ported := literal && len(svcs[0].protos) == 1 && firewall.HasPorts(svcs[0].protos[0])
+	ported := literal && len(svcs[0].Protos) == 1 && firewall.HasPorts(svcs[0].Protos[0])
 	src, n, err := c.address(w, e)
 	if err != "" {
 		return err
@@ -148,7 +148,7 @@ func (c *Config) entry(e *Entry, w []string) string {
 		return "destination " + err
 	}
 	w = w[n:]
-	isICMP := literal && len(svcs[0].protos) == 1 && svcs[0].protos[0] == firewall.ProtoICMP
+	isICMP := literal && len(svcs[0].Protos) == 1 && svcs[0].Protos[0] == firewall.ProtoICMP
 	for i := 0; i < len(w); i++ {
 		switch o := w[i]; {
 		case o == "log":
@@ -173,19 +173,8 @@ func (c *Config) entry(e *Entry, w []string) string {
 			return "entry option not understood"
 		}
 	}
-	for _, s := range svcs {
-		if s.unmodelled != "" {
-			e.Unmodelled = append(e.Unmodelled, s.unmodelled)
-		}
-		m := match{protos: s.protos, src: src, dst: dst, srcPorts: s.srcPorts, dstPorts: s.dstPorts}
-		if sport != nil {
-			m.srcPorts = sport
-		}
-		if dport != nil {
-			m.dstPorts = dport
-		}
-		e.Matches = append(e.Matches, m)
-	}
+	ms, unm := device.Matches(svcs, src, dst, sport, dport)
+	e.Matches, e.Unmodelled = append(e.Matches, ms...), append(e.Unmodelled, unm...)
 	return ""
 }
 
@@ -251,12 +240,12 @@ func (c *Config) address(w []string, e *Entry) (firewall.AddrSet, int, string) {
 
 // ports reads a port match after an address: an operator for a literal
 // tcp/udp entry, or object-group PORTGROUP.
-func (c *Config) ports(w []string, ported bool, svcs []service) (*firewall.PortSet, int, string) {
+func (c *Config) ports(w []string, ported bool, svcs []device.Service) (*firewall.PortSet, int, string) {
 	if !ported || len(w) == 0 {
 		return nil, 0, ""
 	}
 	if ciscoacl.IsPortOp(w[0]) {
-		p, n, ok := ciscoacl.PortOp(w, svcs[0].protos)
+		p, n, ok := ciscoacl.PortOp(w, svcs[0].Protos)
 		if !ok {
 			return nil, 0, "port not understood"
 		}
@@ -273,8 +262,8 @@ func (c *Config) ports(w []string, ported bool, svcs []service) (*firewall.PortS
 		}
 		var s firewall.PortSet
 		for _, sv := range r.svcs {
-			if sv.dstPorts != nil {
-				s = s.Union(*sv.dstPorts)
+			if sv.DstPorts != nil {
+				s = s.Union(*sv.DstPorts)
 			}
 		}
 		return &s, 2, ""

@@ -47,8 +47,8 @@ type Config struct {
 
 	objects   map[string]*rawObject // object network|service NAME
 	groupsRaw map[string]*rawObject // object-group KIND NAME
-	netMemo   map[string]*netResult
-	svcMemo   map[string]*svcResult
+	netMemo   device.Memo[netResult]
+	svcMemo   device.Memo[svcResult]
 }
 
 // Interface is a named interface.
@@ -84,15 +84,9 @@ type Entry struct {
 	Line       int
 	Text       string
 	Permit     bool
-	Matches    []match
+	Matches    []device.Match
 	Unmodelled []string
 	Unknown    string
-}
-
-type match struct {
-	protos             []uint8 // nil: ip
-	src, dst           firewall.AddrSet
-	srcPorts, dstPorts *firewall.PortSet
 }
 
 // NAT is a static translation of destinations: packets entering Mapped
@@ -117,24 +111,16 @@ type rawObject struct {
 	body       []device.Line
 }
 
+// netResult is what a network object or group resolves to.
 type netResult struct {
 	addrs      firewall.AddrSet
 	unmodelled string
-	err        string
-	busy       bool
 }
 
+// svcResult is what a service object or group resolves to.
 type svcResult struct {
-	svcs []service
-	err  string
-	busy bool
+	svcs []device.Service
 	port bool // a port group (object-group service NAME tcp): ports only
-}
-
-type service struct {
-	protos             []uint8
-	srcPorts, dstPorts *firewall.PortSet
-	unmodelled         string
 }
 
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
@@ -149,7 +135,7 @@ func Read(file string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	c := &Config{File: file, ACLs: map[string]*ACL{}, objects: map[string]*rawObject{}, groupsRaw: map[string]*rawObject{},
-		netMemo: map[string]*netResult{}, svcMemo: map[string]*svcResult{}}
+		netMemo: device.Memo[netResult]{}, svcMemo: device.Memo[svcResult]{}}
 	var blocks []block
 	for _, l := range lines {
 		if l.Indent > 0 && len(blocks) > 0 {
@@ -260,7 +246,7 @@ func (c *Config) iface(b block) {
 			a, err1 := netip.ParseAddr(w[2])
 			m, err2 := netip.ParseAddr(w[3])
 			if err1 == nil && err2 == nil && a.Is4() && m.Is4() {
-				if bits, ok := maskBits(m); ok {
+				if bits, ok := device.MaskBits(m); ok {
 					i.Subnets = append(i.Subnets, netip.PrefixFrom(a, bits).Masked())
 					continue
 				}
@@ -280,19 +266,6 @@ func (c *Config) iface(b block) {
 		}
 	}
 	c.Interfaces = append(c.Interfaces, i)
-}
-
-func maskBits(m netip.Addr) (int, bool) {
-	b := m.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n := 0
-	for n < 32 && v&(1<<(31-n)) != 0 {
-		n++
-	}
-	if n < 32 && v<<n != 0 {
-		return 0, false
-	}
-	return n, true
 }
 
 // network reads a host/subnet/range object body line or a
@@ -317,7 +290,7 @@ func parseNet(w []string) (firewall.AddrSet, string, bool) {
 		if err1 != nil || err2 != nil || !a.Is4() || !m.Is4() {
 			return firewall.AddrSet{}, "", false
 		}
-		bits, ok := maskBits(m)
+		bits, ok := device.MaskBits(m)
 		if !ok {
 			return firewall.AddrSet{}, "", false
 		}
@@ -355,12 +328,6 @@ func (c *Config) netObject(name string, group bool) (firewall.AddrSet, string, s
 	if group {
 		key, raw = "g "+name, c.groupsRaw[name]
 	}
-	if r := c.netMemo[key]; r != nil {
-		if r.busy {
-			return firewall.AddrSet{}, "", "object-group " + name + " contains itself"
-		}
-		return r.addrs, r.unmodelled, r.err
-	}
 	if raw == nil || raw.kind != "network" {
 		what := "object network "
 		if group {
@@ -368,9 +335,13 @@ func (c *Config) netObject(name string, group bool) (firewall.AddrSet, string, s
 		}
 		return firewall.AddrSet{}, "", what + name + " is not defined"
 	}
-	r := &netResult{busy: true}
-	c.netMemo[key] = r
-	defer func() { r.busy = false }()
+	r, err := c.netMemo.Resolve(key, "object-group "+name+" contains itself", func() (netResult, string) { return c.resolveNet(name, group, raw) })
+	return r.addrs, r.unmodelled, err
+}
+
+// resolveNet is netObject's first answer for name, defined by raw.
+func (c *Config) resolveNet(name string, group bool, raw *rawObject) (netResult, string) {
+	var r netResult
 	var unm []string
 	for _, l := range raw.body {
 		w := l.Words
@@ -379,11 +350,10 @@ func (c *Config) netObject(name string, group bool) (firewall.AddrSet, string, s
 		}
 		if group {
 			switch {
-			case w[0] == "network-object" && len(w) == 3 && w[1] == "object":
-				s, u, err := c.netObject(w[2], false)
+			case w[0] == "network-object" && len(w) == 3 && w[1] == "object", w[0] == "group-object" && len(w) == 2:
+				s, u, err := c.netObject(w[len(w)-1], w[0] == "group-object")
 				if err != "" {
-					r.err = err
-					return firewall.AddrSet{}, "", err
+					return netResult{}, err
 				}
 				if u != "" {
 					unm = append(unm, u)
@@ -392,26 +362,13 @@ func (c *Config) netObject(name string, group bool) (firewall.AddrSet, string, s
 				continue
 			case w[0] == "network-object":
 				w = w[1:]
-			case w[0] == "group-object" && len(w) == 2:
-				s, u, err := c.netObject(w[1], true)
-				if err != "" {
-					r.err = err
-					return firewall.AddrSet{}, "", err
-				}
-				if u != "" {
-					unm = append(unm, u)
-				}
-				r.addrs = r.addrs.Union(s)
-				continue
 			default:
-				r.err = fmt.Sprintf("object-group %s line %d: entry not understood", name, l.N)
-				return firewall.AddrSet{}, "", r.err
+				return netResult{}, fmt.Sprintf("object-group %s line %d: entry not understood", name, l.N)
 			}
 		}
 		s, u, ok := parseNet(w)
 		if !ok {
-			r.err = fmt.Sprintf("object %s line %d: address not understood", name, l.N)
-			return firewall.AddrSet{}, "", r.err
+			return netResult{}, fmt.Sprintf("object %s line %d: address not understood", name, l.N)
 		}
 		if u != "" {
 			unm = append(unm, u)
@@ -419,33 +376,28 @@ func (c *Config) netObject(name string, group bool) (firewall.AddrSet, string, s
 		r.addrs = r.addrs.Union(s)
 	}
 	r.unmodelled = strings.Join(unm, "; ")
-	return r.addrs, r.unmodelled, ""
+	return r, ""
 }
 
 // svcObject resolves an object service, an object-group service or an
 // object-group protocol once.
-func (c *Config) svcObject(name string, group bool) (*svcResult, string) {
+func (c *Config) svcObject(name string, group bool) (svcResult, string) {
 	key := "o " + name
 	raw := c.objects[name]
 	if group {
 		key, raw = "g "+name, c.groupsRaw[name]
 	}
-	if r := c.svcMemo[key]; r != nil {
-		if r.busy {
-			return nil, "object-group " + name + " contains itself"
-		}
-		return r, r.err
-	}
 	if raw == nil || (raw.kind != "service" && raw.kind != "protocol") {
-		return nil, "service object " + name + " is not defined"
+		return svcResult{}, "service object " + name + " is not defined"
 	}
-	r := &svcResult{busy: true}
-	c.svcMemo[key] = r
-	defer func() { r.busy = false }()
-	fail := func(l device.Line, what string) (*svcResult, string) {
-		r.err = fmt.Sprintf("object %s line %d: %s", name, l.N, what)
-		r.svcs = nil
-		return nil, r.err
+	return c.svcMemo.Resolve(key, "object-group "+name+" contains itself", func() (svcResult, string) { return c.resolveSvc(name, group, raw) })
+}
+
+// resolveSvc is svcObject's first answer for name, defined by raw.
+func (c *Config) resolveSvc(name string, group bool, raw *rawObject) (svcResult, string) {
+	var r svcResult
+	fail := func(l device.Line, what string) (svcResult, string) {
+		return svcResult{}, fmt.Sprintf("object %s line %d: %s", name, l.N, what)
 	}
 	var groupProtos []uint8
 	if raw.kind == "service" && raw.proto != "" {
@@ -459,18 +411,10 @@ func (c *Config) svcObject(name string, group bool) (*svcResult, string) {
 		w := l.Words
 		switch {
 		case w[0] == "description":
-		case w[0] == "group-object" && len(w) == 2:
-			g, err := c.svcObject(w[1], true)
+		case w[0] == "group-object" && len(w) == 2, w[0] == "service-object" && len(w) == 3 && w[1] == "object":
+			g, err := c.svcObject(w[len(w)-1], w[0] == "group-object")
 			if err != "" {
-				r.err = err
-				return nil, err
-			}
-			r.svcs = append(r.svcs, g.svcs...)
-		case w[0] == "service-object" && len(w) == 3 && w[1] == "object":
-			g, err := c.svcObject(w[2], false)
-			if err != "" {
-				r.err = err
-				return nil, err
+				return svcResult{}, err
 			}
 			r.svcs = append(r.svcs, g.svcs...)
 		case w[0] == "protocol-object" && len(w) == 2:
@@ -478,13 +422,13 @@ func (c *Config) svcObject(name string, group bool) (*svcResult, string) {
 			if !ok {
 				return fail(l, "protocol not understood")
 			}
-			r.svcs = append(r.svcs, service{protos: ps})
+			r.svcs = append(r.svcs, device.Service{Protos: ps})
 		case w[0] == "port-object" && r.port:
 			p, n, ok := ciscoacl.PortOp(w[1:], groupProtos)
 			if !ok || n != len(w)-1 {
 				return fail(l, "port not understood")
 			}
-			r.svcs = append(r.svcs, service{protos: groupProtos, dstPorts: &p})
+			r.svcs = append(r.svcs, device.Service{Protos: groupProtos, DstPorts: &p})
 		case (w[0] == "service-object" && len(w) >= 2) || (w[0] == "service" && !group && len(w) >= 2):
 			s, err := serviceSpec(w[1:])
 			if err != "" {
@@ -500,12 +444,12 @@ func (c *Config) svcObject(name string, group bool) (*svcResult, string) {
 
 // serviceSpec reads "tcp [source OP] [destination OP]" (or the older "tcp
 // eq 80" for the destination), "icmp [type]", "ip", a protocol.
-func serviceSpec(w []string) (service, string) {
+func serviceSpec(w []string) (device.Service, string) {
 	ps, ok := protos(w[0])
 	if !ok {
-		return service{}, "protocol not understood"
+		return device.Service{}, "protocol not understood"
 	}
-	s := service{protos: ps}
+	s := device.Service{Protos: ps}
 	rest := w[1:]
 	ported := ps != nil && firewall.HasPorts(ps[0])
 	for len(rest) > 0 {
@@ -516,9 +460,9 @@ func serviceSpec(w []string) (service, string) {
 				return s, rest[0] + " port not understood"
 			}
 			if rest[0] == "source" {
-				s.srcPorts = &p
+				s.SrcPorts = &p
 			} else {
-				s.dstPorts = &p
+				s.DstPorts = &p
 			}
 			rest = rest[1+n:]
 		case ported && ciscoacl.IsPortOp(rest[0]):
@@ -526,9 +470,9 @@ func serviceSpec(w []string) (service, string) {
 			if !ok {
 				return s, "port not understood"
 			}
-			s.dstPorts, rest = &p, rest[n:]
+			s.DstPorts, rest = &p, rest[n:]
 		case len(ps) == 1 && (ps[0] == firewall.ProtoICMP || ps[0] == firewall.ProtoICMPv6):
-			s.unmodelled = "ICMP type " + strings.Join(rest, " ")
+			s.Unmodelled = "ICMP type " + strings.Join(rest, " ")
 			rest = nil
 		default:
 			return s, "service not understood"
@@ -570,7 +514,7 @@ func (c *Config) route(l device.Line) {
 	m, err2 := netip.ParseAddr(w[3])
 	bits, ok := 0, false
 	if err1 == nil && err2 == nil && a.Is4() && m.Is4() {
-		bits, ok = maskBits(m)
+		bits, ok = device.MaskBits(m)
 	}
 	for _, i := range c.Interfaces {
 		if ok && i.Name == w[1] {

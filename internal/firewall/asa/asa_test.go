@@ -1,7 +1,6 @@
 package asa
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,43 +9,11 @@ import (
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device/devicetest"
-	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 func load(t testing.TB, name string) *Config {
 	t.Helper()
-	c, err := ReadFile(devicetest.Root + "asa/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-type verdictCase struct {
-	name, src, dst, svc string
-	from, to            string
-	verdict, rule       string
-}
-
-func run(t *testing.T, c *Config, cases []verdictCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			f := devicetest.Flow(t, tc.src, tc.dst, tc.svc)
-			path, err := c.Path(tc.from, tc.to, f.Src, f.Dst)
-			if err != nil {
-				t.Fatal(err)
-			}
-			en, err := c.Engine(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			j := devicetest.Judge(en, f)
-			if got := string(j.Verdict()); got != tc.verdict || !strings.Contains(devicetest.Deciding(j), tc.rule) {
-				t.Errorf("%s by %q, want %s by %q", got, devicetest.Deciding(j), tc.verdict, tc.rule)
-			}
-		})
-	}
+	return devicetest.Load(t, ReadFile, "asa/"+name)
 }
 
 // TestVerdicts (an allowed flow names the last rule that accepted its
@@ -57,20 +24,20 @@ func run(t *testing.T, c *Config, cases []verdictCase) {
 // passes traffic to lower security levels only; outbound lists after
 // inbound; stateful replies.
 func TestVerdicts(t *testing.T) {
-	run(t, load(t, "asa.cfg"), []verdictCase{
-		{"to the web server's mapped address: object NAT, port group", "192.0.2.50", "203.0.113.10", "tcp/443,tcp/80", "", "", "allowed", "DMZ-OUT: permit tcp any object-group DMZ-SERVERS object-group WEB-PORTS"},
-		{"mail: NAT with a service, then the permit", "192.0.2.50", "203.0.113.25", "tcp/25", "", "", "allowed", "DMZ-OUT: permit tcp any any eq smtp"},
-		{"mail's mapped address on another port: not translated, implicit deny", "192.0.2.50", "203.0.113.25", "tcp/80", "", "", "blocked", "implicit deny at the end of the access rules of interface outside"},
-		{"twice NAT and a nested group", "192.0.2.50", "203.0.113.11", "tcp/80", "", "", "allowed", "DMZ-OUT: permit tcp any object-group DMZ-SERVERS"},
-		{"first match: the permit before the deny", "192.0.2.66", "203.0.113.10", "tcp/80", "", "", "allowed", "DMZ-OUT"},
-		{"the deny", "192.0.2.66", "172.16.1.11", "tcp/22", "", "", "blocked", "deny ip host 192.0.2.66 any"},
-		{"an inactive entry is off", "192.0.2.50", "172.16.1.30", "tcp/8443", "", "", "blocked", "implicit deny"},
-		{"time-range: depends on the time", "192.0.2.50", "172.16.1.12", "tcp/22", "", "", "unknown", "time-range NIGHT"},
-		{"inside to outside: security level 100 > 0, replies stateful", "10.1.2.3", "192.0.2.50", "tcp/443", "", "outside", "allowed", "security level 100 to outside's 0"},
-		{"inside to dmz through the outbound list (service group)", "10.1.2.3", "172.16.1.10", "tcp/22,tcp/443", "", "", "allowed", "DMZ-OUT: permit object-group MGMT"},
-		{"inside to dmz: outbound list's implicit deny", "10.1.2.3", "172.16.1.99", "tcp/22", "", "", "blocked", "implicit deny at the end of access list DMZ-OUT out on dmz"},
-		{"equal levels without same-security-traffic", "172.16.1.10", "198.51.100.9", "tcp/80", "", "", "blocked", "traffic to higher or equal levels is denied"},
-		{"lower to higher", "172.16.1.10", "10.1.2.3", "tcp/22", "", "", "blocked", "traffic to higher or equal levels is denied"},
+	devicetest.Verdicts(t, load(t, "asa.cfg"), []devicetest.Case{
+		{Name: "to the web server's mapped address: object NAT, port group", Src: "192.0.2.50", Dst: "203.0.113.10", Svc: "tcp/443,tcp/80", Verdict: "allowed", Rule: "DMZ-OUT: permit tcp any object-group DMZ-SERVERS object-group WEB-PORTS"},
+		{Name: "mail: NAT with a service, then the permit", Src: "192.0.2.50", Dst: "203.0.113.25", Svc: "tcp/25", Verdict: "allowed", Rule: "DMZ-OUT: permit tcp any any eq smtp"},
+		{Name: "mail's mapped address on another port: not translated, implicit deny", Src: "192.0.2.50", Dst: "203.0.113.25", Svc: "tcp/80", Verdict: "blocked", Rule: "implicit deny at the end of the access rules of interface outside"},
+		{Name: "twice NAT and a nested group", Src: "192.0.2.50", Dst: "203.0.113.11", Svc: "tcp/80", Verdict: "allowed", Rule: "DMZ-OUT: permit tcp any object-group DMZ-SERVERS"},
+		{Name: "first match: the permit before the deny", Src: "192.0.2.66", Dst: "203.0.113.10", Svc: "tcp/80", Verdict: "allowed", Rule: "DMZ-OUT"},
+		{Name: "the deny", Src: "192.0.2.66", Dst: "172.16.1.11", Svc: "tcp/22", Verdict: "blocked", Rule: "deny ip host 192.0.2.66 any"},
+		{Name: "an inactive entry is off", Src: "192.0.2.50", Dst: "172.16.1.30", Svc: "tcp/8443", Verdict: "blocked", Rule: "implicit deny"},
+		{Name: "time-range: depends on the time", Src: "192.0.2.50", Dst: "172.16.1.12", Svc: "tcp/22", Verdict: "unknown", Rule: "time-range NIGHT"},
+		{Name: "inside to outside: security level 100 > 0, replies stateful", Src: "10.1.2.3", Dst: "192.0.2.50", Svc: "tcp/443", To: "outside", Verdict: "allowed", Rule: "security level 100 to outside's 0"},
+		{Name: "inside to dmz through the outbound list (service group)", Src: "10.1.2.3", Dst: "172.16.1.10", Svc: "tcp/22,tcp/443", Verdict: "allowed", Rule: "DMZ-OUT: permit object-group MGMT"},
+		{Name: "inside to dmz: outbound list's implicit deny", Src: "10.1.2.3", Dst: "172.16.1.99", Svc: "tcp/22", Verdict: "blocked", Rule: "implicit deny at the end of access list DMZ-OUT out on dmz"},
+		{Name: "equal levels without same-security-traffic", Src: "172.16.1.10", Dst: "198.51.100.9", Svc: "tcp/80", Verdict: "blocked", Rule: "traffic to higher or equal levels is denied"},
+		{Name: "lower to higher", Src: "172.16.1.10", Dst: "10.1.2.3", Svc: "tcp/22", Verdict: "blocked", Rule: "traffic to higher or equal levels is denied"},
 	})
 }
 
@@ -109,18 +76,33 @@ access-group GLOBAL global
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, c, []verdictCase{
-		{"the interface list's deny comes first", "10.1.2.3", "203.0.113.9", "tcp/23", "", "", "blocked", "access-list IN: deny tcp any any eq 23"},
-		{"then the global list (protocol group)", "10.1.2.3", "203.0.113.9", "tcp/80,udp/53", "", "", "allowed", "GLOBAL: permit object-group TCPUDP"},
-		{"a global list ends the security-level permits", "172.16.1.5", "203.0.113.9", "tcp/80", "", "", "blocked", "implicit deny at the end of the access rules of interface dmz1"},
-		{"an FQDN object is resolved at run time", "172.16.1.5", "203.0.113.53", "udp/53", "", "", "unknown", "FQDN object dns.example.com"},
+	devicetest.Verdicts(t, c, []devicetest.Case{
+		{Name: "the interface list's deny comes first", Src: "10.1.2.3", Dst: "203.0.113.9", Svc: "tcp/23", Verdict: "blocked", Rule: "access-list IN: deny tcp any any eq 23"},
+		{Name: "then the global list (protocol group)", Src: "10.1.2.3", Dst: "203.0.113.9", Svc: "tcp/80,udp/53", Verdict: "allowed", Rule: "GLOBAL: permit object-group TCPUDP"},
+		{Name: "a global list ends the security-level permits", Src: "172.16.1.5", Dst: "203.0.113.9", Svc: "tcp/80", Verdict: "blocked", Rule: "implicit deny at the end of the access rules of interface dmz1"},
+		{Name: "an FQDN object is resolved at run time", Src: "172.16.1.5", Dst: "203.0.113.53", Svc: "udp/53", Verdict: "unknown", Rule: "FQDN object dns.example.com"},
 	})
 	c2, err := Read("s.cfg", []byte(strings.Replace(cfg, "access-group GLOBAL global\n", "", 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, c2, []verdictCase{
-		{"same-security-traffic permit inter-interface", "172.16.1.5", "172.16.2.9", "tcp/80", "", "", "allowed", "security level 50 to dmz2's 50"},
+	devicetest.Verdicts(t, c2, []devicetest.Case{
+		{Name: "same-security-traffic permit inter-interface", Src: "172.16.1.5", Dst: "172.16.2.9", Svc: "tcp/80", Verdict: "allowed", Rule: "security level 50 to dmz2's 50"},
+	})
+}
+
+// TestShutdown: a shut-down interface passes nothing, in or out.
+func TestShutdown(t *testing.T) {
+	c, err := Read("s.cfg", []byte("interface G0\n nameif outside\n security-level 0\n ip address 203.0.113.1 255.255.255.0\n"+
+		"interface G1\n nameif inside\n security-level 100\n ip address 10.1.0.1 255.255.0.0\n"+
+		"interface G2\n nameif dmz\n security-level 50\n shutdown\n ip address 172.16.1.1 255.255.255.0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	devicetest.Verdicts(t, c, []devicetest.Case{
+		{Name: "inside to outside: security levels", Src: "10.1.2.3", Dst: "203.0.113.9", Svc: "tcp/80", Verdict: "allowed", Rule: "security level 100 to outside's 0"},
+		{Name: "into the shut-down dmz", Src: "10.1.2.3", Dst: "172.16.1.5", Svc: "tcp/80", Verdict: "blocked", Rule: "interface dmz is shut down"},
+		{Name: "out of the shut-down dmz", Src: "172.16.1.5", Dst: "203.0.113.9", Svc: "tcp/80", Verdict: "blocked", Rule: "interface dmz is shut down"},
 	})
 }
 
@@ -163,14 +145,9 @@ func TestNotes(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	_, err := Read("x.cfg", []byte("root:x:0:0:root:/root:/bin/bash\n"))
-	var le *located.Error
-	if err == nil || !errors.As(err, &le) || !strings.Contains(err.Error(), "not a Cisco ASA configuration") || strings.Contains(err.Error(), "root:x") {
-		t.Errorf("%v", err)
-	}
-	if _, err := ReadFile("/dev/zero"); err == nil || !strings.Contains(err.Error(), "MiB") {
-		t.Errorf("/dev/zero: %v", err)
-	}
+	devicetest.Refuses(t, "x.cfg", Read, ReadFile, []devicetest.Refusal{
+		{Name: "not a config", Text: "root:x:0:0:root:/root:/bin/bash\n", Want: "not a Cisco ASA configuration"},
+	})
 	// A cycle of groups is named; the entry using it is unknown.
 	c, err := Read("c.cfg", []byte("interface G0\n nameif a\n ip address 10.0.0.1 255.0.0.0\ninterface G1\n nameif b\n ip address 11.0.0.1 255.0.0.0\nobject-group network A\n group-object B\nobject-group network B\n group-object A\naccess-list L extended permit ip object-group A any\naccess-group L in interface a\n"))
 	if err != nil {

@@ -2,19 +2,19 @@ package asa
 
 import (
 	"fmt"
-	"net/netip"
+	"slices"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device"
 )
 
 // Ifaces are the named interfaces with their subnets, for path selection.
-func (c *Config) Ifaces() []device.Interface {
-	var out []device.Interface
-	for _, i := range c.Interfaces {
-		out = append(out, device.Interface{Name: i.Name, Routes: append(append([]netip.Prefix(nil), i.Subnets...), i.Routes...), Line: i.Line})
-	}
-	return out
+func (c *Config) Ifaces() []device.Interface { return device.Interfaces(c.Interfaces) }
+
+// Routed is the interface with its subnets and the static routes through
+// it, for path selection.
+func (i *Interface) Routed() device.Interface {
+	return device.Interface{Name: i.Name, Routes: slices.Concat(i.Subnets, i.Routes), Line: i.Line}
 }
 
 // route is the interface of the addresses s: a static NAT's real
@@ -119,13 +119,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 	for _, i := range c.Interfaces {
 		ipos := firewall.Pos{File: c.File, Line: i.Line}
 		if i.Shutdown {
-			for _, k := range []struct {
-				ch *firewall.Chain
-				f  firewall.Field
-			}{{in, firewall.FieldInIface}, {out, firewall.FieldOutIface}} {
-				k.ch.Rules = append(k.ch.Rules, &firewall.Rule{Label: "interface " + i.Name + " is shut down", Pos: ipos,
-					Conds: []firewall.Cond{iface(k.f, i.Name)}, Verdict: firewall.Drop})
-			}
+			device.ThroughInterface(in, out, i.Name, "interface "+i.Name+" is shut down", ipos, firewall.Drop)
 			continue
 		}
 		if len(i.unmodelledFor) > 0 {
@@ -202,15 +196,11 @@ func (c *Config) aclChain(name, chain string) *firewall.Chain {
 			v = firewall.Accept
 		}
 		for _, m := range e.Matches {
-			if m.src.IsEmpty() || m.dst.IsEmpty() {
+			if m.Src.IsEmpty() || m.Dst.IsEmpty() {
 				continue // IPv6 only
 			}
-			ch.Rules = append(ch.Rules, &firewall.Rule{Label: label, Pos: pos, Conds: m.conds(), Verdict: v, Unmodelled: e.Unmodelled})
+			ch.Rules = append(ch.Rules, &firewall.Rule{Label: label, Pos: pos, Conds: m.Conds(), Verdict: v, Unmodelled: e.Unmodelled})
 		}
 	}
 	return ch
-}
-
-func (m match) conds() []firewall.Cond {
-	return device.MatchConds(m.protos, m.src, m.dst, m.srcPorts, m.dstPorts)
 }

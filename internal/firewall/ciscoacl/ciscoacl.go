@@ -48,8 +48,8 @@ type Config struct {
 	Notes device.Notes
 
 	netRaw, svcRaw map[string]*rawGroup
-	nets           map[string]*netGroup
-	svcs           map[string]*svcGroup
+	nets           device.Memo[firewall.AddrSet]
+	svcs           device.Memo[[]device.Service]
 	routes         []device.Line
 }
 
@@ -71,20 +71,15 @@ type Entry struct {
 	Permit bool
 	// Matches: nil with Never set for an entry that meets no packet of a
 	// flow (fragments).
-	Matches []Match
+	Matches []device.Match
 	Never   bool
+	// Established: the entry matches only TCP packets with ACK (or RST)
+	// set ("established").
+	Established bool
 	// Unmodelled: the entry's matches the model lacks; Unknown, when set,
 	// the entry's action is not modelled (reflexive "evaluate", "dynamic").
 	Unmodelled []string
 	Unknown    string
-}
-
-// Match is one combination of protocol, addresses and ports.
-type Match struct {
-	Protos             []uint8 // nil: every IP protocol
-	Src, Dst           firewall.AddrSet
-	SrcPorts, DstPorts *firewall.PortSet
-	Established        bool
 }
 
 // Interface is one interface with its addresses and bound lists.
@@ -108,25 +103,6 @@ type rawGroup struct {
 	body []device.Line
 }
 
-type netGroup struct {
-	addrs firewall.AddrSet
-	err   string
-	busy  bool
-}
-
-type svcGroup struct {
-	svcs []service
-	err  string
-	busy bool
-}
-
-// service is one entry of a service object group.
-type service struct {
-	protos             []uint8 // nil: ip
-	srcPorts, dstPorts *firewall.PortSet
-	unmodelled         string
-}
-
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a running-config, bounded in bytes.
@@ -139,7 +115,7 @@ func Read(file string, data []byte) (*Config, error) {
 		return nil, err
 	}
 	c := &Config{File: file, ACLs: map[string]*ACL{}, netRaw: map[string]*rawGroup{}, svcRaw: map[string]*rawGroup{},
-		nets: map[string]*netGroup{}, svcs: map[string]*svcGroup{}}
+		nets: device.Memo[firewall.AddrSet]{}, svcs: device.Memo[[]device.Service]{}}
 	blocks := splitBlocks(lines, c)
 	// Object groups first: entries may name groups defined further down.
 	for _, b := range blocks {
@@ -298,7 +274,7 @@ func (c *Config) iface(b block) {
 				a, err1 := netip.ParseAddr(w[2])
 				m, err2 := netip.ParseAddr(w[3])
 				if err1 == nil && err2 == nil && a.Is4() && m.Is4() {
-					if bits, ok := maskBits(m); ok {
+					if bits, ok := device.MaskBits(m); ok {
 						i.Subnets = append(i.Subnets, netip.PrefixFrom(a, bits).Masked())
 						continue
 					}
@@ -325,20 +301,6 @@ func (c *Config) iface(b block) {
 		}
 	}
 	c.Interfaces = append(c.Interfaces, i)
-}
-
-// maskBits is the prefix length of a contiguous subnet mask.
-func maskBits(m netip.Addr) (int, bool) {
-	b := m.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	n := 0
-	for n < 32 && v&(1<<(31-n)) != 0 {
-		n++
-	}
-	if n < 32 && v<<n != 0 {
-		return 0, false
-	}
-	return n, true
 }
 
 // standardNumber: numbered lists 1-99 and 1300-1999 are standard, 100-199
@@ -454,7 +416,7 @@ func (c *Config) standardEntry(e *Entry, w []string) string {
 			return "standard entry option not understood"
 		}
 	}
-	e.Matches = []Match{{Src: src, Dst: all4}}
+	e.Matches = []device.Match{{Src: src, Dst: all4}}
 	return ""
 }
 
@@ -532,7 +494,7 @@ func (c *Config) extendedEntry(e *Entry, w []string) string {
 	if len(w) == 0 {
 		return "entry without a protocol"
 	}
-	var svcs []service
+	var svcs []device.Service
 	i := 0
 	if w[0] == "object-group" {
 		if len(w) < 2 {
@@ -548,9 +510,9 @@ func (c *Config) extendedEntry(e *Entry, w []string) string {
 		if !ok {
 			return "protocol not understood"
 		}
-		svcs, i = []service{{protos: p}}, 1
+		svcs, i = []device.Service{{Protos: p}}, 1
 	}
-	ported := len(svcs) == 1 && svcs[0].protos != nil && len(svcs[0].protos) == 1 && firewall.HasPorts(svcs[0].protos[0]) && w[0] != "object-group"
+	ported := len(svcs) == 1 && svcs[0].Protos != nil && len(svcs[0].Protos) == 1 && firewall.HasPorts(svcs[0].Protos[0]) && w[0] != "object-group"
 	src, n, err := c.address(w[i:], true)
 	if err != "" {
 		return err
@@ -558,7 +520,7 @@ func (c *Config) extendedEntry(e *Entry, w []string) string {
 	i += n
 	var sport, dport *firewall.PortSet
 	if ported && i < len(w) && IsPortOp(w[i]) {
-		s, n, ok := PortOp(w[i:], svcs[0].protos)
+		s, n, ok := PortOp(w[i:], svcs[0].Protos)
 		if !ok {
 			return "source port not understood"
 		}
@@ -570,17 +532,17 @@ func (c *Config) extendedEntry(e *Entry, w []string) string {
 	}
 	i += n
 	if ported && i < len(w) && IsPortOp(w[i]) {
-		s, n, ok := PortOp(w[i:], svcs[0].protos)
+		s, n, ok := PortOp(w[i:], svcs[0].Protos)
 		if !ok {
 			return "destination port not understood"
 		}
 		dport, i = &s, i+n
 	}
 	established := false
-	isICMP := len(svcs) == 1 && len(svcs[0].protos) == 1 && svcs[0].protos[0] == firewall.ProtoICMP && w[0] != "object-group"
+	isICMP := len(svcs) == 1 && len(svcs[0].Protos) == 1 && svcs[0].Protos[0] == firewall.ProtoICMP && w[0] != "object-group"
 	for ; i < len(w); i++ {
 		switch o := w[i]; {
-		case o == "established" && ported && svcs[0].protos[0] == firewall.ProtoTCP:
+		case o == "established" && ported && svcs[0].Protos[0] == firewall.ProtoTCP:
 			established = true
 		case o == "log" || o == "log-input":
 			if i+1 < len(w) && !isOption(w[i+1]) {
@@ -616,19 +578,8 @@ func (c *Config) extendedEntry(e *Entry, w []string) string {
 	if e.Never {
 		return ""
 	}
-	for _, s := range svcs {
-		if s.unmodelled != "" {
-			e.Unmodelled = append(e.Unmodelled, s.unmodelled)
-		}
-		m := Match{Protos: s.protos, Src: src, Dst: dst, SrcPorts: s.srcPorts, DstPorts: s.dstPorts, Established: established}
-		if sport != nil {
-			m.SrcPorts = sport
-		}
-		if dport != nil {
-			m.DstPorts = dport
-		}
-		e.Matches = append(e.Matches, m)
-	}
+	ms, unm := device.Matches(svcs, src, dst, sport, dport)
+	e.Matches, e.Unmodelled, e.Established = append(e.Matches, ms...), append(e.Unmodelled, unm...), established
 	return ""
 }
 
@@ -638,156 +589,6 @@ func isOption(w string) bool {
 		return true
 	}
 	return false
-}
-
-// netGroup resolves a network object group once.
-func (c *Config) netGroup(name string) (firewall.AddrSet, string) {
-	if g := c.nets[name]; g != nil {
-		if g.busy {
-			return firewall.AddrSet{}, "object-group " + name + " contains itself"
-		}
-		return g.addrs, g.err
-	}
-	raw := c.netRaw[name]
-	if raw == nil {
-		return firewall.AddrSet{}, "network object-group " + name + " is not defined"
-	}
-	g := &netGroup{busy: true}
-	c.nets[name] = g
-	for _, l := range raw.body {
-		w := l.Words
-		var s firewall.AddrSet
-		err := ""
-		switch {
-		case w[0] == "description":
-			continue
-		case w[0] == "host" && len(w) == 2:
-			a, e := netip.ParseAddr(w[1])
-			if e != nil || !a.Is4() {
-				err = fmt.Sprintf("object-group %s line %d: bad host address", name, l.N)
-			} else {
-				s = firewall.AddrOf(a)
-			}
-		case w[0] == "any" && len(w) == 1:
-			s = all4
-		case w[0] == "group-object" && len(w) == 2:
-			s, err = c.netGroup(w[1])
-		case w[0] == "range" && len(w) == 3:
-			a, e1 := netip.ParseAddr(w[1])
-			b, e2 := netip.ParseAddr(w[2])
-			var e3 error
-			if e1 == nil && e2 == nil && a.Is4() && b.Is4() {
-				s, e3 = firewall.RangeSet(a, b)
-			}
-			if e1 != nil || e2 != nil || e3 != nil || !a.Is4() || !b.Is4() {
-				err = fmt.Sprintf("object-group %s line %d: bad range", name, l.N)
-			}
-		case len(w) == 1 && strings.Contains(w[0], "/"):
-			p, e := netip.ParsePrefix(w[0])
-			if e != nil || !p.Addr().Is4() {
-				err = fmt.Sprintf("object-group %s line %d: bad prefix", name, l.N)
-			} else {
-				s = firewall.PrefixSet(p.Masked())
-			}
-		case len(w) == 2:
-			a, e1 := netip.ParseAddr(w[0])
-			m, e2 := netip.ParseAddr(w[1])
-			bits, ok := 0, false
-			if e1 == nil && e2 == nil && a.Is4() && m.Is4() {
-				bits, ok = maskBits(m)
-			}
-			if !ok {
-				err = fmt.Sprintf("object-group %s line %d: bad network", name, l.N)
-			} else {
-				s = firewall.PrefixSet(netip.PrefixFrom(a, bits).Masked())
-			}
-		default:
-			err = fmt.Sprintf("object-group %s line %d: entry not understood", name, l.N)
-		}
-		if err != "" {
-			g.err, g.busy = err, false
-			return firewall.AddrSet{}, err
-		}
-		g.addrs = g.addrs.Union(s)
-	}
-	g.busy = false
-	return g.addrs, ""
-}
-
-// svcGroup resolves a service object group once.
-func (c *Config) svcGroup(name string) ([]service, string) {
-	if g := c.svcs[name]; g != nil {
-		if g.busy {
-			return nil, "object-group " + name + " contains itself"
-		}
-		return g.svcs, g.err
-	}
-	raw := c.svcRaw[name]
-	if raw == nil {
-		return nil, "service object-group " + name + " is not defined"
-	}
-	g := &svcGroup{busy: true}
-	c.svcs[name] = g
-	fail := func(l device.Line, what string) ([]service, string) {
-		g.err, g.busy, g.svcs = fmt.Sprintf("object-group %s line %d: %s", name, l.N, what), false, nil
-		return nil, g.err
-	}
-	for _, l := range raw.body {
-		w := l.Words
-		switch w[0] {
-		case "description":
-			continue
-		case "group-object":
-			if len(w) != 2 {
-				return fail(l, "group-object without a name")
-			}
-			s, err := c.svcGroup(w[1])
-			if err != "" {
-				g.err, g.busy = err, false
-				return nil, err
-			}
-			g.svcs = append(g.svcs, s...)
-			continue
-		}
-		var protos []uint8
-		switch w[0] {
-		case "tcp-udp":
-			protos = []uint8{firewall.ProtoTCP, firewall.ProtoUDP}
-		default:
-			p, ok := proto(w[0])
-			if !ok {
-				return fail(l, "protocol not understood")
-			}
-			protos = p
-		}
-		s := service{protos: protos}
-		rest := w[1:]
-		ported := protos != nil && firewall.HasPorts(protos[0])
-		if ported && len(rest) > 0 && rest[0] == "source" {
-			p, n, ok := PortOp(rest[1:], protos)
-			if !ok {
-				return fail(l, "source port not understood")
-			}
-			s.srcPorts, rest = &p, rest[1+n:]
-		}
-		if ported && len(rest) > 0 {
-			p, n, ok := PortOp(rest, protos)
-			if !ok {
-				return fail(l, "port not understood")
-			}
-			s.dstPorts, rest = &p, rest[n:]
-		}
-		if len(rest) > 0 {
-			if len(protos) == 1 && protos[0] == firewall.ProtoICMP {
-				s.unmodelled = "ICMP type " + strings.Join(rest, " ")
-			} else {
-				return fail(l, "entry not understood")
-			}
-		}
-		g.svcs = append(g.svcs, s)
-	}
-	g.busy = false
-	return g.svcs, ""
 }
 
 // staticRoutes adds "ip route NET MASK (IFACE | NEXTHOP) ..." to the
@@ -800,7 +601,7 @@ func (c *Config) staticRoutes() {
 		m, err2 := netip.ParseAddr(w[3])
 		bits, ok := 0, false
 		if err1 == nil && err2 == nil && a.Is4() && m.Is4() {
-			bits, ok = maskBits(m)
+			bits, ok = device.MaskBits(m)
 		}
 		if !ok {
 			c.Notes.Add(l.N, false, "static route not read: flows to it need --to-interface")

@@ -1,25 +1,18 @@
 package ciscoacl
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device/devicetest"
-	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 func load(t testing.TB, name string) *Config {
 	t.Helper()
-	c, err := ReadFile(devicetest.Root + "ciscoacl/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return devicetest.Load(t, ReadFile, "ciscoacl/"+name)
 }
 
 // TestVerdicts judges flows through the branch router. The expectations
@@ -30,53 +23,45 @@ func load(t testing.TB, name string) *Config {
 // and no state: replies cross the other interface's inbound list.
 func TestVerdicts(t *testing.T) {
 	c := load(t, "router.cfg")
-	cases := []struct {
-		name, src, dst, svc string
-		from, to, acl       string
-		verdict, rule       string
-	}{
-		{"web server via service and network groups; replies pass INSIDE-IN seq 20 (established)",
-			"192.0.2.50", "10.1.1.10,10.1.1.11", "tcp/80,tcp/443", "", "", "", "allowed", "101 seq 10"},
-		{"not a web server: the established entry needs ACK, the SYN falls to deny ip any any",
-			"192.0.2.50", "10.1.1.12", "tcp/80", "", "", "", "blocked", "101 seq 60: deny ip any any log"},
-		{"ssh out, replies established", "10.1.2.20", "192.0.2.50", "tcp/22", "", "", "", "allowed", "INSIDE-IN seq 10"},
-		{"seq 5 comes before seq 10 though written after it", "10.1.1.66", "192.0.2.50", "tcp/22", "", "", "", "blocked", "INSIDE-IN seq 5"},
-		{"DNS out: stateless, the udp reply meets deny ip any any", "10.1.2.20", "192.0.2.53", "udp/53", "", "", "", "blocked", "101 seq 60"},
-		{"DNS with --acl INSIDE-IN alone: the list permits the queries", "10.1.2.20", "192.0.2.53", "udp/53", "", "", "INSIDE-IN", "allowed", "INSIDE-IN seq 30"},
-		{"non-contiguous wildcard 0.0.254.0: even third octet", "10.1.2.5", "192.0.2.50", "tcp/8080", "", "", "", "allowed", "INSIDE-IN seq 50"},
-		{"non-contiguous wildcard 0.0.254.0: odd third octet", "10.1.3.5", "192.0.2.50", "tcp/8080", "", "", "", "blocked", "INSIDE-IN: implicit deny"},
-		{"non-contiguous wildcard over a /16: some", "10.1.0.0/16", "192.0.2.50", "tcp/8080", "", "", "", "partial", "INSIDE-IN: implicit deny"},
-		{"udp range out and back (gt 1023 holds the ephemeral ports)", "192.0.2.50", "10.1.1.10", "udp/5005", "", "", "", "allowed", "101 seq 30"},
-		{"udp just past the range", "192.0.2.50", "10.1.1.10", "udp/5011", "", "", "", "blocked", "101 seq 60"},
-		{"time-range: depends on the time", "192.0.2.50", "10.1.1.12", "tcp/22", "", "", "", "unknown", "time-range WORKHOURS"},
-		{"icmp echo type is not modelled", "10.1.2.20", "192.0.2.50", "icmp", "", "", "", "unknown", "ICMP type"},
-		{"ACL NOPE bound but not defined: permits all", "172.16.0.5", "10.1.1.10", "tcp/80", "", "", "", "allowed", "NOPE is not defined"},
-		{"named interfaces give the path", "10.9.9.9", "192.0.2.50", "tcp/22", "GigabitEthernet0/0", "GigabitEthernet0/1", "", "blocked", "INSIDE-IN: implicit deny"},
-		{"outbound standard list TO-GUEST: only 10.1.1.10 may reach the guests", "10.1.2.20", "172.16.0.5", "tcp/22", "", "", "", "blocked", "TO-GUEST seq 20: deny any log"},
-		{"replies from the web server pass TO-GUEST seq 10 (a standard entry without a wildcard is a host)", "172.16.0.5", "10.1.1.10", "tcp/80", "", "", "", "allowed", ""},
-		{"shut down interface", "172.17.0.5", "10.1.1.10", "tcp/80", "", "", "", "blocked", "GigabitEthernet0/3 is shut down"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			f := devicetest.Flow(t, tc.src, tc.dst, tc.svc)
-			path, err := c.Path(tc.from, tc.to, f.Src, f.Dst)
-			if err != nil && tc.acl == "" {
-				t.Fatal(err)
-			}
-			if tc.acl != "" {
-				path = device.Path{}
-			}
-			en, err := c.Engine(tc.acl, path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			j := devicetest.Judge(en, f)
-			if got := string(j.Verdict()); got != tc.verdict || !strings.Contains(devicetest.Deciding(j), tc.rule) {
-				t.Errorf("%s by %q, want %s by %q", got, devicetest.Deciding(j), tc.verdict, tc.rule)
-			}
-		})
-	}
+	devicetest.Verdicts(t, lists{c, ""}, []devicetest.Case{
+		{Name: "web server via service and network groups; replies pass INSIDE-IN seq 20 (established)", Src: "192.0.2.50", Dst: "10.1.1.10,10.1.1.11", Svc: "tcp/80,tcp/443", Verdict: "allowed", Rule: "101 seq 10"},
+		{Name: "not a web server: the established entry needs ACK, the SYN falls to deny ip any any", Src: "192.0.2.50", Dst: "10.1.1.12", Svc: "tcp/80", Verdict: "blocked", Rule: "101 seq 60: deny ip any any log"},
+		{Name: "ssh out, replies established", Src: "10.1.2.20", Dst: "192.0.2.50", Svc: "tcp/22", Verdict: "allowed", Rule: "INSIDE-IN seq 10"},
+		{Name: "seq 5 comes before seq 10 though written after it", Src: "10.1.1.66", Dst: "192.0.2.50", Svc: "tcp/22", Verdict: "blocked", Rule: "INSIDE-IN seq 5"},
+		{Name: "DNS out: stateless, the udp reply meets deny ip any any", Src: "10.1.2.20", Dst: "192.0.2.53", Svc: "udp/53", Verdict: "blocked", Rule: "101 seq 60"},
+		{Name: "non-contiguous wildcard 0.0.254.0: even third octet", Src: "10.1.2.5", Dst: "192.0.2.50", Svc: "tcp/8080", Verdict: "allowed", Rule: "INSIDE-IN seq 50"},
+		{Name: "non-contiguous wildcard 0.0.254.0: odd third octet", Src: "10.1.3.5", Dst: "192.0.2.50", Svc: "tcp/8080", Verdict: "blocked", Rule: "INSIDE-IN: implicit deny"},
+		{Name: "non-contiguous wildcard over a /16: some", Src: "10.1.0.0/16", Dst: "192.0.2.50", Svc: "tcp/8080", Verdict: "partial", Rule: "INSIDE-IN: implicit deny"},
+		{Name: "udp range out and back (gt 1023 holds the ephemeral ports)", Src: "192.0.2.50", Dst: "10.1.1.10", Svc: "udp/5005", Verdict: "allowed", Rule: "101 seq 30"},
+		{Name: "udp just past the range", Src: "192.0.2.50", Dst: "10.1.1.10", Svc: "udp/5011", Verdict: "blocked", Rule: "101 seq 60"},
+		{Name: "time-range: depends on the time", Src: "192.0.2.50", Dst: "10.1.1.12", Svc: "tcp/22", Verdict: "unknown", Rule: "time-range WORKHOURS"},
+		{Name: "icmp echo type is not modelled", Src: "10.1.2.20", Dst: "192.0.2.50", Svc: "icmp", Verdict: "unknown", Rule: "ICMP type"},
+		{Name: "ACL NOPE bound but not defined: permits all", Src: "172.16.0.5", Dst: "10.1.1.10", Svc: "tcp/80", Verdict: "allowed", Rule: "NOPE is not defined"},
+		{Name: "named interfaces give the path", Src: "10.9.9.9", Dst: "192.0.2.50", Svc: "tcp/22", From: "GigabitEthernet0/0", To: "GigabitEthernet0/1", Verdict: "blocked", Rule: "INSIDE-IN: implicit deny"},
+		{Name: "outbound standard list TO-GUEST: only 10.1.1.10 may reach the guests", Src: "10.1.2.20", Dst: "172.16.0.5", Svc: "tcp/22", Verdict: "blocked", Rule: "TO-GUEST seq 20: deny any log"},
+		{Name: "replies from the web server pass TO-GUEST seq 10 (a standard entry without a wildcard is a host)", Src: "172.16.0.5", Dst: "10.1.1.10", Svc: "tcp/80", Verdict: "allowed", Rule: ""},
+		{Name: "shut down interface", Src: "172.17.0.5", Dst: "10.1.1.10", Svc: "tcp/80", Verdict: "blocked", Rule: "GigabitEthernet0/3 is shut down"},
+	})
+	devicetest.Verdicts(t, lists{c, "INSIDE-IN"}, []devicetest.Case{
+		{Name: "DNS with --acl INSIDE-IN alone: the list permits the queries", Src: "10.1.2.20", Dst: "192.0.2.53", Svc: "udp/53", Verdict: "allowed", Rule: "INSIDE-IN seq 30"},
+	})
 }
+
+// lists is the router judged on every bound list (acl empty), or on list
+// acl alone (--acl), where the path is the list's own.
+type lists struct {
+	c   *Config
+	acl string
+}
+
+func (l lists) Path(from, to string, src, dst firewall.AddrSet) (device.Path, error) {
+	if l.acl != "" {
+		return device.Path{}, nil
+	}
+	return l.c.Path(from, to, src, dst)
+}
+
+func (l lists) Engine(path device.Path) (*firewall.Engine, error) { return l.c.Engine(l.acl, path) }
 
 func TestRouterInfersPath(t *testing.T) {
 	c := load(t, "router.cfg")
@@ -154,30 +139,11 @@ func TestEquivalence(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	for _, tc := range []struct {
-		name, text, want string
-	}{
-		{"not a config", "root:x:0:0:root:/root:/bin/bash\n", "not a Cisco IOS configuration"},
-		{"empty", "", "not a Cisco IOS configuration"},
-		{"long line", "interface Gi0/0\n " + strings.Repeat("x", device.MaxLine+1), "line 2: line longer than"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Read("r.cfg", []byte(tc.text))
-			var le *located.Error
-			if err == nil || !errors.As(err, &le) || !strings.Contains(err.Error(), tc.want) || le.File != "r.cfg" {
-				t.Fatalf("%v, want a located error with %q", err, tc.want)
-			}
-			if strings.Contains(err.Error(), "root:x") {
-				t.Error("the message quotes the file")
-			}
-		})
-	}
-	if _, err := ReadFile("/dev/zero"); err == nil || !strings.Contains(err.Error(), "MiB") {
-		t.Errorf("/dev/zero: %v", err)
-	}
-	if _, err := os.Stat("/dev/zero"); err != nil {
-		t.Skip(err)
-	}
+	devicetest.Refuses(t, "r.cfg", Read, ReadFile, []devicetest.Refusal{
+		{Name: "not a config", Text: "root:x:0:0:root:/root:/bin/bash\n", Want: "not a Cisco IOS configuration"},
+		{Name: "empty", Text: "", Want: "not a Cisco IOS configuration"},
+		{Name: "long line", Text: "interface Gi0/0\n " + strings.Repeat("x", device.MaxLine+1), Want: "line 2: line longer than"},
+	})
 }
 
 // TestUnderstood: entries that do not parse are unknown rules that name

@@ -2,7 +2,6 @@ package ciscoacl
 
 import (
 	"fmt"
-	"net/netip"
 	"slices"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
@@ -17,12 +16,12 @@ const (
 )
 
 // Ifaces are the interfaces with their subnets, for path selection.
-func (c *Config) Ifaces() []device.Interface {
-	var out []device.Interface
-	for _, i := range c.Interfaces {
-		out = append(out, device.Interface{Name: i.Name, Routes: append(append([]netip.Prefix(nil), i.Subnets...), i.Routes...), Line: i.Line})
-	}
-	return out
+func (c *Config) Ifaces() []device.Interface { return device.Interfaces(c.Interfaces) }
+
+// Routed is the interface with its subnets and the static routes through
+// it, for path selection.
+func (i *Interface) Routed() device.Interface {
+	return device.Interface{Name: i.Name, Routes: slices.Concat(i.Subnets, i.Routes), Line: i.Line}
 }
 
 // Path chooses a flow's ingress and egress interfaces: from and to when
@@ -83,24 +82,11 @@ func (c *Config) Ruleset(acl string) (*firewall.Ruleset, error) {
 	for _, i := range c.Interfaces {
 		ipos := firewall.Pos{File: c.File, Line: i.Line}
 		if i.Shutdown {
-			for _, k := range []struct {
-				ch *firewall.Chain
-				f  firewall.Field
-			}{{in, firewall.FieldInIface}, {out, firewall.FieldOutIface}} {
-				k.ch.Rules = append(k.ch.Rules, &firewall.Rule{Label: "interface " + i.Name + " is shut down", Pos: ipos,
-					Conds: []firewall.Cond{{Field: k.f, Iface: i.Name}}, Verdict: firewall.Drop})
-			}
+			device.ThroughInterface(in, out, i.Name, "interface "+i.Name+" is shut down", ipos, firewall.Drop)
 			continue
 		}
 		if len(i.Unmodelled) > 0 {
-			for _, k := range []struct {
-				ch *firewall.Chain
-				f  firewall.Field
-			}{{in, firewall.FieldInIface}, {out, firewall.FieldOutIface}} {
-				k.ch.Rules = append(k.ch.Rules, &firewall.Rule{Label: "interface " + i.Name, Pos: ipos,
-					Conds:   []firewall.Cond{{Field: k.f, Iface: i.Name}},
-					Verdict: firewall.UnknownTarget(joinUnmodelled(i.Unmodelled))})
-			}
+			device.ThroughInterface(in, out, i.Name, "interface "+i.Name, ipos, firewall.UnknownTarget(joinUnmodelled(i.Unmodelled)))
 		}
 		if i.In != "" {
 			bind(in, firewall.FieldInIface, i.Name, i.In, i.InLine, "in")
@@ -166,18 +152,19 @@ func (c *Config) chain(name, chain string) *firewall.Chain {
 			continue
 		}
 		for _, m := range e.Matches {
-			ch.Rules = append(ch.Rules, &firewall.Rule{Label: label, Pos: pos, Conds: m.conds(), Verdict: v, Unmodelled: e.Unmodelled})
+			ch.Rules = append(ch.Rules, &firewall.Rule{Label: label, Pos: pos, Conds: conds(e, m), Verdict: v, Unmodelled: e.Unmodelled})
 		}
 	}
 	ch.Rules = append(ch.Rules, &firewall.Rule{Label: "access list " + name + ": implicit deny at the end", Pos: ch.Pos, Verdict: firewall.Drop})
 	return ch
 }
 
-// conds are the match's conditions; "established" is the ACK (or RST)
-// bit, which every packet of a connection but its first carries.
-func (m Match) conds() []firewall.Cond {
-	cs := device.MatchConds(m.Protos, m.Src, m.Dst, m.SrcPorts, m.DstPorts)
-	if m.Established {
+// conds are the conditions of entry e's match m; "established" is the
+// ACK (or RST) bit, which every packet of a connection but its first
+// carries.
+func conds(e *Entry, m device.Match) []firewall.Cond {
+	cs := m.Conds()
+	if e.Established {
 		cs = append(cs, firewall.Cond{Field: firewall.FieldTCPFlags, TCPMask: firewall.TCPAck, TCPComp: firewall.TCPAck})
 	}
 	return cs

@@ -1,9 +1,12 @@
 // Package device holds what the firewall-device readers (ciscoacl, asa,
-// awsnacl, ...) share: a device's interfaces (or zones) with the subnets
-// of their addresses, the choice of a flow's ingress and egress from
-// them, the notes on configuration lines a reader did not understand, the
-// bounded reading of a configuration file, and the frame of a device's
-// model (its ruleset, stateful first rule and engine on a path).
+// fortios, panos, srx, awsnacl, ...) share: a device's interfaces (or
+// zones) with the subnets of their addresses, the choice of a flow's
+// ingress and egress from them, the notes on configuration lines a reader
+// did not understand, the bounded reading of a configuration file, the
+// resolution of named address and service groups once each (Memo), the
+// services and access-list matches they resolve to, and the frame of a
+// device's model (its ruleset, stateful first rule and engine on a path).
+// What a vendor's configuration means stays in its reader.
 package device
 
 import (
@@ -49,6 +52,20 @@ type Interface struct {
 	Name   string
 	Routes []netip.Prefix
 	Line   int
+}
+
+// Routed is a reader's interface or zone: Routed is it as path selection
+// sees it.
+type Routed interface{ Routed() Interface }
+
+// Interfaces are a reader's interfaces or zones as path selection sees
+// them.
+func Interfaces[R Routed](items []R) []Interface {
+	var out []Interface
+	for _, i := range items {
+		out = append(out, i.Routed())
+	}
+	return out
 }
 
 // Path is the ingress (From, facing the flow's sources) and egress (To,

@@ -59,3 +59,12 @@ func MatchConds(protos []uint8, src, dst firewall.AddrSet, srcPorts, dstPorts *f
 	}
 	return cs
 }
+
+// ThroughInterface appends a rule of label and verdict v for interface
+// name to chain in (packets entering by it) and to chain out (packets
+// leaving by it): what a shut-down interface (Drop), or one doing what
+// the model lacks (an unknown verdict), does to every packet crossing it.
+func ThroughInterface(in, out *firewall.Chain, name, label string, pos firewall.Pos, v firewall.Verdict) {
+	in.Rules = append(in.Rules, &firewall.Rule{Label: label, Pos: pos, Conds: []firewall.Cond{{Field: firewall.FieldInIface, Iface: name}}, Verdict: v})
+	out.Rules = append(out.Rules, &firewall.Rule{Label: label, Pos: pos, Conds: []firewall.Cond{{Field: firewall.FieldOutIface, Iface: name}}, Verdict: v})
+}

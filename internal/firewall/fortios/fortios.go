@@ -40,8 +40,8 @@ type Config struct {
 	Notes      device.Notes
 
 	addrs, addrgrps, svcs, svcgrps map[string]*entry
-	addrMemo                       map[string]*addrResult
-	svcMemo                        map[string]*svcResult
+	addrMemo                       device.Memo[device.Addresses]
+	svcMemo                        device.Memo[[]device.Service]
 	vipByName                      map[string]*VIP
 }
 
@@ -61,7 +61,7 @@ type Policy struct {
 	SrcIntf, DstIntf       []string
 	Src, Dst               firewall.AddrSet
 	SrcNegate, DstNegate   bool
-	Services               []service
+	Services               []device.Service
 	ServiceNegate          bool
 	Accept                 bool
 	Disabled               bool
@@ -84,25 +84,6 @@ type VIP struct {
 	Unmodelled string
 }
 
-type service struct {
-	protos             []uint8 // nil: every protocol
-	srcPorts, dstPorts *firewall.PortSet
-	unmodelled         string
-}
-
-type addrResult struct {
-	addrs      firewall.AddrSet
-	unmodelled []string
-	err        string
-	busy       bool
-}
-
-type svcResult struct {
-	svcs []service
-	err  string
-	busy bool
-}
-
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a FortiOS configuration, bounded in bytes.
@@ -110,7 +91,7 @@ func ReadFile(path string) (*Config, error) { return device.ReadConfig(Kind, pat
 
 // Read parses a FortiOS configuration.
 func Read(file string, data []byte) (*Config, error) {
-	c := &Config{File: file, Zones: map[string][]string{}, addrMemo: map[string]*addrResult{}, svcMemo: map[string]*svcResult{},
+	c := &Config{File: file, Zones: map[string][]string{}, addrMemo: device.Memo[device.Addresses]{}, svcMemo: device.Memo[[]device.Service]{},
 		vipByName: map[string]*VIP{}}
 	top, vdoms, err := parseTree(file, data, c)
 	if err != nil {
@@ -204,13 +185,8 @@ func prefix(v []string) (netip.Prefix, bool) {
 		if err1 != nil || err2 != nil || !a.Is4() || !m.Is4() {
 			return netip.Prefix{}, false
 		}
-		b := m.As4()
-		x := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		n := 0
-		for n < 32 && x&(1<<(31-n)) != 0 {
-			n++
-		}
-		if n < 32 && x<<n != 0 {
+		n, ok := device.MaskBits(m)
+		if !ok {
 			return netip.Prefix{}, false
 		}
 		return netip.PrefixFrom(a, n).Masked(), true
@@ -220,39 +196,34 @@ func prefix(v []string) (netip.Prefix, bool) {
 
 // address resolves an address, address group or VIP name once.
 func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
-	if r := c.addrMemo[name]; r != nil {
-		if r.busy {
-			return firewall.AddrSet{}, nil, "address group " + name + " contains itself"
-		}
-		return r.addrs, r.unmodelled, r.err
-	}
-	r := &addrResult{busy: true}
-	c.addrMemo[name] = r
-	defer func() { r.busy = false }()
-	fail := func(msg string) (firewall.AddrSet, []string, string) {
-		r.err, r.addrs = msg, firewall.AddrSet{}
-		return r.addrs, nil, msg
-	}
+	r, err := c.addrMemo.Resolve(name, "address group "+name+" contains itself", func() (device.Addresses, string) { return c.resolveAddress(name) })
+	return r.Set, r.Unmodelled, err
+}
+
+// resolveAddress is address's first answer.
+func (c *Config) resolveAddress(name string) (device.Addresses, string) {
+	var r device.Addresses
+	fail := func(msg string) (device.Addresses, string) { return device.Addresses{}, msg }
 	if v := c.vipByName[name]; v != nil {
-		r.addrs = v.Mapped
+		r.Set = v.Mapped
 		if v.Unmodelled != "" {
-			r.unmodelled = []string{"VIP " + name + ": " + v.Unmodelled}
+			r.Unmodelled = []string{"VIP " + name + ": " + v.Unmodelled}
 		}
-		return r.addrs, r.unmodelled, ""
+		return r, ""
 	}
 	if e := c.addrs[name]; e != nil {
 		switch t := e.one("type"); t {
 		case "", "ipmask", "interface-subnet":
 			v := e.get("subnet")
 			if len(v) == 0 {
-				r.addrs = all4 // FortiOS's default subnet is 0.0.0.0 0.0.0.0
-				return r.addrs, nil, ""
+				r.Set = all4 // FortiOS's default subnet is 0.0.0.0 0.0.0.0
+				return r, ""
 			}
 			p, ok := prefix(v)
 			if !ok {
 				return fail(fmt.Sprintf("address %s (line %d): bad subnet", name, e.lineOf("subnet")))
 			}
-			r.addrs = firewall.PrefixSet(p)
+			r.Set = firewall.PrefixSet(p)
 		case "iprange":
 			a, err1 := netip.ParseAddr(e.one("start-ip"))
 			b, err2 := netip.ParseAddr(e.one("end-ip"))
@@ -264,7 +235,7 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 			if err1 != nil || err2 != nil || err3 != nil {
 				return fail(fmt.Sprintf("address %s (line %d): bad range", name, e.line))
 			}
-			r.addrs = s
+			r.Set = s
 		case "wildcard":
 			v := e.get("wildcard")
 			if len(v) != 2 {
@@ -279,12 +250,12 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 			if err != nil {
 				return fail(fmt.Sprintf("address %s (line %d): %v", name, e.line, err))
 			}
-			r.addrs = s
+			r.Set = s
 		default:
-			r.addrs = all4
-			r.unmodelled = []string{"address " + name + " of type " + t}
+			r.Set = all4
+			r.Unmodelled = []string{"address " + name + " of type " + t}
 		}
-		return r.addrs, r.unmodelled, ""
+		return r, ""
 	}
 	if g := c.addrgrps[name]; g != nil {
 		var unm []string
@@ -293,7 +264,7 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 			if err != "" {
 				return fail(err)
 			}
-			r.addrs = r.addrs.Union(s)
+			r.Set = r.Set.Union(s)
 			unm = append(unm, u...)
 		}
 		if g.one("exclude") == "enable" {
@@ -306,18 +277,18 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 					unm = append(unm, u...)
 					continue
 				}
-				r.addrs = r.addrs.Minus(s)
+				r.Set = r.Set.Minus(s)
 			}
 		}
-		r.unmodelled = unm
-		return r.addrs, unm, ""
+		r.Unmodelled = unm
+		return r, ""
 	}
 	switch name {
 	case "all":
-		r.addrs = all4
-		return r.addrs, nil, ""
+		r.Set = all4
+		return r, ""
 	case "none":
-		return r.addrs, nil, ""
+		return r, ""
 	}
 	return fail("address " + name + " is not defined")
 }
@@ -333,26 +304,20 @@ var builtin = map[string][]string{
 }
 
 // serviceOf resolves a service or service group name once.
-func (c *Config) serviceOf(name string) ([]service, string) {
-	if r := c.svcMemo[name]; r != nil {
-		if r.busy {
-			return nil, "service group " + name + " contains itself"
-		}
-		return r.svcs, r.err
-	}
-	r := &svcResult{busy: true}
-	c.svcMemo[name] = r
-	defer func() { r.busy = false }()
-	fail := func(msg string) ([]service, string) {
-		r.err, r.svcs = msg, nil
-		return nil, msg
-	}
+func (c *Config) serviceOf(name string) ([]device.Service, string) {
+	return c.svcMemo.Resolve(name, "service group "+name+" contains itself", func() ([]device.Service, string) { return c.resolveService(name) })
+}
+
+// resolveService is serviceOf's first answer.
+func (c *Config) resolveService(name string) ([]device.Service, string) {
+	var svcs []device.Service
+	fail := func(msg string) ([]device.Service, string) { return nil, msg }
 	if e := c.svcs[name]; e != nil {
 		proto := strings.ToUpper(e.one("protocol"))
 		switch proto {
 		case "", "TCP/UDP/SCTP", "TCP/UDP/UDP-LITE/SCTP":
 			if len(e.get("fqdn")) > 0 || (len(e.get("iprange")) > 0 && e.one("iprange") != "0.0.0.0") {
-				r.svcs = append(r.svcs, service{unmodelled: "service " + name + " limited to addresses"})
+				svcs = append(svcs, device.Service{Unmodelled: "service " + name + " limited to addresses"})
 			}
 			for _, k := range []struct {
 				key   string
@@ -363,7 +328,7 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 					if !ok {
 						return fail(fmt.Sprintf("service %s (line %d): bad %s", name, e.lineOf(k.key), k.key))
 					}
-					r.svcs = append(r.svcs, s)
+					svcs = append(svcs, s)
 				}
 			}
 		case "ICMP", "ICMP6":
@@ -371,11 +336,11 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 			if proto == "ICMP6" {
 				p = firewall.ProtoICMPv6
 			}
-			s := service{protos: []uint8{p}}
+			s := device.Service{Protos: []uint8{p}}
 			if t := e.one("icmptype"); t != "" {
-				s.unmodelled = "ICMP type " + t
+				s.Unmodelled = "ICMP type " + t
 			}
-			r.svcs = append(r.svcs, s)
+			svcs = append(svcs, s)
 		case "IP":
 			n, err := strconv.Atoi(e.one("protocol-number"))
 			if e.one("protocol-number") == "" {
@@ -385,14 +350,14 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 				return fail(fmt.Sprintf("service %s (line %d): bad protocol-number", name, e.lineOf("protocol-number")))
 			}
 			if n == 0 {
-				r.svcs = append(r.svcs, service{})
+				svcs = append(svcs, device.Service{})
 			} else {
-				r.svcs = append(r.svcs, service{protos: []uint8{uint8(n)}})
+				svcs = append(svcs, device.Service{Protos: []uint8{uint8(n)}})
 			}
 		default:
-			r.svcs = append(r.svcs, service{unmodelled: "service " + name + " of protocol " + proto})
+			svcs = append(svcs, device.Service{Unmodelled: "service " + name + " of protocol " + proto})
 		}
-		return r.svcs, ""
+		return svcs, ""
 	}
 	if g := c.svcgrps[name]; g != nil {
 		for _, m := range g.get("member") {
@@ -400,46 +365,46 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 			if err != "" {
 				return fail(err)
 			}
-			r.svcs = append(r.svcs, s...)
+			svcs = append(svcs, s...)
 		}
-		return r.svcs, ""
+		return svcs, ""
 	}
 	if b, ok := builtin[name]; ok {
 		for _, spec := range b {
 			f := strings.Fields(spec)
 			switch f[0] {
 			case "ip":
-				r.svcs = append(r.svcs, service{})
+				svcs = append(svcs, device.Service{})
 			case "icmp":
-				r.svcs = append(r.svcs, service{protos: []uint8{firewall.ProtoICMP}})
+				svcs = append(svcs, device.Service{Protos: []uint8{firewall.ProtoICMP}})
 			default:
 				p := firewall.ProtoTCP
 				if f[0] == "udp" {
 					p = firewall.ProtoUDP
 				}
 				s, _ := portSpec(f[1], p)
-				r.svcs = append(r.svcs, s)
+				svcs = append(svcs, s)
 			}
 		}
-		return r.svcs, ""
+		return svcs, ""
 	}
 	return fail("service " + name + " is not defined")
 }
 
 // portSpec reads "DST[-DST][:SRC[-SRC]]".
-func portSpec(spec string, proto uint8) (service, bool) {
+func portSpec(spec string, proto uint8) (device.Service, bool) {
 	dst, src, hasSrc := strings.Cut(spec, ":")
 	d, ok := portRange(dst)
 	if !ok {
-		return service{}, false
+		return device.Service{}, false
 	}
-	s := service{protos: []uint8{proto}, dstPorts: &d}
+	s := device.Service{Protos: []uint8{proto}, DstPorts: &d}
 	if hasSrc {
 		sp, ok := portRange(src)
 		if !ok {
-			return service{}, false
+			return device.Service{}, false
 		}
-		s.srcPorts = &sp
+		s.SrcPorts = &sp
 	}
 	return s, true
 }
@@ -569,18 +534,16 @@ func (c *Config) policy(e *entry) {
 		p.Unmodelled = append(p.Unmodelled, "action "+a)
 	}
 	addrs := func(key string) firewall.AddrSet {
-		var s firewall.AddrSet
 		names := e.get(key)
 		if len(names) == 0 {
 			p.unknownAddr = key + " missing"
 		}
+		s, u, err := device.Union(names, c.address)
+		if err != "" {
+			p.unknownAddr = err
+		}
+		p.Unmodelled = append(p.Unmodelled, u...)
 		for _, n := range names {
-			a, u, err := c.address(n)
-			if err != "" {
-				p.unknownAddr = err
-			}
-			p.Unmodelled = append(p.Unmodelled, u...)
-			s = s.Union(a)
 			if key == "dstaddr" && c.vipByName[n] != nil {
 				p.namesVIP = true
 			}

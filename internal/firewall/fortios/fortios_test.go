@@ -1,24 +1,17 @@
 package fortios
 
 import (
-	"errors"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device"
 	"github.com/guardrail-monitoring/guardrail/internal/firewall/device/devicetest"
-	"github.com/guardrail-monitoring/guardrail/internal/located"
 )
 
 func load(t testing.TB, name string) *Config {
 	t.Helper()
-	c, err := ReadFile(devicetest.Root + "fortios/" + name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return devicetest.Load(t, ReadFile, "fortios/"+name)
 }
 
 // TestVerdicts: FortiOS's documented policy semantics — policies in the
@@ -29,40 +22,20 @@ func load(t testing.TB, name string) *Config {
 // stateful.
 func TestVerdicts(t *testing.T) {
 	c := load(t, "fortigate.conf")
-	cases := []struct {
-		name, src, dst, svc string
-		verdict, rule       string
-	}{
-		{"policy 5 is listed first: its deny wins", "10.1.66.66", "172.16.1.10", "tcp/80", "blocked", "policy 5 (block-host)"},
-		{"zone internal, group servers, service group", "10.1.2.3", "172.16.1.10,172.16.1.25", "tcp/443,tcp/3306", "allowed", "policy 1 (lan-to-servers)"},
-		{"policy 2 is disabled; policy 3 allows https", "10.1.2.3", "203.0.113.99", "tcp/443", "allowed", "policy 3"},
-		{"disabled policy 2 would allow http: the implicit deny", "10.1.2.3", "203.0.113.99", "tcp/80", "blocked", "implicit deny (policy 0)"},
-		{"VIP: 203.0.113.10:8080 to 172.16.1.10:80, policy 4 names the VIP", "198.51.100.7", "203.0.113.10", "tcp/8080", "allowed", "policy 4 (publish-web)"},
-		{"VIP port forward only 8080", "198.51.100.7", "203.0.113.10", "tcp/80", "blocked", "implicit deny"},
-		{"policy 6's FQDN address is unknown, but policy 7 (dstaddr-negate: not a server) accepts either way", "10.3.0.5", "172.16.1.50", "tcp/22", "allowed", "port3 → port2 accept"},
-		{"to a server (db-range): policy 7 does not match, so policy 6's FQDN decides", "10.3.0.5", "172.16.1.21", "tcp/22", "unknown", "address updates of type fqdn"},
-		{"to a server on 3306: neither policy", "10.3.0.5", "172.16.1.21", "tcp/3306", "blocked", "implicit deny"},
-		{"service-negate: ssh is not WEB", "10.1.2.3", "172.16.1.50", "tcp/22", "allowed", "policy 8 (lan-not-web)"},
-		{"service-negate: http is WEB, returns to the implicit deny", "10.1.2.3", "172.16.1.50", "tcp/80", "blocked", "implicit deny"},
-		{"service with a source port range", "10.1.2.3", "172.16.1.50", "tcp/8500", "blocked", "policy 9 (no-high)"},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			f := devicetest.Flow(t, tc.src, tc.dst, tc.svc)
-			p, err := c.Path("", "", f.Src, f.Dst)
-			if err != nil {
-				t.Fatal(err)
-			}
-			en, err := c.Engine(p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			j := devicetest.Judge(en, f)
-			if got := string(j.Verdict()); got != tc.verdict || !strings.Contains(devicetest.Deciding(j), tc.rule) {
-				t.Errorf("%s by %q, want %s by %q", got, devicetest.Deciding(j), tc.verdict, tc.rule)
-			}
-		})
-	}
+	devicetest.Verdicts(t, c, []devicetest.Case{
+		{Name: "policy 5 is listed first: its deny wins", Src: "10.1.66.66", Dst: "172.16.1.10", Svc: "tcp/80", Verdict: "blocked", Rule: "policy 5 (block-host)"},
+		{Name: "zone internal, group servers, service group", Src: "10.1.2.3", Dst: "172.16.1.10,172.16.1.25", Svc: "tcp/443,tcp/3306", Verdict: "allowed", Rule: "policy 1 (lan-to-servers)"},
+		{Name: "policy 2 is disabled; policy 3 allows https", Src: "10.1.2.3", Dst: "203.0.113.99", Svc: "tcp/443", Verdict: "allowed", Rule: "policy 3"},
+		{Name: "disabled policy 2 would allow http: the implicit deny", Src: "10.1.2.3", Dst: "203.0.113.99", Svc: "tcp/80", Verdict: "blocked", Rule: "implicit deny (policy 0)"},
+		{Name: "VIP: 203.0.113.10:8080 to 172.16.1.10:80, policy 4 names the VIP", Src: "198.51.100.7", Dst: "203.0.113.10", Svc: "tcp/8080", Verdict: "allowed", Rule: "policy 4 (publish-web)"},
+		{Name: "VIP port forward only 8080", Src: "198.51.100.7", Dst: "203.0.113.10", Svc: "tcp/80", Verdict: "blocked", Rule: "implicit deny"},
+		{Name: "policy 6's FQDN address is unknown, but policy 7 (dstaddr-negate: not a server) accepts either way", Src: "10.3.0.5", Dst: "172.16.1.50", Svc: "tcp/22", Verdict: "allowed", Rule: "port3 → port2 accept"},
+		{Name: "to a server (db-range): policy 7 does not match, so policy 6's FQDN decides", Src: "10.3.0.5", Dst: "172.16.1.21", Svc: "tcp/22", Verdict: "unknown", Rule: "address updates of type fqdn"},
+		{Name: "to a server on 3306: neither policy", Src: "10.3.0.5", Dst: "172.16.1.21", Svc: "tcp/3306", Verdict: "blocked", Rule: "implicit deny"},
+		{Name: "service-negate: ssh is not WEB", Src: "10.1.2.3", Dst: "172.16.1.50", Svc: "tcp/22", Verdict: "allowed", Rule: "policy 8 (lan-not-web)"},
+		{Name: "service-negate: http is WEB, returns to the implicit deny", Src: "10.1.2.3", Dst: "172.16.1.50", Svc: "tcp/80", Verdict: "blocked", Rule: "implicit deny"},
+		{Name: "service with a source port range", Src: "10.1.2.3", Dst: "172.16.1.50", Svc: "tcp/8500", Verdict: "blocked", Rule: "policy 9 (no-high)"},
+	})
 }
 
 func TestEquivalence(t *testing.T) {
@@ -75,23 +48,12 @@ func TestEquivalence(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	for _, tc := range []struct{ name, text, want string }{
-		{"not a config", "root:x:0:0:root:/root:/bin/bash\n", "not a FortiOS configuration"},
-		{"unterminated quote", "config firewall policy\n edit 1\n  set name \"x\n", "line 3: unterminated quote"},
-		{"no end", "config firewall policy\n edit 1\n next\n", "line 1: config section without end"},
-		{"two vdoms", "config vdom\nedit a\nconfig firewall policy\nend\nnext\nedit b\nnext\nend\n", "2 VDOMs"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := Read("f.conf", []byte(tc.text))
-			var le *located.Error
-			if err == nil || !errors.As(err, &le) || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), "root:x") {
-				t.Fatalf("%v, want %q", err, tc.want)
-			}
-		})
-	}
-	if _, err := ReadFile("/dev/zero"); err == nil || !strings.Contains(err.Error(), "MiB") {
-		t.Errorf("/dev/zero: %v", err)
-	}
+	devicetest.Refuses(t, "f.conf", Read, ReadFile, []devicetest.Refusal{
+		{Name: "not a config", Text: "root:x:0:0:root:/root:/bin/bash\n", Want: "not a FortiOS configuration"},
+		{Name: "unterminated quote", Text: "config firewall policy\n edit 1\n  set name \"x\n", Want: "line 3: unterminated quote"},
+		{Name: "no end", Text: "config firewall policy\n edit 1\n next\n", Want: "line 1: config section without end"},
+		{Name: "two vdoms", Text: "config vdom\nedit a\nconfig firewall policy\nend\nnext\nedit b\nnext\nend\n", Want: "2 VDOMs"},
+	})
 	c, err := Read("g.conf", []byte("config system interface\n edit a\n  set ip 10.0.0.1/8\n next\n edit b\n  set ip 11.0.0.1/8\n next\nend\nconfig firewall addrgrp\n edit g\n  set member g\n next\nend\nconfig firewall policy\n edit 1\n  set srcintf a\n  set dstintf b\n  set srcaddr g\n  set dstaddr all\n  set service ALL\n  set action accept\n next\nend\n"))
 	if err != nil {
 		t.Fatal(err)
@@ -121,26 +83,9 @@ func TestNotRead(t *testing.T) {
 }
 
 func FuzzRead(f *testing.F) {
-	for _, name := range []string{"fortigate.conf", "equivalence.conf"} {
-		b, err := os.ReadFile(devicetest.Root + "fortios/" + name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
+	devicetest.Seed(f, "fortios", "fortigate.conf", "equivalence.conf")
 	f.Add([]byte("config vdom\nedit root\nconfig system interface\nedit \"a b\"\nset ip 1.2.3.4 255.0.0.0\nnext\nend\nnext\nend\n"))
-	space := firewall.Space{Family: firewall.FamilyIPv4, Proto: firewall.ProtoTCP,
-		Src: firewall.MustPrefixSet("10.0.0.0/8"), Dst: firewall.MustPrefixSet("0.0.0.0/0"),
-		SrcPorts: firewall.Ports(1024, 65535), DstPorts: firewall.Ports(1, 1000)}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		c, err := Read("fuzz.conf", data)
-		if err != nil {
-			return
-		}
-		en, err := c.Engine(device.Path{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		en.Judge(space)
+	devicetest.Fuzz(f, "fuzz.conf", Read, func(c *Config, judge func(*firewall.Engine, error)) {
+		judge(c.Engine(device.Path{}))
 	})
 }

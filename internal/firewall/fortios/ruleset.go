@@ -1,7 +1,7 @@
 package fortios
 
 import (
-	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/guardrail-monitoring/guardrail/internal/firewall"
@@ -9,12 +9,12 @@ import (
 )
 
 // Ifaces are the interfaces with their subnets and routes.
-func (c *Config) Ifaces() []device.Interface {
-	var out []device.Interface
-	for _, i := range c.Interfaces {
-		out = append(out, device.Interface{Name: i.Name, Routes: append(append([]netip.Prefix(nil), i.Subnets...), i.Routes...), Line: i.Line})
-	}
-	return out
+func (c *Config) Ifaces() []device.Interface { return device.Interfaces(c.Interfaces) }
+
+// Routed is the interface with its subnets and the static routes through
+// it, for path selection.
+func (i *Interface) Routed() device.Interface {
+	return device.Interface{Name: i.Name, Routes: slices.Concat(i.Subnets, i.Routes), Line: i.Line}
 }
 
 // routeOf is the interface of addresses s; a VIP's external addresses are
@@ -158,7 +158,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 			target = "policy " + p.ID + " services"
 			ch := &firewall.Chain{Name: target, Pos: ppos}
 			for _, s := range p.Services {
-				ch.Rules = append(ch.Rules, &firewall.Rule{Label: label + " (a negated service)", Pos: ppos, Conds: s.conds(), Verdict: firewall.Return, Unmodelled: svcUnmodelled(s)})
+				ch.Rules = append(ch.Rules, &firewall.Rule{Label: label + " (a negated service)", Pos: ppos, Conds: s.Conds(), Verdict: firewall.Return, Unmodelled: svcUnmodelled(s)})
 			}
 			ch.Rules = append(ch.Rules, &firewall.Rule{Label: label, Pos: ppos, Verdict: verdict, Unmodelled: unm})
 			t.Chains = append(t.Chains, ch)
@@ -187,7 +187,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 						continue
 					}
 					for _, s := range p.Services {
-						fw.Rules = append(fw.Rules, &firewall.Rule{Label: label, Pos: ppos, Conds: append(append([]firewall.Cond(nil), conds...), s.conds()...),
+						fw.Rules = append(fw.Rules, &firewall.Rule{Label: label, Pos: ppos, Conds: append(append([]firewall.Cond(nil), conds...), s.Conds()...),
 							Verdict: verdict, Unmodelled: append(append([]string(nil), pt.unm...), svcUnmodelled(s)...)})
 					}
 				}
@@ -198,13 +198,9 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 	return rs
 }
 
-func svcUnmodelled(s service) []string {
-	if s.unmodelled == "" {
+func svcUnmodelled(s device.Service) []string {
+	if s.Unmodelled == "" {
 		return nil
 	}
-	return []string{s.unmodelled}
-}
-
-func (s service) conds() []firewall.Cond {
-	return device.MatchConds(s.protos, all4, all4, s.srcPorts, s.dstPorts)
+	return []string{s.Unmodelled}
 }

@@ -39,8 +39,8 @@ type Config struct {
 	IntrazoneAllow, InterzoneAllow bool
 
 	scopes    []*node // vsys, then shared
-	addrMemo  map[string]*addrResult
-	svcMemo   map[string]*svcResult
+	addrMemo  device.Memo[device.Addresses]
+	svcMemo   device.Memo[[]service]
 	ifaceNets map[string][]netip.Prefix
 }
 
@@ -87,19 +87,6 @@ type service struct {
 	srcPorts, dstPorts *firewall.PortSet
 }
 
-type addrResult struct {
-	addrs firewall.AddrSet
-	unm   []string
-	err   string
-	busy  bool
-}
-
-type svcResult struct {
-	svcs []service
-	err  string
-	busy bool
-}
-
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
 
 // ReadFile reads and parses a PAN-OS configuration, bounded in bytes.
@@ -124,7 +111,7 @@ func Read(file string, data []byte) (*Config, error) {
 	}
 	v := vsys[0]
 	c := &Config{File: file, IntrazoneAllow: true, scopes: []*node{v, root.child("shared")},
-		addrMemo: map[string]*addrResult{}, svcMemo: map[string]*svcResult{}, ifaceNets: map[string][]netip.Prefix{}}
+		addrMemo: device.Memo[device.Addresses]{}, svcMemo: device.Memo[[]service]{}, ifaceNets: map[string][]netip.Prefix{}}
 	// Interface addresses: any entry named like an interface holding
 	// <ip><entry name="A/len"/></ip>.
 	if ifs := dev[0].path("network/interface"); ifs != nil {
@@ -220,22 +207,17 @@ func (c *Config) lookup(kind, name string) *node {
 
 // address resolves an address, address group, or literal once.
 func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
-	if r := c.addrMemo[name]; r != nil {
-		if r.busy {
-			return firewall.AddrSet{}, nil, "address group " + name + " contains itself"
-		}
-		return r.addrs, r.unm, r.err
-	}
-	r := &addrResult{busy: true}
-	c.addrMemo[name] = r
-	defer func() { r.busy = false }()
-	fail := func(msg string) (firewall.AddrSet, []string, string) {
-		r.err = msg
-		return firewall.AddrSet{}, nil, msg
-	}
+	r, err := c.addrMemo.Resolve(name, "address group "+name+" contains itself", func() (device.Addresses, string) { return c.resolveAddress(name) })
+	return r.Set, r.Unmodelled, err
+}
+
+// resolveAddress is address's first answer.
+func (c *Config) resolveAddress(name string) (device.Addresses, string) {
+	var r device.Addresses
+	fail := func(msg string) (device.Addresses, string) { return device.Addresses{}, msg }
 	if name == "any" {
-		r.addrs = all4
-		return r.addrs, nil, ""
+		r.Set = all4
+		return r, ""
 	}
 	if e := c.lookup("address", name); e != nil {
 		switch {
@@ -244,13 +226,13 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 			if !ok {
 				return fail(fmt.Sprintf("address %s (line %d): bad ip-netmask", name, e.line))
 			}
-			r.addrs = s
+			r.Set = s
 		case e.child("ip-range") != nil:
 			s, ok := literal(e.child("ip-range").value())
 			if !ok {
 				return fail(fmt.Sprintf("address %s (line %d): bad ip-range", name, e.line))
 			}
-			r.addrs = s
+			r.Set = s
 		case e.child("ip-wildcard") != nil:
 			a, m, _ := strings.Cut(e.child("ip-wildcard").value(), "/")
 			aa, err1 := netip.ParseAddr(a)
@@ -263,13 +245,13 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 			if err != nil {
 				return fail(fmt.Sprintf("address %s (line %d): %v", name, e.line, err))
 			}
-			r.addrs = s
+			r.Set = s
 		case e.child("fqdn") != nil:
-			r.addrs, r.unm = all4, []string{"FQDN address " + name + " (resolved at run time)"}
+			r.Set, r.Unmodelled = all4, []string{"FQDN address " + name + " (resolved at run time)"}
 		default:
 			return fail(fmt.Sprintf("address %s (line %d): kind not read", name, e.line))
 		}
-		return r.addrs, r.unm, ""
+		return r, ""
 	}
 	if g := c.lookup("address-group", name); g != nil {
 		if st := g.child("static"); st != nil {
@@ -278,17 +260,17 @@ func (c *Config) address(name string) (firewall.AddrSet, []string, string) {
 				if err != "" {
 					return fail(err)
 				}
-				r.addrs = r.addrs.Union(s)
-				r.unm = append(r.unm, u...)
+				r.Set = r.Set.Union(s)
+				r.Unmodelled = append(r.Unmodelled, u...)
 			}
-			return r.addrs, r.unm, ""
+			return r, ""
 		}
-		r.addrs, r.unm = all4, []string{"dynamic address group " + name + " (its members are tagged at run time)"}
-		return r.addrs, r.unm, ""
+		r.Set, r.Unmodelled = all4, []string{"dynamic address group " + name + " (its members are tagged at run time)"}
+		return r, ""
 	}
 	if s, ok := literal(name); ok {
-		r.addrs = s
-		return r.addrs, nil, ""
+		r.Set = s
+		return r, ""
 	}
 	return fail("address " + name + " is not defined")
 }
@@ -328,19 +310,13 @@ func ptr(p firewall.PortSet) *firewall.PortSet { return &p }
 
 // serviceOf resolves a service or service group once.
 func (c *Config) serviceOf(name string) ([]service, string) {
-	if r := c.svcMemo[name]; r != nil {
-		if r.busy {
-			return nil, "service group " + name + " contains itself"
-		}
-		return r.svcs, r.err
-	}
-	r := &svcResult{busy: true}
-	c.svcMemo[name] = r
-	defer func() { r.busy = false }()
-	fail := func(msg string) ([]service, string) {
-		r.err, r.svcs = msg, nil
-		return nil, msg
-	}
+	return c.svcMemo.Resolve(name, "service group "+name+" contains itself", func() ([]service, string) { return c.resolveService(name) })
+}
+
+// resolveService is serviceOf's first answer.
+func (c *Config) resolveService(name string) ([]service, string) {
+	var svcs []service
+	fail := func(msg string) ([]service, string) { return nil, msg }
 	if e := c.lookup("service", name); e != nil {
 		proto := e.child("protocol")
 		found := false
@@ -362,12 +338,12 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 				}
 				s.srcPorts = &x
 			}
-			r.svcs = append(r.svcs, s)
+			svcs = append(svcs, s)
 		}
 		if !found {
 			return fail(fmt.Sprintf("service %s (line %d): protocol not read", name, e.line))
 		}
-		return r.svcs, ""
+		return svcs, ""
 	}
 	if g := c.lookup("service-group", name); g != nil {
 		for _, m := range g.child("members").members() {
@@ -375,12 +351,12 @@ func (c *Config) serviceOf(name string) ([]service, string) {
 			if err != "" {
 				return fail(err)
 			}
-			r.svcs = append(r.svcs, s...)
+			svcs = append(svcs, s...)
 		}
-		return r.svcs, ""
+		return svcs, ""
 	}
 	if s, ok := predefined[name]; ok {
-		r.svcs = s
+		svcs = s
 		return s, ""
 	}
 	return fail("service " + name + " is not defined")
@@ -433,19 +409,15 @@ func (c *Config) rule(e *node) {
 		r.Type = "universal"
 	}
 	addrs := func(tag string) firewall.AddrSet {
-		var s firewall.AddrSet
 		names := e.child(tag).members()
 		if len(names) == 0 {
 			r.Unknown = tag + " missing"
 		}
-		for _, n := range names {
-			a, u, err := c.address(n)
-			if err != "" {
-				r.Unknown = err
-			}
-			r.Unmodelled = append(r.Unmodelled, u...)
-			s = s.Union(a)
+		s, u, err := device.Union(names, c.address)
+		if err != "" {
+			r.Unknown = err
 		}
+		r.Unmodelled = append(r.Unmodelled, u...)
 		return s
 	}
 	r.Src, r.Dst = addrs("source"), addrs("destination")

@@ -6,12 +6,12 @@ import (
 )
 
 // Ifaces are the zones with the networks routed through them.
-func (c *Config) Ifaces() []device.Interface {
-	var out []device.Interface
-	for _, z := range c.Zones {
-		out = append(out, device.Interface{Name: z.Name, Routes: z.Routes, Line: z.Line})
-	}
-	return out
+func (c *Config) Ifaces() []device.Interface { return device.Interfaces(c.Zones) }
+
+// Routed is the zone with the networks routed through it, for path
+// selection.
+func (z *Zone) Routed() device.Interface {
+	return device.Interface{Name: z.Name, Routes: z.Routes, Line: z.Line}
 }
 
 // routeOf is the zone of addresses s: for destinations of a destination

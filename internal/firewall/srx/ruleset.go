@@ -6,12 +6,12 @@ import (
 )
 
 // Ifaces are the zones with the networks routed through them.
-func (c *Config) Ifaces() []device.Interface {
-	var out []device.Interface
-	for _, z := range c.Zones {
-		out = append(out, device.Interface{Name: z.Name, Routes: z.Routes, Line: z.Line})
-	}
-	return out
+func (c *Config) Ifaces() []device.Interface { return device.Interfaces(c.Zones) }
+
+// Routed is the zone with the networks routed through it, for path
+// selection.
+func (z *Zone) Routed() device.Interface {
+	return device.Interface{Name: z.Name, Routes: z.Routes, Line: z.Line}
 }
 
 // routeOf is the zone of addresses s; destinations of a destination NAT
@@ -119,7 +119,7 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 		}
 		svcs := p.Services
 		if p.AnyApp {
-			svcs = []service{{}}
+			svcs = []device.Service{{}}
 		}
 		for _, pr := range pairs {
 			var conds []firewall.Cond
@@ -141,18 +141,18 @@ func (c *Config) Ruleset() *firewall.Ruleset {
 			}
 			for _, s := range svcs {
 				cs := append([]firewall.Cond(nil), conds...)
-				if s.protos != nil {
-					cs = append(cs, firewall.Protos(s.protos...))
+				if s.Protos != nil {
+					cs = append(cs, firewall.Protos(s.Protos...))
 				}
-				if s.dstPorts != nil {
-					cs = append(cs, firewall.DstPorts(*s.dstPorts))
+				if s.DstPorts != nil {
+					cs = append(cs, firewall.DstPorts(*s.DstPorts))
 				}
-				if s.srcPorts != nil {
-					cs = append(cs, firewall.SrcPorts(*s.srcPorts))
+				if s.SrcPorts != nil {
+					cs = append(cs, firewall.SrcPorts(*s.SrcPorts))
 				}
 				unm := append([]string(nil), p.Unmodelled...)
-				if s.unmodelled != "" {
-					unm = append(unm, s.unmodelled)
+				if s.Unmodelled != "" {
+					unm = append(unm, s.Unmodelled)
 				}
 				sec.Rules = append(sec.Rules, &firewall.Rule{Label: label, Pos: ppos, Conds: cs, Verdict: verdict, Unmodelled: unm})
 			}

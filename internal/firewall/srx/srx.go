@@ -41,8 +41,8 @@ type Config struct {
 	ifaceNets map[string][]netip.Prefix
 	books     map[string]map[string]*book // zone ("" global) → name → entry
 	apps      map[string]*appDef
-	addrMemo  map[string]*addrResult
-	appMemo   map[string]*appResult
+	addrMemo  device.Memo[device.Addresses]
+	appMemo   device.Memo[[]device.Service]
 }
 
 // Zone is a security zone.
@@ -61,7 +61,7 @@ type Policy struct {
 	Global           bool
 	Src, Dst         firewall.AddrSet
 	SrcExcl, DstExcl bool
-	Services         []service // nil with AnyApp
+	Services         []device.Service // nil with AnyApp
 	AnyApp           bool
 	Action           string
 	Unmodelled       []string
@@ -86,12 +86,6 @@ type NAT struct {
 	Unmodelled string
 }
 
-type service struct {
-	protos             []uint8
-	srcPorts, dstPorts *firewall.PortSet
-	unmodelled         string
-}
-
 type book struct {
 	line    int
 	prefix  []string // address NAME VALUE...
@@ -105,19 +99,6 @@ type appDef struct {
 	order []string
 	set   []string
 	isSet bool
-}
-
-type addrResult struct {
-	addrs firewall.AddrSet
-	unm   []string
-	err   string
-	busy  bool
-}
-
-type appResult struct {
-	svcs []service
-	err  string
-	busy bool
 }
 
 var all4 = firewall.AllAddrs(firewall.FamilyIPv4)
@@ -140,7 +121,7 @@ func Read(file string, data []byte) (*Config, error) {
 		}
 	}
 	c := &Config{File: file, ifaceNets: map[string][]netip.Prefix{}, books: map[string]map[string]*book{},
-		apps: map[string]*appDef{}, addrMemo: map[string]*addrResult{}, appMemo: map[string]*appResult{}}
+		apps: map[string]*appDef{}, addrMemo: device.Memo[device.Addresses]{}, appMemo: device.Memo[[]device.Service]{}}
 	zones := map[string]*Zone{}
 	zone := func(name string, line int) *Zone {
 		z := zones[name]
@@ -433,234 +414,19 @@ func (c *Config) policyWords(p *Policy, w []string, line int) {
 	}
 }
 
-// address resolves an address-book name once: the zone's book first,
-// then the global one.
-func (c *Config) address(zone, name string) (firewall.AddrSet, []string, string) {
-	switch name {
-	case "any", "any-ipv4":
-		return all4, nil, ""
-	case "any-ipv6":
-		return firewall.AddrSet{}, nil, ""
-	}
-	scope := zone
-	b := c.books[zone][name]
-	if b == nil {
-		scope, b = "", c.books[""][name]
-	}
-	key := scope + "/" + name
-	if r := c.addrMemo[key]; r != nil {
-		if r.busy {
-			return firewall.AddrSet{}, nil, "address set " + name + " contains itself"
-		}
-		return r.addrs, r.unm, r.err
-	}
-	if b == nil {
-		return firewall.AddrSet{}, nil, "address " + name + " is not in the address books"
-	}
-	r := &addrResult{busy: true}
-	c.addrMemo[key] = r
-	defer func() { r.busy = false }()
-	if b.isSet {
-		for _, m := range b.members {
-			s, u, err := c.address(zone, m)
-			if err != "" {
-				r.err = err
-				return firewall.AddrSet{}, nil, err
-			}
-			r.addrs = r.addrs.Union(s)
-			r.unm = append(r.unm, u...)
-		}
-		return r.addrs, r.unm, ""
-	}
-	v := b.prefix
-	switch {
-	case len(v) >= 4 && v[0] == "range-address" && v[2] == "to":
-		a, err1 := netip.ParseAddr(v[1])
-		z, err2 := netip.ParseAddr(v[3])
-		s, err3 := firewall.RangeSet(a, z)
-		if err1 != nil || err2 != nil || err3 != nil {
-			r.err = fmt.Sprintf("address %s (line %d): bad range", name, b.line)
-			return firewall.AddrSet{}, nil, r.err
-		}
-		if a.Is4() {
-			r.addrs = s
-		}
-	case len(v) >= 2 && v[0] == "dns-name":
-		r.addrs, r.unm = all4, []string{"DNS-name address " + name + " (resolved at run time)"}
-	case len(v) >= 2 && v[0] == "wildcard-address":
-		a, m, _ := strings.Cut(v[1], "/")
-		aa, err1 := netip.ParseAddr(a)
-		mm, err2 := netip.ParseAddr(m)
-		var s firewall.AddrSet
-		var err3 error
-		if err1 == nil && err2 == nil {
-			s, err3 = firewall.MaskSet(aa, mm)
-		}
-		if err1 != nil || err2 != nil || err3 != nil {
-			r.err = fmt.Sprintf("address %s (line %d): bad wildcard", name, b.line)
-			return firewall.AddrSet{}, nil, r.err
-		}
-		r.addrs = s
-	default:
-		p, err := firewall.ParsePrefixOrAddr(v[0])
-		if err != nil {
-			r.err = fmt.Sprintf("address %s (line %d): bad address", name, b.line)
-			return firewall.AddrSet{}, nil, r.err
-		}
-		if p.Addr().Is4() {
-			r.addrs = firewall.PrefixSet(p)
-		}
-	}
-	return r.addrs, r.unm, ""
-}
-
-// predefined junos-* applications (the common ones).
-var predefined = map[string]string{
-	"junos-http": "tcp 80", "junos-https": "tcp 443", "junos-ssh": "tcp 22", "junos-telnet": "tcp 23",
-	"junos-ftp": "tcp 21", "junos-smtp": "tcp 25", "junos-smtps": "tcp 465", "junos-dns-udp": "udp 53", "junos-dns-tcp": "tcp 53",
-	"junos-ntp": "udp 123", "junos-snmp-get": "udp 161", "junos-syslog": "udp 514", "junos-ldap": "tcp 389",
-	"junos-ms-sql": "tcp 1433", "junos-mysql": "tcp 3306", "junos-pop3": "tcp 110", "junos-imap": "tcp 143",
-	"junos-imaps": "tcp 993", "junos-bgp": "tcp 179", "junos-radius": "udp 1812", "junos-tftp": "udp 69",
-	"junos-icmp-all": "icmp", "junos-ping": "icmp 8", "junos-rdp": "tcp 3389", "junos-http-ext": "tcp 7001",
-}
-
-// junos port names.
-var portNames = map[string]uint16{
-	"http": 80, "https": 443, "ssh": 22, "telnet": 23, "ftp": 21, "ftp-data": 20, "smtp": 25, "domain": 53,
-	"ntp": 123, "snmp": 161, "snmptrap": 162, "ldap": 389, "bgp": 179, "syslog": 514, "tftp": 69, "pop3": 110,
-	"imap": 143, "radius": 1812, "mysql": 3306, "ms-sql": 1433, "rdp": 3389,
-}
-
-func portRange(s string) (firewall.PortSet, bool) {
-	lo, hi, isRange := strings.Cut(s, "-")
-	one := func(x string) (uint16, bool) {
-		if n, ok := portNames[x]; ok {
-			return n, true
-		}
-		n, err := strconv.ParseUint(x, 10, 16)
-		return uint16(n), err == nil
-	}
-	a, ok1 := one(lo)
-	b, ok2 := a, true
-	if isRange {
-		b, ok2 = one(hi)
-	}
-	if !ok1 || !ok2 || a > b {
-		return firewall.PortSet{}, false
-	}
-	return firewall.Ports(a, b), true
-}
-
-// application resolves an application or application set once.
-func (c *Config) application(name string) ([]service, string) {
-	if name == "any" {
-		return []service{{}}, ""
-	}
-	if r := c.appMemo[name]; r != nil {
-		if r.busy {
-			return nil, "application set " + name + " contains itself"
-		}
-		return r.svcs, r.err
-	}
-	r := &appResult{busy: true}
-	c.appMemo[name] = r
-	defer func() { r.busy = false }()
-	fail := func(msg string) ([]service, string) {
-		r.err, r.svcs = msg, nil
-		return nil, msg
-	}
-	a := c.apps[name]
-	if a == nil {
-		spec, ok := predefined[name]
-		if !ok {
-			if strings.HasPrefix(name, "junos-") {
-				r.svcs = []service{{unmodelled: "predefined application " + name + " (not in this reader's table)"}}
-				return r.svcs, ""
-			}
-			return fail("application " + name + " is not defined")
-		}
-		f := strings.Fields(spec)
-		if f[0] == "icmp" {
-			s := service{protos: []uint8{firewall.ProtoICMP}}
-			if len(f) > 1 {
-				s.unmodelled = "ICMP type " + f[1]
-			}
-			r.svcs = []service{s}
-			return r.svcs, ""
-		}
-		p := firewall.ProtoTCP
-		if f[0] == "udp" {
-			p = firewall.ProtoUDP
-		}
-		ports, _ := portRange(f[1])
-		r.svcs = []service{{protos: []uint8{p}, dstPorts: &ports}}
-		return r.svcs, ""
-	}
-	if a.isSet {
-		for _, m := range a.set {
-			_, n, _ := strings.Cut(m, " ")
-			s, err := c.application(n)
-			if err != "" {
-				return fail(err)
-			}
-			r.svcs = append(r.svcs, s...)
-		}
-		return r.svcs, ""
-	}
-	for _, term := range a.order {
-		t := a.terms[term]
-		var s service
-		switch p := t["protocol"]; p {
-		case "":
-			return fail(fmt.Sprintf("application %s (line %d): no protocol", name, a.line))
-		default:
-			n, ok := protocol.Number(p)
-			if !ok {
-				return fail(fmt.Sprintf("application %s (line %d): protocol not read", name, a.line))
-			}
-			s.protos = []uint8{n}
-		}
-		if v, ok := t["destination-port"]; ok {
-			ps, ok := portRange(v)
-			if !ok {
-				return fail(fmt.Sprintf("application %s (line %d): bad destination-port", name, a.line))
-			}
-			s.dstPorts = &ps
-		}
-		if v, ok := t["source-port"]; ok {
-			ps, ok := portRange(v)
-			if !ok {
-				return fail(fmt.Sprintf("application %s (line %d): bad source-port", name, a.line))
-			}
-			s.srcPorts = &ps
-		}
-		if _, ok := t["icmp-type"]; ok {
-			s.unmodelled = "ICMP type " + t["icmp-type"]
-		}
-		r.svcs = append(r.svcs, s)
-	}
-	return r.svcs, ""
-}
-
 func (c *Config) finish(p *Policy) {
-	zoneOf := func(z string) string { return z }
-	var src, dst firewall.AddrSet
-	for _, n := range p.srcNames {
-		s, u, err := c.address(zoneOf(p.From), n)
+	// in looks names up from zone's address book.
+	in := func(zone string) func(string) (firewall.AddrSet, []string, string) {
+		return func(name string) (firewall.AddrSet, []string, string) { return c.address(zone, name) }
+	}
+	src, srcUnm, srcErr := device.Union(p.srcNames, in(p.From))
+	dst, dstUnm, dstErr := device.Union(p.dstNames, in(p.To))
+	for _, err := range []string{srcErr, dstErr} {
 		if err != "" {
 			p.Unknown = err
 		}
-		p.Unmodelled = append(p.Unmodelled, u...)
-		src = src.Union(s)
 	}
-	for _, n := range p.dstNames {
-		s, u, err := c.address(zoneOf(p.To), n)
-		if err != "" {
-			p.Unknown = err
-		}
-		p.Unmodelled = append(p.Unmodelled, u...)
-		dst = dst.Union(s)
-	}
+	p.Unmodelled = append(append(p.Unmodelled, srcUnm...), dstUnm...)
 	if len(p.srcNames) == 0 || len(p.dstNames) == 0 || len(p.appNames) == 0 {
 		if p.Unknown == "" {
 			p.Unknown = "match source-address, destination-address and application are required"
@@ -677,8 +443,8 @@ func (c *Config) finish(p *Policy) {
 			p.Unknown = err
 		}
 		for _, x := range s {
-			if x.unmodelled != "" {
-				c.Notes.Add(p.Line, true, "policy "+p.Name+": "+x.unmodelled+" is not modelled")
+			if x.Unmodelled != "" {
+				c.Notes.Add(p.Line, true, "policy "+p.Name+": "+x.Unmodelled+" is not modelled")
 			}
 		}
 		p.Services = append(p.Services, s...)

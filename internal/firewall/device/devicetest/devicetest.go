@@ -1,7 +1,10 @@
 // Package devicetest holds what the device readers' tests share: judging
-// a flow written as text through the real engine, and the equivalence
-// cases of testdata/kernel/vendor-* (an iptables ruleset the kernel
-// harness proves, and the same policy in each vendor's form).
+// a flow written as text through the real engine, verdict tables
+// (Verdicts), refused inputs (Refuses), the body and seeds of a reader's
+// fuzz target (Fuzz, Seed), the timing of a synthetic configuration
+// (Bench, UnderASecond), and the equivalence cases of
+// testdata/kernel/vendor-* (an iptables ruleset the kernel harness
+// proves, and the same policy in each vendor's form).
 package devicetest
 
 import (
