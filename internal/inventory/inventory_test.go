@@ -176,7 +176,7 @@ func TestReadBounded(t *testing.T) {
 	for _, path := range []string{"/dev/zero", link} {
 		start := time.Now()
 		_, err := Read(path)
-		if took := time.Since(start); took > 2*time.Second {
+		if took := time.Since(start); took > 10*time.Second {
 			t.Errorf("%s: took %v", path, took)
 		}
 		want := "inventory " + path + ": larger than the 32 MiB limit"

@@ -183,7 +183,9 @@ func TestDiamondGroupsOnce(t *testing.T) {
 	if v := devicetest.Judge(en, devicetest.Flow(t, "10.0.0.9", "11.0.0.5,11.0.0.6", "tcp/80")).Verdict(); v != firewall.Allowed {
 		t.Errorf("%s", v)
 	}
-	if el := time.Since(start); el > time.Second {
-		t.Errorf("took %v", el)
+	// resolved once each, the groups take milliseconds; resolved per path,
+	// 2^40 of them would never end: a bound far from both cannot flake
+	if el := time.Since(start); el > 30*time.Second {
+		t.Errorf("took %v: groups resolved more than once", el)
 	}
 }

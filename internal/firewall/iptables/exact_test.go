@@ -49,7 +49,9 @@ func TestDiamondChains(t *testing.T) {
 			t.Errorf("dport %v: %s, want %s", c.dports, got, c.verdict)
 		}
 	}
-	if d := time.Since(start); d > 2*time.Second {
+	// memoised, the diamond takes milliseconds; walked per path it would
+	// never end: a bound far from both cannot flake on a loaded machine
+	if d := time.Since(start); d > 30*time.Second {
 		t.Errorf("diamond chains took %v", d)
 	}
 }
