@@ -86,7 +86,7 @@ fuzz:
 	done
 
 bench: deps build
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/...
+	PATH=$(ZYPPER_DIR)/usr/bin:$$PATH $(GO) test -run '^$$' -bench . -benchmem ./internal/...
 	GUARDRAIL_BENCH=1 $(GO) test -count=1 -run '^TestWholeProcess' -v ./checks/... | grep -v '^=== RUN'
 
 
