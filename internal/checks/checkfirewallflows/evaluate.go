@@ -101,16 +101,7 @@ func judgeAll(engines []*firewall.Engine, fl []flows.Flow, out []FlowResult) {
 }
 
 func judgeFlow(en *firewall.Engine, f flows.Flow) FlowResult {
-	var j firewall.Judgement
-	for _, fam := range []firewall.Family{firewall.FamilyIPv4, firewall.FamilyIPv6} {
-		src, dst := f.Src.Only(fam), f.Dst.Only(fam)
-		if src.IsEmpty() || dst.IsEmpty() {
-			continue
-		}
-		for _, s := range f.Services {
-			j.Merge(en.Judge(firewall.Space{Family: fam, Proto: s.Proto, Src: src, Dst: dst, SrcPorts: f.SrcPorts, DstPorts: s.Ports}))
-		}
-	}
+	j := flows.Judge(en, f)
 	r := FlowResult{Flow: f, Judgement: j, Verdict: j.Verdict()}
 	if f.Expect == flows.ExpectDeny {
 		r.Failing = j.Open != nil

@@ -51,20 +51,8 @@ func Flow(t testing.TB, src, dst, svc string) flows.Flow {
 	return f
 }
 
-// Judge judges every service and family of f, as check_firewall_flows does.
-func Judge(en *firewall.Engine, f flows.Flow) firewall.Judgement {
-	var j firewall.Judgement
-	for _, fam := range []firewall.Family{firewall.FamilyIPv4, firewall.FamilyIPv6} {
-		src, dst := f.Src.Only(fam), f.Dst.Only(fam)
-		if src.IsEmpty() || dst.IsEmpty() {
-			continue
-		}
-		for _, s := range f.Services {
-			j.Merge(en.Judge(firewall.Space{Family: fam, Proto: s.Proto, Src: src, Dst: dst, SrcPorts: f.SrcPorts, DstPorts: s.Ports}))
-		}
-	}
-	return j
-}
+// Judge is flows.Judge, the check's own: the verdict tables judge as it does.
+func Judge(en *firewall.Engine, f flows.Flow) firewall.Judgement { return flows.Judge(en, f) }
 
 // Deciding is the rule behind a judgement's verdict (its witness's).
 func Deciding(j firewall.Judgement) string {
