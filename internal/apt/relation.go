@@ -147,7 +147,10 @@ func versionPartOrder(a, b string) int {
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // charOrder is the weight of the first character of s in a non-digit run
-// (s ends or reaches a digit: 0).
+// (s ends or reaches a digit: 0). A byte past ASCII (never valid in a
+// version, though dpkg and apt compare such versions with a warning) weighs
+// as dpkg's and apt's order() weigh it where char is signed (amd64, i386):
+// below every ASCII non-letter (`dpkg --compare-versions 1Ƙ lt 1+`).
 func charOrder(s string) int {
 	switch {
 	case s == "" || isDigit(s[0]):
@@ -157,7 +160,7 @@ func charOrder(s string) int {
 	case s[0] >= 'a' && s[0] <= 'z' || s[0] >= 'A' && s[0] <= 'Z':
 		return int(s[0])
 	}
-	return int(s[0]) + 256
+	return int(int8(s[0])) + 256
 }
 
 func digitRun(s string) string {
