@@ -238,9 +238,7 @@ func (s *System) security(u *Update, inst *Installed, cand *Available, all []*In
 	if newestInst == nil {
 		return
 	}
-	ids, cves := map[string]bool{}, map[string]bool{}
-	var best EVR
-	rank := -1
+	var f fixes
 	for _, a := range s.advisories {
 		if a.Type != "security" {
 			continue
@@ -252,28 +250,50 @@ func (s *System) security(u *Update, inst *Installed, cand *Available, all []*In
 			if ap.EVR.Compare(newestInst.EVR) <= 0 || ap.EVR.Compare(cand.EVR) > 0 {
 				continue
 			}
-			if !u.Security || ap.EVR.Compare(best) > 0 {
-				best = ap.EVR
-			}
-			u.Security = true
-			ids[a.ID] = true
-			for _, c := range a.CVEs {
-				cves[c] = true
-			}
-			if r := severityRank(a.Severity); r > rank {
-				rank, u.Severity = r, a.Severity
-			}
+			f.add(a, ap.EVR)
 		}
 	}
-	if !u.Security {
+	f.mark(u)
+}
+
+// fixes gathers the security advisories found to cover one update, by
+// dnf's rules or zypper's: the newest fixing build, the advisory ids, the
+// CVEs they name and the highest severity.
+type fixes struct {
+	found     bool
+	best      EVR
+	rank      int
+	severity  string
+	ids, cves map[string]bool
+}
+
+func (f *fixes) add(a *Advisory, fix EVR) {
+	if !f.found {
+		f.found, f.rank, f.ids, f.cves = true, -1, map[string]bool{}, map[string]bool{}
+	}
+	if f.best == (EVR{}) || fix.Compare(f.best) > 0 {
+		f.best = fix
+	}
+	f.ids[a.ID] = true
+	for _, c := range a.CVEs {
+		f.cves[c] = true
+	}
+	if r := severityRank(a.Severity); r > f.rank {
+		f.rank, f.severity = r, a.Severity
+	}
+}
+
+// mark makes u a security update when any advisory covered it.
+func (f *fixes) mark(u *Update) {
+	if !f.found {
 		return
 	}
-	u.SecurityVersion = best.String()
-	for id := range ids {
+	u.Security, u.Severity, u.SecurityVersion = true, f.severity, f.best.String()
+	for id := range f.ids {
 		u.Advisories = append(u.Advisories, id)
 	}
 	sort.Strings(u.Advisories)
-	for c := range cves {
+	for c := range f.cves {
 		u.CVEs = append(u.CVEs, c)
 	}
 	sort.Strings(u.CVEs)

@@ -185,9 +185,7 @@ func (s *System) zyppSecurity(u *Update, inst []*Installed, availBy map[string][
 		}
 		return seen
 	}
-	ids, cves := map[string]bool{}, map[string]bool{}
-	var best EVR
-	rank := -1
+	var f fixes
 	for _, a := range s.advisories {
 		if a.Type != "security" || a.Status == "retracted" {
 			continue // zypper: a retracted patch is never needed
@@ -205,31 +203,10 @@ func (s *System) zyppSecurity(u *Update, inst []*Installed, availBy map[string][
 			if !needed {
 				continue
 			}
-			if !u.Security || ap.EVR.Compare(best) > 0 {
-				best = ap.EVR
-			}
-			u.Security = true
-			ids[a.ID] = true
-			for _, c := range a.CVEs {
-				cves[c] = true
-			}
-			if r := severityRank(a.Severity); r > rank {
-				rank, u.Severity = r, a.Severity
-			}
+			f.add(a, ap.EVR)
 		}
 	}
-	if !u.Security {
-		return
-	}
-	u.SecurityVersion = best.String()
-	for id := range ids {
-		u.Advisories = append(u.Advisories, id)
-	}
-	sort.Strings(u.Advisories)
-	for c := range cves {
-		u.CVEs = append(u.CVEs, c)
-	}
-	sort.Strings(u.CVEs)
+	f.mark(u)
 }
 
 // zyppMultiversion: zypp.conf's multiversion names these packages, by
