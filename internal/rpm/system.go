@@ -329,25 +329,34 @@ func readVars(root, arch, releasever string, installed []*Installed, manager str
 		dirs = dirs[:1]
 	}
 	for _, dir := range dirs {
-		files, _ := filepath.Glob(filepath.Join(root, dir, "*"))
-		sort.Strings(files)
-		for _, f := range files {
-			st, err := os.Stat(f)
-			if err != nil || st.IsDir() {
-				continue
-			}
-			b, err := located.ReadFile(f, located.Limit{Kind: varsKind, Bytes: 64 << 10})
-			if err != nil {
-				return nil, err
-			}
-			val, _, _ := strings.Cut(string(b), "\n")
-			v[filepath.Base(f)] = strings.TrimSpace(val)
+		if err := readVarDir(filepath.Join(root, dir), varsKind, v); err != nil {
+			return nil, err
 		}
 	}
 	if releasever != "" {
 		v["releasever"] = releasever
 	}
 	return v, nil
+}
+
+// readVarDir sets a variable from each file of dir: its name, the first
+// line of its content (dnf's vars, yum's, zypper's vars.d alike).
+func readVarDir(dir, kind string, v map[string]string) error {
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	sort.Strings(files)
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil || st.IsDir() {
+			continue
+		}
+		b, err := located.ReadFile(f, located.Limit{Kind: kind, Bytes: 64 << 10})
+		if err != nil {
+			return err
+		}
+		val, _, _ := strings.Cut(string(b), "\n")
+		v[filepath.Base(f)] = strings.TrimSpace(val)
+	}
+	return nil
 }
 
 // detectReleasever follows dnf's detect_releasever: the version of the

@@ -213,19 +213,8 @@ func zyppVars(root, varsDir, arch, releasever string, installed []*Installed) (m
 	} else if rv := detectReleasever(installed); rv != "" {
 		v["releasever"] = rv
 	}
-	files, _ := filepath.Glob(filepath.Join(root, varsDir, "*"))
-	sort.Strings(files)
-	for _, f := range files {
-		st, err := os.Stat(f)
-		if err != nil || st.IsDir() {
-			continue
-		}
-		b, err := located.ReadFile(f, located.Limit{Kind: "zypp variable", Bytes: 64 << 10})
-		if err != nil {
-			return nil, err
-		}
-		val, _, _ := strings.Cut(string(b), "\n")
-		v[filepath.Base(f)] = strings.TrimSpace(val)
+	if err := readVarDir(filepath.Join(root, varsDir), "zypp variable", v); err != nil {
+		return nil, err
 	}
 	if releasever != "" {
 		v["releasever"] = releasever
