@@ -31,6 +31,9 @@ type Update struct {
 	// ReplacedBy names the package that obsoletes this installed one, when
 	// that is the only update of it (dnf's "Obsoleting Packages").
 	ReplacedBy string
+	// PatchOnly (SUSE): no update `zypper update` offers, a needed security
+	// patch `zypper patch` installs; Candidate is the patch's build.
+	PatchOnly bool
 }
 
 // Obsoletion is one pair of check-update's "Obsoleting Packages" section.

@@ -47,7 +47,9 @@ func TestGeneratedAgainstZypper(t *testing.T) {
 			replaced++ // zypper update replaces it; list-updates lists nothing
 			continue
 		}
-		got = append(got, fmt.Sprintf("%s.%s %s %s", u.Package, u.CandidateArch, u.Candidate, u.Origin))
+		if !u.PatchOnly { // zypper patch's alone: in no list-updates
+			got = append(got, fmt.Sprintf("%s.%s %s %s", u.Package, u.CandidateArch, u.Candidate, u.Origin))
+		}
 		for _, a := range u.Advisories {
 			if !seen[a] {
 				seen[a] = true

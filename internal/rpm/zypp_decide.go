@@ -1,6 +1,7 @@
 package rpm
 
 import (
+	"slices"
 	"sort"
 	"strings"
 )
@@ -23,13 +24,65 @@ func (s *System) zyppUpdates() []Update {
 		}
 		u.Held, u.HeldBy = true, HeldByZyppLock
 		out = append(out, u)
+		pending[[2]string{u.Package, u.Arch}] = true
 	}
+	out = append(out, s.zyppPatchOnly(pending)...)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Package != out[j].Package {
 			return out[i].Package < out[j].Package
 		}
 		return out[i].Arch < out[j].Arch
 	})
+	return out
+}
+
+// zyppPatchOnly are the installed packages with no update item that a
+// needed security patch covers: `zypper list-patches` calls the patch
+// needed (its build is, say, in a repo of worse priority than one with no
+// newer build) and `zypper patch` installs it, though `zypper update`
+// offers nothing. Without these an OK would stand where zypper shows a
+// needed security patch. The candidate is the patch's build, from the
+// patch's repo; a locked installed package is held.
+func (s *System) zyppPatchOnly(covered map[[2]string]bool) []Update {
+	instBy := map[string][]*Installed{}
+	for _, p := range s.Installed {
+		instBy[p.Name] = append(instBy[p.Name], p)
+	}
+	availBy := map[string][]*Available{}
+	for _, p := range s.available {
+		availBy[p.Name] = append(availBy[p.Name], p)
+	}
+	var out []Update
+	for _, i := range s.Installed { // sorted by name, arch, EVR: the last of a pair is the newest
+		k := [2]string{i.Name, i.Arch}
+		if covered[k] {
+			continue
+		}
+		newest := i
+		for _, j := range instBy[i.Name] {
+			if j.Arch == i.Arch && j.EVR.Compare(newest.EVR) > 0 {
+				newest = j
+			}
+		}
+		covered[k] = true
+		u := Update{Package: i.Name, Arch: i.Arch, Installed: newest.EVR.String(), CandidateArch: i.Arch, PatchOnly: true}
+		s.zyppSecurity(&u, instBy[i.Name], availBy)
+		if !u.Security {
+			continue
+		}
+		u.Candidate = u.SecurityVersion
+		for _, a := range s.advisories {
+			for _, ap := range a.Packages {
+				if u.Origin == "" && ap.Name == u.Package && ap.Arch == u.Arch && ap.EVR.String() == u.SecurityVersion && slices.Contains(u.Advisories, a.ID) {
+					u.Origin = a.Repo
+				}
+			}
+		}
+		if s.zyppLockedInstalled(instBy[i.Name]) {
+			u.Held, u.HeldBy = true, HeldByZyppLock
+		}
+		out = append(out, u)
+	}
 	return out
 }
 
@@ -110,17 +163,18 @@ func (s *System) zyppJudge(strict bool) []Update {
 				if strict && s.zyppLocked(p) {
 					continue
 				}
-				if whatUpgrades(inst, p) == nil {
-					continue
-				}
 				if pr := repos[p.Repo].Priority; len(offers) == 0 || pr < best {
 					best = pr
 				}
 				offers = append(offers, p)
 			}
+			// the best priority is taken over every offer left, not only
+			// the newer ones: a better repo whose build is no newer than
+			// the installed one leaves no update (libsolv prunes to the
+			// highest priority, then to the best version)
 			var cand *Available
 			for _, p := range offers {
-				if repos[p.Repo].Priority == best && (cand == nil || better(p, cand, repos)) {
+				if repos[p.Repo].Priority == best && whatUpgrades(inst, p) != nil && (cand == nil || better(p, cand, repos)) {
 					cand = p
 				}
 			}

@@ -90,6 +90,23 @@ var zyppCases = []zyppCase{
 				t.Errorf("epoch: %+v", u)
 			}
 		}},
+	{name: "patch without update", installed: []P{suse("pinned", "1.0"), suse("lockme", "1.0")},
+		repos: []repoSpec{
+			{id: "best", options: "priority=10", pkgs: []P{suse("pinned", "1.0"), suse("lockme", "1.0")}},
+			{id: "other", pkgs: []P{suse("pinned", "1.5"), suse("lockme", "1.5")},
+				advisories: []rpmtest.Advisory{sec("SUSE-SU-P1", "important", suse("pinned", "1.5")), sec("SUSE-SU-P2", "low", suse("lockme", "1.5"))}},
+		},
+		locks: "type: package\nmatch_type: glob\ncase_sensitive: on\nsolvable_name: lockme\n",
+		check: func(t *testing.T, s *System, ups []Update) {
+			// zypper update offers nothing (the best repo has no newer
+			// build); list-patches calls both patches needed
+			if u := find(t, ups, "pinned"); !u.PatchOnly || !u.Security || u.Candidate != "1.5-1" || u.Origin != "other" || u.Held {
+				t.Errorf("a needed patch without an update is an item: %+v", u)
+			}
+			if u := find(t, ups, "lockme"); !u.PatchOnly || !u.Held || u.HeldBy != HeldByZyppLock {
+				t.Errorf("a locked package's needed patch is held: %+v", u)
+			}
+		}},
 	{name: "retracted", installed: []P{suse("foo", "1.0"), suse("bar", "1.0")},
 		repos: []repoSpec{{id: "update", pkgs: []P{suse("foo", "1.1"), suse("bar", "1.1")},
 			advisories: []rpmtest.Advisory{sec("SUSE-SU-R1", "important", suse("foo", "1.1")),
@@ -245,8 +262,8 @@ func TestAgreesWithZypper(t *testing.T) {
 			var got, all, advisories []string
 			for _, u := range ups {
 				advisories = append(advisories, u.Advisories...)
-				if u.ReplacedBy != "" {
-					continue // replaced in zypper update, in no list-updates
+				if u.ReplacedBy != "" || u.PatchOnly {
+					continue // replaced in zypper update, or only zypper patch's: in no list-updates
 				}
 				line := fmt.Sprintf("%s.%s %s %s", u.Package, u.CandidateArch, u.Candidate, u.Origin)
 				all = append(all, line)
