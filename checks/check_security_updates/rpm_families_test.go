@@ -2,7 +2,6 @@ package main
 
 import (
 	"compress/bzip2"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -133,21 +132,10 @@ func fedoraHost(t *testing.T, bin string) *rpmtest.Host {
 func TestGoldenRPMFamilies(t *testing.T) {
 	rpmtest.Need(t)
 	bin := proctest.Build(t, "check_security_updates")
-	cases := []struct {
-		name string
-		host func(*testing.T, string) *rpmtest.Host
-		args []string
-	}{
-		{"rpm-centos7", centos7Host, []string{"-l"}},
-		{"rpm-fedora-zchunk", fedoraHost, []string{"-l"}},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			h := c.host(t, bin)
-			code, out := runRPM(t, bin, h.Root, c.args...)
-			proctest.Golden(t, "../../testdata/securityupdates/golden/"+c.name+".txt", fmt.Sprintf("exit %d\n%s", code, out), *update)
-		})
-	}
+	runGoldens(t, bin, []rpmGolden{
+		{"rpm-centos7", centos7Host(t, bin).Root, []string{"-l"}},
+		{"rpm-fedora-zchunk", fedoraHost(t, bin).Root, []string{"-l"}},
+	})
 }
 
 func copyFile(t *testing.T, from, to string) {

@@ -116,11 +116,7 @@ func TestGoldenRPM(t *testing.T) {
 	traps := trapsHost(t)
 	dateCache(t, traps.Root, fetched)
 
-	cases := []struct {
-		name string
-		root string
-		args []string
-	}{
+	runGoldens(t, bin, []rpmGolden{
 		{"rpm-default", mixed.Root, nil},
 		{"rpm-traps", traps.Root, []string{"-l"}},
 		{"rpm-list", mixed.Root, []string{"-l"}},
@@ -132,7 +128,18 @@ func TestGoldenRPM(t *testing.T) {
 		{"rpm-no-updateinfo", centos7.Root, []string{"-o", "-l"}},
 		{"rpm-and-dpkg", both.Root, []string{"-o"}},
 		{"rpm-bad-repo-file", badRepo.Root, nil},
-	}
+	})
+}
+
+// rpmGolden is one whole-binary run on an RPM root, against its golden.
+type rpmGolden struct {
+	name string
+	root string
+	args []string
+}
+
+func runGoldens(t *testing.T, bin string, cases []rpmGolden) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, out := runRPM(t, bin, c.root, c.args...)

@@ -87,11 +87,7 @@ func TestGoldenSUSE(t *testing.T) {
 	badLocks := suseHost(t)
 	badLocks.WriteFile("etc/zypp/locks", "type: package\nmatch_type: words\nsolvable_name: vim\n")
 
-	cases := []struct {
-		name string
-		root string
-		args []string
-	}{
+	runGoldens(t, bin, []rpmGolden{
 		{"suse-default", mixed.Root, nil},
 		{"suse-list", mixed.Root, []string{"-l"}},
 		{"suse-json", mixed.Root, []string{"--format", "json"}},
@@ -99,13 +95,7 @@ func TestGoldenSUSE(t *testing.T) {
 		{"suse-no-cache", noCache.Root, nil},
 		{"suse-partly-fetched", partly.Root, []string{"-o"}},
 		{"suse-bad-locks", badLocks.Root, nil},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			code, out := runRPM(t, bin, c.root, c.args...)
-			proctest.Golden(t, "../../testdata/securityupdates/golden/"+c.name+".txt", fmt.Sprintf("exit %d\n%s", code, out), *update)
-		})
-	}
+	})
 }
 
 // TestSUSEAgreesWithZypper: the binary's items on the SUSE root, not

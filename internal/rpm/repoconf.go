@@ -317,7 +317,7 @@ func parseRepoFile(b []byte, file string, vars map[string]string) ([]Repo, error
 func readRepos(root string, vars map[string]string, manager string) (Main, []Repo, []Duplicate, error) {
 	m, kind, files := defaultMain(), confKind, []string{"etc/dnf/dnf.conf"}
 	if manager == ManagerYum {
-		m, kind, files = defaultYumMain(vars), yumConfKind, yumConfFiles
+		m, kind, files = defaultYumMain(), yumConfKind, yumConfFiles
 	}
 	var repos []Repo
 	for _, rel := range files {

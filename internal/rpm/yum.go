@@ -64,7 +64,7 @@ func managerOf(installed []*Installed) string {
 	return ManagerDNF
 }
 
-func defaultYumMain(vars map[string]string) Main {
+func defaultYumMain() Main {
 	return Main{
 		InstallOnly: []string{"kernel", "kernel-bigmem", "kernel-enterprise", "kernel-smp", "kernel-modules",
 			"kernel-debug", "kernel-unsupported", "kernel-source", "kernel-devel", "kernel-PAE", "kernel-PAE-debug"},
